@@ -1,0 +1,269 @@
+/**
+ * The Batigest adapter: every SQL Server statement of the connector lives here. Typed parameters
+ * only, plain SELECT/INSERT/UPDATE/DELETE inside explicit transactions; no MERGE, no prepared
+ * statements, no bulk load (see the reference). Table and column names are fixed by Batigest,
+ * but for the schema and the two allowance columns, which vary between customers.
+ */
+import sql from 'mssql';
+import type { BatigestSettings } from '../config.js';
+import { UpstreamError } from '../errors.js';
+import { sqlDateToWallClock, toIsoDate, wallClockToSqlDate } from '../time.js';
+import type { BatigestPort, ChantierSource, Salarie, SuiviMoKey, SuiviMoOp, SuiviMoRow, SuiviMoTransaction } from './port.js';
+
+/** Devis.Etat of an accepted quote. */
+const DEVIS_ACCEPTE = 3;
+/** SQL Server accepts 2,100 parameters per request; stay well below. */
+const MAX_PARAMS = 1_800;
+
+export interface BatigestSqlOptions {
+  config: sql.config;
+  schema: string;
+  trajetColumn: string;
+  panierColumn: string;
+}
+
+export function sqlOptionsFromSettings(s: BatigestSettings): BatigestSqlOptions {
+  return {
+    config: {
+      server: s.BATIGEST_SQL_SERVER,
+      port: s.BATIGEST_SQL_PORT,
+      database: s.BATIGEST_SQL_DATABASE,
+      user: s.BATIGEST_SQL_USER,
+      password: s.BATIGEST_SQL_PASSWORD,
+      options: {
+        encrypt: s.BATIGEST_SQL_ENCRYPT,
+        trustServerCertificate: s.BATIGEST_SQL_TRUST_SERVER_CERTIFICATE,
+        // Dates are sent as their UTC fields: see wallClockToSqlDate.
+        useUTC: true,
+        appName: 'connecteur-sages',
+      },
+      pool: { max: 4, min: 0, idleTimeoutMillis: 30_000 },
+      connectionTimeout: 15_000,
+      requestTimeout: 120_000,
+    },
+    schema: s.BATIGEST_SQL_SCHEMA,
+    trajetColumn: s.BATIGEST_SUIVIMO_TRAJET_COLUMN,
+    panierColumn: s.BATIGEST_SUIVIMO_PANIER_COLUMN,
+  };
+}
+
+export function batigestError(error: unknown, action: string): UpstreamError {
+  const code = (error as { code?: string }).code ?? '';
+  const number = (error as { number?: number }).number;
+  if (code === 'ELOGIN') {
+    return new UpstreamError('batigest', `SQL Server a refusé la connexion (${action}) : identifiant ou mot de passe.`, {
+      code: 'BATIGEST_LOGIN_FAILED',
+      retryable: false,
+      cause: error,
+    });
+  }
+  if (['ESOCKET', 'ETIMEOUT', 'ECONNCLOSED', 'ENOTOPEN', 'EINSTLOOKUP'].includes(code)) {
+    return new UpstreamError('batigest', `SQL Server injoignable (${action}, ${code}).`, {
+      code: 'BATIGEST_UNREACHABLE',
+      cause: error,
+    });
+  }
+  // 1205: chosen as deadlock victim; 1222: lock request timeout — both worth a retry.
+  const retryable = number === 1205 || number === 1222;
+  return new UpstreamError('batigest', `Erreur SQL Server (${action}) : ${(error as Error).message}`, {
+    code: number ? `BATIGEST_SQL_${number}` : 'BATIGEST_SQL_ERROR',
+    retryable,
+    cause: error,
+  });
+}
+
+const text = (v: unknown): string | null => {
+  if (v === null || v === undefined) return null;
+  const s = String(v).trimEnd();
+  return s === '' ? null : s;
+};
+
+export class SqlServerBatigest implements BatigestPort {
+  private pool: sql.ConnectionPool | undefined;
+  private readonly t: { chantier: string; devis: string; salarie: string; suiviMo: string };
+  private readonly trajet: string;
+  private readonly panier: string;
+
+  constructor(private readonly options: BatigestSqlOptions) {
+    const q = (name: string) => `[${options.schema}].[${name}]`;
+    this.t = { chantier: q('ChantierDef'), devis: q('Devis'), salarie: q('Salarie'), suiviMo: q('SuiviMO') };
+    this.trajet = `[${options.trajetColumn}]`;
+    this.panier = `[${options.panierColumn}]`;
+  }
+
+  private async connected(): Promise<sql.ConnectionPool> {
+    if (!this.pool) {
+      const pool = new sql.ConnectionPool(this.options.config);
+      pool.on('error', () => {});
+      this.pool = pool;
+      try {
+        await pool.connect();
+      } catch (error) {
+        this.pool = undefined;
+        throw batigestError(error, 'connexion');
+      }
+    }
+    return this.pool;
+  }
+
+  private async inTransaction<T>(action: string, fn: (tx: sql.Transaction) => Promise<T>): Promise<T> {
+    const pool = await this.connected();
+    const tx = new sql.Transaction(pool);
+    try {
+      await tx.begin();
+    } catch (error) {
+      throw batigestError(error, action);
+    }
+    try {
+      const value = await fn(tx);
+      await tx.commit();
+      return value;
+    } catch (error) {
+      await tx.rollback().catch(() => {});
+      throw error instanceof UpstreamError ? error : batigestError(error, action);
+    }
+  }
+
+  async ping() {
+    await this.inTransaction('test de connexion', async (tx) => {
+      await new sql.Request(tx).query(`SELECT TOP (1) Code FROM ${this.t.chantier}`);
+    });
+  }
+
+  async readChantiers(etats?: readonly string[]): Promise<ChantierSource[]> {
+    return this.inTransaction('lecture des chantiers', async (tx) => {
+      const request = new sql.Request(tx).input('devisAccepte', sql.Int, DEVIS_ACCEPTE);
+      let filter = '';
+      if (etats && etats.length > 0) {
+        etats.forEach((etat, i) => request.input(`etat${i}`, sql.NVarChar(10), etat));
+        filter = `WHERE c.Etat IN (${etats.map((_, i) => `@etat${i}`).join(', ')})`;
+      }
+      // Hours sold: Devis has no known link to a chantier, only to the client, so (like the
+      // earlier tool) every chantier of a client gets the sum of the client's accepted quotes.
+      const result = await request.query(`
+        SELECT c.Code, c.Libelle, c.NomClient, c.DateDebut, c.DateFin, c.AdrChantier, c.CPChantier,
+               c.VilleChantier, c.Etat,
+               (SELECT SUM(d.TempsMO) FROM ${this.t.devis} d
+                 WHERE d.CodeClient = c.CodeClient AND d.Etat = @devisAccepte) AS TotalMO
+        FROM ${this.t.chantier} c
+        ${filter}
+        ORDER BY c.Code`);
+      return result.recordset.map(
+        (r): ChantierSource => ({
+          code: String(r.Code).trim(),
+          libelle: text(r.Libelle),
+          nomClient: text(r.NomClient),
+          dateDebut: toIsoDate(r.DateDebut),
+          dateFin: toIsoDate(r.DateFin),
+          adrChantier: text(r.AdrChantier),
+          cpChantier: text(r.CPChantier),
+          villeChantier: text(r.VilleChantier),
+          etat: text(r.Etat),
+          totalMo: r.TotalMO === null || r.TotalMO === undefined ? null : Number(r.TotalMO),
+        }),
+      );
+    });
+  }
+
+  async readSalaries(): Promise<Salarie[]> {
+    return this.inTransaction('lecture des salariés', async (tx) => {
+      const result = await new sql.Request(tx).query(`SELECT Code, Nom, CodeBS FROM ${this.t.salarie} ORDER BY Code`);
+      return result.recordset.map((r) => ({
+        code: String(r.Code).trim(),
+        nom: text(r.Nom),
+        codeBs: text(r.CodeBS)?.trim().toLowerCase() ?? null,
+      }));
+    });
+  }
+
+  withSuiviMo<T>(fn: (tx: SuiviMoTransaction) => Promise<T>): Promise<T> {
+    return this.inTransaction('écriture SuiviMO', (tx) =>
+      fn({ read: (keys) => this.readSuiviMo(tx, keys), apply: (ops) => this.applySuiviMo(tx, ops) }),
+    );
+  }
+
+  private async readSuiviMo(tx: sql.Transaction, keys: readonly SuiviMoKey[]): Promise<SuiviMoRow[]> {
+    const rows: SuiviMoRow[] = [];
+    for (const chunk of chunks(keys, Math.floor(MAX_PARAMS / 3))) {
+      const request = new sql.Request(tx);
+      const where = chunk.map((key, i) => {
+        bindKey(request, `k${i}`, key);
+        return `(CodeChantier = @k${i}c AND CodeSalarie = @k${i}s AND [Date] = @k${i}d)`;
+      });
+      // UPDLOCK + HOLDLOCK: no one writes these keys between this read and the commit.
+      const result = await request.query(`
+        SELECT CodeChantier, CodeSalarie, [Date], NbH0, ${this.trajet} AS Trajet, ${this.panier} AS Panier
+        FROM ${this.t.suiviMo} WITH (UPDLOCK, HOLDLOCK)
+        WHERE ${where.join(' OR ')}`);
+      for (const r of result.recordset) {
+        rows.push({
+          codeChantier: String(r.CodeChantier).trim(),
+          codeSalarie: String(r.CodeSalarie).trim(),
+          date: sqlDateToWallClock(r.Date as Date),
+          nbh0: Number(r.NbH0 ?? 0),
+          trajet: Number(r.Trajet ?? 0),
+          panier: Number(r.Panier ?? 0),
+        });
+      }
+    }
+    return rows;
+  }
+
+  private async applySuiviMo(tx: sql.Transaction, ops: readonly SuiviMoOp[]): Promise<void> {
+    // One request carries many statements: a round trip per batch, not per row.
+    for (const chunk of chunks(ops, Math.floor(MAX_PARAMS / 9))) {
+      const request = new sql.Request(tx);
+      const statements = chunk.map((op, i) => {
+        const p = `o${i}`;
+        // Each statement must touch exactly one row; anything else rolls the batch back.
+        const guard = `IF @@ROWCOUNT <> 1 THROW 50001, N'SuiviMO : opération ${i} (${op.kind}) sans effet unique', 1;`;
+        switch (op.kind) {
+          case 'insert':
+            bindRow(request, p, op.row);
+            return `INSERT INTO ${this.t.suiviMo} (CodeChantier, CodeSalarie, [Date], NbH0, ${this.trajet}, ${this.panier})
+                    VALUES (@${p}c, @${p}s, @${p}d, @${p}h, @${p}t, @${p}p);
+                    ${guard}`;
+          case 'update':
+            bindRow(request, p, op.to);
+            bindKey(request, `${p}old`, op.from);
+            return `UPDATE ${this.t.suiviMo}
+                    SET CodeChantier = @${p}c, CodeSalarie = @${p}s, [Date] = @${p}d, NbH0 = @${p}h,
+                        ${this.trajet} = @${p}t, ${this.panier} = @${p}p
+                    WHERE CodeChantier = @${p}oldc AND CodeSalarie = @${p}olds AND [Date] = @${p}oldd;
+                    ${guard}`;
+          case 'delete':
+            bindKey(request, p, op.row);
+            return `DELETE FROM ${this.t.suiviMo}
+                    WHERE CodeChantier = @${p}c AND CodeSalarie = @${p}s AND [Date] = @${p}d;
+                    ${guard}`;
+        }
+      });
+      await request.query(statements.join('\n'));
+    }
+  }
+
+  async close() {
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.close();
+  }
+}
+
+function bindKey(request: sql.Request, p: string, key: SuiviMoKey) {
+  request.input(`${p}c`, sql.VarChar(8), key.codeChantier);
+  request.input(`${p}s`, sql.VarChar(50), key.codeSalarie);
+  request.input(`${p}d`, sql.DateTime, wallClockToSqlDate(key.date));
+}
+
+function bindRow(request: sql.Request, p: string, row: SuiviMoRow) {
+  bindKey(request, p, row);
+  request.input(`${p}h`, sql.Decimal(18, 4), row.nbh0);
+  request.input(`${p}t`, sql.Int, row.trajet);
+  request.input(`${p}p`, sql.Int, row.panier);
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

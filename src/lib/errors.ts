@@ -1,0 +1,90 @@
+/**
+ * The connector's few error classes. Each carries a stable `code` (shown to operators and stored
+ * in the run history), a French `message` (what the operator reads) and the original `cause`.
+ * `unknown` is turned into one of these once, at the boundary, by `toConnectorError`.
+ */
+
+export type OutsideSystem = 'batigest' | 'staging' | 'batisimply' | 'keyvault';
+
+export abstract class ConnectorError extends Error {
+  abstract readonly code: string;
+  /** Worth trying again later without anyone changing anything. */
+  readonly retryable: boolean = false;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A missing or malformed setting, or bad input from an operator: fix and retry. */
+export class ConfigurationError extends ConnectorError {
+  readonly code: string;
+  constructor(message: string, options?: { code?: string; cause?: unknown }) {
+    super(message, options);
+    this.code = options?.code ?? 'CONFIGURATION';
+  }
+}
+
+/** An outside system could not be reached or answered something unusable. */
+export class UpstreamError extends ConnectorError {
+  readonly code: string;
+  override readonly retryable: boolean;
+  readonly system: OutsideSystem;
+  constructor(
+    system: OutsideSystem,
+    message: string,
+    options?: { code?: string; retryable?: boolean; cause?: unknown },
+  ) {
+    super(message, options);
+    this.system = system;
+    this.code = options?.code ?? `${system.toUpperCase()}_UNAVAILABLE`;
+    this.retryable = options?.retryable ?? true;
+  }
+}
+
+/** The same job is already running (one run per job at a time). */
+export class ConflictError extends ConnectorError {
+  readonly code = 'JOB_RUNNING';
+  constructor(
+    message: string,
+    readonly runningRunId: string | null,
+  ) {
+    super(message);
+  }
+}
+
+/** One record could not be processed; the batch goes on and the record is reported. */
+export class RecordError extends ConnectorError {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+export function toConnectorError(error: unknown): ConnectorError {
+  if (error instanceof ConnectorError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new InternalError(`Erreur interne : ${message}`, { cause: error });
+}
+
+export class InternalError extends ConnectorError {
+  readonly code = 'INTERNAL';
+}
+
+/** The message of an error and of its causes, for logs (never for secrets: none are put in messages). */
+export function describeError(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && depth < 5; depth++) {
+    if (current instanceof Error) {
+      parts.push(current.message);
+      current = current.cause;
+    } else {
+      parts.push(String(current));
+      break;
+    }
+  }
+  return parts.join(' ← ');
+}

@@ -1,0 +1,151 @@
+/** SQL of the `batigest_chantiers` table: one function per statement. */
+import type { Queryable } from './db.js';
+
+/** A chantier as read from Batigest, in the shape staged. */
+export interface ChantierSource {
+  code: string;
+  libelle: string | null;
+  nomClient: string | null;
+  dateDebut: string | null;
+  dateFin: string | null;
+  adrChantier: string | null;
+  cpChantier: string | null;
+  villeChantier: string | null;
+  etat: string | null;
+  /** Hours of labour sold (accepted quotes' TempsMO). */
+  totalMo: number | null;
+}
+
+export interface StagedChantier extends ChantierSource {
+  sync: boolean;
+  batisimplyId: number | null;
+  revision: number;
+}
+
+export interface UpsertCounts {
+  created: number;
+  updated: number;
+  unchanged: number;
+}
+
+/**
+ * Inserts new chantiers and updates changed ones in one statement. A row whose content did not
+ * change is left alone, `sync` included: only a real change sends it to BatiSimply again.
+ */
+export async function upsertChantiers(db: Queryable, rows: readonly ChantierSource[]): Promise<UpsertCounts> {
+  if (rows.length === 0) return { created: 0, updated: 0, unchanged: 0 };
+  const column = <K extends keyof ChantierSource>(key: K) => rows.map((r) => r[key]);
+  const { rows: changed } = await db.query<{ inserted: boolean }>(
+    `INSERT INTO batigest_chantiers AS c
+       (code, description, nom_client, date_debut, date_fin, adr_chantier, cp_chantier, ville_chantier, etat, total_mo,
+        sync, revision)
+     SELECT i.*, false, 1
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::date[], $6::text[], $7::text[], $8::text[],
+                 $9::text[], $10::numeric[])
+       AS i(code, description, nom_client, date_debut, date_fin, adr_chantier, cp_chantier, ville_chantier, etat, total_mo)
+     ON CONFLICT (code) DO UPDATE SET
+       description = EXCLUDED.description, nom_client = EXCLUDED.nom_client,
+       date_debut = EXCLUDED.date_debut, date_fin = EXCLUDED.date_fin,
+       adr_chantier = EXCLUDED.adr_chantier, cp_chantier = EXCLUDED.cp_chantier,
+       ville_chantier = EXCLUDED.ville_chantier, etat = EXCLUDED.etat, total_mo = EXCLUDED.total_mo,
+       sync = false, revision = c.revision + 1, updated_at = now()
+     WHERE (c.description, c.nom_client, c.date_debut, c.date_fin, c.adr_chantier, c.cp_chantier,
+            c.ville_chantier, c.total_mo)
+       IS DISTINCT FROM
+           (EXCLUDED.description, EXCLUDED.nom_client, EXCLUDED.date_debut, EXCLUDED.date_fin,
+            EXCLUDED.adr_chantier, EXCLUDED.cp_chantier, EXCLUDED.ville_chantier, EXCLUDED.total_mo)
+     RETURNING (xmax = 0) AS inserted`,
+    [
+      column('code'),
+      column('libelle'),
+      column('nomClient'),
+      column('dateDebut'),
+      column('dateFin'),
+      column('adrChantier'),
+      column('cpChantier'),
+      column('villeChantier'),
+      column('etat'),
+      column('totalMo'),
+    ],
+  );
+  const created = changed.filter((r) => r.inserted).length;
+  return { created, updated: changed.length - created, unchanged: rows.length - changed.length };
+}
+
+interface ChantierRecord {
+  code: string;
+  description: string | null;
+  nom_client: string | null;
+  date_debut: string | null;
+  date_fin: string | null;
+  adr_chantier: string | null;
+  cp_chantier: string | null;
+  ville_chantier: string | null;
+  etat: string | null;
+  total_mo: number | null;
+  sync: boolean;
+  batisimply_id: number | null;
+  revision: number;
+}
+
+function fromRecord(r: ChantierRecord): StagedChantier {
+  return {
+    code: r.code,
+    libelle: r.description,
+    nomClient: r.nom_client,
+    dateDebut: r.date_debut,
+    dateFin: r.date_fin,
+    adrChantier: r.adr_chantier,
+    cpChantier: r.cp_chantier,
+    villeChantier: r.ville_chantier,
+    etat: r.etat,
+    totalMo: r.total_mo,
+    sync: r.sync,
+    batisimplyId: r.batisimply_id,
+    revision: r.revision,
+  };
+}
+
+/** Rows BatiSimply must be brought up to date with (`sync = false`, set by `transfer` or by hand). */
+export async function pendingChantiers(db: Queryable): Promise<StagedChantier[]> {
+  const { rows } = await db.query<ChantierRecord>(
+    `SELECT code, description, nom_client, date_debut::text, date_fin::text, adr_chantier, cp_chantier,
+            ville_chantier, etat, total_mo, sync, batisimply_id, revision
+     FROM batigest_chantiers WHERE NOT sync ORDER BY code`,
+  );
+  return rows.map(fromRecord);
+}
+
+/**
+ * Records that BatiSimply holds the project. `sync` becomes true only if the row is still the
+ * revision that was pushed: an edit made meanwhile is pushed by the next run.
+ */
+export async function markChantierPushed(db: Queryable, code: string, revision: number, batisimplyId: number) {
+  await db.query(
+    `UPDATE batigest_chantiers
+     SET batisimply_id = $3, last_error = NULL,
+         sync = CASE WHEN revision = $2 THEN true ELSE sync END,
+         sync_date = CASE WHEN revision = $2 THEN now() ELSE sync_date END
+     WHERE code = $1`,
+    [code, revision, batisimplyId],
+  );
+}
+
+export async function markChantierFailed(db: Queryable, code: string, message: string) {
+  await db.query('UPDATE batigest_chantiers SET last_error = $2 WHERE code = $1', [code, message]);
+}
+
+/** BatiSimply project id → chantier code, for hours whose slot carries no projectCode. */
+export async function chantierCodesByProjectId(db: Queryable, projectIds: readonly number[]): Promise<Map<number, string>> {
+  if (projectIds.length === 0) return new Map();
+  const { rows } = await db.query<{ batisimply_id: number; code: string }>(
+    'SELECT batisimply_id, code FROM batigest_chantiers WHERE batisimply_id = ANY($1::bigint[])',
+    [projectIds],
+  );
+  return new Map(rows.map((r) => [r.batisimply_id, r.code]));
+}
+
+export async function countPendingChantiers(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM batigest_chantiers WHERE NOT sync');
+  return rows[0]?.n ?? 0;
+}

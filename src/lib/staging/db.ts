@@ -1,0 +1,209 @@
+/**
+ * The staging database: PostgreSQL through `pg`, or embedded PostgreSQL (PGlite) for local runs
+ * when no STAGING_DATABASE_URL is set. Both sit behind `StagingDb`, so the stores above never
+ * know which one they talk to.
+ */
+import pg from 'pg';
+import { UpstreamError } from '../errors.js';
+
+export interface Queryable {
+  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
+}
+
+export interface HeldLock {
+  release(): Promise<void>;
+}
+
+export interface StagingDb extends Queryable {
+  readonly kind: 'postgres' | 'embedded';
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs a script of several statements (migrations). */
+  exec(script: string): Promise<void>;
+  /**
+   * An exclusive lock named `key`, across processes and instances, or null when another holder
+   * has it. Held by a dedicated session, so a crashed process never leaves it held.
+   */
+  tryLock(key: string): Promise<HeldLock | null>;
+  close(): Promise<void>;
+}
+
+// Wall-clock timestamps and dates stay strings: a JS Date would bring the machine's time zone in.
+const RAW_TYPES = new Set([1082, 1114]);
+const NUMERIC = 1700;
+const INT8 = 20;
+
+const pgTypes = {
+  getTypeParser(oid: number, format?: string) {
+    if (RAW_TYPES.has(oid)) return (v: string) => v;
+    if (oid === NUMERIC || oid === INT8) return (v: string) => (v === null ? null : Number(v));
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+} as unknown as pg.CustomTypesConfig;
+
+function stagingError(error: unknown): UpstreamError {
+  const code = (error as { code?: string }).code;
+  const unreachable = ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', '57P03', '3D000', '28P01', '28000'];
+  if (code && unreachable.includes(code)) {
+    return new UpstreamError('staging', `Base de staging PostgreSQL injoignable (${code}).`, {
+      code: 'STAGING_UNREACHABLE',
+      cause: error,
+    });
+  }
+  return new UpstreamError('staging', `Erreur de la base de staging : ${(error as Error).message}`, {
+    code: 'STAGING_ERROR',
+    retryable: false,
+    cause: error,
+  });
+}
+
+export class PostgresDb implements StagingDb {
+  readonly kind = 'postgres' as const;
+  readonly pool: pg.Pool;
+
+  constructor(connectionString: string, options: { max?: number } = {}) {
+    this.pool = new pg.Pool({
+      connectionString,
+      max: options.max ?? 10,
+      types: pgTypes,
+      connectionTimeoutMillis: 15_000,
+      idleTimeoutMillis: 30_000,
+      application_name: 'connecteur-sages',
+    });
+    // An idle client that loses its server must not crash the process.
+    this.pool.on('error', () => {});
+  }
+
+  async query<R>(text: string, params?: unknown[]) {
+    try {
+      const result = await this.pool.query(text, params as unknown[]);
+      return { rows: result.rows as R[] };
+    } catch (error) {
+      throw stagingError(error);
+    }
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw stagingError(error);
+    }
+    const tx: Queryable = {
+      async query<R>(text: string, params?: unknown[]) {
+        const result = await client.query(text, params as unknown[]);
+        return { rows: result.rows as R[] };
+      },
+    };
+    try {
+      await client.query('BEGIN');
+      const value = await fn(tx);
+      await client.query('COMMIT');
+      return value;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async exec(script: string) {
+    await this.query(script);
+  }
+
+  async tryLock(key: string): Promise<HeldLock | null> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw stagingError(error);
+    }
+    try {
+      const { rows } = await client.query<{ ok: boolean }>(
+        'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok',
+        [key],
+      );
+      if (!rows[0]?.ok) {
+        client.release();
+        return null;
+      }
+    } catch (error) {
+      client.release(true);
+      throw stagingError(error);
+    }
+    let released = false;
+    return {
+      async release() {
+        if (released) return;
+        released = true;
+        try {
+          await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]);
+          client.release();
+        } catch {
+          // Dropping the session releases the lock too.
+          client.release(true);
+        }
+      },
+    };
+  }
+
+  async close() {
+    await this.pool.end();
+  }
+}
+
+/** Embedded PostgreSQL for local runs: one process owns the data directory, so locks are in-process. */
+export class EmbeddedDb implements StagingDb {
+  readonly kind = 'embedded' as const;
+  private readonly held = new Set<string>();
+
+  private constructor(private readonly db: import('@electric-sql/pglite').PGlite) {}
+
+  static async open(dataDir: string | undefined): Promise<EmbeddedDb> {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const parsers: Record<number, (v: string) => unknown> = {
+      1082: (v) => v,
+      1114: (v) => v,
+      [NUMERIC]: (v) => Number(v),
+      [INT8]: (v) => Number(v),
+    };
+    if (dataDir) {
+      const { mkdir } = await import('node:fs/promises');
+      await mkdir(dataDir, { recursive: true });
+    }
+    const db = await PGlite.create(dataDir ? `file://${dataDir}` : undefined, { parsers });
+    return new EmbeddedDb(db);
+  }
+
+  async query<R>(text: string, params?: unknown[]) {
+    const result = await this.db.query<R>(text, params);
+    return { rows: result.rows };
+  }
+
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (tx) =>
+      fn({
+        async query<R>(text: string, params?: unknown[]) {
+          const result = await tx.query<R>(text, params);
+          return { rows: result.rows };
+        },
+      }),
+    );
+  }
+
+  async exec(script: string) {
+    await this.db.exec(script);
+  }
+
+  async tryLock(key: string): Promise<HeldLock | null> {
+    if (this.held.has(key)) return null;
+    this.held.add(key);
+    return { release: async () => void this.held.delete(key) };
+  }
+
+  async close() {
+    await this.db.close();
+  }
+}

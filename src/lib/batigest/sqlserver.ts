@@ -7,6 +7,7 @@
 import sql from 'mssql';
 import type { BatigestSettings } from '../config.js';
 import { UpstreamError } from '../errors.js';
+import { RETRYABLE_SQLSERVER_NUMBERS } from '../retry.js';
 import { sqlDateToWallClock, toIsoDate, wallClockToSqlDate } from '../time.js';
 import type { BatigestPort, ChantierSource, Salarie, SuiviMoKey, SuiviMoOp, SuiviMoRow, SuiviMoTransaction } from './port.js';
 
@@ -63,8 +64,7 @@ export function batigestError(error: unknown, action: string): UpstreamError {
       cause: error,
     });
   }
-  // 1205: chosen as deadlock victim; 1222: lock request timeout — both worth a retry.
-  const retryable = number === 1205 || number === 1222;
+  const retryable = number !== undefined && RETRYABLE_SQLSERVER_NUMBERS.has(number);
   return new UpstreamError('batigest', `Erreur SQL Server (${action}) : ${(error as Error).message}`, {
     code: number ? `BATIGEST_SQL_${number}` : 'BATIGEST_SQL_ERROR',
     retryable,

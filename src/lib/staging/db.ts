@@ -5,6 +5,7 @@
  */
 import pg from 'pg';
 import { UpstreamError } from '../errors.js';
+import { RETRYABLE_SQLSTATES } from '../retry.js';
 
 export interface Queryable {
   query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
@@ -43,8 +44,8 @@ const pgTypes = {
 
 function stagingError(error: unknown): UpstreamError {
   const code = (error as { code?: string }).code;
-  const unreachable = ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', '57P03', '3D000', '28P01', '28000'];
-  if (code && unreachable.includes(code)) {
+  const unreachable = ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', '3D000', '28P01', '28000'];
+  if (code && (unreachable.includes(code) || RETRYABLE_SQLSTATES.has(code))) {
     return new UpstreamError('staging', `Base de staging PostgreSQL injoignable (${code}).`, {
       code: 'STAGING_UNREACHABLE',
       cause: error,

@@ -1,0 +1,114 @@
+/**
+ * Access tokens from BatiSimply's Keycloak (grant `password` or `client_credentials`), cached
+ * until shortly before they expire. Concurrent callers share one token request.
+ */
+import { request, type Dispatcher } from 'undici';
+import { UpstreamError } from '../errors.js';
+import { networkCode } from '../retry.js';
+import { keycloakErrorSchema, tokenSchema } from './schemas.js';
+import { snippet } from './http.js';
+
+export interface TokenProvider {
+  token(): Promise<string>;
+  invalidate(): void;
+}
+
+export interface Credentials {
+  grantType: 'password' | 'client_credentials';
+  clientId: string;
+  clientSecret?: string;
+  username?: string;
+  password?: string;
+}
+
+export class KeycloakTokens implements TokenProvider {
+  private cached: { value: string; renewAt: number } | undefined;
+  private pending: Promise<string> | undefined;
+  /** Token requests sent: tests read it to check caching. */
+  requests = 0;
+
+  constructor(
+    private readonly tokenUrl: string,
+    /** Asked again after a refused login, so a rotated secret in Key Vault is picked up. */
+    private readonly credentials: (fresh: boolean) => Promise<Credentials>,
+    private readonly options: { timeoutMs: number; dispatcher?: Dispatcher; now?: () => number },
+  ) {}
+
+  private now() {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  token(): Promise<string> {
+    if (this.cached && this.now() < this.cached.renewAt) return Promise.resolve(this.cached.value);
+    this.pending ??= this.fetchToken().finally(() => (this.pending = undefined));
+    return this.pending;
+  }
+
+  invalidate() {
+    this.cached = undefined;
+  }
+
+  private async fetchToken(): Promise<string> {
+    try {
+      return await this.requestToken(false);
+    } catch (error) {
+      if (error instanceof UpstreamError && error.code === 'BATISIMPLY_LOGIN_FAILED') return this.requestToken(true);
+      throw error;
+    }
+  }
+
+  private async requestToken(fresh: boolean): Promise<string> {
+    const c = await this.credentials(fresh);
+    const form = new URLSearchParams({ grant_type: c.grantType, client_id: c.clientId });
+    if (c.clientSecret) form.set('client_secret', c.clientSecret);
+    if (c.grantType === 'password') {
+      form.set('username', c.username ?? '');
+      form.set('password', c.password ?? '');
+    }
+    this.requests++;
+    const startedAt = this.now();
+    let status: number;
+    let text: string;
+    try {
+      const response = await request(this.tokenUrl, {
+        method: 'POST',
+        dispatcher: this.options.dispatcher,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: form.toString(),
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      status = response.statusCode;
+      text = await response.body.text();
+    } catch (error) {
+      throw new UpstreamError('batisimply', `Serveur d'authentification BatiSimply injoignable (${networkCode(error) ?? 'erreur réseau'}).`, {
+        code: 'BATISIMPLY_SSO_UNREACHABLE',
+        cause: error,
+      });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    if (status === 400 || status === 401) {
+      const kc = keycloakErrorSchema.safeParse(json);
+      const reason = kc.success ? `${kc.data.error}${kc.data.error_description ? ` : ${kc.data.error_description}` : ''}` : snippet(text);
+      throw new UpstreamError('batisimply', `Authentification BatiSimply refusée (${status}) : ${reason}`, {
+        code: 'BATISIMPLY_LOGIN_FAILED',
+        retryable: false,
+      });
+    }
+    const parsed = tokenSchema.safeParse(json);
+    if (status !== 200 || !parsed.success) {
+      throw new UpstreamError('batisimply', `Réponse inattendue du serveur d'authentification BatiSimply : statut ${status}, début : ${snippet(text)}`, {
+        code: 'BATISIMPLY_SSO_BAD_RESPONSE',
+        retryable: status >= 500,
+      });
+    }
+    const lifetime = parsed.data.expires_in * 1000;
+    // Renew before expiry: 10 % of the lifetime, at most 30 s, so a call never leaves with a dying token.
+    this.cached = { value: parsed.data.access_token, renewAt: startedAt + lifetime - Math.min(lifetime * 0.1, 30_000) };
+    return parsed.data.access_token;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * BatiSimply's endpoints, all in this one module: paths and payload shapes are observations, not
+ * a published contract (see the reference), so any change to them is made here only.
+ */
+import { z } from 'zod';
+import type { BatisimplySettings } from '../config.js';
+import type { SecretStore } from '../secrets.js';
+import { isoUtc } from '../time.js';
+import { KeycloakTokens, type TokenProvider } from './auth.js';
+import { BatisimplyHttp } from './http.js';
+import { projectPageSchema, projectSchema, timeSlotListSchema, type Project, type ProjectBody, type TimeSlot } from './schemas.js';
+
+export type { Project, ProjectBody, TimeSlot };
+
+/** What the jobs need from BatiSimply. */
+export interface BatisimplyApi {
+  listProjects(): Promise<Project[]>;
+  getProject(id: number): Promise<Project>;
+  createProject(body: ProjectBody): Promise<Project>;
+  updateProject(id: number, body: ProjectBody): Promise<Project>;
+  listTimeSlots(start: Date, end: Date): Promise<TimeSlot[]>;
+  close(): Promise<void>;
+}
+
+/** A page may be capped below the size asked for; past this many pages something is wrong. */
+const MAX_PAGES = 10_000;
+
+export class BatisimplyClient implements BatisimplyApi {
+  constructor(
+    readonly http: BatisimplyHttp,
+    private readonly pageSize: number,
+  ) {}
+
+  async listProjects(): Promise<Project[]> {
+    const projects: Project[] = [];
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const answer = await this.http.call('GET', '/api/project', projectPageSchema, { query: { page, size: this.pageSize } });
+      if (Array.isArray(answer)) return answer; // a bare array is the whole list
+      projects.push(...answer.elements);
+      const done =
+        answer.elements.length === 0 ||
+        (answer.totalPages !== undefined && page + 1 >= answer.totalPages) ||
+        (answer.totalElements !== undefined && projects.length >= answer.totalElements);
+      if (done) return projects;
+    }
+    return projects;
+  }
+
+  getProject(id: number): Promise<Project> {
+    return this.http.call('GET', `/api/project/${encodeURIComponent(String(id))}`, projectSchema);
+  }
+
+  createProject(body: ProjectBody): Promise<Project> {
+    return this.http.call('POST', '/api/project', projectSchema, { body });
+  }
+
+  /** The update call is an assumption (JHipster's PUT of the whole object with its id). */
+  updateProject(id: number, body: ProjectBody): Promise<Project> {
+    return this.http.call('PUT', '/api/project', projectSchema, { body: { ...body, id } });
+  }
+
+  /** Bounds must be ISO 8601 UTC with time and `Z`: a bare date is answered 400. */
+  listTimeSlots(start: Date, end: Date): Promise<TimeSlot[]> {
+    return this.http.call('GET', '/api/timeSlotManagement/allUsers', timeSlotListSchema as z.ZodType<TimeSlot[]>, {
+      query: { startDate: isoUtc(start), endDate: isoUtc(end) },
+    });
+  }
+
+  close() {
+    return this.http.close();
+  }
+}
+
+export function createBatisimplyClient(settings: BatisimplySettings, secrets: SecretStore): BatisimplyClient {
+  const credentials = async (fresh: boolean) => {
+    if (fresh) secrets.invalidate();
+    return {
+      grantType: settings.BATISIMPLY_GRANT_TYPE,
+      clientId: settings.BATISIMPLY_CLIENT_ID,
+      clientSecret: fresh ? await secrets.get('BATISIMPLY_CLIENT_SECRET') : settings.BATISIMPLY_CLIENT_SECRET,
+      username: settings.BATISIMPLY_USERNAME,
+      password: fresh ? await secrets.get('BATISIMPLY_PASSWORD') : settings.BATISIMPLY_PASSWORD,
+    };
+  };
+  const tokens: TokenProvider = new KeycloakTokens(settings.BATISIMPLY_TOKEN_URL, credentials, {
+    timeoutMs: settings.BATISIMPLY_TIMEOUT_MS,
+  });
+  const http = new BatisimplyHttp(
+    {
+      baseUrl: settings.BATISIMPLY_API_URL,
+      timeoutMs: settings.BATISIMPLY_TIMEOUT_MS,
+      maxRetries: settings.BATISIMPLY_MAX_RETRIES,
+    },
+    tokens,
+  );
+  return new BatisimplyClient(http, settings.BATISIMPLY_PAGE_SIZE);
+}

@@ -1,0 +1,49 @@
+/**
+ * Fault injection for the sandbox: per route, a number of upcoming requests (`times`) or a share
+ * of them (`rate`) get a 429 with Retry-After, a 500/503, an HTML page, latency, a connection
+ * reset, or a lost response after a successful write.
+ */
+import { z } from 'zod';
+
+export const faultRuleSchema = z.object({
+  /** "METHOD /path" as routed, e.g. "POST /api/project", "GET /api/project/{id}", "POST /token"; "*" for all. */
+  route: z.string().min(1),
+  fault: z.enum(['429', '500', '503', 'html', 'latency', 'reset', 'lost-response']),
+  times: z.number().int().positive().optional(),
+  rate: z.number().min(0).max(1).optional(),
+  retryAfterSeconds: z.number().min(0).optional(),
+  latencyMs: z.number().int().min(0).optional(),
+});
+export type FaultRule = z.infer<typeof faultRuleSchema>;
+
+export class FaultPlan {
+  private rules: (FaultRule & { remaining?: number })[] = [];
+
+  constructor(private readonly random: () => number = Math.random) {}
+
+  add(rules: FaultRule[]) {
+    for (const rule of rules) this.rules.push({ ...rule, remaining: rule.times });
+  }
+
+  clear() {
+    this.rules = [];
+  }
+
+  list(): FaultRule[] {
+    return this.rules.map(({ remaining, ...rule }) => ({ ...rule, times: remaining }));
+  }
+
+  /** The fault to apply to this request, if any; a `times` rule is used up as it fires. */
+  next(route: string): FaultRule | undefined {
+    for (const rule of this.rules) {
+      if (rule.route !== '*' && rule.route !== route) continue;
+      if (rule.remaining !== undefined) {
+        if (rule.remaining <= 0) continue;
+        rule.remaining--;
+        return rule;
+      }
+      if (this.random() < (rule.rate ?? 1)) return rule;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The sandbox's in-memory BatiSimply: projects, time slots, OAuth clients and users, tokens.
+ * Seeded from a JSON file; no persistence (a restart starts from the seed again).
+ */
+import { randomBytes } from 'node:crypto';
+
+export interface SandboxProject {
+  id: number;
+  projectCode: string;
+  projectName: string;
+  [field: string]: unknown;
+}
+
+export interface SandboxTimeSlot {
+  id: number | string;
+  startDate: string;
+  endDate: string;
+  user: { id: string; firstName?: string; lastName?: string };
+  project: { id: number; projectCode?: string } | null;
+  managementStatus: string;
+  totalTimeMinutes: number;
+  hasPackedLunch: boolean;
+  hasHomeToWorkJourney: boolean;
+  [field: string]: unknown;
+}
+
+export interface SandboxSeed {
+  clients?: { clientId: string; clientSecret?: string }[];
+  users?: { username: string; password: string }[];
+  headQuarters?: number[];
+  projects?: SandboxProject[];
+  timeSlots?: SandboxTimeSlot[];
+}
+
+export const DEFAULT_SEED: Required<Pick<SandboxSeed, 'clients' | 'users' | 'headQuarters'>> = {
+  clients: [{ clientId: 'bridge-data', clientSecret: 'sandbox-secret' }],
+  users: [{ username: 'demo', password: 'demo' }],
+  headQuarters: [1],
+};
+
+export class SandboxState {
+  clients = new Map<string, string | undefined>();
+  users = new Map<string, string>();
+  headQuarters = new Set<number>();
+  projects = new Map<number, SandboxProject>();
+  timeSlots = new Map<string, SandboxTimeSlot>();
+  private tokens = new Map<string, number>();
+  private nextProjectId = 1;
+
+  constructor(
+    seed: SandboxSeed = {},
+    private readonly now: () => number = Date.now,
+  ) {
+    this.load(seed);
+  }
+
+  load(seed: SandboxSeed) {
+    this.clients = new Map((seed.clients ?? DEFAULT_SEED.clients).map((c) => [c.clientId, c.clientSecret]));
+    this.users = new Map((seed.users ?? DEFAULT_SEED.users).map((u) => [u.username, u.password]));
+    this.headQuarters = new Set(seed.headQuarters ?? DEFAULT_SEED.headQuarters);
+    this.projects = new Map((seed.projects ?? []).map((p) => [p.id, structuredClone(p)]));
+    this.timeSlots = new Map((seed.timeSlots ?? []).map((s) => [String(s.id), structuredClone(s)]));
+    this.tokens.clear();
+    this.nextProjectId = Math.max(0, ...this.projects.keys()) + 1;
+  }
+
+  issueToken(lifetimeSeconds: number): string {
+    const token = `sbx.${randomBytes(18).toString('base64url')}`;
+    this.tokens.set(token, this.now() + lifetimeSeconds * 1000);
+    return token;
+  }
+
+  tokenValid(token: string): boolean {
+    const expiry = this.tokens.get(token);
+    return expiry !== undefined && this.now() < expiry;
+  }
+
+  expireTokens() {
+    this.tokens.clear();
+  }
+
+  createProject(body: Omit<SandboxProject, 'id'>): SandboxProject {
+    const project = { ...body, id: this.nextProjectId++ } as SandboxProject;
+    this.projects.set(project.id, project);
+    return project;
+  }
+
+  snapshot() {
+    return {
+      projects: [...this.projects.values()],
+      timeSlots: [...this.timeSlots.values()],
+      headQuarters: [...this.headQuarters],
+    };
+  }
+}

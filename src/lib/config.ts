@@ -74,7 +74,6 @@ export const batigestSchema = z.object({
   BATIGEST_SQL_SCHEMA: columnName('dbo'),
   BATIGEST_SUIVIMO_TRAJET_COLUMN: columnName('NbH3'),
   BATIGEST_SUIVIMO_PANIER_COLUMN: columnName('NbH4'),
-  CHANTIERS_ETATS: csv,
 });
 
 export const batisimplySchema = z
@@ -113,6 +112,8 @@ export const syncSchema = z.object({
   HEURES_CHUNK_DAYS: int(7, 1, 31),
   HEURES_BATCH_SIZE: int(200, 1, 500),
   CHANTIERS_BATCH_SIZE: int(500, 1, 5000),
+  /** ChantierDef.Etat values to sync; unset: all. */
+  CHANTIERS_ETATS: csv,
 });
 
 /** Read by the Functions host through %NAME% in the timer bindings, listed here so they are documented and checked. */

@@ -1,0 +1,102 @@
+/**
+ * The outside systems of one process, built lazily from the settings: a job validates and opens
+ * only what it uses. Tests hand in their own ports through `overrides`.
+ */
+import { SqlServerBatigest, sqlOptionsFromSettings } from './batigest/sqlserver.js';
+import type { BatigestPort } from './batigest/port.js';
+import { createBatisimplyClient, type BatisimplyApi } from './batisimply/client.js';
+import {
+  batigestSchema,
+  batisimplySchema,
+  parseSection,
+  stagingSchema,
+  syncSchema,
+  SECRET_SETTINGS,
+  type BatisimplySettings,
+  type Env,
+  type SecretSetting,
+  type SyncSettings,
+} from './config.js';
+import { registerSecret } from './log.js';
+import { createSecretStore, withSecrets, type SecretStore } from './secrets.js';
+import { EmbeddedDb, PostgresDb, type StagingDb } from './staging/db.js';
+import { migrate } from './staging/migrate.js';
+
+export interface ServiceOverrides {
+  staging?: StagingDb;
+  batigest?: BatigestPort;
+  batisimply?: BatisimplyApi;
+  secrets?: SecretStore;
+}
+
+export class Services {
+  readonly secrets: SecretStore;
+  private stagingDb?: Promise<StagingDb>;
+  private batigestPort?: Promise<BatigestPort>;
+  private batisimplyApi?: Promise<BatisimplyApi>;
+  private readonly owned: (() => Promise<void>)[] = [];
+
+  constructor(
+    readonly env: Env,
+    private readonly overrides: ServiceOverrides = {},
+  ) {
+    this.secrets = overrides.secrets ?? createSecretStore(env);
+  }
+
+  private async resolved(settings: readonly SecretSetting[]): Promise<Env> {
+    const env = await withSecrets(this.env, this.secrets, settings);
+    for (const s of Object.keys(SECRET_SETTINGS) as SecretSetting[]) registerSecret(env[s]);
+    return env;
+  }
+
+  sync(): SyncSettings {
+    return parseSection(syncSchema, this.env, 'synchronisation');
+  }
+
+  async batisimplySettings(): Promise<BatisimplySettings> {
+    return parseSection(batisimplySchema, await this.resolved(['BATISIMPLY_CLIENT_SECRET', 'BATISIMPLY_PASSWORD']), 'BatiSimply');
+  }
+
+  /** The staging database, migrated to the latest schema on first use. */
+  staging(): Promise<StagingDb> {
+    this.stagingDb ??= (async () => {
+      if (this.overrides.staging) return this.overrides.staging;
+      const env = await this.resolved(['STAGING_DATABASE_URL']);
+      const s = parseSection(stagingSchema, env, 'staging');
+      const db = s.STAGING_DATABASE_URL ? new PostgresDb(s.STAGING_DATABASE_URL) : await EmbeddedDb.open(s.STAGING_EMBEDDED_DIR);
+      this.owned.push(() => db.close());
+      await migrate(db);
+      return db;
+    })();
+    this.stagingDb.catch(() => (this.stagingDb = undefined));
+    return this.stagingDb;
+  }
+
+  batigest(): Promise<BatigestPort> {
+    this.batigestPort ??= (async () => {
+      if (this.overrides.batigest) return this.overrides.batigest;
+      const s = parseSection(batigestSchema, await this.resolved(['BATIGEST_SQL_PASSWORD']), 'Batigest');
+      const port = new SqlServerBatigest(sqlOptionsFromSettings(s));
+      this.owned.push(() => port.close());
+      return port;
+    })();
+    this.batigestPort.catch(() => (this.batigestPort = undefined));
+    return this.batigestPort;
+  }
+
+  batisimply(): Promise<BatisimplyApi> {
+    this.batisimplyApi ??= (async () => {
+      if (this.overrides.batisimply) return this.overrides.batisimply;
+      const client = createBatisimplyClient(await this.batisimplySettings(), this.secrets);
+      this.owned.push(() => client.close());
+      return client;
+    })();
+    this.batisimplyApi.catch(() => (this.batisimplyApi = undefined));
+    return this.batisimplyApi;
+  }
+
+  async close() {
+    for (const close of this.owned.splice(0).reverse()) await close().catch(() => {});
+    this.stagingDb = this.batigestPort = this.batisimplyApi = undefined;
+  }
+}

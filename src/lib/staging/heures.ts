@@ -1,0 +1,265 @@
+/** SQL of `batigest_heures` (staged time slots) and `suivimo_ledger` (what SuiviMO holds for each slot). */
+import type { SuiviMoRow } from '../batigest/port.js';
+import { normaliseWallClock } from '../time.js';
+import type { Queryable } from './db.js';
+
+export interface StagedSlot {
+  idHeure: string;
+  dateDebut: string;
+  dateFin: string;
+  startUtc: string;
+  endUtc: string;
+  idUtilisateur: string;
+  idProjet: number | null;
+  projectCodeInSlot: string | null;
+  codeProjet: string | null;
+  status: string;
+  totalHeure: number;
+  panier: boolean;
+  trajet: boolean;
+  userName: string | null;
+  raw: unknown;
+}
+
+export interface ExistingSlot {
+  idHeure: string;
+  dateDebut: string | null;
+  dateFin: string | null;
+  idUtilisateur: string | null;
+  idProjet: number | null;
+  projectCodeInSlot: string | null;
+  codeProjet: string | null;
+  status: string | null;
+  totalHeure: number | null;
+  panier: boolean | null;
+  trajet: boolean | null;
+  userName: string | null;
+  deleted: boolean;
+}
+
+export async function existingSlots(db: Queryable, ids: readonly string[]): Promise<Map<string, ExistingSlot>> {
+  const { rows } = await db.query<ExistingSlot & { dateDebut: string | null; dateFin: string | null }>(
+    `SELECT id_heure AS "idHeure", date_debut::text AS "dateDebut", date_fin::text AS "dateFin",
+            id_utilisateur::text AS "idUtilisateur", id_projet AS "idProjet", project_code_in_slot AS "projectCodeInSlot",
+            code_projet AS "codeProjet", status_management AS status, total_heure AS "totalHeure", panier, trajet,
+            user_name AS "userName", deleted_at IS NOT NULL AS deleted
+     FROM batigest_heures WHERE id_heure = ANY($1::text[])`,
+    [ids],
+  );
+  return new Map(
+    rows.map((r) => [
+      r.idHeure,
+      { ...r, dateDebut: r.dateDebut && normaliseWallClock(r.dateDebut), dateFin: r.dateFin && normaliseWallClock(r.dateFin) },
+    ]),
+  );
+}
+
+/**
+ * Inserts or updates slots. `reachesSuiviMo[i]` says whether the change touches what SuiviMO gets:
+ * only then does `sync` go back to false (and the revision move), so an edit of nothing that
+ * matters to Batigest causes no write there.
+ */
+export async function upsertSlots(db: Queryable, slots: readonly StagedSlot[], reachesSuiviMo: readonly boolean[]) {
+  if (slots.length === 0) return;
+  const col = <K extends keyof StagedSlot>(k: K) => slots.map((s) => s[k]);
+  await db.query(
+    `INSERT INTO batigest_heures AS h
+       (id_heure, date_debut, date_fin, start_utc, end_utc, id_utilisateur, id_projet, project_code_in_slot, code_projet,
+        status_management, total_heure, panier, trajet, user_name, raw, sync, revision)
+     SELECT i.id_heure, i.date_debut, i.date_fin, i.start_utc, i.end_utc, i.id_utilisateur, i.id_projet,
+            i.project_code_in_slot, i.code_projet, i.status, i.total, i.panier, i.trajet, i.user_name, i.raw,
+            NOT i.relevant, 1
+     FROM unnest($1::text[], $2::timestamp[], $3::timestamp[], $4::timestamptz[], $5::timestamptz[], $6::uuid[],
+                 $7::bigint[], $8::text[], $9::text[], $10::text[], $11::int[], $12::bool[], $13::bool[], $14::text[],
+                 $15::jsonb[], $16::bool[])
+       AS i(id_heure, date_debut, date_fin, start_utc, end_utc, id_utilisateur, id_projet, project_code_in_slot,
+            code_projet, status, total, panier, trajet, user_name, raw, relevant)
+     ON CONFLICT (id_heure) DO UPDATE SET
+       date_debut = EXCLUDED.date_debut, date_fin = EXCLUDED.date_fin, start_utc = EXCLUDED.start_utc,
+       end_utc = EXCLUDED.end_utc, id_utilisateur = EXCLUDED.id_utilisateur, id_projet = EXCLUDED.id_projet,
+       project_code_in_slot = EXCLUDED.project_code_in_slot, code_projet = EXCLUDED.code_projet,
+       status_management = EXCLUDED.status_management, total_heure = EXCLUDED.total_heure,
+       panier = EXCLUDED.panier, trajet = EXCLUDED.trajet, user_name = EXCLUDED.user_name, raw = EXCLUDED.raw,
+       deleted_at = NULL,
+       sync = h.sync AND EXCLUDED.sync,
+       revision = h.revision + CASE WHEN EXCLUDED.sync THEN 0 ELSE 1 END,
+       updated_at = now()`,
+    [
+      col('idHeure'),
+      col('dateDebut'),
+      col('dateFin'),
+      col('startUtc'),
+      col('endUtc'),
+      col('idUtilisateur'),
+      col('idProjet'),
+      col('projectCodeInSlot'),
+      col('codeProjet'),
+      col('status'),
+      col('totalHeure'),
+      col('panier'),
+      col('trajet'),
+      col('userName'),
+      slots.map((s) => JSON.stringify(s.raw)),
+      reachesSuiviMo,
+    ],
+  );
+}
+
+/** Slots of the window that BatiSimply no longer returns: deleted there. */
+export async function markMissingSlotsDeleted(db: Queryable, from: Date, to: Date, seen: readonly string[]): Promise<string[]> {
+  const { rows } = await db.query<{ id_heure: string }>(
+    `UPDATE batigest_heures SET deleted_at = now(), sync = false, revision = revision + 1, updated_at = now()
+     WHERE deleted_at IS NULL AND start_utc >= $1 AND start_utc < $2 AND NOT (id_heure = ANY($3::text[]))
+     RETURNING id_heure`,
+    [from.toISOString(), to.toISOString(), seen],
+  );
+  return rows.map((r) => r.id_heure);
+}
+
+export async function slotsWithoutCode(db: Queryable): Promise<{ idHeure: string; idProjet: number }[]> {
+  const { rows } = await db.query<{ idHeure: string; idProjet: number }>(
+    `SELECT id_heure AS "idHeure", id_projet AS "idProjet" FROM batigest_heures
+     WHERE code_projet IS NULL AND id_projet IS NOT NULL AND deleted_at IS NULL ORDER BY id_heure`,
+  );
+  return rows;
+}
+
+export async function setProjectCodes(db: Queryable, codes: ReadonlyMap<number, string>): Promise<number> {
+  if (codes.size === 0) return 0;
+  const { rows } = await db.query<{ id_heure: string }>(
+    `UPDATE batigest_heures h SET code_projet = v.code, sync = false, revision = revision + 1, updated_at = now()
+     FROM unnest($1::bigint[], $2::text[]) AS v(id, code)
+     WHERE h.id_projet = v.id AND h.code_projet IS NULL AND h.deleted_at IS NULL
+     RETURNING h.id_heure`,
+    [[...codes.keys()], [...codes.values()]],
+  );
+  return rows.length;
+}
+
+/** A slot waiting for SuiviMO, with what the ledger says was written for it. */
+export interface PendingSlot {
+  idHeure: string;
+  revision: number;
+  dateDebut: string | null;
+  idUtilisateur: string | null;
+  idProjet: number | null;
+  codeProjet: string | null;
+  status: string | null;
+  totalHeure: number | null;
+  panier: boolean;
+  trajet: boolean;
+  userName: string | null;
+  deleted: boolean;
+  ledger: LedgerEntry | null;
+}
+
+export interface LedgerEntry {
+  /** The row SuiviMO holds for this slot, as last confirmed; null fields when nothing is there. */
+  confirmed: (Omit<SuiviMoRow, 'codeSalarie'> & { codeSalarie: string | null; idUtilisateur: string | null }) | null;
+  /** A write that was started and not confirmed: the target row, or null for a removal. */
+  intent: { target: SuiviMoRow | null } | null;
+}
+
+export async function pendingSlots(db: Queryable, limit: number, afterId: string): Promise<PendingSlot[]> {
+  const { rows } = await db.query<Record<string, unknown>>(
+    `SELECT h.id_heure, h.revision, h.date_debut::text AS date_debut, h.id_utilisateur::text AS id_utilisateur, h.id_projet,
+            h.code_projet, h.status_management, h.total_heure, coalesce(h.panier, false) AS panier,
+            coalesce(h.trajet, false) AS trajet, h.user_name, h.deleted_at IS NOT NULL AS deleted,
+            l.id_heure AS l_id, l.code_chantier, l.code_salarie, l.id_utilisateur::text AS l_user, l.date::text AS l_date,
+            l.nbh0, l.trajet AS l_trajet, l.panier AS l_panier, l.intent
+     FROM batigest_heures h LEFT JOIN suivimo_ledger l USING (id_heure)
+     WHERE NOT h.sync AND h.id_heure > $2
+     ORDER BY h.id_heure LIMIT $1`,
+    [limit, afterId],
+  );
+  return rows.map((r) => ({
+    idHeure: r.id_heure as string,
+    revision: r.revision as number,
+    dateDebut: r.date_debut ? normaliseWallClock(r.date_debut as string) : null,
+    idUtilisateur: (r.id_utilisateur as string | null) ?? null,
+    idProjet: (r.id_projet as number | null) ?? null,
+    codeProjet: (r.code_projet as string | null) ?? null,
+    status: (r.status_management as string | null) ?? null,
+    totalHeure: (r.total_heure as number | null) ?? null,
+    panier: r.panier as boolean,
+    trajet: r.trajet as boolean,
+    userName: (r.user_name as string | null) ?? null,
+    deleted: r.deleted as boolean,
+    ledger: r.l_id
+      ? {
+          confirmed:
+            r.code_chantier && r.l_date
+              ? {
+                  codeChantier: r.code_chantier as string,
+                  codeSalarie: (r.code_salarie as string | null) ?? null,
+                  idUtilisateur: (r.l_user as string | null) ?? null,
+                  date: normaliseWallClock(r.l_date as string),
+                  nbh0: Number(r.nbh0),
+                  trajet: Number(r.l_trajet),
+                  panier: Number(r.l_panier),
+                }
+              : null,
+          intent: (r.intent as LedgerEntry['intent']) ?? null,
+        }
+      : null,
+  }));
+}
+
+/** Step 1 of a SuiviMO write: what is about to be written, recorded before the ERP is touched. */
+export async function writeIntents(db: Queryable, intents: { idHeure: string; target: SuiviMoRow | null }[]) {
+  if (intents.length === 0) return;
+  await db.query(
+    `INSERT INTO suivimo_ledger (id_heure, intent, intent_at)
+     SELECT i.id, i.intent, now() FROM unnest($1::text[], $2::jsonb[]) AS i(id, intent)
+     ON CONFLICT (id_heure) DO UPDATE SET intent = EXCLUDED.intent, intent_at = now(), updated_at = now()`,
+    [intents.map((i) => i.idHeure), intents.map((i) => JSON.stringify({ target: i.target }))],
+  );
+}
+
+/** Step 3: SuiviMO committed; the ledger now holds what it holds. */
+export async function confirmLedger(db: Queryable, entries: { idHeure: string; row: SuiviMoRow | null }[]) {
+  if (entries.length === 0) return;
+  const present = entries.filter((e) => e.row !== null) as { idHeure: string; row: SuiviMoRow }[];
+  const absent = entries.filter((e) => e.row === null).map((e) => e.idHeure);
+  if (present.length > 0) {
+    const c = <K extends keyof SuiviMoRow>(k: K) => present.map((e) => e.row[k]);
+    await db.query(
+      `INSERT INTO suivimo_ledger (id_heure, code_chantier, code_salarie, date, nbh0, trajet, panier, intent, adopted)
+       SELECT i.*, NULL, false FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamp[], $5::numeric[], $6::smallint[], $7::smallint[])
+         AS i(id, code_chantier, code_salarie, date, nbh0, trajet, panier)
+       ON CONFLICT (id_heure) DO UPDATE SET code_chantier = EXCLUDED.code_chantier, code_salarie = EXCLUDED.code_salarie,
+         date = EXCLUDED.date, nbh0 = EXCLUDED.nbh0, trajet = EXCLUDED.trajet, panier = EXCLUDED.panier,
+         intent = NULL, intent_at = NULL, adopted = false, updated_at = now()`,
+      [present.map((e) => e.idHeure), c('codeChantier'), c('codeSalarie'), c('date'), c('nbh0'), c('trajet'), c('panier')],
+    );
+  }
+  if (absent.length > 0) await db.query('DELETE FROM suivimo_ledger WHERE id_heure = ANY($1::text[])', [absent]);
+}
+
+/** Step 4: the slot is done, unless it changed since it was read (its revision moved). */
+export async function markSlotsSynced(db: Queryable, slots: { idHeure: string; revision: number }[]) {
+  if (slots.length === 0) return;
+  await db.query(
+    `UPDATE batigest_heures h SET sync = true, held_code = NULL, held_reason = NULL, updated_at = now()
+     FROM unnest($1::text[], $2::int[]) AS v(id, revision)
+     WHERE h.id_heure = v.id AND h.revision = v.revision`,
+    [slots.map((s) => s.idHeure), slots.map((s) => s.revision)],
+  );
+}
+
+export async function markSlotsHeld(db: Queryable, held: { idHeure: string; code: string; reason: string }[]) {
+  if (held.length === 0) return;
+  await db.query(
+    `UPDATE batigest_heures h SET held_code = v.code, held_reason = v.reason, updated_at = now()
+     FROM unnest($1::text[], $2::text[], $3::text[]) AS v(id, code, reason) WHERE h.id_heure = v.id`,
+    [held.map((h) => h.idHeure), held.map((h) => h.code), held.map((h) => h.reason)],
+  );
+}
+
+export async function countPendingHeures(db: Queryable): Promise<{ pending: number; held: number }> {
+  const { rows } = await db.query<{ pending: number; held: number }>(
+    `SELECT count(*) FILTER (WHERE NOT sync)::int AS pending, count(*) FILTER (WHERE NOT sync AND held_code IS NOT NULL)::int AS held
+     FROM batigest_heures`,
+  );
+  return rows[0] ?? { pending: 0, held: 0 };
+}

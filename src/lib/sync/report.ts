@@ -1,0 +1,104 @@
+/** The run report of the interface: what a run read, changed, failed and held. */
+import { describeError, toConnectorError } from '../errors.js';
+
+export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'skipped';
+export type Trigger = 'timer' | 'http' | 'cli';
+
+export interface Counts {
+  read: number;
+  created: number;
+  updated: number;
+  deleted: number;
+  unchanged: number;
+  failed: number;
+  held: number;
+}
+
+export interface ReportError {
+  key: string;
+  code: string;
+  message: string;
+}
+
+export interface RunReport {
+  job: string;
+  runId: string;
+  status: RunStatus;
+  dryRun: boolean;
+  startedAt: string;
+  finishedAt: string;
+  counts: Counts;
+  errors: ReportError[];
+  warnings?: ReportError[];
+}
+
+export interface ChainReport {
+  job: string;
+  runId: string;
+  status: RunStatus;
+  dryRun: boolean;
+  steps: RunReport[];
+}
+
+export type AnyReport = RunReport | ChainReport;
+
+export const emptyCounts = (): Counts => ({ read: 0, created: 0, updated: 0, deleted: 0, unchanged: 0, failed: 0, held: 0 });
+
+export interface RecordOutcome {
+  key: string;
+  kind: 'failed' | 'held';
+  code: string;
+  message: string;
+}
+
+/** Collects a run's counts and per-record outcomes while a job works. */
+export class ReportBuilder {
+  readonly counts = emptyCounts();
+  readonly errors: ReportError[] = [];
+  readonly warnings: ReportError[] = [];
+  readonly outcomes: RecordOutcome[] = [];
+  /** Records that went through: their earlier failures are resolved. */
+  readonly succeeded = new Set<string>();
+
+  add(count: keyof Counts, n = 1) {
+    this.counts[count] += n;
+  }
+
+  ok(key: string, count?: 'created' | 'updated' | 'deleted' | 'unchanged') {
+    if (count) this.counts[count]++;
+    this.succeeded.add(key);
+  }
+
+  fail(key: string, error: unknown) {
+    const e = toConnectorError(error);
+    this.counts.failed++;
+    const message = e.code === 'INTERNAL' ? describeError(error) : e.message;
+    this.errors.push({ key, code: e.code, message });
+    this.outcomes.push({ key, kind: 'failed', code: e.code, message });
+  }
+
+  hold(key: string, code: string, message: string) {
+    this.counts.held++;
+    this.errors.push({ key, code, message });
+    this.outcomes.push({ key, kind: 'held', code, message });
+  }
+
+  warn(key: string, code: string, message: string) {
+    this.warnings.push({ key, code, message });
+  }
+
+  status(): RunStatus {
+    return this.counts.failed > 0 || this.counts.held > 0 ? 'partial' : 'succeeded';
+  }
+}
+
+/** The worst of the steps' statuses, for a chained job. */
+export function chainStatus(steps: readonly RunReport[]): RunStatus {
+  const order: RunStatus[] = ['failed', 'partial', 'skipped', 'succeeded'];
+  for (const status of order) if (steps.some((s) => s.status === status)) return status;
+  return 'succeeded';
+}
+
+export function isChainReport(report: AnyReport): report is ChainReport {
+  return 'steps' in report;
+}

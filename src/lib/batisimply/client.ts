@@ -19,6 +19,8 @@ export interface BatisimplyApi {
   createProject(body: ProjectBody): Promise<Project>;
   updateProject(id: number, body: ProjectBody): Promise<Project>;
   listTimeSlots(start: Date, end: Date): Promise<TimeSlot[]>;
+  /** One small authenticated call: the connection check. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -64,6 +66,10 @@ export class BatisimplyClient implements BatisimplyApi {
     return this.http.call('GET', '/api/timeSlotManagement/allUsers', timeSlotListSchema as z.ZodType<TimeSlot[]>, {
       query: { startDate: isoUtc(start), endDate: isoUtc(end) },
     });
+  }
+
+  async ping() {
+    await this.http.call('GET', '/api/project', projectPageSchema, { query: { page: 0, size: 1 } });
   }
 
   close() {

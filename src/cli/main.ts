@@ -1,0 +1,164 @@
+/**
+ * `connecteur`: the CLI of the interface (commander). Exit codes: 0 done, 1 finished with failed
+ * or held records, 2 usage or configuration error, 3 could not run (already running, outside
+ * system unreachable).
+ */
+import { readFile } from 'node:fs/promises';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { processEnv } from '../lib/config.js';
+import { ConfigurationError, ConflictError, toConnectorError, UpstreamError } from '../lib/errors.js';
+import { createLogger, jsonLinesSink, redact } from '../lib/log.js';
+import { checkAll } from '../lib/ops/checks.js';
+import { gatherStatus } from '../lib/ops/status.js';
+import { Services } from '../lib/services.js';
+import { migrate } from '../lib/staging/migrate.js';
+import { isJobName, JOB_NAMES, type JobName } from '../lib/sync/jobs.js';
+import { isChainReport, type AnyReport } from '../lib/sync/report.js';
+import { runJob } from '../lib/sync/runner.js';
+import { Sandbox } from '../sandbox/server.js';
+import { formatReport, formatStatus } from './format.js';
+
+export const EXIT = { ok: 0, partial: 1, usage: 2, unavailable: 3 } as const;
+
+export function exitCodeFor(report: AnyReport, fatal: unknown): number {
+  if (fatal instanceof ConfigurationError) return EXIT.usage;
+  if (fatal instanceof UpstreamError || fatal instanceof ConflictError) return EXIT.unavailable;
+  if (fatal) return EXIT.partial;
+  const statuses = isChainReport(report) ? report.steps.map((s) => s.status) : [report.status];
+  return statuses.every((s) => s === 'succeeded') ? EXIT.ok : EXIT.partial;
+}
+
+function errorExit(error: unknown): number {
+  const e = toConnectorError(error);
+  process.stderr.write(`${redact(e.message)}\n`);
+  if (e instanceof ConfigurationError) return EXIT.usage;
+  if (e instanceof UpstreamError || e instanceof ConflictError) return EXIT.unavailable;
+  return EXIT.partial;
+}
+
+const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+
+export async function main(argv: string[], env = processEnv()): Promise<number> {
+  let code: number = EXIT.ok;
+  const withServices = async (fn: (s: Services) => Promise<number>) => {
+    const services = new Services(env);
+    try {
+      code = await fn(services);
+    } catch (error) {
+      code = errorExit(error);
+    } finally {
+      await services.close();
+    }
+  };
+
+  const program = new Command('connecteur')
+    .description('Connecteur SAGES : Batigest ⇄ BatiSimply')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('migrate')
+    .description('crée ou met à jour le schéma de staging')
+    .action(() =>
+      withServices(async (s) => {
+        const result = await migrate(await s.staging());
+        out(`Schéma de staging à la version ${result.to}${result.applied.length ? ` (appliqué : ${result.applied.join(', ')})` : ' (déjà à jour)'}.`);
+        return EXIT.ok;
+      }),
+    );
+
+  program
+    .command('check')
+    .description('teste chaque connexion configurée')
+    .option('--json', 'sortie JSON')
+    .action((opts: { json?: boolean }) =>
+      withServices(async (s) => {
+        const results = await checkAll(s);
+        out(opts.json ? JSON.stringify(results, null, 2) : results.map((r) => `${r.ok ? '✔' : '✘'} ${r.message}`).join('\n'));
+        return results.every((r) => r.ok) ? EXIT.ok : EXIT.unavailable;
+      }),
+    );
+
+  program
+    .command('run')
+    .description(`lance un job : ${JOB_NAMES.join(', ')}`)
+    .argument('<job>', 'nom du job', (value: string) => {
+      if (!isJobName(value)) throw new InvalidArgumentError(`job inconnu « ${value} » (attendu : ${JOB_NAMES.join(', ')})`);
+      return value;
+    })
+    .option('--dry-run', 'calcule et rapporte chaque changement sans rien écrire')
+    .option('--json', 'rapport JSON sur la sortie standard')
+    .action((job: JobName, opts: { dryRun?: boolean; json?: boolean }) =>
+      withServices(async (s) => {
+        const log = createLogger(jsonLinesSink, { trigger: 'cli' });
+        let last = '';
+        const outcome = await runJob(s, job, {
+          trigger: 'cli',
+          dryRun: opts.dryRun ?? false,
+          log,
+          onProgress: ({ job: step, done, total }) => {
+            const line = `${step} : ${done}/${total}`;
+            if (line !== last) process.stderr.write(`\r${(last = line)}   `);
+          },
+        });
+        if (last) process.stderr.write('\n');
+        out(opts.json ? JSON.stringify(outcome.report, null, 2) : formatReport(outcome.report));
+        return exitCodeFor(outcome.report, outcome.fatal);
+      }),
+    );
+
+  program
+    .command('status')
+    .description('dernières exécutions, enregistrements en attente et retenus')
+    .option('--json', 'sortie JSON')
+    .option('--check', 'teste aussi les connexions')
+    .action((opts: { json?: boolean; check?: boolean }) =>
+      withServices(async (s) => {
+        const status = await gatherStatus(s, { checkConnections: opts.check ?? false });
+        out(opts.json ? JSON.stringify(status, null, 2) : formatStatus(status));
+        return EXIT.ok;
+      }),
+    );
+
+  program
+    .command('sandbox')
+    .description('une API BatiSimply locale pour les tests et les démonstrations')
+    .option('--port <n>', 'port d\'écoute', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('port entre 0 et 65535 attendu');
+      return n;
+    }, 8089)
+    .option('--host <h>', 'adresse d\'écoute', '127.0.0.1')
+    .option('--seed <file>', 'état initial (JSON)')
+    .option('--token-lifetime <s>', 'durée de vie des jetons (secondes)', (v) => Number(v), 300)
+    .action(async (opts: { port: number; host: string; seed?: string; tokenLifetime: number }) => {
+      try {
+        const seed = opts.seed ? JSON.parse(await readFile(opts.seed, 'utf8')) : undefined;
+        const sandbox = new Sandbox({ port: opts.port, host: opts.host, seed, tokenLifetimeSeconds: opts.tokenLifetime });
+        const url = await sandbox.start();
+        out(`Bac à sable BatiSimply sur ${url}`);
+        out(`  BATISIMPLY_API_URL=${url}`);
+        out(`  BATISIMPLY_TOKEN_URL=${sandbox.tokenUrl}`);
+        out(`  État : GET ${url}/__admin/state — Ctrl+C pour arrêter.`);
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        await sandbox.stop();
+        code = EXIT.ok;
+      } catch (error) {
+        process.stderr.write(`Bac à sable : ${(error as Error).message}\n`);
+        code = EXIT.usage;
+      }
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    return errorExit(error);
+  }
+  return code;
+}

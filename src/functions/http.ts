@@ -1,0 +1,71 @@
+/** What the HTTP triggers share: the process's services, JSON answers, and errors mapped to statuses. */
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { processEnv } from '../lib/config.js';
+import { ConfigurationError, ConflictError, toConnectorError, UpstreamError } from '../lib/errors.js';
+import { createLogger, type Logger, type Sink } from '../lib/log.js';
+import { Services } from '../lib/services.js';
+
+let shared: Services | undefined;
+
+/** One set of connections per Functions worker, reused across invocations. */
+export function services(): Services {
+  shared ??= new Services(processEnv());
+  return shared;
+}
+
+/** Tests hand in their own services. */
+export function setServices(value: Services | undefined) {
+  shared = value;
+}
+
+export function json(status: number, body: unknown): HttpResponseInit {
+  return { status, jsonBody: body, headers: { 'content-type': 'application/json; charset=utf-8' } };
+}
+
+/** 400 bad input or configuration, 409 already running, 502 outside system unreachable, 500 otherwise. */
+export function errorResponse(error: unknown): HttpResponseInit {
+  const e = toConnectorError(error);
+  if (e instanceof ConfigurationError) return json(400, { code: e.code, message: e.message });
+  if (e instanceof ConflictError) return json(409, { code: e.code, message: e.message, runningRunId: e.runningRunId });
+  if (e instanceof UpstreamError) return json(502, { code: e.code, message: e.message, system: e.system });
+  return json(500, { code: e.code, message: 'Erreur interne du connecteur : consultez les journaux.' });
+}
+
+/** Logs go through the Functions host (and so to Application Insights), secrets redacted. */
+export function contextLogger(context: InvocationContext, fields: Record<string, unknown> = {}): Logger {
+  const sink: Sink = (level, message, f) => {
+    const line = `${message} ${JSON.stringify(f)}`;
+    if (level === 'error') context.error(line);
+    else if (level === 'warn') context.warn(line);
+    else context.info(line);
+  };
+  return createLogger(sink, { invocationId: context.invocationId, ...fields });
+}
+
+/** Query `?dryRun=true` or body `{"dryRun": true}`. */
+export async function readDryRun(request: HttpRequest): Promise<boolean> {
+  const query = request.query.get('dryRun');
+  if (query !== null) {
+    if (!['true', 'false', '1', '0', ''].includes(query)) throw new ConfigurationError(`Paramètre dryRun invalide : « ${query} » (true ou false attendu).`, { code: 'BAD_INPUT' });
+    return query === 'true' || query === '1' || query === '';
+  }
+  const body = await readJsonBody(request);
+  if (body.dryRun === undefined) return false;
+  if (typeof body.dryRun !== 'boolean') throw new ConfigurationError('Champ dryRun invalide : booléen attendu.', { code: 'BAD_INPUT' });
+  return body.dryRun;
+}
+
+export async function readJsonBody(request: HttpRequest): Promise<Record<string, unknown>> {
+  const text = await request.text();
+  if (text.trim() === '') return {};
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new ConfigurationError('Corps de requête JSON illisible.', { code: 'BAD_INPUT' });
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ConfigurationError('Corps de requête : objet JSON attendu.', { code: 'BAD_INPUT' });
+  }
+  return body as Record<string, unknown>;
+}

@@ -1,0 +1,49 @@
+/** HTTP triggers `POST /api/<job>` and the two timers: parse, run the job, map the report to an answer. */
+import { app, type HttpFunctionOptions, type HttpRequest, type InvocationContext, type Timer, type TimerFunctionOptions } from '@azure/functions';
+import { ConfigurationError, UpstreamError } from '../lib/errors.js';
+import { JOB_NAMES, type JobName } from '../lib/sync/jobs.js';
+import { runJob } from '../lib/sync/runner.js';
+import { contextLogger, errorResponse, json, readDryRun, services } from './http.js';
+
+export function jobHandler(job: JobName) {
+  return async (request: HttpRequest, context: InvocationContext) => {
+    try {
+      const dryRun = await readDryRun(request);
+      const outcome = await runJob(services(), job, { trigger: 'http', dryRun, log: contextLogger(context, { trigger: 'http' }) });
+      // The run finished, but an outside system was out of reach or a setting missing: say so by status too.
+      if (outcome.fatal instanceof UpstreamError) return json(502, { ...outcome.report, message: outcome.fatal.message });
+      if (outcome.fatal instanceof ConfigurationError) return json(400, { ...outcome.report, message: outcome.fatal.message });
+      return json(200, outcome.report);
+    } catch (error) {
+      return errorResponse(error);
+    }
+  };
+}
+
+export const jobFunctions: Record<string, HttpFunctionOptions> = Object.fromEntries(
+  JOB_NAMES.map((job) => [
+    `job-${job}`,
+    { methods: ['POST'], authLevel: 'function', route: job, handler: jobHandler(job) } satisfies HttpFunctionOptions,
+  ]),
+);
+
+function timerHandler(job: JobName) {
+  return async (_timer: Timer, context: InvocationContext) => {
+    const log = contextLogger(context, { trigger: 'timer' });
+    try {
+      // A timer that finds the job running records a skipped run instead of failing.
+      await runJob(services(), job, { trigger: 'timer', log });
+    } catch (error) {
+      log.error(`Le déclenchement planifié de ${job} a échoué : ${(error as Error).message}`);
+      throw error;
+    }
+  };
+}
+
+export const timerFunctions: Record<string, TimerFunctionOptions> = {
+  chantiersTimer: { schedule: '%CHANTIERS_SCHEDULE%', handler: timerHandler('chantiers') },
+  heuresTimer: { schedule: '%HEURES_SCHEDULE%', handler: timerHandler('heures') },
+};
+
+for (const [name, options] of Object.entries(jobFunctions)) app.http(name, options);
+for (const [name, options] of Object.entries(timerFunctions)) app.timer(name, options);

@@ -1,0 +1,64 @@
+/** Operator routes: GET /api/status, GET /api/dashboard, POST /api/connect-{sqlserver,postgres,batisimply}. */
+import { app, type HttpFunctionOptions, type HttpRequest } from '@azure/functions';
+import { ConfigurationError } from '../lib/errors.js';
+import { testConnection, type System } from '../lib/ops/checks.js';
+import { renderDashboard } from '../lib/ops/dashboard.js';
+import { gatherStatus } from '../lib/ops/status.js';
+import { errorResponse, json, readJsonBody, services } from './http.js';
+
+const wantsCheck = (request: HttpRequest) => request.query.get('check') === 'true';
+
+export async function statusHandler(request: HttpRequest) {
+  try {
+    return json(200, await gatherStatus(services(), { checkConnections: wantsCheck(request) }));
+  } catch (error) {
+    return errorResponse(error);
+  }
+}
+
+export async function dashboardHandler(request: HttpRequest) {
+  try {
+    const status = await gatherStatus(services(), { checkConnections: wantsCheck(request) });
+    return {
+      status: 200,
+      body: renderDashboard(status),
+      headers: {
+        'content-type': 'text/html; charset=utf-8',
+        // Inline script and style only: nothing is loaded from elsewhere.
+        'content-security-policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'",
+        'x-content-type-options': 'nosniff',
+      },
+    };
+  } catch (error) {
+    return errorResponse(error);
+  }
+}
+
+export function connectHandler(system: System) {
+  return async (request: HttpRequest) => {
+    try {
+      const body = await readJsonBody(request);
+      if (body.save !== undefined && typeof body.save !== 'boolean') {
+        throw new ConfigurationError('Champ save invalide : booléen attendu.', { code: 'BAD_INPUT' });
+      }
+      const s = services();
+      if (body.save && s.secrets.kind !== 'keyvault') {
+        throw new ConfigurationError('Enregistrement impossible : aucun coffre Key Vault configuré (KEY_VAULT_URL).', { code: 'KEYVAULT_NOT_CONFIGURED' });
+      }
+      const result = await testConnection(s, system, body, body.save === true);
+      return json(result.ok ? 200 : 502, result);
+    } catch (error) {
+      return errorResponse(error);
+    }
+  };
+}
+
+export const operatorFunctions: Record<string, HttpFunctionOptions> = {
+  status: { methods: ['GET'], authLevel: 'function', route: 'status', handler: statusHandler },
+  dashboard: { methods: ['GET'], authLevel: 'function', route: 'dashboard', handler: dashboardHandler },
+  'connect-sqlserver': { methods: ['POST'], authLevel: 'function', route: 'connect-sqlserver', handler: connectHandler('sqlserver') },
+  'connect-postgres': { methods: ['POST'], authLevel: 'function', route: 'connect-postgres', handler: connectHandler('postgres') },
+  'connect-batisimply': { methods: ['POST'], authLevel: 'function', route: 'connect-batisimply', handler: connectHandler('batisimply') },
+};
+
+for (const [name, options] of Object.entries(operatorFunctions)) app.http(name, options);

@@ -1,0 +1,133 @@
+/**
+ * The operator's page: French, self-contained (no external asset), every value from a database or
+ * an API escaped server-side (escape-html) and set with textContent client-side.
+ */
+import escapeHtml from 'escape-html';
+import { JOB_LABELS, JOB_NAMES } from '../sync/jobs.js';
+import type { StatusReport } from './status.js';
+
+const e = (value: unknown) => escapeHtml(value === null || value === undefined ? '' : String(value));
+
+const STATUS_FR: Record<string, string> = { succeeded: 'réussi', partial: 'partiel', failed: 'échec', skipped: 'ignoré', running: 'en cours' };
+
+function table(headers: string[], rows: unknown[][], empty: string): string {
+  if (rows.length === 0) return `<p class="empty">${e(empty)}</p>`;
+  return `<table><thead><tr>${headers.map((h) => `<th>${e(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((c) => `<td>${e(c)}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+}
+
+export function renderDashboard(status: StatusReport): string {
+  const connections = (status.connections ?? [])
+    .map((c) => `<li class="${c.ok ? 'ok' : 'ko'}">${c.ok ? '✔' : '✘'} ${e(c.message)}</li>`)
+    .join('');
+  const runs = table(
+    ['Job', 'Statut', 'Début', 'Lus', 'Créés', 'Mis à jour', 'Supprimés', 'Inchangés', 'Échecs', 'Retenus'],
+    status.lastRuns.map((r) => [
+      r.job + (r.dryRun ? ' (simulation)' : ''),
+      STATUS_FR[r.status] ?? r.status,
+      r.startedAt,
+      r.counts.read ?? 0,
+      r.counts.created ?? 0,
+      r.counts.updated ?? 0,
+      r.counts.deleted ?? 0,
+      r.counts.unchanged ?? 0,
+      r.counts.failed ?? 0,
+      r.counts.held ?? 0,
+    ]),
+    'Aucune exécution pour l’instant.',
+  );
+  const held = table(
+    ['Job', 'Enregistrement', 'Raison', 'Tentatives', 'Vu la première fois', 'Dernière fois'],
+    status.held.map((h) => [h.job, h.key, h.message, h.attempts, h.firstSeen, h.lastSeen]),
+    'Aucun enregistrement retenu.',
+  );
+  const failed = table(
+    ['Job', 'Enregistrement', 'Code', 'Message', 'Tentatives'],
+    status.failed.map((f) => [f.job, f.key, f.code, f.message, f.attempts]),
+    'Aucun enregistrement en échec.',
+  );
+  const errors = table(
+    ['Quand', 'Job', 'Clé', 'Code', 'Message'],
+    status.recentErrors.map((x) => [x.at, x.job, x.key, x.code, x.message]),
+    'Aucune erreur récente.',
+  );
+  const buttons = JOB_NAMES.map(
+    (job) => `<div class="job"><span>${e(JOB_LABELS[job])}</span>
+      <button data-job="${e(job)}">Lancer ${e(job)}</button>
+      <button data-job="${e(job)}" data-dry="1" class="dry">Simuler</button></div>`,
+  ).join('');
+  return `<!DOCTYPE html>
+<html lang="fr"><head><meta charset="utf-8"><title>Connecteur SAGES — tableau de bord</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1d2733;background:#f6f8fa}
+h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:1.6rem}
+table{border-collapse:collapse;background:#fff;width:100%;font-size:.9rem}
+th,td{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-align:top}
+th{background:#eef1f4}.ok{color:#1a7f37}.ko{color:#cf222e}.empty{color:#57606a}
+.job{display:flex;gap:.5rem;align-items:center;margin:.2rem 0}.job span{min-width:18rem}
+button{padding:.25rem .7rem;cursor:pointer}button.dry{background:#fff}
+#result{white-space:pre-wrap;background:#fff;border:1px solid #d0d7de;padding:.6rem;min-height:2rem}
+.pending{display:flex;gap:2rem}
+</style></head><body>
+<h1>Connecteur SAGES — Batigest ⇄ BatiSimply</h1>
+<p>État au ${e(status.generatedAt)}</p>
+<h2>Connexions</h2><ul id="connections">${connections || '<li class="empty">Non testées (ajoutez ?check=true).</li>'}</ul>
+<h2>En attente</h2><div class="pending">
+<div>Chantiers à envoyer : <strong id="pending-chantiers">${e(status.pending.chantiers)}</strong></div>
+<div>Heures à exporter : <strong id="pending-heures">${e(status.pending.heures)}</strong></div>
+<div>Heures retenues : <strong id="pending-held">${e(status.pending.heuresHeld)}</strong></div></div>
+<h2>Lancer un job</h2><div id="jobs">${buttons}</div>
+<h2>Résultat</h2><div id="progress"></div><div id="result">—</div>
+<h2>Dernières exécutions</h2><div id="runs">${runs}</div>
+<h2>Enregistrements retenus</h2><div id="held">${held}</div>
+<h2>Enregistrements en échec</h2>${failed}
+<h2>Erreurs récentes</h2>${errors}
+<script>
+(function () {
+  var params = new URLSearchParams(location.search);
+  var key = params.get('code');
+  var base = location.pathname.replace(/\\/dashboard\\/?$/, '');
+  function url(path, extra) {
+    var q = new URLSearchParams(extra || {});
+    if (key) q.set('code', key);
+    var s = q.toString();
+    return base + '/' + path + (s ? '?' + s : '');
+  }
+  var result = document.getElementById('result');
+  var progress = document.getElementById('progress');
+  function summary(r) {
+    if (r.steps) return r.job + ' : ' + r.status + '\\n' + r.steps.map(summary).join('\\n');
+    if (!r.counts) return r.message || JSON.stringify(r);
+    var c = r.counts, lines = [r.job + (r.dryRun ? ' (simulation)' : '') + ' : ' + r.status +
+      ' — lus ' + c.read + ', créés ' + c.created + ', mis à jour ' + c.updated + ', supprimés ' + c.deleted +
+      ', inchangés ' + c.unchanged + ', en échec ' + c.failed + ', retenus ' + c.held];
+    (r.errors || []).slice(0, 20).forEach(function (x) { lines.push('  • ' + x.key + ' [' + x.code + '] ' + x.message); });
+    return lines.join('\\n');
+  }
+  var polling = null;
+  function poll() {
+    fetch(url('status')).then(function (r) { return r.json(); }).then(function (s) {
+      var running = (s.running || []).filter(function (r) { return r.progress; });
+      progress.textContent = running.map(function (r) {
+        return r.job + ' en cours : ' + r.progress.done + '/' + r.progress.total;
+      }).join(' · ');
+    }).catch(function () {});
+  }
+  document.querySelectorAll('button[data-job]').forEach(function (b) {
+    b.addEventListener('click', function () {
+      var job = b.getAttribute('data-job'), dry = b.hasAttribute('data-dry');
+      result.textContent = 'Exécution de ' + job + (dry ? ' (simulation)' : '') + '…';
+      polling = setInterval(poll, 1500);
+      fetch(url(job, dry ? { dryRun: 'true' } : {}), { method: 'POST' })
+        .then(function (r) { return r.json(); })
+        .then(function (r) { result.textContent = summary(r); })
+        .catch(function (err) { result.textContent = 'Échec de l’appel : ' + err; })
+        .finally(function () { clearInterval(polling); progress.textContent = ''; });
+    });
+  });
+})();
+</script>
+</body></html>`;
+}

@@ -1,0 +1,44 @@
+/** What the dashboard, GET /api/status and `connecteur status` show, gathered from staging. */
+import type { Services } from '../services.js';
+import { countPendingChantiers } from '../staging/chantiers.js';
+import { countPendingHeures } from '../staging/heures.js';
+import { lastRunPerJob, recentRuns, recordIssues, type RecordIssueRow, type RunRow } from '../staging/runs.js';
+import { checkAll, type CheckResult } from './checks.js';
+import { isChain, type JobName } from '../sync/jobs.js';
+
+export interface StatusReport {
+  generatedAt: string;
+  connections?: CheckResult[];
+  lastRuns: RunRow[];
+  running: RunRow[];
+  pending: { chantiers: number; heures: number; heuresHeld: number };
+  held: RecordIssueRow[];
+  failed: RecordIssueRow[];
+  recentErrors: { runId: string; job: string; at: string; code: string; message: string; key: string }[];
+}
+
+export async function gatherStatus(services: Services, options: { checkConnections: boolean }): Promise<StatusReport> {
+  const db = await services.staging();
+  const [lastRuns, recent, issues, chantiers, heures, connections] = await Promise.all([
+    lastRunPerJob(db),
+    recentRuns(db, 30),
+    recordIssues(db),
+    countPendingChantiers(db),
+    countPendingHeures(db),
+    options.checkConnections ? checkAll(services) : Promise.resolve(undefined),
+  ]);
+  const recentErrors = recent
+    .filter((r) => r.errors.length > 0 && !isChain(r.job as JobName))
+    .flatMap((r) => r.errors.slice(0, 5).map((e) => ({ runId: r.runId, job: r.job, at: r.startedAt, ...e })))
+    .slice(0, 20);
+  return {
+    generatedAt: new Date().toISOString(),
+    ...(connections ? { connections } : {}),
+    lastRuns,
+    running: recent.filter((r) => r.status === 'running'),
+    pending: { chantiers, heures: heures.pending, heuresHeld: heures.held },
+    held: issues.filter((i) => i.kind === 'held'),
+    failed: issues.filter((i) => i.kind === 'failed'),
+    recentErrors,
+  };
+}

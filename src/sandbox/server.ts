@@ -173,7 +173,7 @@ export class Sandbox {
 
   private validProject(raw: string): z.infer<typeof projectBodySchema> {
     const parsed = projectBodySchema.safeParse(JSON.parse(raw || 'null'));
-    if (!parsed.success) throw new Error(parsed.error.issues.map((i) => i.message).join('; '));
+    if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
     return parsed.data;
   }
 

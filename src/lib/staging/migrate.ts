@@ -28,10 +28,11 @@ export async function migrate(db: StagingDb): Promise<MigrationResult> {
   }
   if (!lock) throw new ConflictError('Une migration du schéma de staging est déjà en cours.', null);
   try {
+    const { rows } = await db.query<{ name: string }>('SELECT current_database() AS name');
     const postgrator = new Postgrator({
       migrationPattern: path.join(MIGRATIONS_DIR, '*.sql'),
       driver: 'pg',
-      database: 'staging',
+      database: rows[0]?.name ?? 'postgres',
       schemaTable: 'connecteur_schema_version',
       execQuery: (query: string) => db.query(query),
       execSqlScript: (script: string) => db.exec(script),

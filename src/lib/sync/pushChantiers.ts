@@ -13,6 +13,8 @@ import type { JobContext } from './jobs.js';
 
 /** Creates tried for one chantier before giving up until the next run. */
 const CREATE_ATTEMPTS = 3;
+/** After an ambiguous create, how long a request still in flight is given to land before the look-up. */
+const SETTLE_MAX_MS = 5_000;
 
 export async function pushChantiers(ctx: JobContext): Promise<void> {
   const pending = await pendingChantiers(ctx.db);
@@ -32,7 +34,8 @@ export async function pushChantiers(ctx: JobContext): Promise<void> {
           const problem = chantierProblem(row);
           if (problem) throw new RecordError('CHANTIER_INVALIDE', problem);
           const body = toProjectBody(row, settings.BATISIMPLY_HEADQUARTER_ID);
-          const { id, outcome } = await pushOne(ctx, api, projects, row, body);
+          const settleMs = Math.min(settings.BATISIMPLY_TIMEOUT_MS, SETTLE_MAX_MS);
+          const { id, outcome } = await pushOne(ctx, api, projects, row, body, settleMs);
           if (!ctx.dryRun) await markChantierPushed(ctx.db, row.code, row.revision, id);
           ctx.report.ok(row.code, outcome);
         } catch (error) {
@@ -52,6 +55,7 @@ async function pushOne(
   projects: ProjectIndex,
   row: StagedChantier,
   body: ProjectBody,
+  settleMs: number,
 ): Promise<{ id: number; outcome: 'created' | 'updated' }> {
   if (row.batisimplyId !== null) {
     const current = await getIfExists(api, row.batisimplyId);
@@ -66,7 +70,7 @@ async function pushOne(
     );
   }
   if (ctx.dryRun) return { id: -1, outcome: 'created' };
-  return { id: await create(ctx, api, projects, body), outcome: 'created' };
+  return { id: await create(ctx, api, projects, body, settleMs), outcome: 'created' };
 }
 
 async function getIfExists(api: BatisimplyApi, id: number): Promise<Project | null> {
@@ -85,7 +89,7 @@ async function update(ctx: JobContext, api: BatisimplyApi, current: Project, bod
   return current.id;
 }
 
-async function create(ctx: JobContext, api: BatisimplyApi, projects: ProjectIndex, body: ProjectBody): Promise<number> {
+async function create(ctx: JobContext, api: BatisimplyApi, projects: ProjectIndex, body: ProjectBody, settleMs: number): Promise<number> {
   for (let attempt = 1; ; attempt++) {
     try {
       const created = await api.createProject(body);
@@ -93,7 +97,9 @@ async function create(ctx: JobContext, api: BatisimplyApi, projects: ProjectInde
       return created.id;
     } catch (error) {
       if (!(error instanceof BatisimplyError) || !error.ambiguous) throw error;
-      // The create may have been applied although its answer was lost: look before trying again.
+      // The create may have been applied although its answer was lost, or may still be on its way
+      // (a timed-out request can be processed late): give it time to land, then look before trying again.
+      await new Promise((r) => setTimeout(r, settleMs));
       const found = await projects.find(body.projectCode, { refresh: true });
       if (found) {
         ctx.log.warn(`Projet ${body.projectCode} retrouvé après une réponse perdue`, { projectId: found.id });

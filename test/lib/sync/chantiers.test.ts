@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { Services } from '../../../src/lib/services.js';
+import type { RunReport, ChainReport } from '../../../src/lib/sync/report.js';
+import { runJob } from '../../../src/lib/sync/runner.js';
+import type { Sandbox } from '../../../src/sandbox/server.js';
+import { chantier } from '../../support/chantiers.js';
+import { MemoryBatigest } from '../../support/memoryBatigest.js';
+import { freshDatabase, type TestDatabase } from '../../support/pg.js';
+import { startSandbox } from '../../support/sandbox.js';
+import type { Env } from '../../../src/lib/config.js';
+
+let t: TestDatabase;
+let sandbox: Sandbox;
+let env: Env;
+let batigest: MemoryBatigest;
+let services: Services;
+
+before(async () => {
+  t = await freshDatabase();
+  ({ sandbox, env } = await startSandbox());
+});
+after(async () => {
+  await services?.close();
+  await sandbox.stop();
+  await t.drop();
+});
+beforeEach(async () => {
+  await t.db.query('TRUNCATE batigest_chantiers, connecteur_runs, connecteur_record_issues');
+  sandbox.state.load({});
+  sandbox.faults.clear();
+  sandbox.stats.clear();
+  batigest = new MemoryBatigest();
+  await services?.close();
+  services = new Services(env, { staging: t.db, batigest });
+});
+
+const writes = () => sandbox.count('POST /api/project') + sandbox.count('PUT /api/project');
+const steps = async (dryRun = false) => {
+  const { report } = await runJob(services, 'chantiers', { trigger: 'cli', dryRun });
+  return (report as ChainReport).steps as [RunReport, RunReport];
+};
+const projects = () => [...sandbox.state.projects.values()];
+
+describe('chantiers end to end', () => {
+  test('first run creates, an unchanged re-run writes nothing, one edit updates once', async () => {
+    batigest.chantiers = [chantier('CH001'), chantier('CH002'), chantier('CH003')];
+    let [transfer, push] = await steps();
+    assert.equal(transfer.counts.created, 3);
+    assert.equal(push.counts.created, 3);
+    assert.equal(projects().length, 3);
+
+    sandbox.stats.clear();
+    [transfer, push] = await steps();
+    assert.equal(transfer.counts.unchanged, 3);
+    assert.equal(push.counts.read, 0);
+    assert.equal(writes(), 0);
+
+    batigest.chantiers[1] = chantier('CH002', { nomClient: 'Nouveau client' });
+    sandbox.stats.clear();
+    [transfer, push] = await steps();
+    assert.deepEqual([transfer.counts.updated, transfer.counts.unchanged], [1, 2]);
+    assert.deepEqual([push.counts.updated, push.counts.created], [1, 0]);
+    assert.equal(sandbox.count('PUT /api/project'), 1);
+    assert.equal(sandbox.count('POST /api/project'), 0);
+    assert.equal(projects().find((p) => p.projectCode === 'CH002')?.customerName, 'Nouveau client');
+    assert.equal(projects().length, 3);
+  });
+
+  test('30-character NomClient, accents, quotes and <script> survive intact', async () => {
+    const nomClient = "SARL L'Étoile & Fils <script>x"; // 30 characters
+    assert.equal(nomClient.length, 30);
+    batigest.chantiers = [chantier('CH010', { nomClient, libelle: 'Rénovation « Château » <script>alert(1)</script>' })];
+    await steps();
+    const p = projects()[0]!;
+    assert.equal(p.customerName, nomClient);
+    assert.equal(p.projectName, 'Rénovation « Château » <script>alert(1)</script>');
+  });
+
+  test('a chantier code of 9 characters is refused with a reason, the rest goes on', async () => {
+    batigest.chantiers = [chantier('CH0000001'), chantier('CH020')];
+    const [transfer, push] = await steps();
+    assert.equal(transfer.status, 'partial');
+    assert.equal(transfer.counts.failed, 1);
+    assert.match(transfer.errors[0]!.message, /trop long \(9 caractères/);
+    assert.equal(push.counts.created, 1);
+    assert.deepEqual(projects().map((p) => p.projectCode), ['CH020']);
+  });
+
+  test('a row edited by hand with a 9-character code is refused by transfer-batisimply too', async () => {
+    await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('ABCDEFGHI', 'x', false)`);
+    const { report } = await runJob(services, 'transfer-batisimply', { trigger: 'cli' });
+    assert.equal((report as RunReport).counts.failed, 1);
+    assert.equal(projects().length, 0);
+  });
+
+  test('a lost response after the create: looked up, stored, never duplicated', async () => {
+    batigest.chantiers = [chantier('CH030')];
+    sandbox.faults.add([{ route: 'POST /api/project', fault: 'lost-response', times: 1 }]);
+    const [, push] = await steps();
+    assert.equal(push.counts.created, 1);
+    assert.equal(projects().length, 1);
+    const { rows } = await t.db.query<{ batisimply_id: number; sync: boolean }>('SELECT batisimply_id, sync FROM batigest_chantiers');
+    assert.deepEqual(rows, [{ batisimply_id: projects()[0]!.id, sync: true }]);
+  });
+
+  test('5xx and a timeout after creates: still one project per code', async () => {
+    batigest.chantiers = [chantier('CH040'), chantier('CH041')];
+    sandbox.faults.add([
+      { route: 'POST /api/project', fault: '503', times: 1 },
+      { route: 'POST /api/project', fault: 'latency', latencyMs: 2500, times: 1 },
+    ]);
+    const [, push] = await steps();
+    assert.equal(push.counts.created + push.counts.failed, 2);
+    // Let any request still held by the sandbox's latency land before counting.
+    await new Promise((r) => setTimeout(r, 700));
+    const codes = projects().map((p) => p.projectCode).sort();
+    assert.deepEqual([...new Set(codes)], codes, 'no duplicate project');
+    // Whatever failed is retried by the next run without duplicates.
+    await steps();
+    assert.deepEqual(projects().map((p) => p.projectCode).sort(), ['CH040', 'CH041']);
+  });
+
+  test('a project already in BatiSimply with the code is updated, not created', async () => {
+    sandbox.state.createProject({ projectCode: 'CH050', projectName: 'ancien', projectColor: '#ff0000' });
+    batigest.chantiers = [chantier('CH050')];
+    const [, push] = await steps();
+    assert.deepEqual([push.counts.created, push.counts.updated], [0, 1]);
+    assert.equal(projects().length, 1);
+    assert.equal(projects()[0]!.projectName, 'Chantier CH050');
+    assert.equal(projects()[0]!.projectColor, '#ff0000', 'fields set in BatiSimply are kept');
+  });
+
+  test('dry run computes the changes and writes nothing anywhere', async () => {
+    batigest.chantiers = [chantier('CH060'), chantier('CH061')];
+    const [transfer] = await steps(true);
+    assert.equal(transfer.counts.created, 2);
+    assert.equal(transfer.dryRun, true);
+    const { rows } = await t.db.query('SELECT * FROM batigest_chantiers');
+    assert.equal(rows.length, 0);
+    assert.equal(writes(), 0);
+  });
+
+  test('no headquarter configured: creates fail with the setting named', async () => {
+    const noHq = new Services({ ...env, BATISIMPLY_HEADQUARTER_ID: undefined }, { staging: t.db, batigest });
+    batigest.chantiers = [chantier('CH070')];
+    const { report } = await runJob(noHq, 'chantiers', { trigger: 'cli' });
+    const push = (report as ChainReport).steps[1]!;
+    assert.equal(push.counts.failed, 1);
+    assert.match(push.errors[0]!.message, /BATISIMPLY_HEADQUARTER_ID/);
+    await noHq.close();
+  });
+
+  test('CHANTIERS_ETATS selects the chantiers to sync', async () => {
+    const filtered = new Services({ ...env, CHANTIERS_ETATS: 'E' }, { staging: t.db, batigest });
+    batigest.chantiers = [chantier('CH080', { etat: 'E' }), chantier('CH081', { etat: 'T' })];
+    await runJob(filtered, 'chantiers', { trigger: 'cli' });
+    assert.deepEqual(projects().map((p) => p.projectCode), ['CH080']);
+    await filtered.close();
+  });
+});

@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import type { Env } from '../../../src/lib/config.js';
+import { Services } from '../../../src/lib/services.js';
+import type { ChainReport, RunReport } from '../../../src/lib/sync/report.js';
+import { runJob } from '../../../src/lib/sync/runner.js';
+import type { StepJobName } from '../../../src/lib/sync/jobs.js';
+import type { Sandbox } from '../../../src/sandbox/server.js';
+import { toWallClock } from '../../../src/lib/time.js';
+import { MemoryBatigest } from '../../support/memoryBatigest.js';
+import { freshDatabase, type TestDatabase } from '../../support/pg.js';
+import { startSandbox } from '../../support/sandbox.js';
+import { daysAgo, lastSundayOf, slot, USER_DUPONT, USER_MARTIN, USER_UNKNOWN } from '../../support/slots.js';
+
+let t: TestDatabase;
+let sandbox: Sandbox;
+let env: Env;
+let batigest: MemoryBatigest;
+let services: Services;
+
+before(async () => {
+  t = await freshDatabase();
+  ({ sandbox, env } = await startSandbox());
+  env = { ...env, HEURES_WINDOW_DAYS: '366', HEURES_CHUNK_DAYS: '31' };
+});
+after(async () => {
+  await services?.close();
+  await sandbox.stop();
+  await t.drop();
+});
+beforeEach(async () => {
+  await t.db.query('TRUNCATE batigest_heures, suivimo_ledger, batigest_chantiers, connecteur_runs, connecteur_record_issues');
+  sandbox.state.load({});
+  batigest = new MemoryBatigest();
+  batigest.salaries = [
+    { code: 'DUPJ', nom: 'DUPONT Jean', codeBs: USER_DUPONT },
+    { code: 'MARP', nom: 'MARTIN Paul', codeBs: USER_MARTIN },
+    { code: 'SANSBS', nom: 'DURAND Luc', codeBs: null },
+  ];
+  await services?.close();
+  services = new Services(env, { staging: t.db, batigest });
+});
+
+const run = async (job: StepJobName | 'heures') => (await runJob(services, job, { trigger: 'cli' })).report;
+const staged = async (id: string) =>
+  (
+    await t.db.query<Record<string, unknown>>(
+      `SELECT date_debut::text, date_fin::text, total_heure, code_projet, sync, deleted_at IS NOT NULL AS deleted, panier, trajet
+       FROM batigest_heures WHERE id_heure = $1`,
+      [id],
+    )
+  ).rows[0];
+const setSlots = (...slots: ReturnType<typeof slot>[]) => sandbox.state.load({ timeSlots: slots });
+
+describe('recup-heures', () => {
+  test('slots across the last Sunday of March: wall clock jumps from 02:00 to 03:00', async () => {
+    const day = lastSundayOf(3);
+    setSlots(slot(1, `${day}T00:30:00Z`, 120), slot(2, `${day}T01:30:00Z`, 60));
+    await run('recup-heures');
+    assert.deepEqual(await staged('1'), { date_debut: `${day} 01:30:00`, date_fin: `${day} 04:30:00`, total_heure: 120, code_projet: 'CH001', sync: false, deleted: false, panier: false, trajet: false });
+    assert.equal((await staged('2'))?.date_debut, `${day} 03:30:00`);
+  });
+
+  test('slots across the last Sunday of October: 02:30 happens twice', async () => {
+    const day = lastSundayOf(10);
+    setSlots(slot(1, `${day}T00:30:00Z`, 60), slot(2, `${day}T01:30:00Z`, 60));
+    await run('recup-heures');
+    assert.equal((await staged('1'))?.date_debut, `${day} 02:30:00`);
+    assert.equal((await staged('2'))?.date_debut, `${day} 02:30:00`);
+    assert.equal((await staged('1'))?.date_fin, `${day} 02:30:00`);
+  });
+
+  test('23:30 UTC belongs to the next local day', async () => {
+    const start = daysAgo(10, '23:30:00');
+    setSlots(slot(1, start, 60));
+    await run('recup-heures');
+    const next = new Date(Date.parse(start) + 86_400_000).toISOString().slice(0, 10);
+    assert.match(String((await staged('1'))?.date_debut), new RegExp(`^${next} 0[01]:30:00$`));
+  });
+
+  test('seconds jitter is rounded to the minute', async () => {
+    setSlots(slot(1, daysAgo(5, '06:00:01'), 60), slot(2, daysAgo(5, '05:59:57'), 60));
+    await run('recup-heures');
+    assert.equal((await staged('1'))?.date_debut, (await staged('2'))?.date_debut);
+    assert.match(String((await staged('1'))?.date_debut), /0[78]:00:00$/);
+  });
+
+  test('0 and 1,440 minutes are staged as they are', async () => {
+    setSlots(slot(1, daysAgo(5), 0), slot(2, daysAgo(4), 1440));
+    await run('recup-heures');
+    assert.equal((await staged('1'))?.total_heure, 0);
+    assert.equal((await staged('2'))?.total_heure, 1440);
+  });
+
+  test('an edit that does not reach SuiviMO leaves sync alone; one that does resets it', async () => {
+    setSlots(slot(1, daysAgo(5), 60));
+    await run('recup-heures');
+    await t.db.query('UPDATE batigest_heures SET sync = true');
+    sandbox.state.timeSlots.get('1')!.user.firstName = 'Jean-Pierre';
+    const report = (await run('recup-heures')) as RunReport;
+    assert.equal(report.counts.updated, 1);
+    assert.equal((await staged('1'))?.sync, true);
+    sandbox.state.timeSlots.get('1')!.totalTimeMinutes = 90;
+    await run('recup-heures');
+    assert.equal((await staged('1'))?.sync, false);
+  });
+
+  test('a slot that disappears is marked deleted; one that comes back is restored', async () => {
+    setSlots(slot(1, daysAgo(5), 60), slot(2, daysAgo(5, '12:00:00'), 60));
+    await run('recup-heures');
+    await t.db.query('UPDATE batigest_heures SET sync = true');
+    const saved = sandbox.state.timeSlots.get('2')!;
+    sandbox.state.timeSlots.delete('2');
+    const report = (await run('recup-heures')) as RunReport;
+    assert.equal(report.counts.deleted, 1);
+    assert.deepEqual([(await staged('2'))?.deleted, (await staged('2'))?.sync], [true, false]);
+    sandbox.state.timeSlots.set('2', saved);
+    await run('recup-heures');
+    assert.equal((await staged('2'))?.deleted, false);
+  });
+
+  test('unchanged re-run: nothing written', async () => {
+    setSlots(slot(1, daysAgo(5), 60));
+    await run('recup-heures');
+    const report = (await run('recup-heures')) as RunReport;
+    assert.deepEqual([report.counts.unchanged, report.counts.updated, report.counts.created], [1, 0, 0]);
+  });
+});
+
+describe('update-code-projet', () => {
+  test('code from the staged chantier, else from GET /api/project/{id}; never invented', async () => {
+    await t.db.query(`INSERT INTO batigest_chantiers (code, batisimply_id, sync) VALUES ('CH555', 42, true)`);
+    setSlots(
+      slot(1, daysAgo(5), 60, { project: { id: 42 } }),
+      slot(2, daysAgo(5, '12:00:00'), 60, { project: { id: 7 } }),
+      slot(3, daysAgo(4), 60, { project: { id: 9999 } }),
+      slot(4, daysAgo(4, '12:00:00'), 60, { project: null }),
+    );
+    sandbox.state.projects.set(7, { id: 7, projectCode: 'CH777', projectName: 'x' });
+    await run('recup-heures');
+    const report = (await run('update-code-projet')) as RunReport;
+    assert.equal(report.counts.updated, 2);
+    assert.equal((await staged('1'))?.code_projet, 'CH555');
+    assert.equal((await staged('2'))?.code_projet, 'CH777');
+    assert.equal((await staged('3'))?.code_projet, null);
+    assert.equal((await staged('4'))?.code_projet, null);
+    assert.match(report.warnings?.[0]?.message ?? '', /9999 est introuvable/);
+  });
+});
+
+describe('heures-to-sqlserver', () => {
+  test('a validated slot becomes one SuiviMO row: decimal hours, allowances', async () => {
+    const start = daysAgo(3, '06:00:00');
+    setSlots(slot(1, start, 90, { hasPackedLunch: true, hasHomeToWorkJourney: true }), slot(2, daysAgo(3, '12:00:00'), 60, { managementStatus: 'PENDING' }));
+    const report = (await run('heures')) as ChainReport;
+    assert.equal(report.status, 'succeeded');
+    assert.equal(batigest.suiviMo.length, 1);
+    const row = batigest.suiviMo[0]!;
+    const date = toWallClock(new Date(start), 'Europe/Paris');
+    assert.deepEqual(row, { codeChantier: 'CH001', codeSalarie: 'DUPJ', date, nbh0: 1.5, trajet: 1, panier: 1 });
+  });
+
+  test('unknown salarié, null project and a salarié without CodeBS: held with a reason, retried', async () => {
+    setSlots(
+      slot(1, daysAgo(3), 60, { user: { id: USER_UNKNOWN, firstName: 'Luc', lastName: 'DURAND' } }),
+      slot(2, daysAgo(3, '12:00:00'), 60, { project: null }),
+    );
+    const report = (await run('heures')) as ChainReport;
+    const exp = report.steps[2]!;
+    assert.equal(exp.counts.held, 2);
+    assert.match(exp.errors.map((e) => e.message).join('\n'), /Salarié introuvable : aucun Salarie.CodeBS = 99999999-.*DURAND Luc/);
+    assert.match(exp.errors.map((e) => e.message).join('\n'), /aucun projet sur le créneau/);
+    assert.equal(batigest.suiviMo.length, 0);
+    // The customer fills in CodeBS: the next run writes the held slot.
+    batigest.salaries[2]!.codeBs = USER_UNKNOWN;
+    await run('heures');
+    assert.deepEqual(batigest.suiviMo.map((r) => r.codeSalarie), ['SANSBS']);
+  });
+
+  test('a hand-entered row at the same key is a conflict, held and not overwritten', async () => {
+    setSlots(slot(1, daysAgo(3), 60));
+    await run('recup-heures');
+    const { rows } = await t.db.query<{ d: string }>(`SELECT to_char(date_debut, 'YYYY-MM-DD"T"HH24:MI') AS d FROM batigest_heures`);
+    batigest.suiviMo = [{ codeChantier: 'CH001', codeSalarie: 'DUPJ', date: rows[0]!.d, nbh0: 7, trajet: 0, panier: 0 }];
+    const report = (await run('heures-to-sqlserver')) as RunReport;
+    assert.equal(report.counts.held, 1);
+    assert.equal(report.errors[0]!.code, 'CONFLIT_SUIVIMO');
+    assert.deepEqual(batigest.suiviMo.map((r) => r.nbh0), [7]);
+  });
+
+  test('dry run reports the rows it would write and writes none', async () => {
+    setSlots(slot(1, daysAgo(3), 60));
+    await run('recup-heures');
+    const { report } = await runJob(services, 'heures-to-sqlserver', { trigger: 'cli', dryRun: true });
+    assert.equal((report as RunReport).counts.created, 1);
+    assert.equal(batigest.suiviMo.length, 0);
+    assert.equal((await staged('1'))?.sync, false);
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * The exactly-once property of heures-to-sqlserver: for every crash point of a SuiviMO write, and
+ * for each kind of change in BatiSimply, run → crash → run again, then SuiviMO must equal the
+ * ground truth: one row per VALIDATED live slot, with its values, and the hand-entered row intact.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { SuiviMoRow } from '../../../src/lib/batigest/port.js';
+import type { Env } from '../../../src/lib/config.js';
+import { Services } from '../../../src/lib/services.js';
+import { hoursOf } from '../../../src/lib/sync/heuresToSqlServer.js';
+import type { RunReport } from '../../../src/lib/sync/report.js';
+import { runJob } from '../../../src/lib/sync/runner.js';
+import { toWallClock } from '../../../src/lib/time.js';
+import type { Sandbox } from '../../../src/sandbox/server.js';
+import type { SandboxTimeSlot } from '../../../src/sandbox/state.js';
+import { FaultyDb } from '../../support/faultyDb.js';
+import { MemoryBatigest, type BatigestCrashPoint } from '../../support/memoryBatigest.js';
+import { freshDatabase, type TestDatabase } from '../../support/pg.js';
+import { startSandbox } from '../../support/sandbox.js';
+import { daysAgo, slot, USER_DUPONT, USER_MARTIN } from '../../support/slots.js';
+
+type CrashPoint = { name: string; batigest?: BatigestCrashPoint; staging?: RegExp };
+
+const CRASH_POINTS: CrashPoint[] = [
+  { name: 'SuiviMO read', batigest: 'read' },
+  { name: 'intent recorded in staging', staging: /INSERT INTO suivimo_ledger \(id_heure, intent/ },
+  { name: 'SuiviMO apply', batigest: 'apply' },
+  { name: 'before the SQL Server commit', batigest: 'beforeCommit' },
+  { name: 'after the SQL Server commit, before staging', batigest: 'afterCommit' },
+  { name: 'ledger confirmation', staging: /INSERT INTO suivimo_ledger \(id_heure, code_chantier|DELETE FROM suivimo_ledger/ },
+  { name: 'marking slots synced', staging: /SET sync = true/ },
+];
+
+const SALARIES = { [USER_DUPONT]: 'DUPJ', [USER_MARTIN]: 'MARP' } as Record<string, string>;
+const HAND_ROW: SuiviMoRow = { codeChantier: 'CH999', codeSalarie: 'DUPJ', date: '2020-01-01T08:00', nbh0: 8, trajet: 0, panier: 0 };
+
+/** The changes a slot goes through, each a state of BatiSimply. */
+function states(): SandboxTimeSlot[][] {
+  const a = slot(1, daysAgo(6), 120, { project: { id: 1, projectCode: 'CH001' } });
+  const b = slot(2, daysAgo(6, '12:00:00'), 60, { user: { id: USER_MARTIN }, hasPackedLunch: true });
+  const c = slot(3, daysAgo(5), 30, { managementStatus: 'PENDING' });
+  const aMoved = { ...a, startDate: daysAgo(4, '07:00:00'), project: { id: 2, projectCode: 'CH002' } }; // key changes
+  const bLonger = { ...b, totalTimeMinutes: 75, hasHomeToWorkJourney: true }; // values change
+  const cValid = { ...c, managementStatus: 'VALIDATED' };
+  const aRefused = { ...aMoved, managementStatus: 'REFUSED' };
+  return [
+    [a, b, c], // first export
+    [aMoved, bLonger, cValid], // edits: key change, value change, validation
+    [aRefused, cValid], // un-validation, deletion
+    [{ ...aRefused, managementStatus: 'VALIDATED' }, bLonger, cValid], // re-validation, a deleted slot back
+  ];
+}
+
+function groundTruth(slots: SandboxTimeSlot[]): SuiviMoRow[] {
+  return slots
+    .filter((s) => s.managementStatus === 'VALIDATED')
+    .map((s) => ({
+      codeChantier: s.project!.projectCode!,
+      codeSalarie: SALARIES[s.user.id]!,
+      date: toWallClock(new Date(s.startDate), 'Europe/Paris'),
+      nbh0: hoursOf(s.totalTimeMinutes),
+      trajet: s.hasHomeToWorkJourney ? 1 : 0,
+      panier: s.hasPackedLunch ? 1 : 0,
+    }));
+}
+
+const sorted = (rows: SuiviMoRow[]) => [...rows].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
+
+let t: TestDatabase;
+let sandbox: Sandbox;
+let env: Env;
+
+before(async () => {
+  t = await freshDatabase();
+  ({ sandbox, env } = await startSandbox());
+});
+after(async () => {
+  await sandbox.stop();
+  await t.drop();
+});
+
+describe('exactly once across crashes', () => {
+  for (const point of CRASH_POINTS) {
+    test(`crash at ${point.name}`, async () => {
+      await t.db.query('TRUNCATE batigest_heures, suivimo_ledger, connecteur_runs, connecteur_record_issues');
+      const batigest = new MemoryBatigest();
+      batigest.salaries = [
+        { code: 'DUPJ', nom: 'DUPONT Jean', codeBs: USER_DUPONT },
+        { code: 'MARP', nom: 'MARTIN Paul', codeBs: USER_MARTIN },
+      ];
+      batigest.suiviMo = [{ ...HAND_ROW }];
+      const staging = new FaultyDb(t.db);
+      const services = new Services(env, { staging, batigest });
+      try {
+        for (const [i, state] of states().entries()) {
+          sandbox.state.load({ timeSlots: state });
+          await runJob(services, 'recup-heures', { trigger: 'cli' });
+
+          batigest.crashAt = point.batigest;
+          staging.failOn = point.staging;
+          const crashed = (await runJob(services, 'heures-to-sqlserver', { trigger: 'cli' })).report as RunReport;
+          assert.equal(crashed.status, 'failed', `state ${i}: the crash happened`);
+          assert.equal(batigest.crashAt ?? staging.failOn, undefined);
+
+          const recovered = (await runJob(services, 'heures-to-sqlserver', { trigger: 'cli' })).report as RunReport;
+          assert.equal(recovered.status, 'succeeded', `state ${i}: ${JSON.stringify(recovered.errors)}`);
+          assert.deepEqual(sorted(batigest.suiviMo), sorted([HAND_ROW, ...groundTruth(state)]), `state ${i}`);
+
+          // Nothing left to do: a third run changes nothing.
+          const commits = batigest.commits;
+          const idle = (await runJob(services, 'heures-to-sqlserver', { trigger: 'cli' })).report as RunReport;
+          assert.equal(idle.counts.read, 0);
+          assert.equal(batigest.commits, commits);
+        }
+      } finally {
+        await services.close();
+      }
+    });
+  }
+});

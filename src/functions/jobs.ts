@@ -1,5 +1,5 @@
 /** HTTP triggers `POST /api/<job>` and the two timers: parse, run the job, map the report to an answer. */
-import { app, type HttpFunctionOptions, type HttpRequest, type InvocationContext, type Timer, type TimerFunctionOptions } from '@azure/functions';
+import functions, { type HttpFunctionOptions, type HttpRequest, type InvocationContext, type Timer, type TimerFunctionOptions } from '@azure/functions';
 import { ConfigurationError, UpstreamError } from '../lib/errors.js';
 import { JOB_NAMES, type JobName } from '../lib/sync/jobs.js';
 import { runJob } from '../lib/sync/runner.js';
@@ -45,5 +45,5 @@ export const timerFunctions: Record<string, TimerFunctionOptions> = {
   heuresTimer: { schedule: '%HEURES_SCHEDULE%', handler: timerHandler('heures') },
 };
 
-for (const [name, options] of Object.entries(jobFunctions)) app.http(name, options);
-for (const [name, options] of Object.entries(timerFunctions)) app.timer(name, options);
+for (const [name, options] of Object.entries(jobFunctions)) functions.app.http(name, options);
+for (const [name, options] of Object.entries(timerFunctions)) functions.app.timer(name, options);

@@ -1,5 +1,5 @@
 /** Operator routes: GET /api/status, GET /api/dashboard, POST /api/connect-{sqlserver,postgres,batisimply}. */
-import { app, type HttpFunctionOptions, type HttpRequest } from '@azure/functions';
+import functions, { type HttpFunctionOptions, type HttpRequest } from '@azure/functions';
 import { ConfigurationError } from '../lib/errors.js';
 import { testConnection, type System } from '../lib/ops/checks.js';
 import { renderDashboard } from '../lib/ops/dashboard.js';
@@ -61,4 +61,4 @@ export const operatorFunctions: Record<string, HttpFunctionOptions> = {
   'connect-batisimply': { methods: ['POST'], authLevel: 'function', route: 'connect-batisimply', handler: connectHandler('batisimply') },
 };
 
-for (const [name, options] of Object.entries(operatorFunctions)) app.http(name, options);
+for (const [name, options] of Object.entries(operatorFunctions)) functions.app.http(name, options);

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import functions, { type HttpResponseInit } from '@azure/functions';
+
+// @azure/functions is CommonJS: its classes come from the default export under ESM.
+const { HttpRequest, InvocationContext } = functions;
+import type { Env } from '../../src/lib/config.js';
+import { Services } from '../../src/lib/services.js';
+import { JOB_NAMES } from '../../src/lib/sync/jobs.js';
+import { jobFunctions, jobHandler, timerFunctions } from '../../src/functions/jobs.js';
+import { operatorFunctions, statusHandler, dashboardHandler, connectHandler } from '../../src/functions/operator.js';
+import { setServices } from '../../src/functions/http.js';
+import type { Sandbox } from '../../src/sandbox/server.js';
+import { freshDatabase, type TestDatabase } from '../support/pg.js';
+import { startSandbox } from '../support/sandbox.js';
+
+let t: TestDatabase;
+let sandbox: Sandbox;
+let env: Env;
+
+before(async () => {
+  t = await freshDatabase();
+  ({ sandbox, env } = await startSandbox());
+  env = { ...env, STAGING_DATABASE_URL: t.url };
+});
+after(async () => {
+  setServices(undefined);
+  await sandbox.stop();
+  await t.drop();
+});
+beforeEach(async () => {
+  await t.db.query('TRUNCATE batigest_chantiers, connecteur_runs, connecteur_record_issues');
+  sandbox.state.load({});
+  sandbox.faults.clear();
+  setServices(new Services(env));
+});
+
+const post = (route: string, body?: unknown) =>
+  new HttpRequest({ method: 'POST', url: `http://localhost/api/${route}`, body: body === undefined ? undefined : { string: JSON.stringify(body) } });
+const get = (route: string) => new HttpRequest({ method: 'GET', url: `http://localhost/api/${route}` });
+const context = () => new InvocationContext({ invocationId: 'test', functionName: 'test' });
+const body = (res: HttpResponseInit) => res.jsonBody as Record<string, unknown>;
+
+describe('registration', () => {
+  test('one POST route per job, named after it', () => {
+    assert.deepEqual(Object.values(jobFunctions).map((f) => f.route).sort(), [...JOB_NAMES].sort());
+    for (const f of Object.values(jobFunctions)) assert.deepEqual(f.methods, ['POST']);
+  });
+  test('every HTTP route requires a function key', () => {
+    for (const [name, f] of Object.entries({ ...jobFunctions, ...operatorFunctions })) assert.equal(f.authLevel, 'function', name);
+  });
+  test('timers run on the schedule settings', () => {
+    assert.equal(timerFunctions.chantiersTimer?.schedule, '%CHANTIERS_SCHEDULE%');
+    assert.equal(timerFunctions.heuresTimer?.schedule, '%HEURES_SCHEDULE%');
+  });
+});
+
+describe('job routes', () => {
+  test('dryRun in the query: 200 with the report, nothing written', async () => {
+    await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'x', false)`);
+    const res = await jobHandler('transfer-batisimply')(new HttpRequest({ method: 'POST', url: 'http://localhost/api/transfer-batisimply?dryRun=true' }), context());
+    assert.equal(res.status, 200);
+    assert.equal(body(res).dryRun, true);
+    assert.equal((body(res).counts as { created: number }).created, 1);
+    assert.equal(sandbox.state.projects.size, 0);
+  });
+  test('dryRun in the body', async () => {
+    const res = await jobHandler('transfer-batisimply')(post('transfer-batisimply', { dryRun: true }), context());
+    assert.equal(body(res).dryRun, true);
+  });
+  test('a malformed dryRun: 400 with a French message', async () => {
+    const res = await jobHandler('transfer')(new HttpRequest({ method: 'POST', url: 'http://localhost/api/transfer?dryRun=peut-etre' }), context());
+    assert.equal(res.status, 400);
+    assert.match(String(body(res).message), /dryRun invalide/);
+  });
+  test('a body that is not JSON: 400', async () => {
+    const res = await jobHandler('transfer')(new HttpRequest({ method: 'POST', url: 'http://localhost/api/transfer', body: { string: '{oops' } }), context());
+    assert.equal(res.status, 400);
+  });
+  test('Batigest not configured: 400 naming the missing settings', async () => {
+    const res = await jobHandler('transfer')(post('transfer'), context());
+    assert.equal(res.status, 400);
+    assert.match(String(body(res).message), /BATIGEST_SQL_SERVER manquant/);
+  });
+  test('BatiSimply unreachable: 502', async () => {
+    setServices(new Services({ ...env, BATISIMPLY_TOKEN_URL: 'http://127.0.0.1:9/token', BATISIMPLY_MAX_RETRIES: '0' }));
+    await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'x', false)`);
+    const res = await jobHandler('transfer-batisimply')(post('transfer-batisimply'), context());
+    assert.equal(res.status, 200, 'the run finished: the record failed, its status says so');
+    assert.equal(body(res).status, 'partial');
+    const res2 = await jobHandler('recup-heures')(post('recup-heures'), context());
+    assert.equal(res2.status, 502);
+    assert.match(String(body(res2).message), /injoignable/);
+  });
+  test('the same job already running: 409 with its run id', async () => {
+    await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'x', false)`);
+    sandbox.faults.add([{ route: 'GET /api/project', fault: 'latency', latencyMs: 800, times: 1 }]);
+    const first = jobHandler('transfer-batisimply')(post('transfer-batisimply'), context());
+    await new Promise((r) => setTimeout(r, 300));
+    const second = await jobHandler('transfer-batisimply')(post('transfer-batisimply'), context());
+    assert.equal(second.status, 409);
+    const firstRes = await first;
+    assert.equal(body(second).runningRunId, body(firstRes).runId);
+  });
+});
+
+describe('operator routes', () => {
+  test('status: pending records and last runs', async () => {
+    await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'x', false)`);
+    const res = await statusHandler(get('status'));
+    assert.equal(res.status, 200);
+    assert.deepEqual((body(res).pending as { chantiers: number }).chantiers, 1);
+  });
+  test('dashboard: HTML in French, values escaped', async () => {
+    await t.db.query(
+      `INSERT INTO connecteur_record_issues (job, record_key, kind, code, message) VALUES ('transfer', '<img src=x onerror=alert(1)>', 'failed', 'X', 'm')`,
+    );
+    const res = await dashboardHandler(get('dashboard'));
+    const html = String(res.body);
+    assert.match(html, /<html lang="fr">/);
+    assert.match(html, /&lt;img src=x onerror=alert\(1\)&gt;/);
+    assert.doesNotMatch(html, /<img src=x/);
+  });
+  test('connect-batisimply with a wrong password: the login step failed, the password is not echoed', async () => {
+    const res = await connectHandler('batisimply')(post('connect-batisimply', { password: 'Mauvais-Secret-42' }));
+    assert.equal(res.status, 502);
+    assert.equal(body(res).step, 'login');
+    assert.doesNotMatch(JSON.stringify(res.jsonBody), /Mauvais-Secret-42/);
+  });
+  test('connect-postgres with the configured URL: ok', async () => {
+    const res = await connectHandler('postgres')(post('connect-postgres', {}));
+    assert.equal(res.status, 200);
+    assert.equal(body(res).ok, true);
+  });
+  test('connect-postgres to a closed port: the TCP step failed', async () => {
+    const res = await connectHandler('postgres')(post('connect-postgres', { url: 'postgresql://postgres:Pg-Secret-99@127.0.0.1:9/x' }));
+    assert.equal(res.status, 502);
+    assert.equal(body(res).step, 'tcp');
+    assert.doesNotMatch(JSON.stringify(res.jsonBody), /Pg-Secret-99/);
+  });
+  test('save without a Key Vault: 400', async () => {
+    const res = await connectHandler('batisimply')(post('connect-batisimply', { save: true }));
+    assert.equal(res.status, 400);
+    assert.match(String(body(res).message), /Key Vault/);
+  });
+});

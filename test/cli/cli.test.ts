@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Env } from '../../src/lib/config.js';
+import type { RunReport } from '../../src/lib/sync/report.js';
+import type { Sandbox } from '../../src/sandbox/server.js';
+import { connecteur } from '../support/cli.js';
+import { freshDatabase, type TestDatabase } from '../support/pg.js';
+import { startSandbox } from '../support/sandbox.js';
+
+let t: TestDatabase;
+let sandbox: Sandbox;
+let env: Env;
+
+before(async () => {
+  t = await freshDatabase({ migrate: false });
+  ({ sandbox, env } = await startSandbox());
+  env = { ...env, STAGING_DATABASE_URL: t.url };
+});
+after(async () => {
+  await sandbox.stop();
+  await t.drop();
+});
+
+test('migrate needs only the staging database', async () => {
+  const r = await connecteur(['migrate'], { STAGING_DATABASE_URL: t.url });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /Schéma de staging à la version 3/);
+});
+
+test('run with nothing failed: exit 0 and the JSON report', async () => {
+  const r = await connecteur(['run', 'transfer-batisimply', '--json'], env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((JSON.parse(r.stdout) as RunReport).status, 'succeeded');
+});
+
+test('run with a failed record: exit 1', async () => {
+  await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('TROPLONG9', 'x', false)`);
+  const r = await connecteur(['run', 'transfer-batisimply'], env);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stdout, /trop long/);
+  await t.db.query(`DELETE FROM batigest_chantiers`);
+});
+
+test('an unknown job: exit 2 with the list of jobs', async () => {
+  const r = await connecteur(['run', 'tout'], env);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /job inconnu « tout »/);
+});
+
+test('a missing setting: exit 2 naming it', async () => {
+  const r = await connecteur(['run', 'transfer'], env);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /BATIGEST_SQL_SERVER manquant/);
+});
+
+test('an unreachable outside system: exit 3', async () => {
+  const r = await connecteur(['run', 'recup-heures'], { ...env, BATISIMPLY_TOKEN_URL: 'http://127.0.0.1:9/t', BATISIMPLY_MAX_RETRIES: '0' });
+  assert.equal(r.code, 3, r.stderr);
+});
+
+test('status --json shows the runs', async () => {
+  const r = await connecteur(['status', '--json'], env);
+  assert.equal(r.code, 0, r.stderr);
+  const status = JSON.parse(r.stdout);
+  assert.ok(status.lastRuns.some((run: { job: string }) => run.job === 'transfer-batisimply'));
+});
+
+test('check --json: each connection with the step that failed', async () => {
+  const r = await connecteur(['check', '--json'], env);
+  assert.equal(r.code, 3);
+  const results = JSON.parse(r.stdout) as { system: string; ok: boolean; step: string }[];
+  assert.deepEqual(
+    results.map((c) => [c.system, c.ok, c.step]),
+    [
+      ['sqlserver', false, 'configuration'],
+      ['postgres', true, 'ok'],
+      ['batisimply', true, 'ok'],
+    ],
+  );
+});

@@ -1,0 +1,60 @@
+/** The PGlite default (no STAGING_DATABASE_URL): the chantiers flow and the run lock work on it too. */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { ConflictError } from '../../../src/lib/errors.js';
+import { Services } from '../../../src/lib/services.js';
+import type { ChainReport } from '../../../src/lib/sync/report.js';
+import { runJob } from '../../../src/lib/sync/runner.js';
+import type { Sandbox } from '../../../src/sandbox/server.js';
+import { chantier } from '../../support/chantiers.js';
+import { MemoryBatigest } from '../../support/memoryBatigest.js';
+import { startSandbox } from '../../support/sandbox.js';
+import type { Env } from '../../../src/lib/config.js';
+
+let dir: string;
+let sandbox: Sandbox;
+let env: Env;
+
+before(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'connecteur-pglite-'));
+  ({ sandbox, env } = await startSandbox());
+  env = { ...env, STAGING_EMBEDDED_DIR: path.join(dir, 'staging') };
+});
+after(async () => {
+  await sandbox.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('chantiers on the embedded staging database, kept on disk between processes', async () => {
+  const batigest = new MemoryBatigest();
+  batigest.chantiers = [chantier('CH001'), chantier('CH002')];
+  let services = new Services(env, { batigest });
+  const first = (await runJob(services, 'chantiers', { trigger: 'cli' })).report as ChainReport;
+  assert.equal((await services.staging()).kind, 'embedded');
+  assert.deepEqual(first.steps.map((s) => s.counts.created), [2, 2]);
+  await services.close();
+
+  services = new Services(env, { batigest });
+  const second = (await runJob(services, 'chantiers', { trigger: 'cli' })).report as ChainReport;
+  assert.deepEqual(second.steps.map((s) => s.counts.unchanged), [2, 0]);
+  assert.equal(sandbox.state.projects.size, 2);
+  await services.close();
+});
+
+test('one run per job at a time on the embedded database too', async () => {
+  const batigest = new MemoryBatigest();
+  batigest.chantiers = [chantier('CH010')];
+  const services = new Services(env, { batigest });
+  try {
+    sandbox.faults.add([{ route: 'GET /api/project', fault: 'latency', latencyMs: 500, times: 1 }]);
+    const running = runJob(services, 'chantiers', { trigger: 'cli' });
+    await new Promise((r) => setTimeout(r, 200));
+    await assert.rejects(runJob(services, 'chantiers', { trigger: 'http' }), ConflictError);
+    await running;
+  } finally {
+    await services.close();
+  }
+});

@@ -97,10 +97,12 @@ button{padding:.25rem .7rem;cursor:pointer}button.dry{background:#fff}
   }
   var result = document.getElementById('result');
   var progress = document.getElementById('progress');
+  var STATUS = { succeeded: 'réussi', partial: 'partiel', failed: 'échec', skipped: 'ignoré', running: 'en cours' };
+  function fr(status) { return STATUS[status] || status; }
   function summary(r) {
-    if (r.steps) return r.job + ' : ' + r.status + '\\n' + r.steps.map(summary).join('\\n');
+    if (r.steps) return r.job + ' : ' + fr(r.status) + '\\n' + r.steps.map(summary).join('\\n');
     if (!r.counts) return r.message || JSON.stringify(r);
-    var c = r.counts, lines = [r.job + (r.dryRun ? ' (simulation)' : '') + ' : ' + r.status +
+    var c = r.counts, lines = [r.job + (r.dryRun ? ' (simulation)' : '') + ' : ' + fr(r.status) +
       ' — lus ' + c.read + ', créés ' + c.created + ', mis à jour ' + c.updated + ', supprimés ' + c.deleted +
       ', inchangés ' + c.unchanged + ', en échec ' + c.failed + ', retenus ' + c.held];
     (r.errors || []).slice(0, 20).forEach(function (x) { lines.push('  • ' + x.key + ' [' + x.code + '] ' + x.message); });

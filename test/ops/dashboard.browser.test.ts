@@ -1,0 +1,93 @@
+/**
+ * The dashboard in headless Chromium (Debian's package, driven by playwright-core): it loads,
+ * shows runs and held records from a seeded database, a button runs a dry run and shows its
+ * report, and a chantier named like an XSS payload renders as text. Screenshot in test-output/.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import { chromium, type Browser } from 'playwright-core';
+import type { Env } from '../../src/lib/config.js';
+import { Services } from '../../src/lib/services.js';
+import { setServices } from '../../src/functions/http.js';
+import { recordOutcomes, insertRun, finishRun } from '../../src/lib/staging/runs.js';
+import type { Sandbox } from '../../src/sandbox/server.js';
+import { freshDatabase, type TestDatabase } from '../support/pg.js';
+import { startSandbox } from '../support/sandbox.js';
+import { startFunctionsServer } from '../support/functionsServer.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const XSS = '<img src=x onerror=alert(1)>';
+export const SCREENSHOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test-output/dashboard.png');
+
+// CI installs Chromium: there, a missing browser is a failure, not a skip.
+const SKIP = !existsSync(CHROMIUM) && !process.env.CI ? `SKIPPED — no Chromium at ${CHROMIUM} (apt-get install -y chromium)` : false;
+if (SKIP) process.stdout.write(`\n!! Dashboard browser test ${SKIP}\n\n`);
+
+let t: TestDatabase;
+let sandbox: Sandbox;
+let env: Env;
+let server: { url: string; close(): Promise<void> };
+let browser: Browser | undefined;
+
+before(async () => {
+  if (SKIP) return;
+  t = await freshDatabase();
+  ({ sandbox, env } = await startSandbox());
+  env = { ...env, STAGING_DATABASE_URL: t.url };
+  setServices(new Services(env));
+  server = await startFunctionsServer();
+  // A chantier to push (named like an attack), a finished run and a held record.
+  await t.db.query(`INSERT INTO batigest_chantiers (code, description, nom_client, sync) VALUES ('CH001', $1, $1, false)`, [XSS]);
+  const runId = '00000000-0000-4000-8000-000000000001';
+  await insertRun(t.db, { runId, job: 'heures-to-sqlserver', parentRunId: null, trigger: 'timer', dryRun: false, status: 'running' });
+  const counts = { read: 3, created: 1, updated: 0, deleted: 0, unchanged: 1, failed: 0, held: 1 };
+  const held = { key: '4711', kind: 'held' as const, code: 'SALARIE_INCONNU', message: `Salarié introuvable : aucun Salarie.CodeBS = 99999999-9999-4999-8999-999999999999 (${XSS} dans BatiSimply).` };
+  await finishRun(t.db, runId, { status: 'partial', counts, errors: [{ key: held.key, code: held.code, message: held.message }] });
+  await recordOutcomes(t.db, 'heures-to-sqlserver', runId, [held], []);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  if (SKIP) return;
+  await browser?.close();
+  await server?.close();
+  setServices(undefined);
+  await sandbox?.stop();
+  await t?.drop();
+});
+
+test('dashboard: runs, held records, a dry run from its button, XSS as text', { skip: SKIP }, async () => {
+  const page = await browser!.newPage({ viewport: { width: 1280, height: 1400 } });
+  const dialogs: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  await page.goto(`${server.url}/api/dashboard?code=test-key`);
+  assert.equal(await page.title(), 'Connecteur SAGES — tableau de bord');
+  const runs = await page.locator('#runs').innerText();
+  assert.match(runs, /heures-to-sqlserver/);
+  assert.match(runs, /partiel/);
+  const held = await page.locator('#held').innerText();
+  assert.match(held, /Salarié introuvable/);
+  assert.ok(held.includes(XSS), 'the payload shows as text');
+  assert.equal(await page.locator('img').count(), 0, 'no element was injected');
+  assert.equal(await page.locator('#pending-chantiers').innerText(), '1');
+
+  await page.locator('button[data-job="transfer-batisimply"][data-dry]').click();
+  await page.locator('#result').filter({ hasText: /créés 1/ }).waitFor({ timeout: 15_000 });
+  const result = await page.locator('#result').innerText();
+  assert.match(result, /transfer-batisimply \(simulation\) : réussi/);
+  assert.equal(sandbox.state.projects.size, 0, 'a dry run writes nothing');
+
+  await mkdir(path.dirname(SCREENSHOT), { recursive: true });
+  await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  assert.deepEqual(dialogs, [], 'no script from the data ran');
+});

@@ -59,7 +59,12 @@ export class SandboxState {
     this.users = new Map((seed.users ?? DEFAULT_SEED.users).map((u) => [u.username, u.password]));
     this.headQuarters = new Set(seed.headQuarters ?? DEFAULT_SEED.headQuarters);
     this.projects = new Map((seed.projects ?? []).map((p) => [p.id, structuredClone(p)]));
-    this.timeSlots = new Map((seed.timeSlots ?? []).map((s) => [String(s.id), structuredClone(s)]));
+    this.timeSlots = new Map(
+      (seed.timeSlots ?? []).map((s) => [
+        String(s.id),
+        { ...structuredClone(s), startDate: resolveSeedDate(s.startDate, this.now()), endDate: resolveSeedDate(s.endDate, this.now()) },
+      ]),
+    );
     this.tokens.clear();
     this.nextProjectId = Math.max(0, ...this.projects.keys()) + 1;
   }
@@ -92,4 +97,15 @@ export class SandboxState {
       headQuarters: [...this.headQuarters],
     };
   }
+}
+
+/**
+ * Seed files may date slots relative to today ("-3d 06:00" = three days ago at 06:00 UTC), so that
+ * a demo seed stays inside the connector's look-back window whatever the day.
+ */
+export function resolveSeedDate(value: string, now: number): string {
+  const m = /^-(\d+)d (\d{2}):(\d{2})(?::(\d{2}))?$/.exec(value);
+  if (!m) return value;
+  const day = new Date(now - Number(m[1]) * 86_400_000).toISOString().slice(0, 10);
+  return `${day}T${m[2]}:${m[3]}:${m[4] ?? '00'}Z`;
 }

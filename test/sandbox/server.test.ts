@@ -176,3 +176,33 @@ describe('fault injection', () => {
     assert.equal(sandbox.state.timeSlots.size, 0);
   });
 });
+
+describe('seed files', () => {
+  test('relative dates ("-3d 06:00") are resolved against today', async () => {
+    const { resolveSeedDate } = await import('../../src/sandbox/state.js');
+    const now = Date.parse('2026-11-27T10:00:00Z');
+    assert.equal(resolveSeedDate('-3d 06:00', now), '2026-11-24T06:00:00Z');
+    assert.equal(resolveSeedDate('-1d 07:00:57', now), '2026-11-26T07:00:57Z');
+    assert.equal(resolveSeedDate('2026-05-04T06:00:00Z', now), '2026-05-04T06:00:00Z');
+  });
+  test('`connecteur sandbox --seed examples/…` serves the example seed', async () => {
+    const { spawn } = await import('node:child_process');
+    const { BIN } = await import('../support/cli.js');
+    const child = spawn(process.execPath, [BIN, 'sandbox', '--port', '0', '--seed', 'examples/sandbox-seed.json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => {
+          const m = /BATISIMPLY_API_URL=(\S+)/.exec(d.toString());
+          if (m) resolve(m[1]!);
+        });
+        child.on('exit', (code) => reject(new Error(`sandbox exited ${code}`)));
+      });
+      const res = await request(`${url}/__admin/state`);
+      const state = (await res.body.json()) as { projects: unknown[]; timeSlots: unknown[] };
+      assert.equal(state.projects.length, 1);
+      assert.equal(state.timeSlots.length, 3);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+});

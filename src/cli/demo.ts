@@ -1,0 +1,56 @@
+/**
+ * `npm run demo`: the BatiSimply side of both flows on a laptop, with no account and no Batigest.
+ * Starts the sandbox from examples/sandbox-seed.json, stages the chantiers of
+ * examples/chantiers.json as `transfer` would, and runs transfer-batisimply (twice: the second
+ * run writes nothing), recup-heures and update-code-projet on an embedded staging database.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Services } from '../lib/services.js';
+import { upsertChantiers, type ChantierSource } from '../lib/staging/chantiers.js';
+import { runJob } from '../lib/sync/runner.js';
+import type { StepJobName } from '../lib/sync/jobs.js';
+import { Sandbox } from '../sandbox/server.js';
+import { formatReport, formatStatus } from './format.js';
+import { gatherStatus } from '../lib/ops/status.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+async function demo() {
+  const seed = JSON.parse(await readFile(path.join(root, 'examples/sandbox-seed.json'), 'utf8'));
+  const chantiers = JSON.parse(await readFile(path.join(root, 'examples/chantiers.json'), 'utf8')) as ChantierSource[];
+  const sandbox = new Sandbox({ seed });
+  await sandbox.start();
+  const dir = await mkdtemp(path.join(tmpdir(), 'connecteur-demo-'));
+  const services = new Services({
+    STAGING_EMBEDDED_DIR: path.join(dir, 'staging'),
+    BATISIMPLY_API_URL: sandbox.url,
+    BATISIMPLY_TOKEN_URL: sandbox.tokenUrl,
+    BATISIMPLY_CLIENT_ID: 'bridge-data',
+    BATISIMPLY_CLIENT_SECRET: 'sandbox-secret',
+    BATISIMPLY_USERNAME: 'demo',
+    BATISIMPLY_PASSWORD: 'demo',
+    BATISIMPLY_HEADQUARTER_ID: '1',
+  });
+  try {
+    console.log(`Bac à sable BatiSimply : ${sandbox.url} — staging embarqué : ${dir}\n`);
+    const counts = await upsertChantiers(await services.staging(), chantiers);
+    console.log(`Chantiers mis en staging (comme le ferait « transfer ») : ${counts.created} nouveaux\n`);
+    const steps: StepJobName[] = ['transfer-batisimply', 'transfer-batisimply', 'recup-heures', 'update-code-projet'];
+    for (const job of steps) {
+      const { report } = await runJob(services, job, { trigger: 'cli' });
+      console.log(formatReport(report));
+    }
+    console.log(`\nProjets dans BatiSimply : ${[...sandbox.state.projects.values()].map((p) => p.projectCode).join(', ')}`);
+    console.log(`Appels d'écriture à BatiSimply : ${sandbox.count('POST /api/project')} création(s), ${sandbox.count('PUT /api/project')} mise(s) à jour\n`);
+    console.log(formatStatus(await gatherStatus(services, { checkConnections: false })));
+  } finally {
+    await services.close();
+    await sandbox.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await demo();

@@ -155,11 +155,13 @@ export const ALL_SCHEMAS = {
 } as const;
 
 export function parseSection<S extends z.ZodType>(schema: S, env: Env, section: string): z.output<S> {
-  const result = schema.safeParse(env);
+  // A blank app setting (or local.settings.json value) means "not set": its default applies.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const result = schema.safeParse(present);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? section);
-    const missing = issue.code === 'invalid_type' && env[name] === undefined;
+    const missing = issue.code === 'invalid_type' && present[name] === undefined;
     return missing ? `${name} manquant` : `${name} invalide (${issue.message})`;
   });
   throw new ConfigurationError(`Configuration ${section} incomplète : ${problems.join(' ; ')}`, {

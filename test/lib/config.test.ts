@@ -45,3 +45,7 @@ test('an unknown time zone is refused; Europe/Paris is the default', () => {
   assert.equal(parseSection(syncSchema, {}, 'sync').SYNC_TIMEZONE, 'Europe/Paris');
   assert.deepEqual(parseSection(syncSchema, { CHANTIERS_ETATS: 'E, T' }, 'sync').CHANTIERS_ETATS, ['E', 'T']);
 });
+
+test('a blank setting counts as unset: its default applies', () => {
+  assert.equal(parseSection(syncSchema, { SYNC_TIMEZONE: '  ' }, 'sync').SYNC_TIMEZONE, 'Europe/Paris');
+});

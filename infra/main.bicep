@@ -1,0 +1,166 @@
+// Connecteur SAGES — everything the connector needs in one resource group:
+// Function App (Flex Consumption, Linux, Node), user-assigned identity, identity-only storage,
+// Log Analytics + Application Insights (local auth off) with alerts, Key Vault (RBAC),
+// PostgreSQL Flexible Server for staging (VNet only), and a VNet that can reach the customer's
+// on-premises SQL Server through a VPN gateway.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(20)
+@description('Name of the environment (azd: AZURE_ENV_NAME), used in every resource name.')
+param environmentName string
+
+@description('Azure region of every resource (Flex Consumption must be available there).')
+param location string
+
+@description('Node.js version of the Function App (Flex Consumption offers 20 and 22).')
+@allowed(['20', '22'])
+param nodeVersion string = '20'
+
+// ---- Batigest (customer SQL Server, usually on premises)
+@description('Host name or IP of the Batigest SQL Server, as reached from the VNet.')
+param batigestSqlServer string
+param batigestSqlPort int = 1433
+param batigestSqlDatabase string
+param batigestSqlUser string
+@secure()
+@description('Password of the Batigest SQL login; stored in Key Vault (batigest-sql-password), never in app settings. Leave empty to set it later.')
+param batigestSqlPassword string = ''
+param batigestSqlEncrypt bool = true
+param batigestSqlTrustServerCertificate bool = false
+param batigestSqlSchema string = 'dbo'
+param suiviMoTrajetColumn string = 'NbH3'
+param suiviMoPanierColumn string = 'NbH4'
+@description('ChantierDef.Etat values to sync, comma separated; empty for all.')
+param chantiersEtats string = ''
+
+// ---- BatiSimply
+param batisimplyApiUrl string = 'https://api.batisimply.fr'
+param batisimplyTokenUrl string = 'https://sso.batisimply.fr/auth/realms/jhipster/protocol/openid-connect/token'
+@allowed(['password', 'client_credentials'])
+param batisimplyGrantType string = 'password'
+param batisimplyClientId string = 'bridge-data'
+param batisimplyUsername string = ''
+@secure()
+param batisimplyClientSecret string = ''
+@secure()
+param batisimplyPassword string = ''
+@description('BatiSimply agency (headQuarter.id) of the projects created by the connector.')
+param batisimplyHeadquarterId string = ''
+
+// ---- Sync
+param syncTimezone string = 'Europe/Paris'
+param heuresWindowDays int = 35
+@description('NCRONTAB, UTC: Linux Flex Consumption has no time-zone setting for timers.')
+param chantiersSchedule string = '0 */15 * * * *'
+@description('NCRONTAB, UTC.')
+param heuresSchedule string = '0 0 * * * *'
+param runHistoryDays int = 90
+
+// ---- Staging PostgreSQL
+param postgresVersion string = '16'
+param postgresSkuName string = 'Standard_B1ms'
+@allowed(['Burstable', 'GeneralPurpose', 'MemoryOptimized'])
+param postgresSkuTier string = 'Burstable'
+param postgresStorageGB int = 32
+@description('Zone-redundant high availability (needs GeneralPurpose or MemoryOptimized).')
+param postgresHighAvailability bool = false
+param postgresGeoRedundantBackup bool = false
+@secure()
+@description('Administrator password of the staging server; generated when not given. Only the staging URL secret in Key Vault carries it.')
+param postgresAdminPassword string = newGuid()
+
+// ---- Network
+param vnetAddressPrefix string = '10.60.0.0/16'
+param appSubnetPrefix string = '10.60.1.0/24'
+param postgresSubnetPrefix string = '10.60.2.0/24'
+param gatewaySubnetPrefix string = '10.60.255.0/27'
+@description('DNS servers of the VNet (e.g. on-premises DNS, to resolve the SQL Server by name); empty for Azure DNS.')
+param dnsServers array = []
+@description('Create a site-to-site VPN to the customer network (the usual way to reach an on-premises SQL Server).')
+param deployVpnGateway bool = false
+param vpnGatewaySku string = 'VpnGw1AZ'
+@description('Public IP of the customer VPN device.')
+param onPremisesGatewayIp string = ''
+@description('Address ranges of the customer network (where the SQL Server is).')
+param onPremisesAddressPrefixes array = []
+@secure()
+param vpnSharedKey string = ''
+
+// ---- Access and alerts
+@description('Also grant Key Vault Secrets Officer to the app, so that the dashboard can save secrets ("save": true).')
+param allowSecretSaveFromDashboard bool = false
+@description('Public IPs (CIDR) allowed to reach Key Vault besides the app subnet, e.g. the integrator setting secrets.')
+param keyVaultAllowedIps array = []
+@description('E-mail address alerted when a run fails or hours stay held for a day; empty for no e-mail.')
+param alertEmail string = ''
+
+var tags = { 'azd-env-name': environmentName, application: 'connecteur-sages' }
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module resources 'resources.bicep' = {
+  name: 'connecteur-resources'
+  scope: rg
+  params: {
+    environmentName: environmentName
+    location: location
+    tags: tags
+    nodeVersion: nodeVersion
+    batigestSqlServer: batigestSqlServer
+    batigestSqlPort: batigestSqlPort
+    batigestSqlDatabase: batigestSqlDatabase
+    batigestSqlUser: batigestSqlUser
+    batigestSqlPassword: batigestSqlPassword
+    batigestSqlEncrypt: batigestSqlEncrypt
+    batigestSqlTrustServerCertificate: batigestSqlTrustServerCertificate
+    batigestSqlSchema: batigestSqlSchema
+    suiviMoTrajetColumn: suiviMoTrajetColumn
+    suiviMoPanierColumn: suiviMoPanierColumn
+    chantiersEtats: chantiersEtats
+    batisimplyApiUrl: batisimplyApiUrl
+    batisimplyTokenUrl: batisimplyTokenUrl
+    batisimplyGrantType: batisimplyGrantType
+    batisimplyClientId: batisimplyClientId
+    batisimplyUsername: batisimplyUsername
+    batisimplyClientSecret: batisimplyClientSecret
+    batisimplyPassword: batisimplyPassword
+    batisimplyHeadquarterId: batisimplyHeadquarterId
+    syncTimezone: syncTimezone
+    heuresWindowDays: heuresWindowDays
+    chantiersSchedule: chantiersSchedule
+    heuresSchedule: heuresSchedule
+    runHistoryDays: runHistoryDays
+    postgresVersion: postgresVersion
+    postgresSkuName: postgresSkuName
+    postgresSkuTier: postgresSkuTier
+    postgresStorageGB: postgresStorageGB
+    postgresHighAvailability: postgresHighAvailability
+    postgresGeoRedundantBackup: postgresGeoRedundantBackup
+    postgresAdminPassword: postgresAdminPassword
+    vnetAddressPrefix: vnetAddressPrefix
+    appSubnetPrefix: appSubnetPrefix
+    postgresSubnetPrefix: postgresSubnetPrefix
+    gatewaySubnetPrefix: gatewaySubnetPrefix
+    dnsServers: dnsServers
+    deployVpnGateway: deployVpnGateway
+    vpnGatewaySku: vpnGatewaySku
+    onPremisesGatewayIp: onPremisesGatewayIp
+    onPremisesAddressPrefixes: onPremisesAddressPrefixes
+    vpnSharedKey: vpnSharedKey
+    allowSecretSaveFromDashboard: allowSecretSaveFromDashboard
+    keyVaultAllowedIps: keyVaultAllowedIps
+    alertEmail: alertEmail
+  }
+}
+
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = resources.outputs.functionAppName
+output AZURE_FUNCTION_APP_URL string = resources.outputs.functionAppUrl
+output AZURE_KEY_VAULT_NAME string = resources.outputs.keyVaultName
+output AZURE_KEY_VAULT_URL string = resources.outputs.keyVaultUrl
+output STAGING_POSTGRES_HOST string = resources.outputs.postgresHost

@@ -1,0 +1,65 @@
+// Key Vault (RBAC) holding the connector's secrets under the names the code reads
+// (src/lib/config.ts SECRET_SETTINGS). The app's identity may read them (Key Vault Secrets User);
+// it may write them only when saving from the dashboard is wanted (Key Vault Secrets Officer).
+param name string
+param location string
+param tags object
+param principalId string
+param allowSecretSave bool
+param appSubnetId string
+param allowedIps array
+param postgresHost string
+param postgresDatabase string
+param postgresUser string
+@secure()
+param postgresPassword string
+@secure()
+param batigestSqlPassword string
+@secure()
+param batisimplyClientSecret string
+@secure()
+param batisimplyPassword string
+
+// Secrets given at deployment; an empty one is left for the integrator to set later
+// (`az keyvault secret set`, or the dashboard's connection checks with "save": true).
+var givenSecrets = [
+  { name: 'staging-database-url', value: 'postgresql://${postgresUser}:${postgresPassword}@${postgresHost}:5432/${postgresDatabase}?sslmode=require' }
+  { name: 'batigest-sql-password', value: batigestSqlPassword }
+  { name: 'batisimply-client-secret', value: batisimplyClientSecret }
+  { name: 'batisimply-password', value: batisimplyPassword }
+]
+
+var readerRole = [
+  { principalId: principalId, principalType: 'ServicePrincipal', roleDefinitionIdOrName: 'Key Vault Secrets User' }
+]
+var writerRole = [
+  { principalId: principalId, principalType: 'ServicePrincipal', roleDefinitionIdOrName: 'Key Vault Secrets Officer' }
+]
+
+// Azure Verified Module, pinned.
+module vault 'br/public:avm/res/key-vault/vault:0.12.1' = {
+  name: 'vault'
+  params: {
+    name: name
+    location: location
+    tags: tags
+    sku: 'standard'
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 90
+    enablePurgeProtection: true
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      bypass: 'AzureServices'
+      defaultAction: 'Deny'
+      virtualNetworkRules: [{ id: appSubnetId, ignoreMissingVnetServiceEndpoint: false }]
+      ipRules: [for ip in allowedIps: { value: ip }]
+    }
+    secrets: filter(givenSecrets, s => !empty(s.value))
+    roleAssignments: allowSecretSave ? concat(readerRole, writerRole) : readerRole
+  }
+}
+
+output name string = vault.outputs.name
+output uri string = vault.outputs.uri
+output resourceId string = vault.outputs.resourceId

@@ -1,0 +1,112 @@
+// The app's VNet: a subnet delegated to Flex Consumption (Microsoft.App/environments), one
+// delegated to PostgreSQL Flexible Server, and optionally a site-to-site VPN to the customer's
+// network. Flex Consumption has no Hybrid Connections: a VPN (or ExpressRoute) is how the
+// Function reaches an on-premises SQL Server.
+param name string
+param location string
+param tags object
+param addressPrefix string
+param appSubnetPrefix string
+param postgresSubnetPrefix string
+param gatewaySubnetPrefix string
+param dnsServers array
+param deployVpnGateway bool
+param vpnGatewaySku string
+param onPremisesGatewayIp string
+param onPremisesAddressPrefixes array
+@secure()
+param vpnSharedKey string
+
+var appSubnet = {
+  name: 'snet-app'
+  properties: {
+    addressPrefix: appSubnetPrefix
+    delegations: [
+      { name: 'flex', properties: { serviceName: 'Microsoft.App/environments' } }
+    ]
+    // Key Vault and Storage are reached over service endpoints, so their firewalls can name this subnet.
+    serviceEndpoints: [
+      { service: 'Microsoft.KeyVault' }
+      { service: 'Microsoft.Storage' }
+    ]
+  }
+}
+var postgresSubnet = {
+  name: 'snet-postgres'
+  properties: {
+    addressPrefix: postgresSubnetPrefix
+    delegations: [
+      { name: 'postgres', properties: { serviceName: 'Microsoft.DBforPostgreSQL/flexibleServers' } }
+    ]
+  }
+}
+var gatewaySubnet = {
+  name: 'GatewaySubnet'
+  properties: { addressPrefix: gatewaySubnetPrefix }
+}
+
+resource vnet 'Microsoft.Network/virtualNetworks@2024-05-01' = {
+  name: name
+  location: location
+  tags: tags
+  properties: {
+    addressSpace: { addressPrefixes: [addressPrefix] }
+    dhcpOptions: empty(dnsServers) ? null : { dnsServers: dnsServers }
+    subnets: deployVpnGateway ? [appSubnet, postgresSubnet, gatewaySubnet] : [appSubnet, postgresSubnet]
+  }
+}
+
+resource gatewayIp 'Microsoft.Network/publicIPAddresses@2024-05-01' = if (deployVpnGateway) {
+  name: 'pip-${name}-vpn'
+  location: location
+  tags: tags
+  sku: { name: 'Standard' }
+  zones: ['1', '2', '3']
+  properties: { publicIPAllocationMethod: 'Static' }
+}
+
+resource vpnGateway 'Microsoft.Network/virtualNetworkGateways@2024-05-01' = if (deployVpnGateway) {
+  name: 'vgw-${name}'
+  location: location
+  tags: tags
+  properties: {
+    gatewayType: 'Vpn'
+    vpnType: 'RouteBased'
+    sku: { name: vpnGatewaySku, tier: vpnGatewaySku }
+    ipConfigurations: [
+      {
+        name: 'default'
+        properties: {
+          subnet: { id: '${vnet.id}/subnets/GatewaySubnet' }
+          publicIPAddress: { id: gatewayIp.id }
+        }
+      }
+    ]
+  }
+}
+
+resource localGateway 'Microsoft.Network/localNetworkGateways@2024-05-01' = if (deployVpnGateway) {
+  name: 'lgw-${name}'
+  location: location
+  tags: tags
+  properties: {
+    gatewayIpAddress: onPremisesGatewayIp
+    localNetworkAddressSpace: { addressPrefixes: onPremisesAddressPrefixes }
+  }
+}
+
+resource connection 'Microsoft.Network/connections@2024-05-01' = if (deployVpnGateway) {
+  name: 'cn-${name}-onprem'
+  location: location
+  tags: tags
+  properties: {
+    connectionType: 'IPsec'
+    virtualNetworkGateway1: { id: vpnGateway.id, properties: {} }
+    localNetworkGateway2: { id: localGateway.id, properties: {} }
+    sharedKey: vpnSharedKey
+  }
+}
+
+output vnetId string = vnet.id
+output appSubnetId string = '${vnet.id}/subnets/snet-app'
+output postgresSubnetId string = '${vnet.id}/subnets/snet-postgres'

@@ -76,7 +76,13 @@ export class Services {
     this.batigestPort ??= (async () => {
       if (this.overrides.batigest) return this.overrides.batigest;
       const s = parseSection(batigestSchema, await this.resolved(['BATIGEST_SQL_PASSWORD']), 'Batigest');
-      const port = new SqlServerBatigest(sqlOptionsFromSettings(s));
+      const refreshPassword = async () => {
+        this.secrets.invalidate();
+        const value = await this.secrets.get('BATIGEST_SQL_PASSWORD');
+        registerSecret(value);
+        return value;
+      };
+      const port = new SqlServerBatigest({ ...sqlOptionsFromSettings(s), refreshPassword });
       this.owned.push(() => port.close());
       return port;
     })();

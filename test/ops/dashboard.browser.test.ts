@@ -80,6 +80,12 @@ test('dashboard: runs, held records, a dry run from its button, XSS as text', { 
   assert.ok(held.includes(XSS), 'the payload shows as text');
   assert.equal(await page.locator('img').count(), 0, 'no element was injected');
   assert.equal(await page.locator('#pending-chantiers').innerText(), '1');
+  // Connection health arrives after the page: PostgreSQL and the sandbox answer, SQL Server is not configured.
+  await page.locator('#connections li.ok').nth(1).waitFor({ timeout: 15_000 });
+  const connections = await page.locator('#connections').innerText();
+  assert.match(connections, /PostgreSQL \(staging\) : connexion réussie/);
+  assert.match(connections, /BatiSimply : connexion réussie/);
+  assert.match(connections, /SQL Server \(Batigest\) : échec à l'étape « configuration »/);
 
   await page.locator('button[data-job="transfer-batisimply"][data-dry]').click();
   await page.locator('#result').filter({ hasText: /créés 1/ }).waitFor({ timeout: 15_000 });

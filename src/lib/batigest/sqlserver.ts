@@ -18,6 +18,8 @@ const MAX_PARAMS = 1_800;
 
 export interface BatigestSqlOptions {
   config: sql.config;
+  /** Reads the password again (from Key Vault) after a refused login: a rotated secret is picked up. */
+  refreshPassword?: () => Promise<string | undefined>;
   schema: string;
   trajetColumn: string;
   panierColumn: string;
@@ -93,17 +95,27 @@ export class SqlServerBatigest implements BatigestPort {
 
   private async connected(): Promise<sql.ConnectionPool> {
     if (!this.pool) {
-      const pool = new sql.ConnectionPool(this.options.config);
-      pool.on('error', () => {});
-      this.pool = pool;
       try {
-        await pool.connect();
+        this.pool = await this.connect(this.options.config);
       } catch (error) {
-        this.pool = undefined;
-        throw batigestError(error, 'connexion');
+        const refreshed = (error as { code?: string }).code === 'ELOGIN' ? await this.options.refreshPassword?.() : undefined;
+        if (!refreshed || refreshed === this.options.config.password) throw batigestError(error, 'connexion');
+        this.options.config.password = refreshed;
+        try {
+          this.pool = await this.connect(this.options.config);
+        } catch (retryError) {
+          throw batigestError(retryError, 'connexion');
+        }
       }
     }
     return this.pool;
+  }
+
+  private async connect(config: sql.config): Promise<sql.ConnectionPool> {
+    const pool = new sql.ConnectionPool(config);
+    pool.on('error', () => {});
+    await pool.connect();
+    return pool;
   }
 
   private async inTransaction<T>(action: string, fn: (tx: sql.Transaction) => Promise<T>): Promise<T> {

@@ -73,7 +73,7 @@ button{padding:.25rem .7rem;cursor:pointer}button.dry{background:#fff}
 </style></head><body>
 <h1>Connecteur SAGES — Batigest ⇄ BatiSimply</h1>
 <p>État au ${e(status.generatedAt)}</p>
-<h2>Connexions</h2><ul id="connections">${connections || '<li class="empty">Non testées (ajoutez ?check=true).</li>'}</ul>
+<h2>Connexions</h2><ul id="connections"${connections ? '' : ' data-pending="1"'}>${connections || '<li class="empty">Test des connexions en cours…</li>'}</ul>
 <h2>En attente</h2><div class="pending">
 <div>Chantiers à envoyer : <strong id="pending-chantiers">${e(status.pending.chantiers)}</strong></div>
 <div>Heures à exporter : <strong id="pending-heures">${e(status.pending.heures)}</strong></div>
@@ -116,6 +116,19 @@ button{padding:.25rem .7rem;cursor:pointer}button.dry{background:#fff}
         return r.job + ' en cours : ' + r.progress.done + '/' + r.progress.total;
       }).join(' · ');
     }).catch(function () {});
+  }
+  var list = document.getElementById('connections');
+  if (list.hasAttribute('data-pending')) {
+    // Checks can take seconds (an unreachable server): the page shows first, the health follows.
+    fetch(url('status', { check: 'true' })).then(function (r) { return r.json(); }).then(function (s) {
+      list.textContent = '';
+      (s.connections || []).forEach(function (c) {
+        var li = document.createElement('li');
+        li.className = c.ok ? 'ok' : 'ko';
+        li.textContent = (c.ok ? '✔ ' : '✘ ') + c.message;
+        list.appendChild(li);
+      });
+    }).catch(function () { list.textContent = 'Test des connexions impossible.'; });
   }
   document.querySelectorAll('button[data-job]').forEach(function (b) {
     b.addEventListener('click', function () {

@@ -24,16 +24,7 @@ async function demo() {
   const sandbox = new Sandbox({ seed });
   await sandbox.start();
   const dir = await mkdtemp(path.join(tmpdir(), 'connecteur-demo-'));
-  const services = new Services({
-    STAGING_EMBEDDED_DIR: path.join(dir, 'staging'),
-    BATISIMPLY_API_URL: sandbox.url,
-    BATISIMPLY_TOKEN_URL: sandbox.tokenUrl,
-    BATISIMPLY_CLIENT_ID: 'bridge-data',
-    BATISIMPLY_CLIENT_SECRET: 'sandbox-secret',
-    BATISIMPLY_USERNAME: 'demo',
-    BATISIMPLY_PASSWORD: 'demo',
-    BATISIMPLY_HEADQUARTER_ID: '1',
-  });
+  const services = new Services({ STAGING_EMBEDDED_DIR: path.join(dir, 'staging'), ...sandbox.connectorSettings() });
   try {
     console.log(`Bac à sable BatiSimply : ${sandbox.url} — staging embarqué : ${dir}\n`);
     const counts = await upsertChantiers(await services.staging(), chantiers);

@@ -137,8 +137,7 @@ export async function main(argv: string[], env = processEnv()): Promise<number> 
         const sandbox = new Sandbox({ port: opts.port, host: opts.host, seed, tokenLifetimeSeconds: opts.tokenLifetime });
         const url = await sandbox.start();
         out(`Bac à sable BatiSimply sur ${url}`);
-        out(`  BATISIMPLY_API_URL=${url}`);
-        out(`  BATISIMPLY_TOKEN_URL=${sandbox.tokenUrl}`);
+        for (const [name, value] of Object.entries(sandbox.connectorSettings())) out(`  ${name}=${value}`);
         out(`  État : GET ${url}/__admin/state — Ctrl+C pour arrêter.`);
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);

@@ -77,6 +77,21 @@ export class Sandbox {
     return `${this.url}${TOKEN_PATH}`;
   }
 
+  /** The connector's settings that point at this sandbox, with the first client, user and agency of its seed. */
+  connectorSettings(): Record<string, string> {
+    const [clientId, clientSecret] = [...this.state.clients.entries()][0] ?? ['', undefined];
+    const [username, password] = [...this.state.users.entries()][0] ?? ['', ''];
+    return {
+      BATISIMPLY_API_URL: this.url,
+      BATISIMPLY_TOKEN_URL: this.tokenUrl,
+      BATISIMPLY_CLIENT_ID: clientId,
+      ...(clientSecret ? { BATISIMPLY_CLIENT_SECRET: clientSecret } : {}),
+      BATISIMPLY_USERNAME: username,
+      BATISIMPLY_PASSWORD: password,
+      BATISIMPLY_HEADQUARTER_ID: String([...this.state.headQuarters][0] ?? ''),
+    };
+  }
+
   count(route: string): number {
     return this.stats.get(route) ?? 0;
   }

@@ -11,22 +11,17 @@ import { jobFunctions, jobHandler, timerFunctions } from '../../src/functions/jo
 import { operatorFunctions, statusHandler, dashboardHandler, connectHandler } from '../../src/functions/operator.js';
 import { setServices } from '../../src/functions/http.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
-import { freshDatabase, type TestDatabase } from '../support/pg.js';
-import { startSandbox } from '../support/sandbox.js';
+import type { TestDatabase } from '../support/pg.js';
+import { closeWorld, openWorld } from '../support/fixture.js';
 
 let t: TestDatabase;
 let sandbox: Sandbox;
 let env: Env;
 
-before(async () => {
-  t = await freshDatabase();
-  ({ sandbox, env } = await startSandbox());
-  env = { ...env, STAGING_DATABASE_URL: t.url };
-});
+before(async () => ({ t, sandbox, env } = await openWorld({ stagingInEnv: true })));
 after(async () => {
   setServices(undefined);
-  await sandbox.stop();
-  await t.drop();
+  await closeWorld({ t, sandbox });
 });
 beforeEach(async () => {
   await t.db.query('TRUNCATE batigest_chantiers, connecteur_runs, connecteur_record_issues');

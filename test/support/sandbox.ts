@@ -9,16 +9,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<{ sand
 }
 
 export function sandboxEnv(sandbox: Sandbox): Env {
-  return {
-    BATISIMPLY_API_URL: sandbox.url,
-    BATISIMPLY_TOKEN_URL: sandbox.tokenUrl,
-    BATISIMPLY_CLIENT_ID: 'bridge-data',
-    BATISIMPLY_CLIENT_SECRET: 'sandbox-secret',
-    BATISIMPLY_USERNAME: 'demo',
-    BATISIMPLY_PASSWORD: 'demo',
-    BATISIMPLY_HEADQUARTER_ID: '1',
-    BATISIMPLY_MAX_RETRIES: '3',
-    BATISIMPLY_TIMEOUT_MS: '2000',
-    SYNC_TIMEZONE: 'Europe/Paris',
-  };
+  // Short timeouts and few retries keep the fault tests quick.
+  return { ...sandbox.connectorSettings(), BATISIMPLY_MAX_RETRIES: '3', BATISIMPLY_TIMEOUT_MS: '2000', SYNC_TIMEZONE: 'Europe/Paris' };
 }

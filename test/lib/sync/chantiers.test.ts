@@ -6,8 +6,8 @@ import { runJob } from '../../../src/lib/sync/runner.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import { chantier } from '../../support/chantiers.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
-import { freshDatabase, type TestDatabase } from '../../support/pg.js';
-import { startSandbox } from '../../support/sandbox.js';
+import type { TestDatabase } from '../../support/pg.js';
+import { closeWorld, openWorld } from '../../support/fixture.js';
 import type { Env } from '../../../src/lib/config.js';
 
 let t: TestDatabase;
@@ -16,14 +16,10 @@ let env: Env;
 let batigest: MemoryBatigest;
 let services: Services;
 
-before(async () => {
-  t = await freshDatabase();
-  ({ sandbox, env } = await startSandbox());
-});
+before(async () => ({ t, sandbox, env } = await openWorld()));
 after(async () => {
   await services?.close();
-  await sandbox.stop();
-  await t.drop();
+  await closeWorld({ t, sandbox });
 });
 beforeEach(async () => {
   await t.db.query('TRUNCATE batigest_chantiers, connecteur_runs, connecteur_record_issues');

@@ -16,8 +16,8 @@ import type { Sandbox } from '../../../src/sandbox/server.js';
 import type { SandboxTimeSlot } from '../../../src/sandbox/state.js';
 import { FaultyDb } from '../../support/faultyDb.js';
 import { MemoryBatigest, type BatigestCrashPoint } from '../../support/memoryBatigest.js';
-import { freshDatabase, type TestDatabase } from '../../support/pg.js';
-import { startSandbox } from '../../support/sandbox.js';
+import type { TestDatabase } from '../../support/pg.js';
+import { closeWorld, openWorld } from '../../support/fixture.js';
 import { daysAgo, slot, USER_DUPONT, USER_MARTIN } from '../../support/slots.js';
 
 type CrashPoint = { name: string; batigest?: BatigestCrashPoint; staging?: RegExp };
@@ -71,14 +71,8 @@ let t: TestDatabase;
 let sandbox: Sandbox;
 let env: Env;
 
-before(async () => {
-  t = await freshDatabase();
-  ({ sandbox, env } = await startSandbox());
-});
-after(async () => {
-  await sandbox.stop();
-  await t.drop();
-});
+before(async () => ({ t, sandbox, env } = await openWorld()));
+after(() => closeWorld({ t, sandbox }));
 
 describe('exactly once across crashes', () => {
   for (const point of CRASH_POINTS) {

@@ -8,8 +8,8 @@ import type { StepJobName } from '../../../src/lib/sync/jobs.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import { toWallClock } from '../../../src/lib/time.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
-import { freshDatabase, type TestDatabase } from '../../support/pg.js';
-import { startSandbox } from '../../support/sandbox.js';
+import type { TestDatabase } from '../../support/pg.js';
+import { closeWorld, openWorld } from '../../support/fixture.js';
 import { daysAgo, lastSundayOf, slot, USER_DUPONT, USER_MARTIN, USER_UNKNOWN } from '../../support/slots.js';
 
 let t: TestDatabase;
@@ -18,15 +18,10 @@ let env: Env;
 let batigest: MemoryBatigest;
 let services: Services;
 
-before(async () => {
-  t = await freshDatabase();
-  ({ sandbox, env } = await startSandbox());
-  env = { ...env, HEURES_WINDOW_DAYS: '366', HEURES_CHUNK_DAYS: '31' };
-});
+before(async () => ({ t, sandbox, env } = await openWorld({ env: { HEURES_WINDOW_DAYS: '366', HEURES_CHUNK_DAYS: '31' } })));
 after(async () => {
   await services?.close();
-  await sandbox.stop();
-  await t.drop();
+  await closeWorld({ t, sandbox });
 });
 beforeEach(async () => {
   await t.db.query('TRUNCATE batigest_heures, suivimo_ledger, batigest_chantiers, connecteur_runs, connecteur_record_issues');

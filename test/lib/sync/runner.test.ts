@@ -8,22 +8,15 @@ import type { RunReport } from '../../../src/lib/sync/report.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import { connecteur } from '../../support/cli.js';
-import { freshDatabase, type TestDatabase } from '../../support/pg.js';
-import { startSandbox } from '../../support/sandbox.js';
+import type { TestDatabase } from '../../support/pg.js';
+import { closeWorld, openWorld } from '../../support/fixture.js';
 
 let t: TestDatabase;
 let sandbox: Sandbox;
 let env: Env;
 
-before(async () => {
-  t = await freshDatabase();
-  ({ sandbox, env } = await startSandbox());
-  env = { ...env, STAGING_DATABASE_URL: t.url };
-});
-after(async () => {
-  await sandbox.stop();
-  await t.drop();
-});
+before(async () => ({ t, sandbox, env } = await openWorld({ stagingInEnv: true })));
+after(() => closeWorld({ t, sandbox }));
 beforeEach(async () => {
   await t.db.query('TRUNCATE batigest_chantiers, connecteur_runs, connecteur_record_issues');
   sandbox.state.load({});

@@ -13,6 +13,7 @@ import type { BatigestPort, Salarie, SuiviMoKey, SuiviMoOp, SuiviMoRow } from '.
 import { sameSuiviMoValues, suiviMoKeyId } from '../batigest/port.js';
 import {
   confirmLedger,
+  countPendingHeures,
   markSlotsHeld,
   markSlotsSynced,
   pendingSlots,
@@ -84,6 +85,7 @@ export async function heuresToSqlServer(ctx: JobContext): Promise<void> {
   for (const s of await batigest.readSalaries()) {
     if (s.codeBs) salaries.set(s.codeBs, [...(salaries.get(s.codeBs) ?? []), s]);
   }
+  const { pending } = await countPendingHeures(ctx.db);
   let after = '';
   for (;;) {
     const batch = await pendingSlots(ctx.db, HEURES_BATCH_SIZE, after);
@@ -91,7 +93,7 @@ export async function heuresToSqlServer(ctx: JobContext): Promise<void> {
     after = batch[batch.length - 1]!.idHeure;
     ctx.report.add('read', batch.length);
     await exportBatch(ctx, batigest, salaries, batch);
-    ctx.progress(ctx.report.counts.read, ctx.report.counts.read + (batch.length === HEURES_BATCH_SIZE ? HEURES_BATCH_SIZE : 0));
+    ctx.progress(ctx.report.counts.read, Math.max(pending, ctx.report.counts.read));
   }
 }
 

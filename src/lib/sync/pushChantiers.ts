@@ -25,6 +25,7 @@ export async function pushChantiers(ctx: JobContext): Promise<void> {
   const api = await ctx.services.batisimply();
   const projects = new ProjectIndex(api);
   const limit = pLimit(settings.BATISIMPLY_CONCURRENCY);
+  const settleMs = Math.min(settings.BATISIMPLY_TIMEOUT_MS, SETTLE_MAX_MS);
   let done = 0;
 
   await Promise.all(
@@ -34,7 +35,6 @@ export async function pushChantiers(ctx: JobContext): Promise<void> {
           const problem = chantierProblem(row);
           if (problem) throw new RecordError('CHANTIER_INVALIDE', problem);
           const body = toProjectBody(row, settings.BATISIMPLY_HEADQUARTER_ID);
-          const settleMs = Math.min(settings.BATISIMPLY_TIMEOUT_MS, SETTLE_MAX_MS);
           const { id, outcome } = await pushOne(ctx, api, projects, row, body, settleMs);
           if (!ctx.dryRun) await markChantierPushed(ctx.db, row.code, row.revision, id);
           ctx.report.ok(row.code, outcome);

@@ -1,0 +1,71 @@
+/**
+ * What the Functions host would receive: the library is handed a fake `@azure/functions-core`
+ * (the module the host provides), so every `app.http` / `app.timer` call really registers, and
+ * each registered function's bindings are checked — an HTTP route without a function key fails here.
+ */
+import assert from 'node:assert/strict';
+import Module from 'node:module';
+import { before, test } from 'node:test';
+import { JOB_NAMES } from '../../src/lib/sync/jobs.js';
+
+interface Binding {
+  type: string;
+  direction: string;
+  authLevel?: string;
+  methods?: string[];
+  route?: string;
+  schedule?: string;
+}
+const registered: { name: string; bindings: Record<string, Binding> }[] = [];
+
+before(async () => {
+  const fakeCore = {
+    setProgrammingModel() {},
+    registerFunction(metadata: { name: string; bindings: Record<string, Binding> }) {
+      registered.push(metadata);
+      return { dispose() {} };
+    },
+    registerHook() {
+      return { dispose() {} };
+    },
+    log() {},
+  };
+  const loader = Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown };
+  const load = loader._load;
+  loader._load = function (request: string, ...rest: unknown[]) {
+    return request === '@azure/functions-core' ? fakeCore : load.call(this, request, ...rest);
+  };
+  await import('../../src/functions/jobs.js');
+  await import('../../src/functions/operator.js');
+});
+
+const triggers = () => registered.map((f) => ({ name: f.name, trigger: Object.values(f.bindings).find((b) => b.direction === 'in' && b.type.endsWith('Trigger'))! }));
+
+test('every registered HTTP function requires a function key', () => {
+  const http = triggers().filter((f) => f.trigger.type === 'httpTrigger');
+  assert.ok(http.length >= JOB_NAMES.length + 5);
+  for (const f of http) assert.equal(f.trigger.authLevel, 'function', f.name);
+});
+
+test('one POST route per job, and the operator routes', () => {
+  const routes = triggers()
+    .filter((f) => f.trigger.type === 'httpTrigger')
+    .map((f) => `${(f.trigger.methods ?? []).join(',')} ${f.trigger.route}`)
+    .sort();
+  assert.deepEqual(
+    routes,
+    [
+      ...JOB_NAMES.map((j) => `POST ${j}`),
+      'GET dashboard',
+      'GET status',
+      'POST connect-batisimply',
+      'POST connect-postgres',
+      'POST connect-sqlserver',
+    ].sort(),
+  );
+});
+
+test('the two timers run on the schedule settings', () => {
+  const timers = Object.fromEntries(triggers().filter((f) => f.trigger.type === 'timerTrigger').map((f) => [f.name, f.trigger.schedule]));
+  assert.deepEqual(timers, { chantiersTimer: '%CHANTIERS_SCHEDULE%', heuresTimer: '%HEURES_SCHEDULE%' });
+});

@@ -95,5 +95,13 @@ test('dashboard: runs, held records, a dry run from its button, XSS as text', { 
 
   await mkdir(path.dirname(SCREENSHOT), { recursive: true });
   await page.screenshot({ path: SCREENSHOT, fullPage: true });
+
+  // Live progress: a slow BatiSimply makes recup-heures last a few seconds; the page shows where it is.
+  sandbox.faults.add([{ route: 'GET /api/timeSlotManagement/allUsers', fault: 'latency', latencyMs: 700, rate: 1 }]);
+  await page.locator('button[data-job="recup-heures"]:not([data-dry])').click();
+  await page.locator('#progress').filter({ hasText: /recup-heures en cours : \d+\/\d+/ }).waitFor({ timeout: 10_000 });
+  await page.locator('#result').filter({ hasText: /recup-heures : réussi/ }).waitFor({ timeout: 20_000 });
+  sandbox.faults.clear();
+
   assert.deepEqual(dialogs, [], 'no script from the data ran');
 });

@@ -147,7 +147,9 @@ async function exportBatch(ctx: JobContext, batigest: BatigestPort, salaries: Ma
       if (!want && !current) return { slot, final: null, count: 'unchanged' };
       if (!want) {
         if (holds(current!, current!)) return { slot, final: null, op: { kind: 'delete', row: current! }, count: 'deleted' };
-        return conflict(slot, current, 'La ligne SuiviMO écrite pour ce créneau a été modifiée ou supprimée dans Batigest : suppression non faite.');
+        // Already removed in Batigest: SuiviMO is as it should be.
+        if (!actual.has(suiviMoKeyId(current!))) return { slot, final: null, count: 'unchanged' };
+        return conflict(slot, current, 'La ligne SuiviMO écrite pour ce créneau a été modifiée dans Batigest : suppression non faite.');
       }
       if (current && sameKey(current, want) && sameSuiviMoValues(current, want)) return { slot, final: current, count: 'unchanged' };
       if (current && !holds(current, current)) {

@@ -183,6 +183,28 @@ describe('heures-to-sqlserver', () => {
     assert.deepEqual(batigest.suiviMo.map((r) => r.nbh0), [7]);
   });
 
+  test('our row removed by hand, then the slot deleted: nothing to do, no conflict', async () => {
+    setSlots(slot(1, daysAgo(3), 60));
+    await run('heures');
+    assert.equal(batigest.suiviMo.length, 1);
+    batigest.suiviMo = [];
+    sandbox.state.timeSlots.delete('1');
+    const report = (await run('heures')) as ChainReport;
+    assert.equal(report.status, 'succeeded');
+    const { rows } = await t.db.query('SELECT * FROM suivimo_ledger');
+    assert.equal(rows.length, 0);
+  });
+
+  test('our row edited by hand, then the slot deleted: held as a conflict, the row kept', async () => {
+    setSlots(slot(1, daysAgo(3), 60));
+    await run('heures');
+    batigest.suiviMo[0]!.nbh0 = 3;
+    sandbox.state.timeSlots.delete('1');
+    const report = (await run('heures')) as ChainReport;
+    assert.equal(report.steps[2]!.errors[0]?.code, 'CONFLIT_SUIVIMO');
+    assert.deepEqual(batigest.suiviMo.map((r) => r.nbh0), [3]);
+  });
+
   test('dry run reports the rows it would write and writes none', async () => {
     setSlots(slot(1, daysAgo(3), 60));
     await run('recup-heures');

@@ -29,11 +29,15 @@ export interface ServiceOverrides {
   secrets?: SecretStore;
 }
 
+interface Opened {
+  staging: StagingDb;
+  batigest: BatigestPort;
+  batisimply: BatisimplyApi;
+}
+
 export class Services {
   readonly secrets: SecretStore;
-  private stagingDb?: Promise<StagingDb>;
-  private batigestPort?: Promise<BatigestPort>;
-  private batisimplyApi?: Promise<BatisimplyApi>;
+  private readonly pending = new Map<keyof Opened, Promise<unknown>>();
   private readonly owned: (() => Promise<void>)[] = [];
 
   constructor(
@@ -58,51 +62,54 @@ export class Services {
   }
 
   /** The staging database, migrated to the latest schema on first use. */
-  staging(): Promise<StagingDb> {
-    this.stagingDb ??= (async () => {
-      if (this.overrides.staging) return this.overrides.staging;
-      const env = await this.resolved(['STAGING_DATABASE_URL']);
-      const s = parseSection(stagingSchema, env, 'staging');
-      const db = s.STAGING_DATABASE_URL ? new PostgresDb(s.STAGING_DATABASE_URL) : await EmbeddedDb.open(s.STAGING_EMBEDDED_DIR);
-      this.owned.push(() => db.close());
-      await migrate(db);
-      return db;
-    })();
-    this.stagingDb.catch(() => (this.stagingDb = undefined));
-    return this.stagingDb;
-  }
+  readonly staging = this.opened('staging', async () => {
+    const env = await this.resolved(['STAGING_DATABASE_URL']);
+    const s = parseSection(stagingSchema, env, 'staging');
+    const db = s.STAGING_DATABASE_URL ? new PostgresDb(s.STAGING_DATABASE_URL) : await EmbeddedDb.open(s.STAGING_EMBEDDED_DIR);
+    this.owned.push(() => db.close());
+    await migrate(db);
+    return db;
+  });
 
-  batigest(): Promise<BatigestPort> {
-    this.batigestPort ??= (async () => {
-      if (this.overrides.batigest) return this.overrides.batigest;
-      const s = parseSection(batigestSchema, await this.resolved(['BATIGEST_SQL_PASSWORD']), 'Batigest');
-      const refreshPassword = async () => {
-        this.secrets.invalidate();
-        const value = await this.secrets.get('BATIGEST_SQL_PASSWORD');
-        registerSecret(value);
-        return value;
-      };
-      const port = new SqlServerBatigest({ ...sqlOptionsFromSettings(s), refreshPassword });
-      this.owned.push(() => port.close());
-      return port;
-    })();
-    this.batigestPort.catch(() => (this.batigestPort = undefined));
-    return this.batigestPort;
-  }
+  readonly batigest = this.opened('batigest', async () => {
+    const s = parseSection(batigestSchema, await this.resolved(['BATIGEST_SQL_PASSWORD']), 'Batigest');
+    const refreshPassword = async () => {
+      this.secrets.invalidate();
+      const value = await this.secrets.get('BATIGEST_SQL_PASSWORD');
+      registerSecret(value);
+      return value;
+    };
+    const port = new SqlServerBatigest({ ...sqlOptionsFromSettings(s), refreshPassword });
+    this.owned.push(() => port.close());
+    return port;
+  });
 
-  batisimply(): Promise<BatisimplyApi> {
-    this.batisimplyApi ??= (async () => {
-      if (this.overrides.batisimply) return this.overrides.batisimply;
-      const client = createBatisimplyClient(await this.batisimplySettings(), this.secrets);
-      this.owned.push(() => client.close());
-      return client;
-    })();
-    this.batisimplyApi.catch(() => (this.batisimplyApi = undefined));
-    return this.batisimplyApi;
+  readonly batisimply = this.opened('batisimply', async () => {
+    const client = createBatisimplyClient(await this.batisimplySettings(), this.secrets);
+    this.owned.push(() => client.close());
+    return client;
+  });
+
+  /**
+   * A service opened once and shared (the test override when one is given); an opening that
+   * failed is tried again on the next call.
+   */
+  private opened<K extends keyof ServiceOverrides & keyof Opened>(key: K, open: () => Promise<Opened[K]>): () => Promise<Opened[K]> {
+    return () => {
+      const override = this.overrides[key] as Opened[K] | undefined;
+      if (override) return Promise.resolve(override);
+      let pending = this.pending.get(key) as Promise<Opened[K]> | undefined;
+      if (!pending) {
+        pending = open();
+        this.pending.set(key, pending);
+        pending.catch(() => this.pending.delete(key));
+      }
+      return pending;
+    };
   }
 
   async close() {
     for (const close of this.owned.splice(0).reverse()) await close().catch(() => {});
-    this.stagingDb = this.batigestPort = this.batisimplyApi = undefined;
+    this.pending.clear();
   }
 }

@@ -13,6 +13,7 @@ export function jobHandler(job: JobName) {
       // The run finished, but an outside system was out of reach or a setting missing: say so by status too.
       if (outcome.fatal instanceof UpstreamError) return json(502, { ...outcome.report, message: outcome.fatal.message });
       if (outcome.fatal instanceof ConfigurationError) return json(400, { ...outcome.report, message: outcome.fatal.message });
+      if (outcome.fatal) return json(500, { ...outcome.report, message: 'Erreur interne du connecteur : consultez les journaux.' });
       return json(200, outcome.report);
     } catch (error) {
       return errorResponse(error);

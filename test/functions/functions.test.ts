@@ -139,3 +139,16 @@ describe('operator routes', () => {
     assert.match(String(body(res).message), /Key Vault/);
   });
 });
+
+describe('internal failure', () => {
+  test('a run that fails for an unexpected reason: 500 with the report, in French', async () => {
+    const broken = new Services(env, {
+      batisimply: { listTimeSlots: async () => { throw new TypeError('boom'); } } as never,
+    });
+    setServices(broken);
+    const res = await jobHandler('recup-heures')(post('recup-heures'), context());
+    assert.equal(res.status, 500);
+    assert.equal(body(res).status, 'failed');
+    assert.match(String(body(res).message), /Erreur interne/);
+  });
+});

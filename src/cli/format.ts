@@ -1,14 +1,6 @@
 /** Plain-text renderings of reports and status for the terminal (French, like every operator text). */
 import type { StatusReport } from '../lib/ops/status.js';
-import { isChainReport, type AnyReport, type RunReport } from '../lib/sync/report.js';
-
-const STATUS_FR: Record<string, string> = {
-  succeeded: 'réussi',
-  partial: 'partiel',
-  failed: 'échec',
-  skipped: 'ignoré',
-  running: 'en cours',
-};
+import { isChainReport, STATUS_FR, type AnyReport, type RunReport } from '../lib/sync/report.js';
 
 function countsLine(r: Pick<RunReport, 'counts'>): string {
   const c = r.counts;

@@ -20,10 +20,15 @@ import { formatReport, formatStatus } from './format.js';
 
 export const EXIT = { ok: 0, partial: 1, usage: 2, unavailable: 3 } as const;
 
+/** 2 for a configuration error, 3 when the job could not run, 1 otherwise. */
+function exitForError(e: unknown): number {
+  if (e instanceof ConfigurationError) return EXIT.usage;
+  if (e instanceof UpstreamError || e instanceof ConflictError) return EXIT.unavailable;
+  return EXIT.partial;
+}
+
 export function exitCodeFor(report: AnyReport, fatal: unknown): number {
-  if (fatal instanceof ConfigurationError) return EXIT.usage;
-  if (fatal instanceof UpstreamError || fatal instanceof ConflictError) return EXIT.unavailable;
-  if (fatal) return EXIT.partial;
+  if (fatal) return exitForError(fatal);
   const statuses = isChainReport(report) ? report.steps.map((s) => s.status) : [report.status];
   return statuses.every((s) => s === 'succeeded') ? EXIT.ok : EXIT.partial;
 }
@@ -31,9 +36,7 @@ export function exitCodeFor(report: AnyReport, fatal: unknown): number {
 function errorExit(error: unknown): number {
   const e = toConnectorError(error);
   process.stderr.write(`${redact(e.message)}\n`);
-  if (e instanceof ConfigurationError) return EXIT.usage;
-  if (e instanceof UpstreamError || e instanceof ConflictError) return EXIT.unavailable;
-  return EXIT.partial;
+  return exitForError(e);
 }
 
 const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);

@@ -1,7 +1,7 @@
 /** What the HTTP triggers share: the process's services, JSON answers, and errors mapped to statuses. */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { processEnv } from '../lib/config.js';
-import { ConfigurationError, ConflictError, toConnectorError, UpstreamError } from '../lib/errors.js';
+import { ConfigurationError, ConflictError, toConnectorError, UpstreamError, type ConnectorError } from '../lib/errors.js';
 import { createLogger, type Logger, type Sink } from '../lib/log.js';
 import { Services } from '../lib/services.js';
 
@@ -22,13 +22,25 @@ export function json(status: number, body: unknown): HttpResponseInit {
   return { status, jsonBody: body, headers: { 'content-type': 'application/json; charset=utf-8' } };
 }
 
+const INTERNAL_MESSAGE = 'Erreur interne du connecteur : consultez les journaux.';
+
 /** 400 bad input or configuration, 409 already running, 502 outside system unreachable, 500 otherwise. */
+export function httpStatusFor(e: ConnectorError): number {
+  if (e instanceof ConfigurationError) return 400;
+  if (e instanceof ConflictError) return 409;
+  if (e instanceof UpstreamError) return 502;
+  return 500;
+}
+
+/** The French message of an answer: an internal error's details stay in the logs. */
+export function answerMessage(e: ConnectorError): string {
+  return httpStatusFor(e) === 500 ? INTERNAL_MESSAGE : e.message;
+}
+
 export function errorResponse(error: unknown): HttpResponseInit {
   const e = toConnectorError(error);
-  if (e instanceof ConfigurationError) return json(400, { code: e.code, message: e.message });
-  if (e instanceof ConflictError) return json(409, { code: e.code, message: e.message, runningRunId: e.runningRunId });
-  if (e instanceof UpstreamError) return json(502, { code: e.code, message: e.message, system: e.system });
-  return json(500, { code: e.code, message: 'Erreur interne du connecteur : consultez les journaux.' });
+  const extra = e instanceof ConflictError ? { runningRunId: e.runningRunId } : e instanceof UpstreamError ? { system: e.system } : {};
+  return json(httpStatusFor(e), { code: e.code, message: answerMessage(e), ...extra });
 }
 
 /** Logs go through the Functions host (and so to Application Insights), secrets redacted. */

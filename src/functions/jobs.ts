@@ -1,19 +1,16 @@
 /** HTTP triggers `POST /api/<job>` and the two timers: parse, run the job, map the report to an answer. */
 import functions, { type HttpFunctionOptions, type HttpRequest, type InvocationContext, type Timer, type TimerFunctionOptions } from '@azure/functions';
-import { ConfigurationError, UpstreamError } from '../lib/errors.js';
 import { JOB_NAMES, type JobName } from '../lib/sync/jobs.js';
 import { runJob } from '../lib/sync/runner.js';
-import { contextLogger, errorResponse, json, readDryRun, services } from './http.js';
+import { answerMessage, contextLogger, errorResponse, httpStatusFor, json, readDryRun, services } from './http.js';
 
 export function jobHandler(job: JobName) {
   return async (request: HttpRequest, context: InvocationContext) => {
     try {
       const dryRun = await readDryRun(request);
       const outcome = await runJob(services(), job, { trigger: 'http', dryRun, log: contextLogger(context, { trigger: 'http' }) });
-      // The run finished, but an outside system was out of reach or a setting missing: say so by status too.
-      if (outcome.fatal instanceof UpstreamError) return json(502, { ...outcome.report, message: outcome.fatal.message });
-      if (outcome.fatal instanceof ConfigurationError) return json(400, { ...outcome.report, message: outcome.fatal.message });
-      if (outcome.fatal) return json(500, { ...outcome.report, message: 'Erreur interne du connecteur : consultez les journaux.' });
+      // The run finished, but a step could not: its report comes with the status of what stopped it.
+      if (outcome.fatal) return json(httpStatusFor(outcome.fatal), { ...outcome.report, message: answerMessage(outcome.fatal) });
       return json(200, outcome.report);
     } catch (error) {
       return errorResponse(error);

@@ -73,6 +73,12 @@ export class InternalError extends ConnectorError {
   readonly code = 'INTERNAL';
 }
 
+/** What an operator reads of an error: its French message, or the whole chain for an unexpected one. */
+export function operatorMessage(error: unknown): string {
+  const e = toConnectorError(error);
+  return e.code === 'INTERNAL' ? describeError(error) : e.message;
+}
+
 /** The message of an error and of its causes, for logs (never for secrets: none are put in messages). */
 export function describeError(error: unknown): string {
   const parts: string[] = [];

@@ -3,7 +3,7 @@
  * failed (DNS, TCP, TLS, login, database, permission), in French, never with a secret.
  */
 import type { Env, SecretSetting } from '../config.js';
-import { describeError, toConnectorError } from '../errors.js';
+import { operatorMessage } from '../errors.js';
 import { redact } from '../log.js';
 import { Services } from '../services.js';
 
@@ -61,8 +61,7 @@ async function timed(system: System, fn: () => Promise<void>): Promise<CheckResu
     return { system, ok: true, step: 'ok', message: `${SYSTEM_LABEL[system]} : connexion réussie.`, durationMs: Date.now() - started };
   } catch (error) {
     const step = failedStep(error);
-    const e = toConnectorError(error);
-    const detail = e.code === 'INTERNAL' ? describeError(error) : e.message;
+    const detail = operatorMessage(error);
     return {
       system,
       ok: false,

@@ -4,11 +4,11 @@
  */
 import escapeHtml from 'escape-html';
 import { JOB_LABELS, JOB_NAMES } from '../sync/jobs.js';
+import { STATUS_FR } from '../sync/report.js';
 import type { StatusReport } from './status.js';
 
 const e = (value: unknown) => escapeHtml(value === null || value === undefined ? '' : String(value));
 
-const STATUS_FR: Record<string, string> = { succeeded: 'réussi', partial: 'partiel', failed: 'échec', skipped: 'ignoré', running: 'en cours' };
 
 function table(headers: string[], rows: unknown[][], empty: string): string {
   if (rows.length === 0) return `<p class="empty">${e(empty)}</p>`;
@@ -97,7 +97,7 @@ button{padding:.25rem .7rem;cursor:pointer}button.dry{background:#fff}
   }
   var result = document.getElementById('result');
   var progress = document.getElementById('progress');
-  var STATUS = { succeeded: 'réussi', partial: 'partiel', failed: 'échec', skipped: 'ignoré', running: 'en cours' };
+  var STATUS = ${JSON.stringify(STATUS_FR)};
   function fr(status) { return STATUS[status] || status; }
   function summary(r) {
     if (r.steps) return r.job + ' : ' + fr(r.status) + '\\n' + r.steps.map(summary).join('\\n');

@@ -1,5 +1,5 @@
 /** The run report of the interface: what a run read, changed, failed and held. */
-import { describeError, toConnectorError } from '../errors.js';
+import { operatorMessage, toConnectorError } from '../errors.js';
 
 export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'skipped';
 export type Trigger = 'timer' | 'http' | 'cli';
@@ -42,6 +42,15 @@ export interface ChainReport {
 
 export type AnyReport = RunReport | ChainReport;
 
+/** Run statuses as the operator reads them (terminal, dashboard). */
+export const STATUS_FR: Record<RunStatus, string> = {
+  succeeded: 'réussi',
+  partial: 'partiel',
+  failed: 'échec',
+  skipped: 'ignoré',
+  running: 'en cours',
+};
+
 export const emptyCounts = (): Counts => ({ read: 0, created: 0, updated: 0, deleted: 0, unchanged: 0, failed: 0, held: 0 });
 
 export interface RecordOutcome {
@@ -72,7 +81,7 @@ export class ReportBuilder {
   fail(key: string, error: unknown) {
     const e = toConnectorError(error);
     this.counts.failed++;
-    const message = e.code === 'INTERNAL' ? describeError(error) : e.message;
+    const message = operatorMessage(error);
     this.errors.push({ key, code: e.code, message });
     this.outcomes.push({ key, kind: 'failed', code: e.code, message });
   }

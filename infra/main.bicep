@@ -5,17 +5,29 @@
 // on-premises SQL Server through a VPN gateway.
 targetScope = 'subscription'
 
+import { environmentSlug, resourceNames } from 'naming.bicep'
+
 @minLength(1)
-@maxLength(20)
-@description('Name of the environment (azd: AZURE_ENV_NAME), used in every resource name.')
+@maxLength(64)
+@description('Name of the environment (azd: AZURE_ENV_NAME); every resource name derives from it (naming.bicep).')
 param environmentName string
 
 @description('Azure region of every resource (Flex Consumption must be available there).')
 param location string
 
-@description('Node.js version of the Function App (Flex Consumption offers 20 and 22).')
+@description('Node.js version of the Function App (Flex Consumption offers 20 and 22; Node 20 left support on 2026-04-30).')
 @allowed(['20', '22'])
-param nodeVersion string = '20'
+param nodeVersion string = '22'
+
+@description('Most instances the Function App scales out to. Bounded with stagingPoolMax by the staging server\'s connections (docs/azure.md, "Pool sizing").')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 6
+
+@description('Most PostgreSQL connections one instance opens to the staging database (STAGING_POOL_MAX).')
+@minValue(1)
+@maxValue(100)
+param stagingPoolMax int = 5
 
 // ---- Batigest (customer SQL Server, usually on premises)
 @description('Host name or IP of the Batigest SQL Server, as reached from the VNet.')
@@ -66,16 +78,19 @@ param postgresStorageGB int = 32
 @description('Zone-redundant high availability (needs GeneralPurpose or MemoryOptimized).')
 param postgresHighAvailability bool = false
 param postgresGeoRedundantBackup bool = false
+// Generated once by azd and kept in the environment (.azure/<env>/config.json), so every
+// provision passes the same value: newGuid() as a default rotated it at each deployment.
 @secure()
-@description('Administrator password of the staging server; generated when not given. Only the staging URL secret in Key Vault carries it.')
-param postgresAdminPassword string = newGuid()
+@metadata({ azd: { type: 'generate', config: { length: 32, noSpecial: true, minLower: 2, minUpper: 2, minNumeric: 2 } } })
+@description('Administrator password of the staging server. azd generates it once; outside azd, pass it. Only the staging URL secret in Key Vault carries it.')
+param postgresAdminPassword string
 
 // ---- Network
 param vnetAddressPrefix string = '10.60.0.0/16'
 param appSubnetPrefix string = '10.60.1.0/24'
 param postgresSubnetPrefix string = '10.60.2.0/24'
 param gatewaySubnetPrefix string = '10.60.255.0/27'
-@description('DNS servers of the VNet (e.g. on-premises DNS, to resolve the SQL Server by name); empty for Azure DNS.')
+@description('DNS servers of the VNet (e.g. on-premises DNS, to resolve the SQL Server by name); empty for Azure DNS. They MUST forward what they do not hold to Azure DNS (168.63.129.16), or the app cannot resolve the staging server\'s private name (docs/azure.md).')
 param dnsServers array = []
 @description('Create a site-to-site VPN to the customer network (the usual way to reach an on-premises SQL Server).')
 param deployVpnGateway bool = false
@@ -92,13 +107,22 @@ param vpnSharedKey string = ''
 param allowSecretSaveFromDashboard bool = false
 @description('Public IPs (CIDR) allowed to reach Key Vault besides the app subnet, e.g. the integrator setting secrets.')
 param keyVaultAllowedIps array = []
+@description('Purge protection of the Key Vault (cannot be turned off once on). Keep it for production; set false for a test environment that `azd down --purge` must remove at once.')
+param keyVaultPurgeProtection bool = true
+@description('Principal (object id) given Key Vault Secrets Officer on the vault, so that it can list and set the secrets (azd: the signed-in user, AZURE_PRINCIPAL_ID); empty for none.')
+param deployerPrincipalId string = ''
+@allowed(['User', 'ServicePrincipal', 'Group'])
+param deployerPrincipalType string = 'User'
+@description('Storage account reachable only from the app subnet (and trusted Azure services). Set false only if a deployment is refused by the storage firewall.')
+param restrictStorageToVnet bool = true
 @description('E-mail address alerted when a run fails or hours stay held for a day; empty for no e-mail.')
 param alertEmail string = ''
 
 var tags = { 'azd-env-name': environmentName, application: 'connecteur-sages' }
+var names = resourceNames(environmentName, environmentSlug(environmentName), uniqueString(subscription().id, environmentName))
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
-  name: 'rg-${environmentName}'
+  name: names.resourceGroup
   location: location
   tags: tags
 }
@@ -107,10 +131,12 @@ module resources 'resources.bicep' = {
   name: 'connecteur-resources'
   scope: rg
   params: {
-    environmentName: environmentName
+    names: names
     location: location
     tags: tags
     nodeVersion: nodeVersion
+    maximumInstanceCount: maximumInstanceCount
+    stagingPoolMax: stagingPoolMax
     batigestSqlServer: batigestSqlServer
     batigestSqlPort: batigestSqlPort
     batigestSqlDatabase: batigestSqlDatabase
@@ -154,6 +180,10 @@ module resources 'resources.bicep' = {
     vpnSharedKey: vpnSharedKey
     allowSecretSaveFromDashboard: allowSecretSaveFromDashboard
     keyVaultAllowedIps: keyVaultAllowedIps
+    keyVaultPurgeProtection: keyVaultPurgeProtection
+    deployerPrincipalId: deployerPrincipalId
+    deployerPrincipalType: deployerPrincipalType
+    restrictStorageToVnet: restrictStorageToVnet
     alertEmail: alertEmail
   }
 }

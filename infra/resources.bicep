@@ -1,8 +1,11 @@
 // The connector's resources, in the resource group created by main.bicep.
-param environmentName string
+@description('Every resource name (naming.bicep resourceNames).')
+param names object
 param location string
 param tags object
 param nodeVersion string
+param maximumInstanceCount int
+param stagingPoolMax int
 param batigestSqlServer string
 param batigestSqlPort int
 param batigestSqlDatabase string
@@ -51,20 +54,11 @@ param onPremisesAddressPrefixes array
 param vpnSharedKey string
 param allowSecretSaveFromDashboard bool
 param keyVaultAllowedIps array
+param keyVaultPurgeProtection bool
+param deployerPrincipalId string
+param deployerPrincipalType string
+param restrictStorageToVnet bool
 param alertEmail string
-
-var suffix = uniqueString(subscription().id, resourceGroup().id, environmentName)
-var names = {
-  identity: 'id-${environmentName}'
-  storage: take('st${replace(environmentName, '-', '')}${suffix}', 24)
-  logs: 'log-${environmentName}'
-  insights: 'appi-${environmentName}'
-  keyVault: take('kv-${environmentName}-${suffix}', 24)
-  postgres: 'psql-${environmentName}-${suffix}'
-  vnet: 'vnet-${environmentName}'
-  plan: 'plan-${environmentName}'
-  functionApp: 'func-${environmentName}-${suffix}'
-}
 
 // Azure Verified Module, pinned.
 module identity 'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1' = {
@@ -80,6 +74,8 @@ module network 'modules/network.bicep' = {
   name: 'network'
   params: {
     name: names.vnet
+    appNsgName: names.appNsg
+    postgresNsgName: names.postgresNsg
     location: location
     tags: tags
     addressPrefix: vnetAddressPrefix
@@ -113,6 +109,8 @@ module storage 'modules/storage.bicep' = {
     location: location
     tags: tags
     principalId: identity.outputs.principalId
+    appSubnetId: network.outputs.appSubnetId
+    restrictToVnet: restrictStorageToVnet
   }
 }
 
@@ -144,6 +142,9 @@ module keyVault 'modules/keyvault.bicep' = {
     allowSecretSave: allowSecretSaveFromDashboard
     appSubnetId: network.outputs.appSubnetId
     allowedIps: keyVaultAllowedIps
+    purgeProtection: keyVaultPurgeProtection
+    deployerPrincipalId: deployerPrincipalId
+    deployerPrincipalType: deployerPrincipalType
     postgresHost: postgres.outputs.host
     postgresDatabase: postgres.outputs.databaseName
     postgresUser: postgres.outputs.administratorLogin
@@ -162,13 +163,16 @@ module functionApp 'modules/functionapp.bicep' = {
     location: location
     tags: union(tags, { 'azd-service-name': 'api' })
     nodeVersion: nodeVersion
+    maximumInstanceCount: maximumInstanceCount
     identityId: identity.outputs.resourceId
     identityClientId: identity.outputs.clientId
     storageAccountName: storage.outputs.name
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     appSubnetId: network.outputs.appSubnetId
     appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
-    // Every setting the code reads (src/lib/config.ts); secrets come from Key Vault, never from here.
+    // The settings the code reads (src/lib/config.ts), each from a parameter mapped in
+    // main.parameters.json; secrets come from Key Vault, never from here. The optional ones
+    // left out are listed in infra/optional-settings.json (test/infra/settings-drift.test.ts).
     appSettings: {
       KEY_VAULT_URL: keyVault.outputs.uri
       AZURE_CLIENT_ID: identity.outputs.clientId
@@ -193,6 +197,7 @@ module functionApp 'modules/functionapp.bicep' = {
       CHANTIERS_SCHEDULE: chantiersSchedule
       HEURES_SCHEDULE: heuresSchedule
       RUN_HISTORY_DAYS: string(runHistoryDays)
+      STAGING_POOL_MAX: string(stagingPoolMax)
     }
   }
 }
@@ -200,7 +205,7 @@ module functionApp 'modules/functionapp.bicep' = {
 module alerts 'modules/alerts.bicep' = {
   name: 'alerts'
   params: {
-    name: environmentName
+    name: names.alertPrefix
     location: location
     tags: tags
     appInsightsId: monitoring.outputs.appInsightsId

@@ -5,6 +5,8 @@ param planName string
 param location string
 param tags object
 param nodeVersion string
+@description('Scale-out cap, sized with STAGING_POOL_MAX against the staging server\'s connections (docs/azure.md).')
+param maximumInstanceCount int
 param identityId string
 param identityClientId string
 param storageAccountName string
@@ -57,14 +59,20 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
           authentication: { type: 'UserAssignedIdentity', userAssignedIdentityResourceId: identityId }
         }
       }
-      scaleAndConcurrency: { maximumInstanceCount: 40, instanceMemoryMB: 2048 }
+      scaleAndConcurrency: { maximumInstanceCount: maximumInstanceCount, instanceMemoryMB: 2048 }
       runtime: { name: 'node', version: nodeVersion }
     }
   }
+}
 
-  resource settings 'config' = {
-    name: 'appsettings'
-    properties: union(hostSettings, appSettings)
+// `sites/config/appsettings` replaces the whole list. Settings an operator added by hand (an
+// optional tuning setting, infra/optional-settings.json) are read back and kept; the ones this
+// template sets always win. Same approach as the AVM web/site module's currentAppSettings.
+module settings 'appsettings.bicep' = {
+  name: 'appsettings'
+  params: {
+    siteName: site.name
+    settings: union(hostSettings, appSettings)
   }
 }
 

@@ -8,6 +8,11 @@ param principalId string
 param allowSecretSave bool
 param appSubnetId string
 param allowedIps array
+@description('Purge protection; cannot be turned off once on.')
+param purgeProtection bool
+@description('Principal given Key Vault Secrets Officer (the deployer, to list and set secrets); empty for none.')
+param deployerPrincipalId string
+param deployerPrincipalType string
 param postgresHost string
 param postgresDatabase string
 param postgresUser string
@@ -23,7 +28,10 @@ param batisimplyPassword string
 // Secrets given at deployment; an empty one is left for the integrator to set later
 // (`az keyvault secret set`, or the dashboard's connection checks with "save": true).
 var givenSecrets = [
-  { name: 'staging-database-url', value: 'postgresql://${postgresUser}:${postgresPassword}@${postgresHost}:5432/${postgresDatabase}?sslmode=require' }
+  {
+    name: 'staging-database-url'
+    value: 'postgresql://${uriComponent(postgresUser)}:${uriComponent(postgresPassword)}@${postgresHost}:5432/${postgresDatabase}?sslmode=require'
+  }
   { name: 'batigest-sql-password', value: batigestSqlPassword }
   { name: 'batisimply-client-secret', value: batisimplyClientSecret }
   { name: 'batisimply-password', value: batisimplyPassword }
@@ -32,9 +40,14 @@ var givenSecrets = [
 var readerRole = [
   { principalId: principalId, principalType: 'ServicePrincipal', roleDefinitionIdOrName: 'Key Vault Secrets User' }
 ]
+// Vault scope: the vault holds only the connector's secrets, and a secret not given at
+// deployment does not exist yet, so a role scoped to it could not be assigned.
 var writerRole = [
   { principalId: principalId, principalType: 'ServicePrincipal', roleDefinitionIdOrName: 'Key Vault Secrets Officer' }
 ]
+var deployerRole = empty(deployerPrincipalId)
+  ? []
+  : [{ principalId: deployerPrincipalId, principalType: deployerPrincipalType, roleDefinitionIdOrName: 'Key Vault Secrets Officer' }]
 
 // Azure Verified Module, pinned.
 module vault 'br/public:avm/res/key-vault/vault:0.12.1' = {
@@ -45,9 +58,14 @@ module vault 'br/public:avm/res/key-vault/vault:0.12.1' = {
     tags: tags
     sku: 'standard'
     enableRbacAuthorization: true
+    enableVaultForDeployment: false
+    enableVaultForTemplateDeployment: false
+    enableVaultForDiskEncryption: false
     enableSoftDelete: true
     softDeleteRetentionInDays: 90
-    enablePurgeProtection: true
+    // With a deterministic name, a deleted vault blocks the same environment until it is purged
+    // or recovered: the preprovision hook recovers it (infra/scripts/preprovision.sh).
+    enablePurgeProtection: purgeProtection
     publicNetworkAccess: 'Enabled'
     networkAcls: {
       bypass: 'AzureServices'
@@ -56,7 +74,7 @@ module vault 'br/public:avm/res/key-vault/vault:0.12.1' = {
       ipRules: [for ip in allowedIps: { value: ip }]
     }
     secrets: filter(givenSecrets, s => !empty(s.value))
-    roleAssignments: allowSecretSave ? concat(readerRole, writerRole) : readerRole
+    roleAssignments: concat(readerRole, allowSecretSave ? writerRole : [], deployerRole)
   }
 }
 

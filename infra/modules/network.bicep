@@ -3,12 +3,15 @@
 // network. Flex Consumption has no Hybrid Connections: a VPN (or ExpressRoute) is how the
 // Function reaches an on-premises SQL Server.
 param name string
+param appNsgName string
+param postgresNsgName string
 param location string
 param tags object
 param addressPrefix string
 param appSubnetPrefix string
 param postgresSubnetPrefix string
 param gatewaySubnetPrefix string
+@description('Custom DNS servers; they must forward to Azure DNS (168.63.129.16) for the PostgreSQL private zone.')
 param dnsServers array
 param deployVpnGateway bool
 param vpnGatewaySku string
@@ -17,10 +20,28 @@ param onPremisesAddressPrefixes array
 @secure()
 param vpnSharedKey string
 
+// Default NSG rules (VNet to VNet, outbound allowed, inbound from the internet denied) are what
+// both subnets need; the NSGs make that explicit and give a place for stricter rules.
+// GatewaySubnet takes no NSG.
+resource appNsg 'Microsoft.Network/networkSecurityGroups@2024-05-01' = {
+  name: appNsgName
+  location: location
+  tags: tags
+  properties: { securityRules: [] }
+}
+
+resource postgresNsg 'Microsoft.Network/networkSecurityGroups@2024-05-01' = {
+  name: postgresNsgName
+  location: location
+  tags: tags
+  properties: { securityRules: [] }
+}
+
 var appSubnet = {
   name: 'snet-app'
   properties: {
     addressPrefix: appSubnetPrefix
+    networkSecurityGroup: { id: appNsg.id }
     delegations: [
       { name: 'flex', properties: { serviceName: 'Microsoft.App/environments' } }
     ]
@@ -35,6 +56,7 @@ var postgresSubnet = {
   name: 'snet-postgres'
   properties: {
     addressPrefix: postgresSubnetPrefix
+    networkSecurityGroup: { id: postgresNsg.id }
     delegations: [
       { name: 'postgres', properties: { serviceName: 'Microsoft.DBforPostgreSQL/flexibleServers' } }
     ]

@@ -4,6 +4,9 @@ param name string
 param location string
 param tags object
 param principalId string
+param appSubnetId string
+@description('Deny every network but the app subnet (service endpoint) and trusted Azure services.')
+param restrictToVnet bool
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
@@ -17,6 +20,13 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
     defaultToOAuthAuthentication: true
+    networkAcls: restrictToVnet
+      ? {
+          bypass: 'AzureServices'
+          defaultAction: 'Deny'
+          virtualNetworkRules: [{ id: appSubnetId, action: 'Allow' }]
+        }
+      : { bypass: 'AzureServices', defaultAction: 'Allow' }
   }
 }
 
@@ -30,11 +40,11 @@ resource deployment 'Microsoft.Storage/storageAccounts/blobServices/containers@2
   name: 'deployment-package'
 }
 
-// Blob (leases, deployment package), queue and table: what the host and timers use.
+// Blob: the host's timer leases and the deployment package. Queue: the run queue
+// (modules/queue.bicep). No Table role: neither the host nor the app uses tables.
 var roles = {
   blobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   queueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
-  tableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
 }
 
 resource assignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [

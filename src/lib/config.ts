@@ -61,6 +61,8 @@ export const stagingSchema = z.object({
   /** Embedded PostgreSQL (PGlite) directory used when no STAGING_DATABASE_URL is set: local runs only. */
   STAGING_EMBEDDED_DIR: z.string().optional().default('.data/staging'),
   RUN_HISTORY_DAYS: int(90, 1, 3650),
+  /** Connections one process opens to the staging database; in Azure, sized with the instance cap (docs/azure.md). */
+  STAGING_POOL_MAX: int(10, 1, 100),
 });
 
 export const batigestSchema = z.object({

@@ -53,6 +53,14 @@ export class Services {
     return env;
   }
 
+  /** A secret read again from its source (Key Vault), after an outside system refused the cached one. */
+  private async refreshSecret(setting: SecretSetting): Promise<string | undefined> {
+    this.secrets.invalidate();
+    const value = await this.secrets.get(setting);
+    registerSecret(value);
+    return value;
+  }
+
   sync(): SyncSettings {
     return parseSection(syncSchema, this.env, 'synchronisation');
   }
@@ -65,7 +73,10 @@ export class Services {
   readonly staging = this.opened('staging', async () => {
     const env = await this.resolved(['STAGING_DATABASE_URL']);
     const s = parseSection(stagingSchema, env, 'staging');
-    const db = s.STAGING_DATABASE_URL ? new PostgresDb(s.STAGING_DATABASE_URL) : await EmbeddedDb.open(s.STAGING_EMBEDDED_DIR);
+    const refreshUrl = () => this.refreshSecret('STAGING_DATABASE_URL');
+    const db = s.STAGING_DATABASE_URL
+      ? new PostgresDb(s.STAGING_DATABASE_URL, { max: s.STAGING_POOL_MAX, refreshUrl })
+      : await EmbeddedDb.open(s.STAGING_EMBEDDED_DIR);
     this.owned.push(() => db.close());
     await migrate(db);
     return db;
@@ -73,12 +84,7 @@ export class Services {
 
   readonly batigest = this.opened('batigest', async () => {
     const s = parseSection(batigestSchema, await this.resolved(['BATIGEST_SQL_PASSWORD']), 'Batigest');
-    const refreshPassword = async () => {
-      this.secrets.invalidate();
-      const value = await this.secrets.get('BATIGEST_SQL_PASSWORD');
-      registerSecret(value);
-      return value;
-    };
+    const refreshPassword = () => this.refreshSecret('BATIGEST_SQL_PASSWORD');
     const port = new SqlServerBatigest({ ...sqlOptionsFromSettings(s), refreshPassword });
     this.owned.push(() => port.close());
     return port;

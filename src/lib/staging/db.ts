@@ -58,26 +58,73 @@ function stagingError(error: unknown): UpstreamError {
   });
 }
 
+/** PostgreSQL refused the credentials (invalid_password, invalid_authorization_specification). */
+const AUTH_REFUSED = new Set(['28P01', '28000']);
+
+export interface PostgresOptions {
+  max?: number;
+  /**
+   * Reads the connection URL again (from Key Vault) after PostgreSQL refused the credentials,
+   * so that a rotated password is picked up without a restart.
+   */
+  refreshUrl?: () => Promise<string | undefined>;
+}
+
 export class PostgresDb implements StagingDb {
   readonly kind = 'postgres' as const;
-  readonly pool: pg.Pool;
+  pool: pg.Pool;
+  private renewal: Promise<void> | undefined;
 
-  constructor(connectionString: string, options: { max?: number } = {}) {
-    this.pool = new pg.Pool({
+  constructor(
+    private connectionString: string,
+    private readonly options: PostgresOptions = {},
+  ) {
+    this.pool = this.openPool(connectionString);
+  }
+
+  private openPool(connectionString: string): pg.Pool {
+    const pool = new pg.Pool({
       connectionString,
-      max: options.max ?? 10,
+      max: this.options.max ?? 10,
       types: pgTypes,
       connectionTimeoutMillis: 15_000,
       idleTimeoutMillis: 30_000,
       application_name: 'connecteur-sages',
     });
     // An idle client that loses its server must not crash the process.
-    this.pool.on('error', () => {});
+    pool.on('error', () => {});
+    return pool;
+  }
+
+  /** Runs `use` on the pool; after refused credentials, once more on a pool opened with the re-read URL. */
+  private async withPool<T>(use: (pool: pg.Pool) => Promise<T>): Promise<T> {
+    const pool = this.pool;
+    try {
+      return await use(pool);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (!this.options.refreshUrl || !code || !AUTH_REFUSED.has(code)) throw error;
+      if (this.pool === pool) {
+        this.renewal ??= this.renewPool().finally(() => (this.renewal = undefined));
+        await this.renewal;
+      }
+      if (this.pool === pool) throw error;
+      return use(this.pool);
+    }
+  }
+
+  private async renewPool() {
+    const url = await this.options.refreshUrl!();
+    if (!url || url === this.connectionString) return;
+    const old = this.pool;
+    this.connectionString = url;
+    this.pool = this.openPool(url);
+    await old.end().catch(() => {});
   }
 
   async query<R>(text: string, params?: unknown[]) {
     try {
-      const result = await this.pool.query(text, params as unknown[]);
+      const result = await this.withPool((pool) => pool.query(text, params as unknown[]));
       return { rows: result.rows as R[] };
     } catch (error) {
       throw stagingError(error);
@@ -87,7 +134,7 @@ export class PostgresDb implements StagingDb {
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
-      client = await this.pool.connect();
+      client = await this.withPool((pool) => pool.connect());
     } catch (error) {
       throw stagingError(error);
     }
@@ -117,7 +164,7 @@ export class PostgresDb implements StagingDb {
   async tryLock(key: string): Promise<HeldLock | null> {
     let client: pg.PoolClient;
     try {
-      client = await this.pool.connect();
+      client = await this.withPool((pool) => pool.connect());
     } catch (error) {
       throw stagingError(error);
     }

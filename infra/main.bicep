@@ -79,7 +79,7 @@ param postgresStorageGB int = 32
 param postgresHighAvailability bool = false
 param postgresGeoRedundantBackup bool = false
 // Generated once by azd and kept in the environment (.azure/<env>/config.json), so every
-// provision passes the same value: newGuid() as a default rotated it at each deployment.
+// provision passes the same value (a GUID default was recomputed, rotating it, at each deployment).
 @secure()
 @metadata({ azd: { type: 'generate', config: { length: 32, noSpecial: true, minLower: 2, minUpper: 2, minNumeric: 2 } } })
 @description('Administrator password of the staging server. azd generates it once; outside azd, pass it. Only the staging URL secret in Key Vault carries it.')

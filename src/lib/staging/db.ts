@@ -44,6 +44,16 @@ const pgTypes = {
 
 function stagingError(error: unknown): UpstreamError {
   const code = (error as { code?: string }).code;
+  const hostname = (error as { hostname?: string }).hostname ?? '';
+  // The server's private name resolves only through Azure DNS: a VNet with its own DNS servers
+  // that do not forward to it cannot find the server.
+  if ((code === 'ENOTFOUND' || code === 'EAI_AGAIN') && /\.postgres\.database\.azure\.com$/i.test(hostname)) {
+    return new UpstreamError(
+      'staging',
+      `Nom du serveur de staging introuvable (${hostname}) : si le VNet utilise ses propres serveurs DNS (dnsServers), ils doivent transférer vers le DNS Azure (168.63.129.16).`,
+      { code: 'STAGING_UNREACHABLE', cause: error },
+    );
+  }
   const unreachable = ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', '3D000', '28P01', '28000'];
   if (code && (unreachable.includes(code) || RETRYABLE_SQLSTATES.has(code))) {
     return new UpstreamError('staging', `Base de staging PostgreSQL injoignable (${code}).`, {

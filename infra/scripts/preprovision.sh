@@ -27,19 +27,23 @@ if [ "$state" != "Registered" ]; then
     fail "impossible d'enregistrer Microsoft.App (droit requis : Contributeur sur l'abonnement). Faites-le enregistrer : az provider register --namespace Microsoft.App"
 fi
 
-# 2. A soft-deleted vault of this environment (name known from the previous provision's outputs).
-vault="${AZURE_KEY_VAULT_NAME:-}"
-if [ -n "$vault" ] && ! az keyvault show --name "$vault" --subscription "$sub" --query id -o tsv >/dev/null 2>&1; then
-  if az keyvault show-deleted --name "$vault" --subscription "$sub" --query id -o tsv >/dev/null 2>&1; then
-    rg="${AZURE_RESOURCE_GROUP:?AZURE_RESOURCE_GROUP manquant}"
-    echo "Key Vault $vault supprimé (suppression réversible) : récupération dans $rg…"
-    # A vault is recovered into its original resource group, which `azd down` deleted.
-    az group create --name "$rg" --location "${AZURE_LOCATION:?AZURE_LOCATION manquant}" --subscription "$sub" \
-      --tags "azd-env-name=${AZURE_ENV_NAME:-}" >/dev/null || fail "impossible de recréer le groupe de ressources $rg"
-    az keyvault recover --name "$vault" --subscription "$sub" >/dev/null ||
-      fail "impossible de récupérer le Key Vault $vault (voir docs/azure.md, « Key Vault supprimé »)"
-  fi
-fi
+# 2. A soft-deleted vault of this environment, found by its tags (`azd down` also removes the
+#    previous outputs, AZURE_KEY_VAULT_NAME among them, from the environment).
+env_name="${AZURE_ENV_NAME:?AZURE_ENV_NAME manquant}"
+deleted=$(az keyvault list-deleted --subscription "$sub" --resource-type vault \
+  --query "[?properties.tags.\"azd-env-name\"=='$env_name' && properties.tags.application=='connecteur-sages'].[name, properties.vaultId, properties.location]" \
+  -o tsv 2>/dev/null) || fail "impossible de lister les Key Vault supprimés de l'abonnement $sub"
+printf '%s\n' "$deleted" | while IFS="$(printf '\t')" read -r vault vault_id vault_location; do
+  [ -n "$vault" ] || continue
+  # A vault is recovered into its original resource group, which `azd down` deleted.
+  rg=$(printf '%s\n' "$vault_id" | sed -n 's|.*/resourceGroups/\([^/]*\)/.*|\1|p')
+  [ -n "$rg" ] || fail "groupe de ressources du Key Vault supprimé $vault illisible ($vault_id)"
+  echo "Key Vault $vault supprimé (suppression réversible, protection contre le vidage) : récupération dans $rg…"
+  az group create --name "$rg" --location "$vault_location" --subscription "$sub" \
+    --tags "azd-env-name=$env_name" >/dev/null || fail "impossible de recréer le groupe de ressources $rg"
+  az keyvault recover --name "$vault" --subscription "$sub" >/dev/null ||
+    fail "impossible de récupérer le Key Vault $vault (voir docs/azure.md, « Key Vault supprimé »)"
+done || exit 1
 
 # 3. Custom DNS
 dns="${DNS_SERVERS:-}"

@@ -21,6 +21,7 @@ case " $FAKE_FAIL " in *" $1-$2 "*) exit 1;; esac
 case "$1 $2" in
   "provider show") echo "$FAKE_PROVIDER_STATE";;
   "keyvault secret") printf '%s\\n' $FAKE_SECRETS;;
+  "keyvault list-deleted") printf '%b' "$FAKE_DELETED_VAULTS";;
   "functionapp keys") echo "the-key";;
   *) echo "ok";;
 esac
@@ -51,7 +52,7 @@ async function hook(script: string, env: Record<string, string>, options: { with
   await writeFile(log, '');
   // Without az: a PATH holding only what sh needs (the fake curl stays out too).
   const PATH = options.withAz === false ? '/usr/bin:/bin' : `${bin}:/usr/bin:/bin`;
-  const base = { PATH, FAKE_LOG: log, FAKE_FAIL: '', FAKE_PROVIDER_STATE: 'Registered', FAKE_SECRETS: '' };
+  const base = { PATH, FAKE_LOG: log, FAKE_FAIL: '', FAKE_PROVIDER_STATE: 'Registered', FAKE_SECRETS: '', FAKE_DELETED_VAULTS: '' };
   const { code, out } = await new Promise<{ code: number; out: string }>((resolve) =>
     execFile('sh', [path.join(ROOT, 'infra/scripts', script)], { env: { ...base, ...env } }, (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code ?? 1) : 0, out: stdout + stderr }),
@@ -82,18 +83,28 @@ describe('preprovision', () => {
     assert.match(run.out, /az login/);
   });
 
-  test('the environment\'s vault was deleted: its resource group is recreated and the vault recovered', async () => {
-    const env = { ...AZD, AZURE_KEY_VAULT_NAME: 'kv-prod-abc', AZURE_RESOURCE_GROUP: 'rg-prod', FAKE_FAIL: 'keyvault-show' };
-    const run = await hook('preprovision.sh', env);
+  test('the environment\'s vault was deleted (found by its tags): its resource group is recreated and the vault recovered', async () => {
+    const deleted = 'kv-prod-abc\\t/subscriptions/sub-1/resourceGroups/rg-prod/providers/Microsoft.KeyVault/vaults/kv-prod-abc\\tfrancecentral\\n';
+    const run = await hook('preprovision.sh', { ...AZD, FAKE_DELETED_VAULTS: deleted });
     assert.equal(run.code, 0, run.out);
-    const group = run.calls.findIndex((c) => c.startsWith('az group create --name rg-prod'));
+    const list = run.calls.find((c) => c.startsWith('az keyvault list-deleted')) ?? '';
+    assert.match(list, /tags\."azd-env-name"=='prod' && properties\.tags\.application=='connecteur-sages'/);
+    const group = run.calls.findIndex((c) => c.startsWith('az group create --name rg-prod --location francecentral'));
     const recover = run.calls.findIndex((c) => c.startsWith('az keyvault recover --name kv-prod-abc'));
     assert.ok(group >= 0 && recover > group, run.calls.join('\n'));
   });
 
-  test('the vault exists: nothing is recovered', async () => {
-    const run = await hook('preprovision.sh', { ...AZD, AZURE_KEY_VAULT_NAME: 'kv-prod-abc', AZURE_RESOURCE_GROUP: 'rg-prod' });
+  test('no deleted vault of this environment: nothing is recovered', async () => {
+    const run = await hook('preprovision.sh', AZD);
+    assert.equal(run.code, 0, run.out);
     assert.ok(!run.calls.some((c) => c.includes('recover') || c.includes('group create')));
+  });
+
+  test('a recovery that fails stops the provision', async () => {
+    const deleted = 'kv-prod-abc\\t/subscriptions/sub-1/resourceGroups/rg-prod/providers/Microsoft.KeyVault/vaults/kv-prod-abc\\tfrancecentral\\n';
+    const run = await hook('preprovision.sh', { ...AZD, FAKE_DELETED_VAULTS: deleted, FAKE_FAIL: 'keyvault-recover' });
+    assert.notEqual(run.code, 0);
+    assert.match(run.out, /kv-prod-abc/);
   });
 
   test('custom DNS servers: a warning naming Azure DNS', async () => {

@@ -56,6 +56,8 @@ param allowSecretSaveFromDashboard bool
 param keyVaultAllowedIps array
 param keyVaultPurgeProtection bool
 param deployerPrincipalId string
+// Allowed values restate main.bicep's, so the value types as the AVM role assignment's principalType.
+@allowed(['User', 'ServicePrincipal', 'Group'])
 param deployerPrincipalType string
 param restrictStorageToVnet bool
 param alertEmail string

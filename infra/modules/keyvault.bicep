@@ -12,6 +12,8 @@ param allowedIps array
 param purgeProtection bool
 @description('Principal given Key Vault Secrets Officer (the deployer, to list and set secrets); empty for none.')
 param deployerPrincipalId string
+// Allowed values restate main.bicep's, so the value types as the AVM role assignment's principalType.
+@allowed(['User', 'ServicePrincipal', 'Group'])
 param deployerPrincipalType string
 param postgresHost string
 param postgresDatabase string

@@ -83,7 +83,8 @@ describe('deployment template', () => {
 
   test('the deployed package holds dist and production dependencies only', async () => {
     const azure = await read('azure.yaml');
-    assert.match(azure, /dist: \.azure-package\n\s+hooks:\n\s+prepackage:\n\s+shell: sh\n\s+run: \.\/infra\/scripts\/package\.sh/);
+    assert.match(azure, /^\s+remoteBuild: false$/m);
+    assert.match(azure, /dist: \.azure-package\n(?:\s+#.*\n)*\s+remoteBuild: false\n\s+hooks:\n\s+prepackage:\n\s+shell: sh\n\s+run: \.\/infra\/scripts\/package\.sh/);
     const script = await read('infra/scripts/package.sh');
     assert.match(script, /out="\$root\/\.azure-package"/);
     assert.match(script, /npm ci --omit=dev --omit=optional/);

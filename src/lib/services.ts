@@ -84,7 +84,12 @@ export class Services {
 
   readonly batigest = this.opened('batigest', async () => {
     const s = parseSection(batigestSchema, await this.resolved(['BATIGEST_SQL_PASSWORD']), 'Batigest');
-    const refreshPassword = () => this.refreshSecret('BATIGEST_SQL_PASSWORD');
+    const refreshPassword = async () => {
+      this.secrets.invalidate();
+      const value = await this.secrets.get('BATIGEST_SQL_PASSWORD');
+      registerSecret(value);
+      return value;
+    };
     const port = new SqlServerBatigest({ ...sqlOptionsFromSettings(s), refreshPassword });
     this.owned.push(() => port.close());
     return port;

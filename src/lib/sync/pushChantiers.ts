@@ -16,7 +16,7 @@ import { pendingChantiers, type StagedChantier } from '../staging/chantiers.js';
 import { chantierProblem, toProjectBody } from './chantierRules.js';
 import type { JobContext } from './jobs.js';
 import { ProjectIndex } from './projectIndex.js';
-import { PushWriter } from './pushWriter.js';
+import { ATTEMPT_LEASE_MS, PushWriter } from './pushWriter.js';
 
 /** Creates sent for one chantier in one run before giving up until the next run. */
 const CREATE_ATTEMPTS = 3;
@@ -29,7 +29,7 @@ interface Push {
   /** The HTTP concurrency slots: held only while a request is in flight. */
   slot: <T>(fn: () => Promise<T>) => Promise<T>;
   headQuarterId: number | undefined;
-  /** How long after it was sent a create may still be applied. */
+  /** How long after its attempt was recorded a create may still be applied. */
   landingMs: number;
 }
 
@@ -47,14 +47,23 @@ export async function pushChantiers(ctx: JobContext): Promise<void> {
     const what = m.projectCode ? `code ${m.projectCode}` : 'sans code';
     ctx.report.fail(`projet BatiSimply n° ${m.position + 1} (${what})`, new RecordError('PROJET_ILLISIBLE', `Projet refusé : ${m.reason}.`));
   }
+  const headQuarterId = settings.BATISIMPLY_HEADQUARTER_ID;
+  // Codes sure to be created, in the order their creates start: their attempts are recorded ahead.
+  const expected =
+    ctx.dryRun || index.uncertain || headQuarterId === undefined
+      ? []
+      : pending
+          .filter((r) => r.batisimplyId === null && r.createAttemptedAt === null && !chantierProblem(r))
+          .filter((r) => !index.get(r.code) && !index.unreadable.has(r.code))
+          .map((r) => r.code);
   const push: Push = {
     ctx,
     api,
     index,
-    writer: new PushWriter(ctx.db),
+    writer: new PushWriter(ctx.db, { expected, lookahead: 4 * settings.BATISIMPLY_CONCURRENCY }),
     slot: pLimit(settings.BATISIMPLY_CONCURRENCY),
-    headQuarterId: settings.BATISIMPLY_HEADQUARTER_ID,
-    landingMs: settings.BATISIMPLY_TIMEOUT_MS + settings.BATISIMPLY_CREATE_SETTLE_MS,
+    headQuarterId,
+    landingMs: ATTEMPT_LEASE_MS + settings.BATISIMPLY_TIMEOUT_MS + settings.BATISIMPLY_CREATE_SETTLE_MS,
   };
   let done = 0;
   await Promise.all(
@@ -78,12 +87,14 @@ async function pushOne(push: Push, row: StagedChantier): Promise<Outcome> {
   const problem = chantierProblem(row);
   if (problem) throw new RecordError('CHANTIER_INVALIDE', problem);
   const body = toProjectBody(row, push.headQuarterId);
-  const known = await push.slot(async () => {
-    const current = row.batisimplyId !== null ? await getIfExists(push.api, row.batisimplyId) : null;
-    const found = current ?? push.index.get(row.code);
-    return found ? await update(push, found, body) : null;
-  });
-  if (known) return known;
+  if (row.batisimplyId !== null || push.index.get(row.code)) {
+    const known = await push.slot(async () => {
+      const current = row.batisimplyId !== null ? await getIfExists(push.api, row.batisimplyId) : null;
+      const found = current ?? push.index.get(row.code);
+      return found ? await update(push, found, body) : null;
+    });
+    if (known) return known;
+  }
   const unreadable = push.index.unreadable.get(row.code);
   if (unreadable) {
     throw new RecordError('PROJET_ILLISIBLE', `Un projet BatiSimply porte le code ${row.code} mais est illisible (${unreadable}) : création refusée pour ne pas le doubler.`);
@@ -108,9 +119,12 @@ async function pushOne(push: Push, row: StagedChantier): Promise<Outcome> {
 
 async function create(push: Push, code: string, body: ProjectBody): Promise<Outcome> {
   for (let attempt = 1; ; attempt++) {
-    await push.writer.createAttempt(code);
     try {
-      const created = await push.slot(() => push.api.createProject(body));
+      const created = await push.slot(async () => {
+        // Durable before the POST leaves; recorded ahead, so this rarely waits.
+        await push.writer.createAttempt(code);
+        return push.api.createProject(body);
+      });
       push.index.remember(created);
       return { id: created.id, outcome: 'created' };
     } catch (error) {

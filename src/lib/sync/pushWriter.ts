@@ -1,6 +1,7 @@
 /**
- * The push's writes to staging, batched outside the HTTP concurrency slots: a slot waits only for
- * what must be durable before its POST leaves (the create attempt), never for the result marks.
+ * The push's writes to staging, batched outside the HTTP concurrency slots. Results are marked in
+ * batches nobody waits for; create attempts, which must be durable before their POST leaves, are
+ * recorded a little ahead of the creates expected next, so that a slot rarely waits for a commit.
  */
 import type { Queryable } from '../staging/db.js';
 import { markChantiersFailed, markChantiersPushed, recordCreateAttempts, type PushedChantier } from '../staging/chantiers.js';
@@ -38,15 +39,25 @@ class BatchQueue<T> {
 
 type Mark = { kind: 'pushed'; row: PushedChantier } | { kind: 'failed'; code: string; message: string } | { kind: 'ambiguous'; code: string; at: number };
 
+/** A create may be sent this long after its attempt was recorded; later, it is recorded again. */
+export const ATTEMPT_LEASE_MS = 2_000;
+
 export class PushWriter {
-  private readonly attempts: BatchQueue<{ code: string; at: number }>;
   private readonly marks: BatchQueue<Mark>;
+  private readonly recorded = new Map<string, Promise<number>>();
+  private readonly started = new Set<string>();
+  private readonly expected: readonly string[];
+  private nextExpected = 0;
+  private recordedAhead = 0;
   private failure: unknown;
 
-  constructor(db: Queryable) {
-    this.attempts = new BatchQueue((items) =>
-      recordCreateAttempts(db, items.map((i) => i.code), new Date(Math.max(...items.map((i) => i.at)))),
-    );
+  /** `expected`: codes that will be created, in the order their creates will start. */
+  constructor(
+    private readonly db: Queryable,
+    options: { expected?: readonly string[]; lookahead?: number } = {},
+  ) {
+    this.expected = options.expected ?? [];
+    this.lookahead = options.lookahead ?? 16;
     this.marks = new BatchQueue(async (items) => {
       // In this order, so that a row's later mark wins within one batch.
       const ambiguous = items.flatMap((m) => (m.kind === 'ambiguous' ? [m] : []));
@@ -56,11 +67,45 @@ export class PushWriter {
       await markChantiersFailed(db, items.flatMap((m) => (m.kind === 'failed' ? [m] : [])));
       await markChantiersPushed(db, items.flatMap((m) => (m.kind === 'pushed' ? [m.row] : [])));
     });
+    this.recordAhead();
   }
 
-  /** Resolves once staging durably holds that a create of `code` is under way. */
-  createAttempt(code: string): Promise<void> {
-    return this.attempts.add({ code, at: Date.now() });
+  private readonly lookahead: number;
+
+  /** Resolves once staging durably holds that a create of `code` is under way (and within its lease). */
+  async createAttempt(code: string): Promise<void> {
+    this.started.add(code);
+    let recording = this.recorded.get(code);
+    if (recording) {
+      this.recorded.delete(code);
+      this.recordedAhead--;
+    }
+    this.recordAhead();
+    recording ??= this.record([code]);
+    const at = await recording;
+    if (Date.now() - at > ATTEMPT_LEASE_MS) await this.record([code]);
+  }
+
+  /** Once half the records made ahead are used, the next ones are recorded in one statement. */
+  private recordAhead() {
+    if (this.recordedAhead > this.lookahead / 2) return;
+    const batch: string[] = [];
+    while (this.recordedAhead + batch.length < this.lookahead && this.nextExpected < this.expected.length) {
+      const code = this.expected[this.nextExpected++]!;
+      if (!this.started.has(code) && !this.recorded.has(code)) batch.push(code);
+    }
+    if (batch.length === 0) return;
+    const recording = this.record(batch);
+    // A failed recording fails the create that waits for it, and only that.
+    recording.catch(() => undefined);
+    for (const code of batch) this.recorded.set(code, recording);
+    this.recordedAhead += batch.length;
+  }
+
+  private async record(codes: string[]): Promise<number> {
+    const at = Date.now();
+    await recordCreateAttempts(this.db, codes, new Date(at));
+    return at;
   }
 
   /** The create's answer was lost at `at`: a request sent until then may still land. */
@@ -78,7 +123,7 @@ export class PushWriter {
 
   /** Waits for every queued write; throws the first that failed. */
   async close() {
-    await this.attempts.drained();
+    await Promise.allSettled(this.recorded.values());
     await this.marks.drained();
     if (this.failure) throw this.failure;
   }

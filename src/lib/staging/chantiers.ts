@@ -88,7 +88,7 @@ interface ChantierRecord {
   sync: boolean;
   batisimply_id: number | null;
   revision: number;
-  create_attempted_at?: Date | null;
+  create_attempted_at?: Date | string | null;
 }
 
 function fromRecord(r: ChantierRecord): StagedChantier {
@@ -106,7 +106,7 @@ function fromRecord(r: ChantierRecord): StagedChantier {
     sync: r.sync,
     batisimplyId: r.batisimply_id,
     revision: r.revision,
-    createAttemptedAt: r.create_attempted_at ? r.create_attempted_at.getTime() : null,
+    createAttemptedAt: r.create_attempted_at ? new Date(r.create_attempted_at).getTime() : null,
   };
 }
 

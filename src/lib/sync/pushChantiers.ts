@@ -12,7 +12,7 @@ import pLimit from 'p-limit';
 import { BatisimplyError } from '../batisimply/http.js';
 import type { BatisimplyApi, Project, ProjectBody } from '../batisimply/client.js';
 import { RecordError } from '../errors.js';
-import { pendingChantiers, type StagedChantier } from '../staging/chantiers.js';
+import { markChantiersFailed, pendingChantiers, type StagedChantier } from '../staging/chantiers.js';
 import { chantierProblem, toProjectBody } from './chantierRules.js';
 import type { JobContext } from './jobs.js';
 import { ProjectIndex } from './projectIndex.js';
@@ -43,7 +43,16 @@ export async function pushChantiers(ctx: JobContext): Promise<void> {
   const settings = await ctx.services.batisimplySettings();
   const api = await ctx.services.batisimply();
   const index = new ProjectIndex(api);
-  for (const m of await index.load()) {
+  let malformed;
+  try {
+    malformed = await index.load();
+  } catch (error) {
+    // Without the list nothing can be pushed safely: each record fails with the reason.
+    for (const row of pending) ctx.report.fail(row.code, error);
+    if (!ctx.dryRun) await markChantiersFailed(ctx.db, pending.map((row) => ({ code: row.code, message: (error as Error).message })));
+    return;
+  }
+  for (const m of malformed) {
     const what = m.projectCode ? `code ${m.projectCode}` : 'sans code';
     ctx.report.fail(`projet BatiSimply n° ${m.position + 1} (${what})`, new RecordError('PROJET_ILLISIBLE', `Projet refusé : ${m.reason}.`));
   }
@@ -60,7 +69,7 @@ export async function pushChantiers(ctx: JobContext): Promise<void> {
     ctx,
     api,
     index,
-    writer: new PushWriter(ctx.db, { expected, lookahead: 4 * settings.BATISIMPLY_CONCURRENCY }),
+    writer: new PushWriter(ctx.db, { expected, lookahead: 8 * settings.BATISIMPLY_CONCURRENCY }),
     slot: pLimit(settings.BATISIMPLY_CONCURRENCY),
     headQuarterId,
     landingMs: ATTEMPT_LEASE_MS + settings.BATISIMPLY_TIMEOUT_MS + settings.BATISIMPLY_CREATE_SETTLE_MS,

@@ -6,12 +6,19 @@
 import type { Queryable } from '../staging/db.js';
 import { markChantiersFailed, markChantiersPushed, recordCreateAttempts, type PushedChantier } from '../staging/chantiers.js';
 
-/** Items queued while a batch is written go together in the next one. */
+/**
+ * Items queued while a batch is written go together in the next one. A batch waits `lingerMs` for
+ * company first: each statement costs the database a commit, on the same cores as everything else.
+ */
 class BatchQueue<T> {
   private items: { item: T; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private flushing: Promise<void> | undefined;
+  private closing = false;
 
-  constructor(private readonly write: (items: T[]) => Promise<void>) {}
+  constructor(
+    private readonly write: (items: T[]) => Promise<void>,
+    private readonly lingerMs = 0,
+  ) {}
 
   add(item: T): Promise<void> {
     const done = new Promise<void>((resolve, reject) => this.items.push({ item, resolve, reject }));
@@ -20,11 +27,13 @@ class BatchQueue<T> {
   }
 
   async drained(): Promise<void> {
+    this.closing = true;
     while (this.flushing) await this.flushing;
   }
 
   private async flush() {
     while (this.items.length > 0) {
+      if (this.lingerMs > 0 && !this.closing) await new Promise((r) => setTimeout(r, this.lingerMs));
       const batch = this.items.splice(0);
       try {
         await this.write(batch.map((b) => b.item));
@@ -41,6 +50,8 @@ type Mark = { kind: 'pushed'; row: PushedChantier } | { kind: 'failed'; code: st
 
 /** A create may be sent this long after its attempt was recorded; later, it is recorded again. */
 export const ATTEMPT_LEASE_MS = 2_000;
+/** Results are not awaited by anyone during the run: a short wait makes batches of tens of rows. */
+const MARKS_LINGER_MS = 50;
 
 export class PushWriter {
   private readonly marks: BatchQueue<Mark>;
@@ -66,7 +77,7 @@ export class PushWriter {
       }
       await markChantiersFailed(db, items.flatMap((m) => (m.kind === 'failed' ? [m] : [])));
       await markChantiersPushed(db, items.flatMap((m) => (m.kind === 'pushed' ? [m.row] : [])));
-    });
+    }, MARKS_LINGER_MS);
     this.recordAhead();
   }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Project } from '../../../src/lib/batisimply/client.js';
+import { BatisimplyClient, type Project } from '../../../src/lib/batisimply/client.js';
+import { BatisimplyError } from '../../../src/lib/batisimply/http.js';
 import { readProjectList, type ProjectListing } from '../../../src/lib/batisimply/projectList.js';
 import { ProjectIndex } from '../../../src/lib/sync/projectIndex.js';
 
@@ -114,5 +115,20 @@ describe('ProjectIndex', () => {
     await index.load();
     index.remember(p(12, 'D'));
     assert.equal(index.get('D')?.id, 3);
+  });
+});
+
+describe('createProject', () => {
+  test('a 201 whose project has no id: the create is ambiguous, never retried blindly', async () => {
+    const http = {
+      call: async () => {
+        throw new BatisimplyError('forme inattendue', { code: 'BATISIMPLY_BAD_RESPONSE', status: 201, retryable: false });
+      },
+    };
+    const client = new BatisimplyClient(http as never, 100);
+    await assert.rejects(
+      client.createProject({ projectCode: 'X', projectName: 'X', startEstimated: null, endEstimated: null }),
+      (e: BatisimplyError) => e.ambiguous && e.status === 201,
+    );
   });
 });

@@ -53,8 +53,9 @@ export async function pushChantiers(ctx: JobContext): Promise<void> {
     return;
   }
   for (const m of malformed) {
-    const what = m.projectCode ? `code ${m.projectCode}` : 'sans code';
-    ctx.report.fail(`projet BatiSimply n° ${m.position + 1} (${what})`, new RecordError('PROJET_ILLISIBLE', `Projet refusé : ${m.reason}.`));
+    // Keyed by code when there is one: positions move from one run to the next.
+    const key = m.projectCode ? `projet BatiSimply ${m.projectCode}` : `projet BatiSimply n° ${m.position + 1}`;
+    ctx.report.fail(key, new RecordError('PROJET_ILLISIBLE', `Projet n° ${m.position + 1} de la liste refusé : ${m.reason}.`));
   }
   const headQuarterId = settings.BATISIMPLY_HEADQUARTER_ID;
   // Codes sure to be created, in the order their creates start: their attempts are recorded ahead.

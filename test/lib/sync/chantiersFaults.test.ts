@@ -101,6 +101,31 @@ describe('a create that outlives the client timeout (#1)', () => {
   });
 });
 
+describe('mixed faults on creates (#1)', () => {
+  test('20 % held past the timeout, lost or 503: never a duplicate, every id stored', async () => {
+    const s = services({ BATISIMPLY_TIMEOUT_MS: '300', BATISIMPLY_CREATE_SETTLE_MS: '700' });
+    batigest.chantiers = Array.from({ length: 60 }, (_, i) => chantier(`M${String(i).padStart(3, '0')}`));
+    sandbox.faults.add([
+      { route: 'POST /api/project', fault: 'delayed-apply', latencyMs: 900, rate: 0.1 },
+      { route: 'POST /api/project', fault: 'lost-response', rate: 0.05 },
+      { route: 'POST /api/project', fault: '503', rate: 0.05 },
+    ]);
+    for (let run = 0; run < 2; run++) {
+      await chain(s);
+      await until(() => sandbox.delayedWrites.held === 0);
+      assert.equal(new Set(codes()).size, codes().length, `no duplicate after run ${run + 1}`);
+    }
+    sandbox.faults.clear();
+    await chain(s);
+    assert.equal(codes().length, 60);
+    assert.equal(new Set(codes()).size, 60);
+    const { rows } = await t.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM batigest_chantiers WHERE sync AND batisimply_id IS NOT NULL AND create_attempted_at IS NULL',
+    );
+    assert.equal(rows[0]!.n, 60);
+  });
+});
+
 describe('the project list (#2, #3, #4)', () => {
   test('totals that understate the list: every page is read, nothing is created twice', async () => {
     for (let i = 1; i <= 145; i++) sandbox.state.createProject({ projectCode: `CH${String(i).padStart(3, '0')}`, projectName: 'ancien' });

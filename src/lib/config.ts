@@ -92,6 +92,8 @@ export const batisimplySchema = z
     BATISIMPLY_TIMEOUT_MS: int(30_000, 100, 600_000),
     BATISIMPLY_MAX_RETRIES: int(4, 0, 10),
     BATISIMPLY_PAGE_SIZE: int(100, 1, 1000),
+    // After a create whose answer was lost, how long past its timeout it may still be applied.
+    BATISIMPLY_CREATE_SETTLE_MS: int(30_000, 0, 600_000),
   })
   .superRefine((s, ctx) => {
     if (s.BATISIMPLY_GRANT_TYPE === 'password') {

@@ -8,7 +8,19 @@ import { z } from 'zod';
 export const faultRuleSchema = z.object({
   /** "METHOD /path" as routed, e.g. "POST /api/project", "GET /api/project/{id}", "POST /token"; "*" for all. */
   route: z.string().min(1),
-  fault: z.enum(['429', '500', '503', 'html', 'latency', 'reset', 'lost-response']),
+  fault: z.enum([
+    '429',
+    '500',
+    '503',
+    'html',
+    'latency',
+    'reset',
+    'lost-response',
+    // A gateway holding a write `latencyMs` (longer than the client waits), then applying it.
+    'delayed-apply',
+    // The project list understates `totalPages`/`totalElements` as if its first page were all.
+    'lying-paging',
+  ]),
   times: z.number().int().positive().optional(),
   rate: z.number().min(0).max(1).optional(),
   retryAfterSeconds: z.number().min(0).optional(),

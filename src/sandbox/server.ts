@@ -47,6 +47,8 @@ export class Sandbox {
   readonly faults = new FaultPlan();
   /** Requests per "METHOD /route", for tests and the demo. */
   readonly stats = new Map<string, number>();
+  /** Writes held by the `delayed-apply` fault: still held, and applied once the hold ended. */
+  readonly delayedWrites = { held: 0, applied: 0 };
   private readonly server: http.Server;
   private readonly tokenLifetime: number;
   private readonly maxPageSize: number;
@@ -109,10 +111,11 @@ export class Sandbox {
     const fault = route.startsWith('admin') ? undefined : this.faults.next(route);
     if (fault?.fault === 'latency') await new Promise((r) => setTimeout(r, fault.latencyMs ?? 1_000));
     if (fault?.fault === 'reset') return void req.socket.destroy();
+    if (fault?.fault === 'delayed-apply') return this.applyLate(fault, route, req, url, raw, res);
     if (fault && ['429', '500', '503', 'html'].includes(fault.fault)) return send(res, faultAnswer(fault));
     let answer: Answer;
     try {
-      answer = this.route(route, req, url, raw);
+      answer = this.route(route, req, url, raw, fault?.fault === 'lying-paging');
     } catch (error) {
       answer = { status: 400, body: { title: 'Bad Request', detail: (error as Error).message } };
     }
@@ -121,7 +124,22 @@ export class Sandbox {
     send(res, answer);
   }
 
-  private route(route: string, req: IncomingMessage, url: URL, raw: string): Answer {
+  /** The client may have given up long before: the write is applied all the same. */
+  private async applyLate(fault: FaultRule, route: string, req: IncomingMessage, url: URL, raw: string, res: ServerResponse) {
+    this.delayedWrites.held++;
+    await new Promise((r) => setTimeout(r, fault.latencyMs ?? 1_000));
+    let answer: Answer;
+    try {
+      answer = this.route(route, req, url, raw);
+    } catch (error) {
+      answer = { status: 400, body: { title: 'Bad Request', detail: (error as Error).message } };
+    }
+    this.delayedWrites.held--;
+    this.delayedWrites.applied++;
+    if (!res.destroyed) send(res, answer);
+  }
+
+  private route(route: string, req: IncomingMessage, url: URL, raw: string, lyingPaging = false): Answer {
     if (route === 'POST /token') return this.token(raw);
     if (route.startsWith('admin ')) return this.admin(req.method ?? 'GET', url.pathname, raw);
     if (!route.includes('/api/')) return { status: 404, html: '<html><body>Not Found</body></html>' };
@@ -131,7 +149,7 @@ export class Sandbox {
     }
     switch (route) {
       case 'GET /api/project':
-        return this.listProjects(url);
+        return this.listProjects(url, lyingPaging);
       case 'GET /api/project/{id}': {
         const project = this.state.projects.get(Number(url.pathname.split('/').pop()));
         return project ? { status: 200, body: project } : { status: 404, body: { title: 'Not Found' } };
@@ -170,7 +188,7 @@ export class Sandbox {
     };
   }
 
-  private listProjects(url: URL): Answer {
+  private listProjects(url: URL, lying = false): Answer {
     const page = Math.max(0, Number(url.searchParams.get('page') ?? 0) || 0);
     const size = Math.min(this.maxPageSize, Math.max(1, Number(url.searchParams.get('size') ?? 20) || 20));
     const all = [...this.state.projects.values()].sort((a, b) => a.id - b.id);
@@ -178,8 +196,8 @@ export class Sandbox {
       status: 200,
       body: {
         elements: all.slice(page * size, page * size + size),
-        totalElements: all.length,
-        totalPages: Math.ceil(all.length / size),
+        totalElements: lying ? Math.min(all.length, size) : all.length,
+        totalPages: lying ? 1 : Math.ceil(all.length / size),
         page,
         size,
       },

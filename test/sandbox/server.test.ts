@@ -158,6 +158,31 @@ describe('fault injection', () => {
     await assert.rejects(api('POST', '/api/project', project('L1')));
     assert.deepEqual([...sandbox.state.projects.values()].map((p) => p.projectCode), ['L1']);
   });
+  test('delayed apply: the client gives up, the write lands once the hold ends', async () => {
+    sandbox.faults.add([{ route: 'POST /api/project', fault: 'delayed-apply', times: 1, latencyMs: 400 }]);
+    const t = (await token(passwordGrant)).json.access_token as string;
+    await assert.rejects(
+      request(`${sandbox.url}/api/project`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
+        body: JSON.stringify(project('D1')),
+        signal: AbortSignal.timeout(50),
+      }),
+    );
+    assert.equal(sandbox.state.projects.size, 0, 'not applied while held');
+    assert.equal(sandbox.delayedWrites.held, 1);
+    while (sandbox.delayedWrites.applied === 0) await new Promise((r) => setImmediate(r));
+    assert.deepEqual([...sandbox.state.projects.values()].map((p) => p.projectCode), ['D1']);
+    assert.equal(sandbox.delayedWrites.held, 0);
+  });
+  test('lying paging: totals say one page, the next pages still answer', async () => {
+    for (const code of ['P1', 'P2', 'P3', 'P4', 'P5']) sandbox.state.createProject(project(code));
+    sandbox.faults.add([{ route: 'GET /api/project', fault: 'lying-paging' }]);
+    const page0 = (await api('GET', '/api/project?page=0&size=2')).json;
+    assert.deepEqual([page0.totalPages, page0.totalElements], [1, 2]);
+    const page2 = (await api('GET', '/api/project?page=2&size=2')).json;
+    assert.deepEqual(page2.elements.map((p: { projectCode: string }) => p.projectCode), ['P5']);
+  });
   test('admin API sets faults and edits slots', async () => {
     let res = await request(`${sandbox.url}/__admin/faults`, { method: 'POST', body: JSON.stringify({ route: '*', fault: '503', times: 1 }) });
     assert.equal(res.statusCode, 200);

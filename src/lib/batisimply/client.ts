@@ -7,14 +7,17 @@ import type { BatisimplySettings } from '../config.js';
 import type { SecretStore } from '../secrets.js';
 import { isoUtc } from '../time.js';
 import { KeycloakTokens, type TokenProvider } from './auth.js';
-import { BatisimplyHttp } from './http.js';
+import { BatisimplyError, BatisimplyHttp } from './http.js';
+import { readProjectList, type ProjectListing } from './projectList.js';
 import { projectPageSchema, projectSchema, timeSlotListSchema, type Project, type ProjectBody, type TimeSlot } from './schemas.js';
 
-export type { Project, ProjectBody, TimeSlot };
+export type { Project, ProjectBody, ProjectListing, TimeSlot };
 
 /** What the jobs need from BatiSimply. */
 export interface BatisimplyApi {
+  /** The readable projects, each id once (`readProjects` also gives the refused items). */
   listProjects(): Promise<Project[]>;
+  readProjects(): Promise<ProjectListing>;
   getProject(id: number): Promise<Project>;
   createProject(body: ProjectBody): Promise<Project>;
   updateProject(id: number, body: ProjectBody): Promise<Project>;
@@ -24,9 +27,6 @@ export interface BatisimplyApi {
   close(): Promise<void>;
 }
 
-/** A page may be capped below the size asked for; past this many pages something is wrong. */
-const MAX_PAGES = 10_000;
-
 export class BatisimplyClient implements BatisimplyApi {
   constructor(
     readonly http: BatisimplyHttp,
@@ -34,26 +34,27 @@ export class BatisimplyClient implements BatisimplyApi {
   ) {}
 
   async listProjects(): Promise<Project[]> {
-    const projects: Project[] = [];
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const answer = await this.http.call('GET', '/api/project', projectPageSchema, { query: { page, size: this.pageSize } });
-      if (Array.isArray(answer)) return answer; // a bare array is the whole list
-      projects.push(...answer.elements);
-      const done =
-        answer.elements.length === 0 ||
-        (answer.totalPages !== undefined && page + 1 >= answer.totalPages) ||
-        (answer.totalElements !== undefined && projects.length >= answer.totalElements);
-      if (done) return projects;
-    }
-    return projects;
+    return (await this.readProjects()).projects;
+  }
+
+  readProjects(): Promise<ProjectListing> {
+    return readProjectList(this.http, this.pageSize);
   }
 
   getProject(id: number): Promise<Project> {
     return this.http.call('GET', `/api/project/${encodeURIComponent(String(id))}`, projectSchema);
   }
 
-  createProject(body: ProjectBody): Promise<Project> {
-    return this.http.call('POST', '/api/project', projectSchema, { body });
+  async createProject(body: ProjectBody): Promise<Project> {
+    try {
+      return await this.http.call('POST', '/api/project', projectSchema, { body });
+    } catch (error) {
+      // A success answer we cannot read still means the project was created.
+      if (error instanceof BatisimplyError && error.code === 'BATISIMPLY_BAD_RESPONSE' && (error.status ?? 0) < 300) {
+        throw new BatisimplyError(error.message, { code: error.code, status: error.status, retryable: false, ambiguous: true, cause: error });
+      }
+      throw error;
+    }
   }
 
   /** The update call is an assumption (JHipster's PUT of the whole object with its id). */

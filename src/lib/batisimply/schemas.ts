@@ -15,20 +15,30 @@ export const keycloakErrorSchema = z.looseObject({
   error_description: z.string().optional(),
 });
 
+/** A missing id is refused, never coerced: an id 0 would send every later update to `PUT` id 0. */
+const projectId = z.union(
+  [z.number().int().positive(), z.string().regex(/^[1-9]\d*$/).transform(Number)],
+  { error: (issue) => `identifiant de projet absent ou invalide (reçu ${JSON.stringify(issue.input) ?? 'rien'})` },
+);
+
 export const projectSchema = z.looseObject({
-  id: z.coerce.number().int(),
+  id: projectId,
   projectCode: z.string().nullish(),
   projectName: z.string().nullish(),
 });
 export type Project = z.output<typeof projectSchema>;
 
-/** GET /api/project: a page object (items under `elements`), or a bare array. */
+/**
+ * GET /api/project: a page object (items under `elements`), or a bare array. Items are checked one
+ * by one (`projectSchema`), so that one malformed project is reported instead of failing the list.
+ */
 export const projectPageSchema = z.union([
-  z.array(projectSchema),
+  z.array(z.unknown()),
   z.looseObject({
-    elements: z.array(projectSchema),
+    elements: z.array(z.unknown()),
     totalPages: z.number().int().nonnegative().optional(),
     totalElements: z.number().int().nonnegative().optional(),
+    size: z.number().int().positive().optional(),
   }),
 ]);
 

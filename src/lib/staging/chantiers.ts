@@ -20,6 +20,8 @@ export interface StagedChantier extends ChantierSource {
   sync: boolean;
   batisimplyId: number | null;
   revision: number;
+  /** A create sent earlier whose outcome is unknown (ms since epoch), or null. */
+  createAttemptedAt: number | null;
 }
 
 export interface UpsertCounts {
@@ -86,6 +88,7 @@ interface ChantierRecord {
   sync: boolean;
   batisimply_id: number | null;
   revision: number;
+  create_attempted_at?: Date | string | null;
 }
 
 function fromRecord(r: ChantierRecord): StagedChantier {
@@ -103,6 +106,7 @@ function fromRecord(r: ChantierRecord): StagedChantier {
     sync: r.sync,
     batisimplyId: r.batisimply_id,
     revision: r.revision,
+    createAttemptedAt: r.create_attempted_at ? new Date(r.create_attempted_at).getTime() : null,
   };
 }
 
@@ -110,7 +114,7 @@ function fromRecord(r: ChantierRecord): StagedChantier {
 export async function pendingChantiers(db: Queryable): Promise<StagedChantier[]> {
   const { rows } = await db.query<ChantierRecord>(
     `SELECT code, description, nom_client, date_debut::text, date_fin::text, adr_chantier, cp_chantier,
-            ville_chantier, etat, total_mo, sync, batisimply_id, revision
+            ville_chantier, etat, total_mo, sync, batisimply_id, revision, create_attempted_at
      FROM batigest_chantiers WHERE NOT sync ORDER BY code`,
   );
   return rows.map(fromRecord);
@@ -121,18 +125,54 @@ export async function pendingChantiers(db: Queryable): Promise<StagedChantier[]>
  * revision that was pushed: an edit made meanwhile is pushed by the next run.
  */
 export async function markChantierPushed(db: Queryable, code: string, revision: number, batisimplyId: number) {
+  await markChantiersPushed(db, [{ code, revision, batisimplyId }]);
+}
+
+export interface PushedChantier {
+  code: string;
+  revision: number;
+  batisimplyId: number;
+}
+
+/** `markChantierPushed` for many rows in one statement (the push writes its results in batches). */
+export async function markChantiersPushed(db: Queryable, rows: readonly PushedChantier[]) {
+  if (rows.length === 0) return;
   await db.query(
-    `UPDATE batigest_chantiers
-     SET batisimply_id = $3, last_error = NULL,
-         sync = CASE WHEN revision = $2 THEN true ELSE sync END,
-         sync_date = CASE WHEN revision = $2 THEN now() ELSE sync_date END
-     WHERE code = $1`,
-    [code, revision, batisimplyId],
+    `UPDATE batigest_chantiers AS c
+     SET batisimply_id = p.batisimply_id, last_error = NULL, create_attempted_at = NULL,
+         sync = CASE WHEN c.revision = p.revision THEN true ELSE c.sync END,
+         sync_date = CASE WHEN c.revision = p.revision THEN now() ELSE c.sync_date END
+     FROM unnest($1::text[], $2::int[], $3::bigint[]) AS p(code, revision, batisimply_id)
+     WHERE c.code = p.code`,
+    [rows.map((r) => r.code), rows.map((r) => r.revision), rows.map((r) => r.batisimplyId)],
   );
 }
 
 export async function markChantierFailed(db: Queryable, code: string, message: string) {
-  await db.query('UPDATE batigest_chantiers SET last_error = $2 WHERE code = $1', [code, message]);
+  await markChantiersFailed(db, [{ code, message }]);
+}
+
+export async function markChantiersFailed(db: Queryable, rows: readonly { code: string; message: string }[]) {
+  if (rows.length === 0) return;
+  await db.query(
+    `UPDATE batigest_chantiers AS c SET last_error = f.message
+     FROM unnest($1::text[], $2::text[]) AS f(code, message) WHERE c.code = f.code`,
+    [rows.map((r) => r.code), rows.map((r) => r.message)],
+  );
+}
+
+/**
+ * Records, before the POSTs leave, that creates of these codes are under way; `at` is when the
+ * last of them may have been sent. Never moved back: a later attempt keeps its later time.
+ */
+export async function recordCreateAttempts(db: Queryable, codes: readonly string[], at: Date) {
+  if (codes.length === 0) return;
+  await db.query(
+    `UPDATE batigest_chantiers
+     SET create_attempted_at = GREATEST(create_attempted_at, $2::timestamptz)
+     WHERE code = ANY($1::text[])`,
+    [codes, at],
+  );
 }
 
 /** BatiSimply project id → chantier code, for hours whose slot carries no projectCode. */

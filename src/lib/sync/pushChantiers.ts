@@ -1,20 +1,39 @@
 /**
  * `transfer-batisimply`: rows with `sync = false` → BatiSimply projects. A known project is
- * updated (its BatiSimply id is stored), an unknown code is created; after an ambiguous failure
- * the code is looked up again before any new create, so a project is never created twice.
+ * updated (its BatiSimply id is stored), an unknown code is created.
+ *
+ * Never two projects for one code: a create is recorded in staging before it is sent, and once its
+ * outcome is ambiguous (timeout, reset, lost answer, 5xx) no new create of the code is sent until a
+ * look-up by code, made after the request could still land (its deadline plus a settle margin),
+ * shows BatiSimply does not hold it. An attempt left pending by an earlier run is resolved the
+ * same way before anything else is sent for its code.
  */
 import pLimit from 'p-limit';
 import { BatisimplyError } from '../batisimply/http.js';
 import type { BatisimplyApi, Project, ProjectBody } from '../batisimply/client.js';
 import { RecordError } from '../errors.js';
-import { markChantierFailed, markChantierPushed, pendingChantiers, type StagedChantier } from '../staging/chantiers.js';
+import { markChantiersFailed, pendingChantiers, type StagedChantier } from '../staging/chantiers.js';
 import { chantierProblem, toProjectBody } from './chantierRules.js';
 import type { JobContext } from './jobs.js';
+import { ProjectIndex } from './projectIndex.js';
+import { ATTEMPT_LEASE_MS, PushWriter } from './pushWriter.js';
 
-/** Creates tried for one chantier before giving up until the next run. */
+/** Creates sent for one chantier in one run before giving up until the next run. */
 const CREATE_ATTEMPTS = 3;
-/** After an ambiguous create, how long a request still in flight is given to land before the look-up. */
-const SETTLE_MAX_MS = 5_000;
+
+interface Push {
+  ctx: JobContext;
+  api: BatisimplyApi;
+  index: ProjectIndex;
+  writer: PushWriter;
+  /** The HTTP concurrency slots: held only while a request is in flight. */
+  slot: <T>(fn: () => Promise<T>) => Promise<T>;
+  headQuarterId: number | undefined;
+  /** How long after its attempt was recorded a create may still be applied. */
+  landingMs: number;
+}
+
+type Outcome = { id: number; outcome: 'created' | 'updated' };
 
 export async function pushChantiers(ctx: JobContext): Promise<void> {
   const pending = await pendingChantiers(ctx.db);
@@ -23,55 +42,141 @@ export async function pushChantiers(ctx: JobContext): Promise<void> {
 
   const settings = await ctx.services.batisimplySettings();
   const api = await ctx.services.batisimply();
-  const projects = new ProjectIndex(api);
-  const limit = pLimit(settings.BATISIMPLY_CONCURRENCY);
-  const settleMs = Math.min(settings.BATISIMPLY_TIMEOUT_MS, SETTLE_MAX_MS);
+  const index = new ProjectIndex(api);
+  let malformed;
+  try {
+    malformed = await index.load();
+  } catch (error) {
+    // Without the list nothing can be pushed safely: each record fails with the reason.
+    for (const row of pending) ctx.report.fail(row.code, error);
+    if (!ctx.dryRun) await markChantiersFailed(ctx.db, pending.map((row) => ({ code: row.code, message: (error as Error).message })));
+    return;
+  }
+  for (const m of malformed) {
+    // Keyed by code when there is one: positions move from one run to the next.
+    const key = m.projectCode ? `projet BatiSimply ${m.projectCode}` : `projet BatiSimply n° ${m.position + 1}`;
+    ctx.report.fail(key, new RecordError('PROJET_ILLISIBLE', `Projet n° ${m.position + 1} de la liste refusé : ${m.reason}.`));
+  }
+  const headQuarterId = settings.BATISIMPLY_HEADQUARTER_ID;
+  // Codes sure to be created, in the order their creates start: their attempts are recorded ahead.
+  const expected =
+    ctx.dryRun || index.uncertain || headQuarterId === undefined
+      ? []
+      : pending
+          .filter((r) => r.batisimplyId === null && r.createAttemptedAt === null && !chantierProblem(r))
+          .filter((r) => !index.get(r.code) && !index.unreadable.has(r.code))
+          .map((r) => r.code);
+  const push: Push = {
+    ctx,
+    api,
+    index,
+    writer: new PushWriter(ctx.db, { expected, lookahead: 8 * settings.BATISIMPLY_CONCURRENCY }),
+    slot: pLimit(settings.BATISIMPLY_CONCURRENCY),
+    headQuarterId,
+    landingMs: ATTEMPT_LEASE_MS + settings.BATISIMPLY_TIMEOUT_MS + settings.BATISIMPLY_CREATE_SETTLE_MS,
+  };
   let done = 0;
-
   await Promise.all(
-    pending.map((row) =>
-      limit(async () => {
-        try {
-          const problem = chantierProblem(row);
-          if (problem) throw new RecordError('CHANTIER_INVALIDE', problem);
-          const body = toProjectBody(row, settings.BATISIMPLY_HEADQUARTER_ID);
-          const { id, outcome } = await pushOne(ctx, api, projects, row, body, settleMs);
-          if (!ctx.dryRun) await markChantierPushed(ctx.db, row.code, row.revision, id);
-          ctx.report.ok(row.code, outcome);
-        } catch (error) {
-          ctx.report.fail(row.code, error);
-          if (!ctx.dryRun) await markChantierFailed(ctx.db, row.code, (error as Error).message).catch(() => {});
-        } finally {
-          ctx.progress(++done, pending.length);
-        }
-      }),
-    ),
+    pending.map(async (row) => {
+      try {
+        const { id, outcome } = await pushOne(push, row);
+        if (!ctx.dryRun) push.writer.pushed({ code: row.code, revision: row.revision, batisimplyId: id });
+        ctx.report.ok(row.code, outcome);
+      } catch (error) {
+        ctx.report.fail(row.code, error);
+        if (!ctx.dryRun) push.writer.failed(row.code, (error as Error).message);
+      } finally {
+        ctx.progress(++done, pending.length);
+      }
+    }),
   );
+  await push.writer.close();
 }
 
-async function pushOne(
-  ctx: JobContext,
-  api: BatisimplyApi,
-  projects: ProjectIndex,
-  row: StagedChantier,
-  body: ProjectBody,
-  settleMs: number,
-): Promise<{ id: number; outcome: 'created' | 'updated' }> {
-  if (row.batisimplyId !== null) {
-    const current = await getIfExists(api, row.batisimplyId);
-    if (current) return { id: await update(ctx, api, current, body), outcome: 'updated' };
+async function pushOne(push: Push, row: StagedChantier): Promise<Outcome> {
+  const problem = chantierProblem(row);
+  if (problem) throw new RecordError('CHANTIER_INVALIDE', problem);
+  const body = toProjectBody(row, push.headQuarterId);
+  if (row.batisimplyId !== null || push.index.get(row.code)) {
+    const known = await push.slot(async () => {
+      const current = row.batisimplyId !== null ? await getIfExists(push.api, row.batisimplyId) : null;
+      const found = current ?? push.index.get(row.code);
+      return found ? await update(push, found, body) : null;
+    });
+    if (known) return known;
   }
-  const known = await projects.find(row.code);
-  if (known) return { id: await update(ctx, api, known, body), outcome: 'updated' };
+  const unreadable = push.index.unreadable.get(row.code);
+  if (unreadable) {
+    throw new RecordError('PROJET_ILLISIBLE', `Un projet BatiSimply porte le code ${row.code} mais est illisible (${unreadable}) : création refusée pour ne pas le doubler.`);
+  }
+  if (push.index.uncertain) {
+    throw new RecordError('LISTE_INSTABLE', 'La liste des projets BatiSimply a changé pendant sa lecture : création reportée au prochain passage.');
+  }
   if (!body.headQuarter) {
     throw new RecordError(
       'CONFIG_HEADQUARTER',
       'BATISIMPLY_HEADQUARTER_ID manquant : impossible de créer le projet dans BatiSimply (agence inconnue).',
     );
   }
-  if (ctx.dryRun) return { id: -1, outcome: 'created' };
-  return { id: await create(ctx, api, projects, body, settleMs), outcome: 'created' };
+  if (push.ctx.dryRun) return { id: -1, outcome: 'created' };
+  if (row.createAttemptedAt !== null) {
+    // A create sent by an earlier run may have landed since, with the body of that time.
+    const landed = await resolveAttempt(push, row.code, row.createAttemptedAt, push.index.loadedFrom).catch(lookUpFailed(row.code));
+    if (landed) return push.slot(() => update(push, landed, body));
+  }
+  return create(push, row.code, body);
 }
+
+async function create(push: Push, code: string, body: ProjectBody): Promise<Outcome> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const created = await push.slot(async () => {
+        // Durable before the POST leaves; recorded ahead, so this rarely waits.
+        await push.writer.createAttempt(code);
+        return push.api.createProject(body);
+      });
+      push.index.remember(created);
+      return { id: created.id, outcome: 'created' };
+    } catch (error) {
+      if (!(error instanceof BatisimplyError) || !error.ambiguous) throw error;
+      const at = Date.now();
+      push.writer.ambiguous(code, at);
+      const landed = await resolveAttempt(push, code, at, null).catch(lookUpFailed(code));
+      if (landed) {
+        push.ctx.log.warn(`Projet ${code} retrouvé après une réponse perdue`, { projectId: landed.id });
+        return { id: landed.id, outcome: 'created' };
+      }
+      if (attempt >= CREATE_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/**
+ * The project a create sent at `sentAt` (or before) made, if BatiSimply holds it; null once a look-up
+ * made after the request could still land shows nothing. `lookedUpAt`: when the latest look-up
+ * already made began (null: none since the create). Waits outside the concurrency slots.
+ */
+async function resolveAttempt(push: Push, code: string, sentAt: number, lookedUpAt: number | null): Promise<Project | null> {
+  const settled = sentAt + push.landingMs;
+  if (lookedUpAt === null) {
+    // Most answers are lost after the project was created: a first look at once finds it.
+    const early = await push.index.lookUp(code, sentAt);
+    if (early) return early;
+  } else if (lookedUpAt >= settled) {
+    return push.index.get(code) ?? null;
+  }
+  await new Promise((r) => setTimeout(r, Math.max(0, settled - Date.now())));
+  return (await push.index.lookUp(code, settled)) ?? null;
+}
+
+/** The record fails with its reason; its pending attempt is resolved by the next run before any create. */
+const lookUpFailed = (code: string) => (error: unknown): never => {
+  throw new RecordError(
+    'CREATION_INCERTAINE',
+    `Création du projet ${code} sans réponse, et la recherche par code a échoué (${(error as Error).message}) : elle sera vérifiée avant toute nouvelle création.`,
+    { cause: error },
+  );
+};
 
 async function getIfExists(api: BatisimplyApi, id: number): Promise<Project | null> {
   try {
@@ -84,53 +189,7 @@ async function getIfExists(api: BatisimplyApi, id: number): Promise<Project | nu
 }
 
 /** PUT carries the whole object: fields set in BatiSimply itself are kept, ours overlaid. */
-async function update(ctx: JobContext, api: BatisimplyApi, current: Project, body: ProjectBody): Promise<number> {
-  if (!ctx.dryRun) await api.updateProject(current.id, { ...current, ...body, id: current.id });
-  return current.id;
-}
-
-async function create(ctx: JobContext, api: BatisimplyApi, projects: ProjectIndex, body: ProjectBody, settleMs: number): Promise<number> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const created = await api.createProject(body);
-      projects.remember(created);
-      return created.id;
-    } catch (error) {
-      if (!(error instanceof BatisimplyError) || !error.ambiguous) throw error;
-      // The create may have been applied although its answer was lost, or may still be on its way
-      // (a timed-out request can be processed late): give it time to land, then look before trying again.
-      await new Promise((r) => setTimeout(r, settleMs));
-      const found = await projects.find(body.projectCode, { refresh: true });
-      if (found) {
-        ctx.log.warn(`Projet ${body.projectCode} retrouvé après une réponse perdue`, { projectId: found.id });
-        return found.id;
-      }
-      if (attempt >= CREATE_ATTEMPTS) throw error;
-    }
-  }
-}
-
-/** BatiSimply's projects by code, fetched once per run (and again after an ambiguous create). */
-class ProjectIndex {
-  private byCode: Promise<Map<string, Project>> | undefined;
-
-  constructor(private readonly api: BatisimplyApi) {}
-
-  async find(code: string, options: { refresh?: boolean } = {}): Promise<Project | undefined> {
-    if (!this.byCode || options.refresh) this.byCode = this.load();
-    return (await this.byCode).get(code);
-  }
-
-  remember(project: Project) {
-    void this.byCode?.then((m) => project.projectCode && m.set(project.projectCode, project));
-  }
-
-  private async load(): Promise<Map<string, Project>> {
-    const map = new Map<string, Project>();
-    // Duplicates left by the earlier tool: the oldest project (lowest id) is the one kept up to date.
-    for (const p of (await this.api.listProjects()).sort((a, b) => a.id - b.id)) {
-      if (p.projectCode && !map.has(p.projectCode)) map.set(p.projectCode, p);
-    }
-    return map;
-  }
+async function update(push: Push, current: Project, body: ProjectBody): Promise<Outcome> {
+  if (!push.ctx.dryRun) await push.api.updateProject(current.id, { ...current, ...body, id: current.id });
+  return { id: current.id, outcome: 'updated' };
 }

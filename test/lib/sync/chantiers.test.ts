@@ -104,12 +104,12 @@ describe('chantiers end to end', () => {
     batigest.chantiers = [chantier('CH040'), chantier('CH041')];
     sandbox.faults.add([
       { route: 'POST /api/project', fault: '503', times: 1 },
-      { route: 'POST /api/project', fault: 'latency', latencyMs: 2500, times: 1 },
+      { route: 'POST /api/project', fault: 'delayed-apply', latencyMs: 2500, times: 1 },
     ]);
     const [, push] = await steps();
     assert.equal(push.counts.created + push.counts.failed, 2);
-    // Let any request still held by the sandbox's latency land before counting.
-    await new Promise((r) => setTimeout(r, 700));
+    // Let any request still held by the sandbox land before counting.
+    while (sandbox.delayedWrites.held > 0) await new Promise((r) => setTimeout(r, 10));
     const codes = projects().map((p) => p.projectCode).sort();
     assert.deepEqual([...new Set(codes)], codes, 'no duplicate project');
     // Whatever failed is retried by the next run without duplicates.

@@ -1,0 +1,70 @@
+/**
+ * Reading BatiSimply's whole project list. Paging is undocumented and its totals were seen to lie
+ * (1 of 3 pages, 50 of 145): pages are read until one comes back short or empty, whatever the
+ * totals say. Each item is checked on its own, and signs that the list moved while it was read
+ * (an id met twice, totals that change between pages) are reported, not ignored.
+ */
+import type { BatisimplyHttp } from './http.js';
+import { projectPageSchema, projectSchema, type Project } from './schemas.js';
+
+export interface MalformedProject {
+  /** Position in the list as read (0 is the first item of the first page). */
+  position: number;
+  projectCode: string | null;
+  reason: string;
+}
+
+export interface ProjectListing {
+  /** Each id once; items after the first with the same id are dropped. */
+  projects: Project[];
+  malformed: MalformedProject[];
+  /** The list changed while it was read: an item may have been skipped. */
+  unstable: boolean;
+}
+
+/** A page may be capped below the size asked for; past this many pages something is wrong. */
+const MAX_PAGES = 10_000;
+
+export async function readProjectList(http: Pick<BatisimplyHttp, 'call'>, pageSize: number): Promise<ProjectListing> {
+  const listing: ProjectListing = { projects: [], malformed: [], unstable: false };
+  const seen = new Set<number>();
+  let position = 0;
+  let largestPage = 0;
+  let firstTotal: number | undefined;
+  const take = (items: unknown[]) => {
+    for (const item of items) {
+      const parsed = projectSchema.safeParse(item);
+      if (parsed.success) {
+        if (seen.has(parsed.data.id)) listing.unstable = true;
+        else listing.projects.push(parsed.data);
+        seen.add(parsed.data.id);
+      } else {
+        const code = (item as { projectCode?: unknown } | null)?.projectCode;
+        const issue = parsed.error.issues[0];
+        listing.malformed.push({
+          position,
+          projectCode: typeof code === 'string' && code.trim() !== '' ? code : null,
+          reason: `${issue?.path.join('.') || 'projet'} : ${issue?.message ?? 'forme inattendue'}`,
+        });
+      }
+      position++;
+    }
+  };
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const answer = await http.call('GET', '/api/project', projectPageSchema, { query: { page, size: pageSize } });
+    if (Array.isArray(answer)) {
+      take(answer); // a bare array is the whole list
+      return listing;
+    }
+    take(answer.elements);
+    if (answer.totalElements !== undefined) {
+      firstTotal ??= answer.totalElements;
+      if (answer.totalElements !== firstTotal) listing.unstable = true;
+    }
+    // The size the server really used: what it says, else the largest page it sent.
+    largestPage = Math.max(largestPage, answer.elements.length);
+    const used = answer.size ?? largestPage;
+    if (answer.elements.length === 0 || answer.elements.length < Math.min(used, pageSize)) return listing;
+  }
+  return listing;
+}

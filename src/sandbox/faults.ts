@@ -1,14 +1,27 @@
 /**
  * Fault injection for the sandbox: per route, a number of upcoming requests (`times`) or a share
  * of them (`rate`) get a 429 with Retry-After, a 500/503, an HTML page, latency, a connection
- * reset, or a lost response after a successful write.
+ * reset, a lost response after a successful write, an echo of the posted form in a 401 (token
+ * endpoint), or an empty list.
  */
 import { z } from 'zod';
 
 export const faultRuleSchema = z.object({
   /** "METHOD /path" as routed, e.g. "POST /api/project", "GET /api/project/{id}", "POST /token"; "*" for all. */
   route: z.string().min(1),
-  fault: z.enum(['429', '500', '503', 'html', 'latency', 'reset', 'lost-response']),
+  fault: z.enum([
+    '429',
+    '500',
+    '503',
+    'html',
+    'latency',
+    'reset',
+    'lost-response',
+    // A token endpoint that answers 401 with the posted form in its body (secrets included).
+    'echo-form',
+    // 200 with an empty list: an outage, an expired subscription or a wrong account looks like this.
+    'empty',
+  ]),
   times: z.number().int().positive().optional(),
   rate: z.number().min(0).max(1).optional(),
   retryAfterSeconds: z.number().min(0).optional(),

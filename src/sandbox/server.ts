@@ -110,6 +110,8 @@ export class Sandbox {
     if (fault?.fault === 'latency') await new Promise((r) => setTimeout(r, fault.latencyMs ?? 1_000));
     if (fault?.fault === 'reset') return void req.socket.destroy();
     if (fault && ['429', '500', '503', 'html'].includes(fault.fault)) return send(res, faultAnswer(fault));
+    if (fault?.fault === 'echo-form') return send(res, echoForm(raw));
+    if (fault?.fault === 'empty') return send(res, { status: 200, body: [] });
     let answer: Answer;
     try {
       answer = this.route(route, req, url, raw);
@@ -281,6 +283,15 @@ function faultAnswer(fault: FaultRule): Answer {
     return { status: 429, body: { title: 'Too Many Requests' }, headers: { 'retry-after': String(fault.retryAfterSeconds ?? 1) } };
   }
   return { status: Number(fault.fault), body: { title: fault.fault === '503' ? 'Service Unavailable' : 'Internal Server Error' } };
+}
+
+/** What a careless gateway does: the request it refused, quoted back (URL-encoded and decoded). */
+function echoForm(raw: string): Answer {
+  const fields = Object.fromEntries(new URLSearchParams(raw));
+  return {
+    status: 401,
+    body: { error: 'invalid_request', error_description: `Requête refusée : ${raw} ${JSON.stringify(fields)}`, request: raw, fields },
+  };
 }
 
 function send(res: ServerResponse, answer: Answer) {

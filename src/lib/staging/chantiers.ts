@@ -1,4 +1,5 @@
 /** SQL of the `batigest_chantiers` table: one function per statement. */
+import { redact } from '../log.js';
 import type { Queryable } from './db.js';
 
 /** A chantier as read from Batigest, in the shape staged. */
@@ -132,7 +133,7 @@ export async function markChantierPushed(db: Queryable, code: string, revision: 
 }
 
 export async function markChantierFailed(db: Queryable, code: string, message: string) {
-  await db.query('UPDATE batigest_chantiers SET last_error = $2 WHERE code = $1', [code, message]);
+  await db.query('UPDATE batigest_chantiers SET last_error = $2 WHERE code = $1', [code, redact(message)]);
 }
 
 /** BatiSimply project id → chantier code, for hours whose slot carries no projectCode. */

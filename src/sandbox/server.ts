@@ -20,6 +20,8 @@ export interface SandboxOptions {
   /** Pages are capped at this size whatever the client asks, as a real server may do. */
   maxPageSize?: number;
   faults?: FaultRule[];
+  /** Draws for `rate` faults (a seeded generator makes a fault campaign repeatable); default Math.random. */
+  random?: () => number;
 }
 
 interface Answer {
@@ -44,7 +46,9 @@ const projectBodySchema = z.looseObject({
 
 export class Sandbox {
   readonly state: SandboxState;
-  readonly faults = new FaultPlan();
+  readonly faults: FaultPlan;
+  /** Requests received and not yet answered: a campaign waits for 0 before it checks the truth. */
+  inFlight = 0;
   /** Requests per "METHOD /route", for tests and the demo. */
   readonly stats = new Map<string, number>();
   private readonly server: http.Server;
@@ -53,10 +57,14 @@ export class Sandbox {
 
   constructor(private readonly options: SandboxOptions = {}) {
     this.state = new SandboxState(options.seed);
+    this.faults = new FaultPlan(options.random);
     this.tokenLifetime = options.tokenLifetimeSeconds ?? 300;
     this.maxPageSize = options.maxPageSize ?? 50;
     this.faults.add(options.faults ?? []);
-    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server = http.createServer((req, res) => {
+      this.inFlight++;
+      void this.handle(req, res).finally(() => this.inFlight--);
+    });
     this.server.keepAliveTimeout = 60_000;
   }
 

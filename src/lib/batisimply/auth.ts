@@ -108,7 +108,8 @@ export class KeycloakTokens implements TokenProvider {
     }
     if (status === 400 || status === 401) {
       const kc = keycloakErrorSchema.safeParse(json);
-      const reason = kc.success ? `${kc.data.error}${kc.data.error_description ? ` : ${kc.data.error_description}` : ''}` : snippet(text);
+      // Only a short masked excerpt: a gateway was seen quoting the whole posted form here.
+      const reason = kc.success ? snippet(`${kc.data.error}${kc.data.error_description ? ` : ${kc.data.error_description}` : ''}`) : snippet(text);
       throw new UpstreamError('batisimply', `Authentification BatiSimply refusée (${status}) : ${reason}`, {
         code: 'BATISIMPLY_LOGIN_FAILED',
         retryable: false,

@@ -118,6 +118,8 @@ test('a run killed with SIGKILL shows as interrupted in status --json, before an
   const report = JSON.parse(status.stdout) as { lastRuns: { runId: string; status: string }[]; running: unknown[] };
   assert.equal(report.lastRuns.find((r) => r.runId === running.runId)?.status, 'interrupted');
   assert.deepEqual(report.running, []);
+  const text = await connecteur(['status'], env);
+  assert.match(text.stdout, /transfer-batisimply\s+interrompu/);
 });
 
 test('status leaves a live run alone: its lock is held', async () => {

@@ -7,7 +7,10 @@
  * Seeded (CHAOS_SEED), bounded (a few minutes), a summary table, exit 1 on any failure.
  */
 import type { ChildProcess } from 'node:child_process';
+import { services, setServices } from '../../src/functions/http.js';
+import { Services } from '../../src/lib/services.js';
 import type { FaultRule } from '../../src/sandbox/faults.js';
+import { startFunctionsServer } from '../support/functionsServer.js';
 import { dumpTables, findSecrets, NASTY_SECRETS } from '../support/secretScan.js';
 import { between, prng } from './prng.js';
 import { CHANTIERS, ChaosWorld, CLIENT_ID, SLOTS, until } from './world.js';
@@ -17,6 +20,8 @@ const KILLS = Number(process.env.CHAOS_KILLS ?? 8);
 /** The whole campaign is stopped, and failed, past this. */
 const BOUND_MS = Number(process.env.CHAOS_BOUND_MS ?? 8 * 60_000);
 const ROUNDS = 6;
+/** Only the cases whose name matches (while working on one). */
+const ONLY = process.env.CHAOS_ONLY ? new RegExp(process.env.CHAOS_ONLY, 'i') : undefined;
 
 interface Row {
   tried: number;
@@ -42,6 +47,7 @@ function note(name: string, text: string) {
 }
 
 async function attempt(name: string, fn: () => Promise<string[]>) {
+  if (ONLY && !ONLY.test(name)) return;
   try {
     const problems = await fn();
     record(name, problems.length === 0, problems.join(' ; ') || undefined);
@@ -104,6 +110,37 @@ async function echoCase(w: ChaosWorld) {
     for (const args of [['run', 'recup-heures', '--json'], ['run', 'transfer-batisimply'], ['check', '--json'], ['status', '--json']]) {
       const r = await w.cli('écho', args);
       if (args[0] === 'run' && r.code === 0) problems.push(`${args.join(' ')} a réussi malgré le refus`);
+    }
+    // The compiled HTTP handlers, as the Functions host serves them, with the same settings.
+    setServices(new Services(w.env));
+    const server = await startFunctionsServer();
+    // What the handlers log (through InvocationContext, to the console here) is scanned too.
+    const logged: string[] = [];
+    const consoleMethods = { log: console.log, info: console.info, warn: console.warn, error: console.error, debug: console.debug };
+    for (const name of Object.keys(consoleMethods) as (keyof typeof consoleMethods)[]) {
+      console[name] = (...args: unknown[]) => void logged.push(args.map(String).join(' '));
+    }
+    try {
+      for (const [method, route, body] of [
+        ['POST', 'recup-heures', undefined],
+        ['POST', 'transfer-batisimply?dryRun=true', '{}'],
+        ['POST', 'connect-batisimply', '{}'],
+        ['GET', 'status?check=true', undefined],
+        ['GET', 'dashboard', undefined],
+      ] as const) {
+        const res = await fetch(`${server.url}/api/${route}`, { method, body });
+        const text = await res.text();
+        w.outputs.push({ label: `écho : ${method} /api/${route}`, text });
+        if (method === 'POST' && (res.status === 200 || res.status === 201) && /"status":\s*"succeeded"/.test(text)) {
+          problems.push(`${route} a réussi malgré le refus`);
+        }
+      }
+    } finally {
+      Object.assign(console, consoleMethods);
+      w.outputs.push({ label: 'écho : journaux des fonctions', text: logged.join('\n') });
+      await server.close();
+      await services().close();
+      setServices(undefined);
     }
     if (!w.outputs.some((o) => o.label.startsWith('écho') && /invalid_request/.test(o.text))) problems.push("l'écho n'a pas été reçu");
     w.faults([]);

@@ -1,4 +1,5 @@
 /** Looks for secrets in text in every form they take on the wire, and dumps a staging database as text. */
+import escapeHtml from 'escape-html';
 import type { Queryable } from '../../src/lib/staging/db.js';
 
 /** Secrets built to break naive escaping: each holds & = " % \ + and a space. */
@@ -9,10 +10,10 @@ export const NASTY_SECRETS = {
   STAGING_PASSWORD: 'pg&=%"\\+ pwd',
 };
 
-/** The encodings of `secret` a leak could take: raw, URL-encoded (%20 and +), JSON-escaped, base64 with a client id. */
+/** The encodings of `secret` a leak could take: raw, URL-encoded (%20 and +), JSON-escaped, HTML-escaped, base64 with a client id. */
 export function wireForms(secret: string, clientId?: string): string[] {
   const form = new URLSearchParams({ v: secret }).toString().slice(2);
-  const forms = [secret, encodeURIComponent(secret), form, JSON.stringify(secret).slice(1, -1)];
+  const forms = [secret, encodeURIComponent(secret), form, JSON.stringify(secret).slice(1, -1), escapeHtml(secret)];
   if (clientId) forms.push(Buffer.from(`${clientId}:${secret}`).toString('base64'));
   return forms;
 }

@@ -26,6 +26,7 @@ const INTERNAL_MESSAGE = 'Erreur interne du connecteur : consultez les journaux.
 
 /** 400 bad input or configuration, 409 already running, 502 outside system unreachable, 500 otherwise. */
 export function httpStatusFor(e: ConnectorError): number {
+  if (e.code === 'BODY_TOO_LARGE') return 413;
   if (e instanceof ConfigurationError) return 400;
   if (e instanceof ConflictError) return 409;
   if (e instanceof UpstreamError) return 502;
@@ -54,21 +55,49 @@ export function contextLogger(context: InvocationContext, fields: Record<string,
   return createLogger(sink, { invocationId: context.invocationId, ...fields });
 }
 
-/** Query `?dryRun=true` or body `{"dryRun": true}`. */
+/** Query `?dryRun=true` or body `{"dryRun": true}`; the body is read and checked either way. */
 export async function readDryRun(request: HttpRequest): Promise<boolean> {
+  const body = await readJsonBody(request);
+  if (body.dryRun !== undefined && typeof body.dryRun !== 'boolean') {
+    throw new ConfigurationError('Champ dryRun invalide : booléen attendu.', { code: 'BAD_INPUT' });
+  }
   const query = request.query.get('dryRun');
   if (query !== null) {
     if (!['true', 'false', '1', '0', ''].includes(query)) throw new ConfigurationError(`Paramètre dryRun invalide : « ${query} » (true ou false attendu).`, { code: 'BAD_INPUT' });
     return query === 'true' || query === '1' || query === '';
   }
-  const body = await readJsonBody(request);
-  if (body.dryRun === undefined) return false;
-  if (typeof body.dryRun !== 'boolean') throw new ConfigurationError('Champ dryRun invalide : booléen attendu.', { code: 'BAD_INPUT' });
-  return body.dryRun;
+  return body.dryRun ?? false;
+}
+
+/** Request bodies are a few fields: anything larger is refused (413) before it is parsed. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+function tooLarge(): ConfigurationError {
+  return new ConfigurationError(`Corps de requête trop volumineux (plus de ${MAX_BODY_BYTES / 1024} Kio).`, { code: 'BODY_TOO_LARGE' });
+}
+
+async function readLimitedText(request: HttpRequest): Promise<string> {
+  const declared = Number(request.headers.get('content-length') ?? 0);
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  if (!request.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 export async function readJsonBody(request: HttpRequest): Promise<Record<string, unknown>> {
-  const text = await request.text();
+  const text = await readLimitedText(request);
   if (text.trim() === '') return {};
   let body: unknown;
   try {

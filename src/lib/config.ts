@@ -53,6 +53,9 @@ const csv = z
           .filter((s) => s !== ''),
   );
 
+/** Only http: and https: are URLs the connector can call (ftp:, javascript:, file: are refused here, not later). */
+const httpUrl = (example: string) => z.url({ protocol: /^https?$/, error: `URL http:// ou https:// attendue (${example})` });
+
 export const stagingSchema = z.object({
   STAGING_DATABASE_URL: z
     .string()
@@ -80,8 +83,8 @@ export const batigestSchema = z.object({
 
 export const batisimplySchema = z
   .object({
-    BATISIMPLY_API_URL: z.url({ error: 'URL attendue (https://…)' }),
-    BATISIMPLY_TOKEN_URL: z.url({ error: 'URL attendue (https://…/protocol/openid-connect/token)' }),
+    BATISIMPLY_API_URL: httpUrl('https://…'),
+    BATISIMPLY_TOKEN_URL: httpUrl('https://…/protocol/openid-connect/token'),
     BATISIMPLY_GRANT_TYPE: z.enum(['password', 'client_credentials']).optional().default('password'),
     BATISIMPLY_CLIENT_ID: z.string().min(1),
     BATISIMPLY_CLIENT_SECRET: z.string().min(1).optional(),

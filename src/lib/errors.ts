@@ -4,6 +4,8 @@
  * `unknown` is turned into one of these once, at the boundary, by `toConnectorError`.
  */
 
+import { redact } from './log.js';
+
 export type OutsideSystem = 'batigest' | 'staging' | 'batisimply' | 'keyvault';
 
 export abstract class ConnectorError extends Error {
@@ -63,10 +65,15 @@ export class RecordError extends ConnectorError {
   }
 }
 
+/** The boundary where `unknown` becomes a ConnectorError, and where its message is masked of secrets. */
 export function toConnectorError(error: unknown): ConnectorError {
-  if (error instanceof ConnectorError) return error;
+  if (error instanceof ConnectorError) {
+    const masked = redact(error.message);
+    if (masked !== error.message) error.message = masked;
+    return error;
+  }
   const message = error instanceof Error ? error.message : String(error);
-  return new InternalError(`Erreur interne : ${message}`, { cause: error });
+  return new InternalError(redact(`Erreur interne : ${message}`), { cause: error });
 }
 
 export class InternalError extends ConnectorError {
@@ -79,7 +86,7 @@ export function operatorMessage(error: unknown): string {
   return e.code === 'INTERNAL' ? describeError(error) : e.message;
 }
 
-/** The message of an error and of its causes, for logs (never for secrets: none are put in messages). */
+/** The message of an error and of its causes, masked of secrets (an upstream may have echoed one). */
 export function describeError(error: unknown): string {
   const parts: string[] = [];
   let current: unknown = error;
@@ -92,5 +99,5 @@ export function describeError(error: unknown): string {
       break;
     }
   }
-  return parts.join(' ← ');
+  return redact(parts.join(' ← '));
 }

@@ -1,7 +1,8 @@
 /**
  * Fault injection for the sandbox: per route, a number of upcoming requests (`times`) or a share
  * of them (`rate`) get a 429 with Retry-After, a 500/503, an HTML page, latency, a connection
- * reset, or a lost response after a successful write.
+ * reset, a lost response after a successful write, an echo of the posted form in a 401 (token
+ * endpoint), or an empty list.
  */
 import { z } from 'zod';
 
@@ -20,6 +21,10 @@ export const faultRuleSchema = z.object({
     'delayed-apply',
     // The project list understates `totalPages`/`totalElements` as if its first page were all.
     'lying-paging',
+    // A token endpoint that answers 401 with the posted form in its body (secrets included).
+    'echo-form',
+    // 200 with an empty list: an outage, an expired subscription or a wrong account looks like this.
+    'empty',
   ]),
   times: z.number().int().positive().optional(),
   rate: z.number().min(0).max(1).optional(),

@@ -20,6 +20,8 @@ export interface SandboxOptions {
   /** Pages are capped at this size whatever the client asks, as a real server may do. */
   maxPageSize?: number;
   faults?: FaultRule[];
+  /** Draws for `rate` faults (a seeded generator makes a fault campaign repeatable); default Math.random. */
+  random?: () => number;
 }
 
 interface Answer {
@@ -44,7 +46,9 @@ const projectBodySchema = z.looseObject({
 
 export class Sandbox {
   readonly state: SandboxState;
-  readonly faults = new FaultPlan();
+  readonly faults: FaultPlan;
+  /** Requests received and not yet answered: a campaign waits for 0 before it checks the truth. */
+  inFlight = 0;
   /** Requests per "METHOD /route", for tests and the demo. */
   readonly stats = new Map<string, number>();
   /** Writes held by the `delayed-apply` fault: still held, and applied once the hold ended. */
@@ -55,10 +59,14 @@ export class Sandbox {
 
   constructor(private readonly options: SandboxOptions = {}) {
     this.state = new SandboxState(options.seed);
+    this.faults = new FaultPlan(options.random);
     this.tokenLifetime = options.tokenLifetimeSeconds ?? 300;
     this.maxPageSize = options.maxPageSize ?? 50;
     this.faults.add(options.faults ?? []);
-    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server = http.createServer((req, res) => {
+      this.inFlight++;
+      void this.handle(req, res).finally(() => this.inFlight--);
+    });
     this.server.keepAliveTimeout = 60_000;
   }
 
@@ -113,6 +121,8 @@ export class Sandbox {
     if (fault?.fault === 'reset') return void req.socket.destroy();
     if (fault?.fault === 'delayed-apply') return this.applyLate(fault, route, req, url, raw, res);
     if (fault && ['429', '500', '503', 'html'].includes(fault.fault)) return send(res, faultAnswer(fault));
+    if (fault?.fault === 'echo-form') return send(res, echoForm(raw));
+    if (fault?.fault === 'empty') return send(res, { status: 200, body: [] });
     let answer: Answer;
     try {
       answer = this.route(route, req, url, raw, fault?.fault === 'lying-paging');
@@ -299,6 +309,15 @@ function faultAnswer(fault: FaultRule): Answer {
     return { status: 429, body: { title: 'Too Many Requests' }, headers: { 'retry-after': String(fault.retryAfterSeconds ?? 1) } };
   }
   return { status: Number(fault.fault), body: { title: fault.fault === '503' ? 'Service Unavailable' : 'Internal Server Error' } };
+}
+
+/** What a careless gateway does: the request it refused, quoted back (URL-encoded and decoded). */
+function echoForm(raw: string): Answer {
+  const fields = Object.fromEntries(new URLSearchParams(raw));
+  return {
+    status: 401,
+    body: { error: 'invalid_request', error_description: `Requête refusée : ${raw} ${JSON.stringify(fields)}`, request: raw, fields },
+  };
 }
 
 function send(res: ServerResponse, answer: Answer) {

@@ -4,7 +4,18 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createLogger, type Sink } from '../../src/lib/log.js';
+import { randomUUID } from 'node:crypto';
+import functions from '@azure/functions';
+import { UpstreamError } from '../../src/lib/errors.js';
+import { createLogger, redact, registerSecret, type Sink } from '../../src/lib/log.js';
+import { jobHandler } from '../../src/functions/jobs.js';
+import { connectHandler } from '../../src/functions/operator.js';
+import { setServices } from '../../src/functions/http.js';
+import { gatherStatus } from '../../src/lib/ops/status.js';
+import { markChantierFailed } from '../../src/lib/staging/chantiers.js';
+import { recordOutcomes } from '../../src/lib/staging/runs.js';
+import { ReportBuilder } from '../../src/lib/sync/report.js';
+import { dumpTables, findSecrets, NASTY_SECRETS } from '../support/secretScan.js';
 import { Services } from '../../src/lib/services.js';
 import { recentRuns } from '../../src/lib/staging/runs.js';
 import { runJob } from '../../src/lib/sync/runner.js';
@@ -12,6 +23,8 @@ import { checkAll } from '../../src/lib/ops/checks.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { freshDatabase, type TestDatabase } from '../support/pg.js';
 import { startSandbox } from '../support/sandbox.js';
+
+const { HttpRequest, InvocationContext } = functions;
 
 const SECRETS = {
   BATIGEST_SQL_PASSWORD: 'SECRET-sql-7f3a9b',
@@ -70,5 +83,95 @@ test('no secret value in logs, reports, checks or run history', async () => {
     for (const [name, value] of Object.entries(SECRETS)) assert.ok(!everything.includes(value), `${name} leaked`);
   } finally {
     await services.close();
+  }
+});
+
+test('redact masks a secret in every wire encoding, and the password of a URL secret', () => {
+  const secret = 'cs&k=v"%41\\+x y';
+  registerSecret(secret);
+  registerSecret('postgresql://app:pg%26%3D%25%22%5C%2B%20pwd@db.example:5432/staging');
+  const basic = Buffer.from(`bridge-data:${secret}`).toString('base64');
+  const texts = [
+    `raw ${secret} end`,
+    `form client_secret=${new URLSearchParams({ v: secret }).toString().slice(2)}&x=1`,
+    `uri ${encodeURIComponent(secret)} and lower ${encodeURIComponent(secret).toLowerCase()}`,
+    `json {"client_secret":${JSON.stringify(secret)}}`,
+    `json twice ${JSON.stringify(JSON.stringify({ s: secret }))}`,
+    `authorization: Basic ${basic}`,
+    `password alone: pg&=%"\\+ pwd`,
+  ];
+  for (const text of texts) {
+    const masked = redact(text);
+    assert.match(masked, /\*\*\*/, text);
+    assert.deepEqual(findSecrets(masked, { secret, pg: 'pg&=%"\\+ pwd' }, 'bridge-data'), [], masked);
+  }
+  // Most of the Basic value is masked whatever the client id's length puts before the secret.
+  assert.ok(!redact(`Basic ${basic}`).includes(basic.slice(16, 28)));
+});
+
+test('a token endpoint that echoes the posted form: no secret in report, history, logs, answers, checks or stored errors', async () => {
+  const { sandbox: echo } = await startSandbox({
+    seed: {
+      clients: [{ clientId: 'bridge-data', clientSecret: NASTY_SECRETS.BATISIMPLY_CLIENT_SECRET }],
+      users: [{ username: 'demo', password: NASTY_SECRETS.BATISIMPLY_PASSWORD }],
+    },
+    faults: [{ route: 'POST /token', fault: 'echo-form' }],
+  });
+  const lines: string[] = [];
+  const sink: Sink = (level, message, fields) => lines.push(`${level} ${message} ${JSON.stringify(fields)}`);
+  const url = new URL(t.url);
+  url.password = NASTY_SECRETS.STAGING_PASSWORD;
+  const env = {
+    STAGING_DATABASE_URL: url.toString(),
+    BATISIMPLY_API_URL: echo.url,
+    BATISIMPLY_TOKEN_URL: echo.tokenUrl,
+    BATISIMPLY_CLIENT_ID: 'bridge-data',
+    BATISIMPLY_CLIENT_SECRET: NASTY_SECRETS.BATISIMPLY_CLIENT_SECRET,
+    BATISIMPLY_USERNAME: 'demo',
+    BATISIMPLY_PASSWORD: NASTY_SECRETS.BATISIMPLY_PASSWORD,
+    BATISIMPLY_HEADQUARTER_ID: '1',
+    BATISIMPLY_MAX_RETRIES: '0',
+    BATIGEST_SQL_PASSWORD: NASTY_SECRETS.BATIGEST_SQL_PASSWORD,
+  };
+  const services = new Services(env);
+  setServices(services);
+  try {
+    const db = await services.staging();
+    await db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('ECHO1', 'x', false)`);
+    const log = createLogger(sink);
+    const outcome = await runJob(services, 'recup-heures', { trigger: 'cli', log });
+    assert.equal(outcome.report.status, 'failed');
+    const answer = await jobHandler('transfer-batisimply')(
+      new HttpRequest({ method: 'POST', url: 'http://localhost/api/transfer-batisimply' }),
+      new InvocationContext({ invocationId: 'echo', functionName: 'echo' }),
+    );
+    const connect = await connectHandler('batisimply')(
+      new HttpRequest({ method: 'POST', url: 'http://localhost/api/connect-batisimply', body: { string: '{}' } }),
+    );
+    const checks = await checkAll(services);
+    // The echo reached the text that the stores are handed: each masks it where it enters.
+    const echoed = new UpstreamError('batisimply', `BatiSimply a répondu 400 : ${JSON.stringify({ echo: NASTY_SECRETS })} ${new URLSearchParams(NASTY_SECRETS)}`);
+    const report = new ReportBuilder();
+    report.fail('ECHO1', echoed);
+    report.hold('ECHO2', 'HELD', echoed.message);
+    await recordOutcomes(db, 'transfer-batisimply', randomUUID(), report.outcomes, []);
+    await markChantierFailed(db, 'ECHO1', echoed.message);
+    const status = await gatherStatus(services, { checkConnections: false });
+    const everything = [
+      lines.join('\n'),
+      JSON.stringify(outcome.report),
+      JSON.stringify(answer.jsonBody),
+      JSON.stringify(connect.jsonBody),
+      JSON.stringify(checks),
+      JSON.stringify(status),
+      JSON.stringify(report.errors),
+      await dumpTables(db),
+    ].join('\n');
+    assert.match(everything, /invalid_request/, 'the echo was received and reported');
+    assert.deepEqual(findSecrets(everything, NASTY_SECRETS, 'bridge-data'), []);
+  } finally {
+    setServices(undefined);
+    await services.close();
+    await echo.stop();
   }
 });

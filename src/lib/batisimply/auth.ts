@@ -2,9 +2,11 @@
  * Access tokens from BatiSimply's Keycloak (grant `password` or `client_credentials`), cached
  * until shortly before they expire. Concurrent callers share one token request.
  */
+import pRetry from 'p-retry';
 import { request, type Dispatcher } from 'undici';
 import { UpstreamError } from '../errors.js';
-import { networkCode } from '../retry.js';
+import { registerCredentialPair, registerSecret } from '../log.js';
+import { BACKOFF, networkCode, RETRYABLE_HTTP_STATUSES } from '../retry.js';
 import { keycloakErrorSchema, tokenSchema } from './schemas.js';
 import { snippet } from './http.js';
 
@@ -31,7 +33,7 @@ export class KeycloakTokens implements TokenProvider {
     private readonly tokenUrl: string,
     /** Asked again after a refused login, so a rotated secret in Key Vault is picked up. */
     private readonly credentials: (fresh: boolean) => Promise<Credentials>,
-    private readonly options: { timeoutMs: number; dispatcher?: Dispatcher; now?: () => number },
+    private readonly options: { timeoutMs: number; maxRetries?: number; dispatcher?: Dispatcher; now?: () => number },
   ) {}
 
   private now() {
@@ -50,15 +52,28 @@ export class KeycloakTokens implements TokenProvider {
 
   private async fetchToken(): Promise<string> {
     try {
-      return await this.requestToken(false);
+      return await this.requestTokenRetried(false);
     } catch (error) {
-      if (error instanceof UpstreamError && error.code === 'BATISIMPLY_LOGIN_FAILED') return this.requestToken(true);
+      if (error instanceof UpstreamError && error.code === 'BATISIMPLY_LOGIN_FAILED') return this.requestTokenRetried(true);
       throw error;
     }
   }
 
+  /** A token request changes nothing on the server: any transient failure (network, 429, 5xx) is retried like the API's. */
+  private requestTokenRetried(fresh: boolean): Promise<string> {
+    return pRetry(() => this.requestToken(fresh), {
+      retries: this.options.maxRetries ?? 0,
+      ...BACKOFF,
+      shouldRetry: ({ error }) => error instanceof UpstreamError && error.retryable,
+    });
+  }
+
   private async requestToken(fresh: boolean): Promise<string> {
     const c = await this.credentials(fresh);
+    // A secret re-read from Key Vault is masked too, and so is the Basic form a proxy may log or echo.
+    registerSecret(c.clientSecret);
+    registerSecret(c.password);
+    registerCredentialPair(c.clientId, c.clientSecret);
     const form = new URLSearchParams({ grant_type: c.grantType, client_id: c.clientId });
     if (c.clientSecret) form.set('client_secret', c.clientSecret);
     if (c.grantType === 'password') {
@@ -93,7 +108,8 @@ export class KeycloakTokens implements TokenProvider {
     }
     if (status === 400 || status === 401) {
       const kc = keycloakErrorSchema.safeParse(json);
-      const reason = kc.success ? `${kc.data.error}${kc.data.error_description ? ` : ${kc.data.error_description}` : ''}` : snippet(text);
+      // Only a short masked excerpt: a gateway was seen quoting the whole posted form here.
+      const reason = kc.success ? snippet(`${kc.data.error}${kc.data.error_description ? ` : ${kc.data.error_description}` : ''}`) : snippet(text);
       throw new UpstreamError('batisimply', `Authentification BatiSimply refusée (${status}) : ${reason}`, {
         code: 'BATISIMPLY_LOGIN_FAILED',
         retryable: false,
@@ -103,7 +119,7 @@ export class KeycloakTokens implements TokenProvider {
     if (status !== 200 || !parsed.success) {
       throw new UpstreamError('batisimply', `Réponse inattendue du serveur d'authentification BatiSimply : statut ${status}, début : ${snippet(text)}`, {
         code: 'BATISIMPLY_SSO_BAD_RESPONSE',
-        retryable: status >= 500,
+        retryable: RETRYABLE_HTTP_STATUSES.has(status),
       });
     }
     const lifetime = parsed.data.expires_in * 1000;

@@ -91,6 +91,7 @@ export function createBatisimplyClient(settings: BatisimplySettings, secrets: Se
   };
   const tokens: TokenProvider = new KeycloakTokens(settings.BATISIMPLY_TOKEN_URL, credentials, {
     timeoutMs: settings.BATISIMPLY_TIMEOUT_MS,
+    maxRetries: settings.BATISIMPLY_MAX_RETRIES,
   });
   const http = new BatisimplyHttp(
     {

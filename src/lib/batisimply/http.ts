@@ -7,6 +7,7 @@ import pRetry from 'p-retry';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { UpstreamError } from '../errors.js';
+import { redact } from '../log.js';
 import { BACKOFF, NOT_SENT_NETWORK_CODES, networkCode, RETRYABLE_HTTP_STATUSES } from '../retry.js';
 import type { TokenProvider } from './auth.js';
 
@@ -46,8 +47,9 @@ export interface CallOptions {
 
 const SNIPPET = 200;
 
+/** A short excerpt of an upstream body, masked before it is cut so no part of a secret survives. */
 export function snippet(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  const flat = redact(text).replace(/\s+/g, ' ').trim();
   return flat.length > SNIPPET ? `${flat.slice(0, SNIPPET)}…` : flat;
 }
 

@@ -2,10 +2,13 @@
  * Connection checks for `connecteur check`, the dashboard and the connect-* routes: which step
  * failed (DNS, TCP, TLS, login, database, permission), in French, never with a secret.
  */
-import type { Env, SecretSetting } from '../config.js';
-import { operatorMessage } from '../errors.js';
-import { redact } from '../log.js';
+import type { z } from 'zod';
+import { batigestSchema, batisimplySchema, parseSection, stagingSchema, type Env, type SecretSetting } from '../config.js';
+import { ConfigurationError, operatorMessage } from '../errors.js';
+import { redact, registerSecret } from '../log.js';
+import { withSecrets } from '../secrets.js';
 import { Services } from '../services.js';
+import { PostgresDb } from '../staging/db.js';
 
 export type CheckStep = 'configuration' | 'dns' | 'tcp' | 'tls' | 'login' | 'database' | 'permission' | 'api' | 'ok';
 export type System = 'sqlserver' | 'postgres' | 'batisimply';
@@ -72,10 +75,26 @@ async function timed(system: System, fn: () => Promise<void>): Promise<CheckResu
   }
 }
 
+/**
+ * Connects and asks `SELECT 1`, nothing more: a connection test must neither migrate nor write
+ * (the database tested may not be the connector's yet). The embedded database is local only and
+ * opened once per process, so it is checked through the process's own staging.
+ */
 export function checkPostgres(services: Services) {
   return timed('postgres', async () => {
-    const db = await services.staging();
-    await db.query('SELECT 1');
+    const env = await withSecrets(services.env, services.secrets, ['STAGING_DATABASE_URL']);
+    registerSecret(env.STAGING_DATABASE_URL);
+    const { STAGING_DATABASE_URL: url } = parseSection(stagingSchema, env, 'staging');
+    if (!url) {
+      await (await services.staging()).query('SELECT 1');
+      return;
+    }
+    const db = new PostgresDb(url, { max: 1 });
+    try {
+      await db.query('SELECT 1');
+    } finally {
+      await db.close();
+    }
   });
 }
 
@@ -121,6 +140,19 @@ const SECRET_FIELDS: Record<string, SecretSetting> = {
   BATISIMPLY_PASSWORD: 'BATISIMPLY_PASSWORD',
 };
 
+const SCHEMA_OF: Record<System, z.ZodObject> = { postgres: stagingSchema, sqlserver: batigestSchema, batisimply: batisimplySchema };
+
+/** A field given to a connect-* route is checked like its setting: a bad value is bad input (400), not a failed connection. */
+function checkGivenField(system: System, field: string, setting: string, value: unknown) {
+  const schema = SCHEMA_OF[system].shape[setting] as z.ZodType | undefined;
+  const text = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
+  const parsed = text === undefined ? undefined : schema?.safeParse(text);
+  if (text === undefined || (parsed && !parsed.success)) {
+    const reason = parsed && !parsed.success ? parsed.error.issues[0]?.message : 'texte, nombre ou booléen attendu';
+    throw new ConfigurationError(`Champ ${field} invalide (${setting}) : ${reason}.`, { code: 'BAD_INPUT' });
+  }
+}
+
 export interface ConnectOutcome extends CheckResult {
   saved: string[];
 }
@@ -140,6 +172,7 @@ export async function testConnection(
   for (const [field, setting] of Object.entries(CONNECTION_FIELDS[system])) {
     const value = given[field];
     if (value === undefined || value === null || value === '') continue;
+    checkGivenField(system, field, setting, value);
     env[setting] = String(value);
     const secret = SECRET_FIELDS[setting];
     if (secret) givenSecrets.push([secret, String(value)]);

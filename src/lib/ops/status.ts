@@ -2,7 +2,7 @@
 import type { Services } from '../services.js';
 import { countPendingChantiers } from '../staging/chantiers.js';
 import { countPendingHeures } from '../staging/heures.js';
-import { lastRunPerJob, recentRuns, recordIssues, type RecordIssueRow, type RunRow } from '../staging/runs.js';
+import { closeDeadRuns, lastRunPerJob, recentRuns, recordIssues, type RecordIssueRow, type RunRow } from '../staging/runs.js';
 import { checkAll, type CheckResult } from './checks.js';
 import { isChain, type JobName } from '../sync/jobs.js';
 
@@ -19,6 +19,7 @@ export interface StatusReport {
 
 export async function gatherStatus(services: Services, options: { checkConnections: boolean }): Promise<StatusReport> {
   const db = await services.staging();
+  await closeDeadRuns(db);
   const [lastRuns, recent, issues, chantiers, heures, connections] = await Promise.all([
     lastRunPerJob(db),
     recentRuns(db, 30),

@@ -1,4 +1,5 @@
 /** SQL of the `batigest_chantiers` table: one function per statement. */
+import { redact } from '../log.js';
 import type { Queryable } from './db.js';
 
 /** A chantier as read from Batigest, in the shape staged. */
@@ -157,7 +158,7 @@ export async function markChantiersFailed(db: Queryable, rows: readonly { code: 
   await db.query(
     `UPDATE batigest_chantiers AS c SET last_error = f.message
      FROM unnest($1::text[], $2::text[]) AS f(code, message) WHERE c.code = f.code`,
-    [rows.map((r) => r.code), rows.map((r) => r.message)],
+    [rows.map((r) => r.code), rows.map((r) => redact(r.message))],
   );
 }
 

@@ -1,5 +1,6 @@
 /** SQL of `batigest_heures` (staged time slots) and `suivimo_ledger` (what SuiviMO holds for each slot). */
 import type { SuiviMoRow } from '../batigest/port.js';
+import { redact } from '../log.js';
 import { normaliseWallClock } from '../time.js';
 import type { Queryable } from './db.js';
 
@@ -252,7 +253,7 @@ export async function markSlotsHeld(db: Queryable, held: { idHeure: string; code
   await db.query(
     `UPDATE batigest_heures h SET held_code = v.code, held_reason = v.reason, updated_at = now()
      FROM unnest($1::text[], $2::text[], $3::text[]) AS v(id, code, reason) WHERE h.id_heure = v.id`,
-    [held.map((h) => h.idHeure), held.map((h) => h.code), held.map((h) => h.reason)],
+    [held.map((h) => h.idHeure), held.map((h) => h.code), held.map((h) => redact(h.reason))],
   );
 }
 

@@ -14,6 +14,11 @@ const MIGRATIONS_DIR = path.resolve(
   '../../../../src/lib/staging/migrations',
 );
 
+/** The inside of a SQL string literal (standard_conforming_strings is on: only quotes are doubled). */
+export function quoteLiteralBody(text: string): string {
+  return text.replace(/'/g, "''");
+}
+
 export interface MigrationResult {
   from: number;
   to: number;
@@ -32,7 +37,8 @@ export async function migrate(db: StagingDb): Promise<MigrationResult> {
     const postgrator = new Postgrator({
       migrationPattern: path.join(MIGRATIONS_DIR, '*.sql'),
       driver: 'pg',
-      database: rows[0]?.name ?? 'postgres',
+      // Postgrator pastes this name into a string literal of its own SQL: it must arrive quoted.
+      database: quoteLiteralBody(rows[0]?.name ?? 'postgres'),
       schemaTable: 'connecteur_schema_version',
       execQuery: (query: string) => db.query(query),
       execSqlScript: (script: string) => db.exec(script),

@@ -1,5 +1,6 @@
 /** SQL of the run history (`connecteur_runs`) and of failed or held records (`connecteur_record_issues`). */
-import type { Queryable } from './db.js';
+import { redact, redactDeep } from '../log.js';
+import type { Queryable, StagingDb } from './db.js';
 import type { Counts, RecordOutcome, ReportError, RunStatus, Trigger } from '../sync/report.js';
 
 export interface RunRow {
@@ -29,7 +30,7 @@ export async function insertRun(
   await db.query(
     `INSERT INTO connecteur_runs (run_id, job, parent_run_id, trigger, dry_run, status, message, finished_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $6 = 'running' THEN NULL ELSE now() END)`,
-    [run.runId, run.job, run.parentRunId, run.trigger, run.dryRun, run.status, run.message ?? null],
+    [run.runId, run.job, run.parentRunId, run.trigger, run.dryRun, run.status, run.message === undefined ? null : redact(run.message)],
   );
 }
 
@@ -41,7 +42,13 @@ export async function finishRun(
   await db.query(
     `UPDATE connecteur_runs SET status = $2, counts = $3, errors = $4, message = $5, finished_at = now(), progress = NULL
      WHERE run_id = $1`,
-    [runId, result.status, JSON.stringify(result.counts), JSON.stringify(result.errors.slice(0, 200)), result.message ?? null],
+    [
+      runId,
+      result.status,
+      JSON.stringify(result.counts),
+      JSON.stringify(redactDeep(result.errors.slice(0, 200))),
+      result.message === undefined ? null : redact(result.message),
+    ],
   );
 }
 
@@ -61,11 +68,32 @@ export async function runningRunId(db: Queryable, job: string): Promise<string |
 /** Called with the job's lock held: a 'running' row left then belongs to a process that died. */
 export async function closeInterruptedRuns(db: Queryable, job: string) {
   await db.query(
-    `UPDATE connecteur_runs SET status = 'failed', finished_at = now(), progress = NULL,
+    `UPDATE connecteur_runs SET status = 'interrupted', finished_at = now(), progress = NULL,
             message = 'Exécution interrompue (processus arrêté avant la fin).'
      WHERE job = $1 AND status = 'running'`,
     [job],
   );
+}
+
+/**
+ * Runs recorded as running whose job lock is free: their process died (a run takes its lock
+ * before its row is written and keeps it to the end). Marked interrupted now, without waiting
+ * for the job's next run.
+ */
+export async function closeDeadRuns(db: StagingDb): Promise<number> {
+  const { rows } = await db.query<{ job: string }>(`SELECT DISTINCT job FROM connecteur_runs WHERE status = 'running'`);
+  let closed = 0;
+  for (const { job } of rows) {
+    const lock = await db.tryLock(`connecteur:job:${job}`);
+    if (!lock) continue;
+    try {
+      await closeInterruptedRuns(db, job);
+      closed++;
+    } finally {
+      await lock.release();
+    }
+  }
+  return closed;
 }
 
 export async function recentRuns(db: Queryable, limit = 50): Promise<RunRow[]> {
@@ -95,7 +123,7 @@ export async function recordOutcomes(db: Queryable, job: string, runId: string, 
        ON CONFLICT (job, record_key) DO UPDATE SET
          kind = EXCLUDED.kind, code = EXCLUDED.code, message = EXCLUDED.message,
          last_seen = now(), attempts = connecteur_record_issues.attempts + 1, last_run_id = EXCLUDED.last_run_id`,
-      [job, runId, outcomes.map((o) => o.key), outcomes.map((o) => o.kind), outcomes.map((o) => o.code), outcomes.map((o) => o.message)],
+      [job, runId, outcomes.map((o) => o.key), outcomes.map((o) => o.kind), outcomes.map((o) => o.code), outcomes.map((o) => redact(o.message))],
     );
   }
   if (succeeded.length > 0) {

@@ -1,7 +1,8 @@
 /** The run report of the interface: what a run read, changed, failed and held. */
 import { operatorMessage, toConnectorError } from '../errors.js';
+import { redact } from '../log.js';
 
-export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'skipped';
+export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'skipped' | 'interrupted';
 export type Trigger = 'timer' | 'http' | 'cli';
 
 export interface Counts {
@@ -49,6 +50,7 @@ export const STATUS_FR: Record<RunStatus, string> = {
   failed: 'échec',
   skipped: 'ignoré',
   running: 'en cours',
+  interrupted: 'interrompu',
 };
 
 export const emptyCounts = (): Counts => ({ read: 0, created: 0, updated: 0, deleted: 0, unchanged: 0, failed: 0, held: 0 });
@@ -86,14 +88,15 @@ export class ReportBuilder {
     this.outcomes.push({ key, kind: 'failed', code: e.code, message });
   }
 
-  hold(key: string, code: string, message: string) {
+  hold(key: string, code: string, text: string) {
+    const message = redact(text);
     this.counts.held++;
     this.errors.push({ key, code, message });
     this.outcomes.push({ key, kind: 'held', code, message });
   }
 
   warn(key: string, code: string, message: string) {
-    this.warnings.push({ key, code, message });
+    this.warnings.push({ key, code, message: redact(message) });
   }
 
   status(): RunStatus {
@@ -103,7 +106,7 @@ export class ReportBuilder {
 
 /** The worst of the steps' statuses, for a chained job. */
 export function chainStatus(steps: readonly RunReport[]): RunStatus {
-  const order: RunStatus[] = ['failed', 'partial', 'skipped', 'succeeded'];
+  const order: RunStatus[] = ['interrupted', 'failed', 'partial', 'skipped', 'succeeded'];
   for (const status of order) if (steps.some((s) => s.status === status)) return status;
   return 'succeeded';
 }

@@ -17,7 +17,7 @@ import {
   updateProgress,
 } from '../staging/runs.js';
 import { stagingSchema, parseSection } from '../config.js';
-import { chainStatus, emptyCounts, ReportBuilder, type AnyReport, type RunReport, type Trigger } from './report.js';
+import { chainStatus, emptyCounts, ReportBuilder, type AnyReport, type RunReport, type RunStatus, type Trigger } from './report.js';
 import { isChain, stepsOf, STEP_JOBS, type JobName, type StepJobName } from './jobs.js';
 
 export interface RunOptions {
@@ -36,14 +36,37 @@ export interface RunOutcome {
 const PROGRESS_EVERY_MS = 1_000;
 
 export async function runJob(services: Services, job: JobName, options: RunOptions): Promise<RunOutcome> {
-  const db = await services.staging();
   const log = options.log ?? createLogger(silentSink);
+  try {
+    return await startJob(services, job, options, log);
+  } catch (error) {
+    // A run that never started or could not be recorded (staging or Key Vault unreachable, lock or
+    // history write failing) still ends with its line: alerts must see every failure.
+    const e = toConnectorError(error);
+    logFinished(log, job, e instanceof ConflictError ? 'skipped' : 'failed', { code: e.code, message: e.message });
+    throw e;
+  }
+}
+
+/**
+ * The one line per run that Application Insights queries and alerts on (`event: run.finished`,
+ * with `job` and `status` as customDimensions), whatever way the run ended.
+ */
+export function logFinished(log: Logger, job: string, status: RunStatus, fields: Record<string, unknown> = {}) {
+  const line = `Fin du job ${job} : ${status}`;
+  const dimensions = { event: 'run.finished', job, status, ...fields };
+  if (status === 'failed') log.error(line, dimensions);
+  else log.info(line, dimensions);
+}
+
+async function startJob(services: Services, job: JobName, options: RunOptions, log: Logger): Promise<RunOutcome> {
+  const db = await services.staging();
   if (!isChain(job)) return runStep(services, db, job, options, log, null);
 
   const lock = await db.tryLock(`connecteur:job:${job}`);
   const runId = randomUUID();
   const dryRun = options.dryRun ?? false;
-  if (!lock) return busy(db, job, runId, options, null);
+  if (!lock) return busy(db, log, job, runId, options, null);
   try {
     await closeInterruptedRuns(db, job);
     await insertRun(db, { runId, job, parentRunId: null, trigger: options.trigger, dryRun, status: 'running' });
@@ -59,19 +82,28 @@ export async function runJob(services: Services, job: JobName, options: RunOptio
     const counts = emptyCounts();
     for (const s of steps) for (const k of Object.keys(counts) as (keyof typeof counts)[]) counts[k] += s.counts[k];
     await finishRun(db, runId, { status, counts, errors: steps.flatMap((s) => s.errors) });
+    logFinished(log, job, status, { runId, dryRun, ...counts });
     return { report: { job, runId, status, dryRun, steps }, fatal };
   } finally {
     await lock.release();
   }
 }
 
-async function busy(db: StagingDb, job: string, runId: string, options: RunOptions, parentRunId: string | null): Promise<RunOutcome> {
+async function busy(
+  db: StagingDb,
+  log: Logger,
+  job: string,
+  runId: string,
+  options: RunOptions,
+  parentRunId: string | null,
+): Promise<RunOutcome> {
   const running = await runningRunId(db, job);
   const message = `Le job « ${job} » est déjà en cours${running ? ` (exécution ${running})` : ''}.`;
   // An operator asking is told; a timer (or a chain's step) records that it skipped its turn.
   if (options.trigger !== 'timer' && parentRunId === null) throw new ConflictError(message, running);
   const dryRun = options.dryRun ?? false;
   await insertRun(db, { runId, job, parentRunId, trigger: options.trigger, dryRun, status: 'skipped', message });
+  logFinished(log, job, 'skipped', { runId, code: 'JOB_RUNNING' });
   const now = new Date().toISOString();
   return {
     report: {
@@ -98,7 +130,7 @@ async function runStep(
   const runId = randomUUID();
   const dryRun = options.dryRun ?? false;
   const lock = await db.tryLock(`connecteur:job:${job}`);
-  if (!lock) return busy(db, job, runId, options, parentRunId);
+  if (!lock) return busy(db, parentLog, job, runId, options, parentRunId);
   const log = parentLog.child({ job, runId, dryRun });
   const startedAt = new Date().toISOString();
   try {
@@ -129,7 +161,7 @@ async function runStep(
     const finishedAt = new Date().toISOString();
     const durationMs = Date.parse(finishedAt) - Date.parse(startedAt);
     // One line per run carrying its metrics: Application Insights turns customDimensions into queries and alerts.
-    log.info(`Fin du job ${job} : ${status}`, { event: 'run.finished', status, durationMs, ...report.counts });
+    logFinished(log, job, status, { durationMs, ...(fatal ? { code: fatal.code } : {}), ...report.counts });
     const warnings = report.warnings.length > 0 ? { warnings: report.warnings } : {};
     return {
       report: { job, runId, status, dryRun, startedAt, finishedAt, counts: report.counts, errors: report.errors, ...warnings },

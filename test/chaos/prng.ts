@@ -1,0 +1,14 @@
+/** mulberry32: a small seeded generator, so a campaign draws the same faults and kill points each time. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** An integer in [min, max]. */
+export const between = (random: () => number, min: number, max: number) => min + Math.floor(random() * (max - min + 1));

@@ -9,6 +9,7 @@ import type { BatisimplyApi, Project, ProjectBody } from '../batisimply/client.j
 import { RecordError } from '../errors.js';
 import { markChantierFailed, markChantierPushed, pendingChantiers, type StagedChantier } from '../staging/chantiers.js';
 import { chantierProblem, toProjectBody } from './chantierRules.js';
+import { finishChantiers } from './finishChantiers.js';
 import type { JobContext } from './jobs.js';
 
 /** Creates tried for one chantier before giving up until the next run. */
@@ -17,6 +18,7 @@ const CREATE_ATTEMPTS = 3;
 const SETTLE_MAX_MS = 5_000;
 
 export async function pushChantiers(ctx: JobContext): Promise<void> {
+  await finishChantiers(ctx);
   const pending = await pendingChantiers(ctx.db);
   ctx.report.add('read', pending.length);
   if (pending.length === 0) return;

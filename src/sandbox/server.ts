@@ -7,6 +7,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { FaultPlan, faultRuleSchema, type FaultRule } from './faults.js';
+import { SandboxGeocoder } from './geocoder.js';
 import { SandboxState, type SandboxSeed, type SandboxTimeSlot } from './state.js';
 
 export const TOKEN_PATH = '/auth/realms/jhipster/protocol/openid-connect/token';
@@ -45,6 +46,8 @@ const projectBodySchema = z.looseObject({
 export class Sandbox {
   readonly state: SandboxState;
   readonly faults = new FaultPlan();
+  /** The Base Adresse Nationale geocoder's double, on the same port. */
+  readonly geocoder = new SandboxGeocoder();
   /** Requests per "METHOD /route", for tests and the demo. */
   readonly stats = new Map<string, number>();
   private readonly server: http.Server;
@@ -112,6 +115,11 @@ export class Sandbox {
     if (fault && ['429', '500', '503', 'html'].includes(fault.fault)) return send(res, faultAnswer(fault));
     let answer: Answer;
     try {
+      if (SandboxGeocoder.handles(route)) {
+        const g = await this.geocoder.answer(route, url, raw, req.headers['content-type'] ?? '');
+        if (g.text === undefined) return send(res, { status: g.status, body: g.body });
+        return void res.writeHead(g.status, { 'content-type': g.contentType ?? 'text/plain' }).end(g.text);
+      }
       answer = this.route(route, req, url, raw);
     } catch (error) {
       answer = { status: 400, body: { title: 'Bad Request', detail: (error as Error).message } };

@@ -10,6 +10,7 @@ import { RecordError } from '../errors.js';
 import { markChantierFailed, markChantierPushed, pendingChantiers, type StagedChantier } from '../staging/chantiers.js';
 import { chantierProblem, toProjectBody } from './chantierRules.js';
 import { finishChantiers } from './finishChantiers.js';
+import { geocodeChantiers } from '../geocode/geocodeChantiers.js';
 import type { JobContext } from './jobs.js';
 
 /** Creates tried for one chantier before giving up until the next run. */
@@ -26,6 +27,7 @@ export async function pushChantiers(ctx: JobContext): Promise<void> {
   const settings = await ctx.services.batisimplySettings();
   const api = await ctx.services.batisimply();
   const projects = new ProjectIndex(api);
+  const points = await geocodeChantiers(ctx, pending);
   const limit = pLimit(settings.BATISIMPLY_CONCURRENCY);
   const settleMs = Math.min(settings.BATISIMPLY_TIMEOUT_MS, SETTLE_MAX_MS);
   let done = 0;
@@ -36,7 +38,7 @@ export async function pushChantiers(ctx: JobContext): Promise<void> {
         try {
           const problem = chantierProblem(row);
           if (problem) throw new RecordError('CHANTIER_INVALIDE', problem);
-          const body = toProjectBody(row, settings.BATISIMPLY_HEADQUARTER_ID);
+          const body = toProjectBody(row, settings.BATISIMPLY_HEADQUARTER_ID, points.get(row.code));
           const { id, outcome } = await pushOne(ctx, api, projects, row, body, settleMs);
           if (!ctx.dryRun) await markChantierPushed(ctx.db, row.code, row.revision, id);
           ctx.report.ok(row.code, outcome);

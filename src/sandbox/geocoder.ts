@@ -5,7 +5,6 @@
  * answer; any other answers no match. 429 and 5xx come from the sandbox's fault plan (routes
  * "GET /search/" and "POST /search/csv/").
  */
-import { parse } from 'csv-parse/sync';
 import { addressKey } from '../lib/geocode/address.js';
 
 export interface SandboxAddress {
@@ -76,6 +75,7 @@ export class SandboxGeocoder {
     const file = form?.get('data');
     if (!form || !file || typeof file === 'string') return { status: 400, body: { code: 400, message: 'A CSV file must be provided in data field' } };
     const columns = form.getAll('columns').map(String);
+    const { parse } = await import('csv-parse/sync');
     const rows: Record<string, string>[] = parse(await file.text(), { columns: true, skip_empty_lines: true });
     const header = rows.length > 0 ? Object.keys(rows[0]!) : ['id', ...columns];
     const lines = [[...header, ...RESULT_COLUMNS].join(',')];

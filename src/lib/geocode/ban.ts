@@ -3,7 +3,6 @@
  * for one address, `/search/csv/` for many in one request. Answers are validated; 429 (with its
  * Retry-After) and 5xx are retried with the project's backoff.
  */
-import { parse } from 'csv-parse/sync';
 import pRetry, { AbortError } from 'p-retry';
 import { z } from 'zod';
 import { UpstreamError } from '../errors.js';
@@ -72,7 +71,7 @@ export class BanGeocoder {
     const text = await this.call('POST', `${this.base}/search/csv/`, form);
     let rows: Record<string, string>[];
     try {
-      rows = parse(text.replace(/^\uFEFF/, ''), { columns: true, skip_empty_lines: true });
+      rows = (await import('csv-parse/sync')).parse(text.replace(/^\uFEFF/, ''), { columns: true, skip_empty_lines: true });
     } catch (error) {
       throw new UpstreamError('geocoder', `Géocodeur : CSV illisible (${text.slice(0, 120)}).`, { code: 'GEOCODER_BAD_ANSWER', retryable: false, cause: error });
     }

@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import functions, { type HttpResponseInit } from '@azure/functions';
 import { auditHandler } from '../../../src/functions/audit.js';
 import { setServices } from '../../../src/functions/http.js';
+import { dashboardHandler } from '../../../src/functions/operator.js';
 import type { AuditReport } from '../../../src/lib/audit/types.js';
 import { Services } from '../../../src/lib/services.js';
 import { connecteur } from '../../support/cli.js';
@@ -60,4 +61,13 @@ test('connecteur audit without Batigest settings names them, exit 2', async () =
   const r = await connecteur(['audit'], world.env);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /BATIGEST_SQL_SERVER manquant/);
+});
+
+test('the dashboard has an audit section that runs on demand', async () => {
+  const res = (await dashboardHandler(new HttpRequest({ method: 'GET', url: 'http://localhost/api/dashboard' }))) as HttpResponseInit;
+  const html = String(res.body);
+  assert.match(html, /<h2>Audit Batigest ⇄ BatiSimply<\/h2>/);
+  assert.match(html, /<button id="audit-run">Lancer l'audit<\/button>/);
+  assert.match(html, /base \+ '\/audit\?'/);
+  assert.doesNotMatch(html, /Heures inexpliquées : \d/, 'not run on page load');
 });

@@ -59,6 +59,7 @@ export class Sandbox {
     this.tokenLifetime = options.tokenLifetimeSeconds ?? 300;
     this.maxPageSize = options.maxPageSize ?? 50;
     this.faults.add(options.faults ?? []);
+    this.geocoder.load(options.seed?.addresses ?? []);
     this.server = http.createServer((req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 60_000;
   }
@@ -243,6 +244,7 @@ export class Sandbox {
     if (method === 'GET' && path === '/__admin/projects') return { status: 200, body: this.state.snapshot().projects };
     if (method === 'POST' && path === '/__admin/reset') {
       this.state.load(body ?? this.options.seed ?? {});
+      this.geocoder.load((body ?? this.options.seed ?? {}).addresses ?? []);
       this.faults.clear();
       this.stats.clear();
       return { status: 200, body: { ok: true } };

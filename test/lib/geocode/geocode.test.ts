@@ -146,3 +146,18 @@ describe('geocoded chantiers', () => {
     assert.equal((await t.db.query('SELECT 1 FROM geocode_cache')).rows.length, 0);
   });
 });
+
+test('a sandbox seed carries the addresses its geocoder knows; reset reloads them', async () => {
+  const { Sandbox } = await import('../../../src/sandbox/server.js');
+  const own = new Sandbox({ seed: { addresses: [PAIX] } });
+  await own.start();
+  try {
+    const ban = new BanGeocoder({ baseUrl: own.url, timeoutMs: 2_000 });
+    assert.equal((await ban.search(PAIX.query))?.label, PAIX.label);
+    await fetch(`${own.url}/__admin/reset`, { method: 'POST', body: JSON.stringify({ addresses: [VAGUE] }) });
+    assert.equal(await ban.search(PAIX.query), null);
+    assert.equal((await ban.search(VAGUE.query))?.score, 0.41);
+  } finally {
+    await own.stop();
+  }
+});

@@ -66,7 +66,8 @@ export function auditHours(inputs: AuditInputs): { findings: Finding[]; buckets:
     if (want && validated) wanted.set(suiviMoKeyId(want), slot.id);
 
     const written = ledgerKey(s);
-    const row = rowAt(written);
+    // After a crash between SuiviMO's commit and the ledger's, the row may stand at the intent's target.
+    const row = rowAt(written) ?? rowAt(s?.intentTarget ?? null);
     if (row) claimed.add(suiviMoKeyId(row));
     const base = {
       key: slot.id,

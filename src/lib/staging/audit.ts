@@ -1,4 +1,5 @@
 /** Read-only SQL of the reconciliation audit: the staged chantiers, and the slots and ledger of a window. */
+import type { SuiviMoRow } from '../batigest/port.js';
 import { normaliseWallClock } from '../time.js';
 import type { Queryable } from './db.js';
 import type { ExistingSlot } from './heures.js';
@@ -53,6 +54,8 @@ export interface AuditStagedSlot extends ExistingSlot {
   } | null;
   /** A write begun and not confirmed (a crashed run): the next export settles it. */
   intent: boolean;
+  /** That write's target row, which SuiviMO may or may not hold yet. */
+  intentTarget: SuiviMoRow | null;
 }
 
 /**
@@ -66,7 +69,8 @@ export async function auditSlots(db: Queryable, from: string, to: string, ids: r
             h.total_heure, h.panier, h.trajet, h.user_name, h.deleted_at IS NOT NULL AS deleted, coalesce(h.sync, true) AS sync,
             h.held_code, h.held_reason, to_char(h.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS updated_at,
             l.id_heure IS NOT NULL AS has_ledger, l.code_chantier, l.code_salarie, l.id_utilisateur::text AS l_user,
-            l.date::text AS l_date, l.nbh0, l.trajet AS l_trajet, l.panier AS l_panier, l.intent IS NOT NULL AS intent
+            l.date::text AS l_date, l.nbh0, l.trajet AS l_trajet, l.panier AS l_panier, l.intent IS NOT NULL AS intent,
+            l.intent -> 'target' AS intent_target
      FROM batigest_heures h FULL JOIN suivimo_ledger l USING (id_heure)
      WHERE (h.date_debut >= $1::timestamp AND h.date_debut < $2::timestamp)
         OR (l.date >= $1::timestamp AND l.date < $2::timestamp)
@@ -105,5 +109,6 @@ export async function auditSlots(db: Queryable, from: string, to: string, ids: r
           }
         : null,
     intent: Boolean(r.intent),
+    intentTarget: (r.intent_target as SuiviMoRow | null) ?? null,
   }));
 }

@@ -118,8 +118,8 @@ export function auditChantiers(inputs: AuditInputs): Finding[] {
 
 function endPending(code: string, project: Project, s: AuditStagedChantier | undefined, why: string): Finding {
   const action = !s?.ended
-    ? 'Lancez « connecteur run chantiers » : transfer note la fin, transfer-batisimply la reporte dans BatiSimply.'
-    : 'Lancez « connecteur run transfer-batisimply » (il attend que les heures du chantier soient exportées).';
+    ? 'Lancez « connecteur run all » : transfer note la fin ; le projet est fermé après la récupération et l’export de ses heures.'
+    : 'Lancez « connecteur run all » : le projet est fermé une fois les heures du chantier récupérées et exportées.';
   return {
     kind: 'CHANTIER_FIN_EN_ATTENTE',
     key: code,

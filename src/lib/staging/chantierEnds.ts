@@ -41,6 +41,8 @@ export interface FinPending {
   /** Staged slots of this chantier not yet exported to SuiviMO (`sync = false`), and how many are held. */
   pendingHours: number;
   heldHours: number;
+  /** A recup-heures run began after the end: every slot booked on the chantier until then is staged. */
+  hoursFetchedSinceEnd: boolean;
 }
 
 /** Chantiers whose end (or return) BatiSimply does not know yet. */
@@ -49,7 +51,10 @@ export async function pendingFins(db: Queryable): Promise<FinPending[]> {
     `SELECT c.code, c.batisimply_id AS "batisimplyId",
             CASE WHEN c.ended_at IS NULL THEN NULL ELSE coalesce(c.end_reason, 'terminé') END AS "endReason",
             c.fin_state AS "finState",
-            coalesce(h.pending, 0)::int AS "pendingHours", coalesce(h.held, 0)::int AS "heldHours"
+            coalesce(h.pending, 0)::int AS "pendingHours", coalesce(h.held, 0)::int AS "heldHours",
+            EXISTS (SELECT 1 FROM connecteur_runs r
+                    WHERE r.job = 'recup-heures' AND NOT r.dry_run AND r.status IN ('succeeded', 'partial')
+                      AND r.started_at > c.ended_at) AS "hoursFetchedSinceEnd"
      FROM batigest_chantiers c
      LEFT JOIN LATERAL (
        SELECT count(*) AS pending, count(*) FILTER (WHERE held_code IS NOT NULL) AS held

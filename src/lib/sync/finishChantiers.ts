@@ -2,8 +2,8 @@
  * Chantiers that end. `transfer` notices a staged chantier that Batigest no longer returns
  * (deleted, or its Etat left CHANTIERS_ETATS) and one that comes back; `transfer-batisimply` then
  * marks the project finished or archived in BatiSimply (CHANTIERS_FIN_MODE), or reopens it. A
- * chantier whose hours still wait for SuiviMO is finished only once they are exported, so that no
- * worker is stopped from booking on a chantier whose hours the ERP has not yet received.
+ * chantier is finished only once a recup-heures that began after its end has run and every staged
+ * slot of it is exported, so that the ERP has received all its hours before BatiSimply closes it.
  */
 import pLimit from 'p-limit';
 import type { BatigestPort, ChantierSource } from '../batigest/port.js';
@@ -73,6 +73,15 @@ export async function finishChantiers(ctx: JobContext): Promise<void> {
 }
 
 async function finishOne(ctx: JobContext, lookup: ProjectLookup, row: FinPending, mode: 'finished' | 'archived') {
+  if (!row.hoursFetchedSinceEnd) {
+    // Hours booked in BatiSimply but not yet fetched are pending export too: wait for a recup-heures.
+    ctx.report.hold(
+      row.code,
+      'HEURES_A_RECUPERER',
+      `Chantier ${row.code} ${row.endReason} : il sera ${WORD[mode]} dans BatiSimply après la prochaine récupération des heures (recup-heures) et leur export.`,
+    );
+    return;
+  }
   if (row.pendingHours > 0) {
     const held = row.heldHours > 0 ? `, dont ${row.heldHours} retenue(s) : à résoudre d'abord` : '';
     ctx.report.hold(

@@ -38,6 +38,13 @@ const chain = async (dryRun = false) => {
   const { report } = await runJob(services!, 'chantiers', { trigger: 'cli', dryRun });
   return (report as ChainReport).steps as [RunReport, RunReport];
 };
+/** `chantiers` notes the end; the project is closed by the push after the next recup-heures. */
+const endCycle = async () => {
+  const [transfer] = await chain();
+  await runJob(services!, 'recup-heures', { trigger: 'cli' });
+  const { report } = await runJob(services!, 'transfer-batisimply', { trigger: 'cli' });
+  return [transfer, report as RunReport] as const;
+};
 const project = (code: string) => [...sandbox.state.projects.values()].find((p) => p.projectCode === code)!;
 const staged = async (code: string) =>
   (await t.db.query<{ ended: boolean; end_reason: string | null; fin_state: string | null }>(
@@ -50,8 +57,13 @@ describe('chantiers that end', () => {
     batigest.chantiers = [chantier('CH001'), chantier('CH002')];
     await chain();
     batigest.chantiers = [chantier('CH002')];
-    const [transfer, push] = await chain();
+    const [transfer, waiting] = await chain();
     assert.match(transfer.warnings?.[0]?.message ?? '', /CH001 supprimé de Batigest : sera terminé dans BatiSimply/);
+    assert.match(waiting.errors[0]?.message ?? '', /CH001 supprimé de Batigest : il sera terminé dans BatiSimply après la prochaine récupération des heures/);
+    assert.equal(project('CH001').isFinished, undefined, 'not before the hours booked until now are fetched');
+    await runJob(services!, 'recup-heures', { trigger: 'cli' });
+    const { report } = await runJob(services!, 'transfer-batisimply', { trigger: 'cli' });
+    const push = report as RunReport;
     assert.equal(push.counts.updated, 1);
     assert.equal(project('CH001').isFinished, true);
     assert.equal(project('CH002').isFinished, undefined);
@@ -67,7 +79,7 @@ describe('chantiers that end', () => {
     batigest.chantiers = [chantier('CH010'), chantier('CH011')];
     await chain();
     batigest.chantiers = [chantier('CH010', { etat: 'T' }), chantier('CH011')];
-    const [transfer] = await chain();
+    const [transfer] = await endCycle();
     assert.match(transfer.warnings?.[0]?.message ?? '', /Etat « T » hors de CHANTIERS_ETATS \(E\) : sera archivé/);
     assert.equal(project('CH010').isArchived, true);
     assert.equal(project('CH010').isFinished, undefined);
@@ -77,7 +89,7 @@ describe('chantiers that end', () => {
     batigest.chantiers = [chantier('CH020')];
     await chain();
     batigest.chantiers = [chantier('CH021')];
-    await chain();
+    await endCycle();
     assert.equal(project('CH020').isFinished, true);
     batigest.chantiers = [chantier('CH020', { nomClient: 'Revenu' }), chantier('CH021')];
     const [transfer, push] = await chain();
@@ -98,8 +110,9 @@ describe('chantiers that end', () => {
     assert.equal(sandbox.count('PUT /api/project'), 0);
     assert.deepEqual(await staged('CH030'), { ended: false, end_reason: null, fin_state: null });
 
-    // Once the end is recorded, a dry run of the push shows the project it would finish.
+    // Once the end is recorded and the hours fetched, a dry run of the push shows the project it would finish.
     await runJob(services!, 'transfer', { trigger: 'cli' });
+    await runJob(services!, 'recup-heures', { trigger: 'cli' });
     const { report } = await runJob(services!, 'transfer-batisimply', { trigger: 'cli', dryRun: true });
     assert.equal((report as RunReport).counts.updated, 1);
     assert.match((report as RunReport).warnings?.[0]?.message ?? '', /CH030 supprimé de Batigest : projet BatiSimply \d+ terminé/);
@@ -115,13 +128,13 @@ describe('chantiers that end', () => {
          ('9002', 'CH040', 'VALIDATED', true)`,
     );
     batigest.chantiers = [chantier('CH041')];
-    const [, push] = await chain();
+    const [, push] = await endCycle();
     assert.equal(push.counts.held, 1);
     assert.match(push.errors[0]!.message, /CH040 supprimé de Batigest : 1 créneau\(x\) d'heures encore à exporter vers SuiviMO/);
     assert.equal(project('CH040').isFinished, undefined);
 
     await t.db.query(`UPDATE batigest_heures SET sync = true`);
-    const [, again] = await chain();
+    const [, again] = await endCycle();
     assert.equal(again.counts.held, 0);
     assert.equal(project('CH040').isFinished, true);
   });
@@ -139,7 +152,7 @@ describe('chantiers that end', () => {
   test('an ended chantier never pushed to BatiSimply creates nothing there', async () => {
     await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH060', 'x', false)`);
     batigest.chantiers = [chantier('CH061')];
-    await chain();
+    await endCycle();
     assert.equal(sandbox.state.projects.size, 1);
     assert.equal((await staged('CH060')).fin_state, 'absent');
   });

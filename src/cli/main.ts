@@ -8,6 +8,8 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { processEnv } from '../lib/config.js';
 import { ConfigurationError, ConflictError, toConnectorError, UpstreamError } from '../lib/errors.js';
 import { createLogger, jsonLinesSink, redact } from '../lib/log.js';
+import { formatAuditCsv, formatAuditText } from '../lib/audit/format.js';
+import { runAudit } from '../lib/audit/runAudit.js';
 import { checkAll } from '../lib/ops/checks.js';
 import { gatherStatus } from '../lib/ops/status.js';
 import { Services } from '../lib/services.js';
@@ -120,6 +122,23 @@ export async function main(argv: string[], env = processEnv()): Promise<number> 
         const status = await gatherStatus(s, { checkConnections: opts.check ?? false });
         out(opts.json ? JSON.stringify(status, null, 2) : formatStatus(status));
         return EXIT.ok;
+      }),
+    );
+
+  program
+    .command('audit')
+    .description('Batigest ⇄ staging ⇄ BatiSimply : chaque différence expliquée, avec son remède (lecture seule)')
+    .option('--from <date>', 'premier jour (AAAA-MM-JJ), heure locale de SYNC_TIMEZONE')
+    .option('--to <date>', 'jour suivant le dernier (AAAA-MM-JJ, exclu)')
+    .option('--json', 'rapport JSON')
+    .option('--csv', 'une ligne par différence, séparateur « ; »')
+    .action((opts: { from?: string; to?: string; json?: boolean; csv?: boolean }) =>
+      withServices(async (s) => {
+        if (opts.json && opts.csv) throw new ConfigurationError('--json et --csv s’excluent.', { code: 'BAD_INPUT' });
+        const report = await runAudit(s, { from: opts.from, to: opts.to });
+        out(opts.json ? JSON.stringify(report, null, 2) : opts.csv ? formatAuditCsv(report) : formatAuditText(report));
+        // Like a run: 1 when there is something to look at.
+        return report.summary.differences === 0 ? EXIT.ok : EXIT.partial;
       }),
     );
 

@@ -121,6 +121,23 @@ export const syncSchema = z.object({
   CHANTIERS_BATCH_SIZE: int(500, 1, 5000),
   /** ChantierDef.Etat values to sync; unset: all. */
   CHANTIERS_ETATS: csv,
+  /**
+   * What a chantier deleted from Batigest (or whose Etat left CHANTIERS_ETATS) becomes in
+   * BatiSimply: `finished` (isFinished), `archived` (isArchived), or `none` (left open).
+   */
+  CHANTIERS_FIN_MODE: z.enum(['finished', 'archived', 'none']).optional().default('finished'),
+});
+
+/** Geocoding of chantier addresses with the Base Adresse Nationale, for BatiSimply's clock-in point. */
+export const geocodeSchema = z.object({
+  /** Off unless asked: it sends the chantiers' addresses to a public service. */
+  GEOCODE_ENABLED: bool(false),
+  GEOCODE_URL: z.url({ error: 'URL attendue (https://…)' }).optional().default('https://api-adresse.data.gouv.fr'),
+  /** A point is sent to BatiSimply only when the geocoder's score reaches this (0 to 1). */
+  GEOCODE_MIN_SCORE: z.coerce.number().min(0).max(1).optional().default(0.6),
+  /** From this many addresses on, one CSV batch request instead of one search per address. */
+  GEOCODE_BATCH_FROM: int(10, 1, 100_000),
+  GEOCODE_TIMEOUT_MS: int(20_000, 100, 600_000),
 });
 
 /** Read by the Functions host through %NAME% in the timer bindings, listed here so they are documented and checked. */
@@ -140,6 +157,7 @@ export type BatigestSettings = z.output<typeof batigestSchema>;
 export type BatisimplySettings = z.output<typeof batisimplySchema>;
 export type SyncSettings = z.output<typeof syncSchema>;
 export type KeyVaultSettings = z.output<typeof keyVaultSchema>;
+export type GeocodeSettings = z.output<typeof geocodeSchema>;
 
 /** Settings whose value is a secret: taken from Key Vault when one is configured. */
 export const SECRET_SETTINGS = {
@@ -159,6 +177,7 @@ export const ALL_SCHEMAS = {
   sync: syncSchema,
   schedule: scheduleSchema,
   keyVault: keyVaultSchema,
+  geocode: geocodeSchema,
 } as const;
 
 export function parseSection<S extends z.ZodType>(schema: S, env: Env, section: string): z.output<S> {

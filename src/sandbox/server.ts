@@ -7,6 +7,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { FaultPlan, faultRuleSchema, type FaultRule } from './faults.js';
+import { SandboxGeocoder } from './geocoder.js';
 import { SandboxState, type SandboxSeed, type SandboxTimeSlot } from './state.js';
 
 export const TOKEN_PATH = '/auth/realms/jhipster/protocol/openid-connect/token';
@@ -49,6 +50,8 @@ export class Sandbox {
   readonly faults: FaultPlan;
   /** Requests received and not yet answered: a campaign waits for 0 before it checks the truth. */
   inFlight = 0;
+  /** The Base Adresse Nationale geocoder's double, on the same port. */
+  readonly geocoder = new SandboxGeocoder();
   /** Requests per "METHOD /route", for tests and the demo. */
   readonly stats = new Map<string, number>();
   /** Writes held by the `delayed-apply` fault: still held, and applied once the hold ended. */
@@ -63,6 +66,7 @@ export class Sandbox {
     this.tokenLifetime = options.tokenLifetimeSeconds ?? 300;
     this.maxPageSize = options.maxPageSize ?? 50;
     this.faults.add(options.faults ?? []);
+    this.geocoder.load(options.seed?.addresses ?? []);
     this.server = http.createServer((req, res) => {
       this.inFlight++;
       void this.handle(req, res).finally(() => this.inFlight--);
@@ -125,6 +129,11 @@ export class Sandbox {
     if (fault?.fault === 'empty') return send(res, { status: 200, body: [] });
     let answer: Answer;
     try {
+      if (SandboxGeocoder.handles(route)) {
+        const g = await this.geocoder.answer(route, url, raw, req.headers['content-type'] ?? '');
+        if (g.text === undefined) return send(res, { status: g.status, body: g.body });
+        return void res.writeHead(g.status, { 'content-type': g.contentType ?? 'text/plain' }).end(g.text);
+      }
       answer = this.route(route, req, url, raw, fault?.fault === 'lying-paging');
     } catch (error) {
       answer = { status: 400, body: { title: 'Bad Request', detail: (error as Error).message } };
@@ -263,6 +272,7 @@ export class Sandbox {
     if (method === 'GET' && path === '/__admin/projects') return { status: 200, body: this.state.snapshot().projects };
     if (method === 'POST' && path === '/__admin/reset') {
       this.state.load(body ?? this.options.seed ?? {});
+      this.geocoder.load((body ?? this.options.seed ?? {}).addresses ?? []);
       this.faults.clear();
       this.stats.clear();
       return { status: 200, body: { ok: true } };

@@ -3,6 +3,7 @@
  * Seeded from a JSON file; no persistence (a restart starts from the seed again).
  */
 import { randomBytes } from 'node:crypto';
+import type { SandboxAddress } from './geocoder.js';
 
 export interface SandboxProject {
   id: number;
@@ -30,6 +31,8 @@ export interface SandboxSeed {
   headQuarters?: number[];
   projects?: SandboxProject[];
   timeSlots?: SandboxTimeSlot[];
+  /** Addresses the sandbox geocoder knows (see geocoder.ts). */
+  addresses?: SandboxAddress[];
 }
 
 export const DEFAULT_SEED: Required<Pick<SandboxSeed, 'clients' | 'users' | 'headQuarters'>> = {

@@ -103,6 +103,17 @@ describe('Batigest SQL Server contract', { skip: SKIP }, () => {
     assert.deepEqual((await adapter.readChantiers(['T'])).map((r) => r.code), ['CH003']);
   });
 
+  test('chantier états by code: present ones with their Etat, a deleted code absent', async () => {
+    const etats = await adapter.readChantierEtats(['CH001', 'CH003', 'GONE']);
+    assert.deepEqual([...etats].sort(), [['CH001', 'E'], ['CH003', 'T']]);
+    assert.equal((await adapter.readChantierEtats([])).size, 0);
+  });
+
+  test('chantier états: more codes than one request may carry are split', async () => {
+    const codes = Array.from({ length: 2500 }, (_, i) => `X${i}`).concat('CH002');
+    assert.deepEqual([...(await adapter.readChantierEtats(codes))], [['CH002', 'E']]);
+  });
+
   test('salariés: CodeBS normalised, empty is none', async () => {
     assert.deepEqual(await adapter.readSalaries(), [
       { code: 'DUPJ', nom: 'DUPONT Jean', codeBs: '7b5c3f9e-0d5e-4a55-9a63-6f1e8c1a2b3c' },
@@ -147,6 +158,14 @@ describe('Batigest SQL Server contract', { skip: SKIP }, () => {
       }),
     );
     assert.deepEqual(await adapter.withSuiviMo((tx) => tx.read([other])), []);
+  });
+
+  test('SuiviMO rows of a window, bounds as wall-clock days: from included, to excluded', async () => {
+    const inside = { ...row, date: '2027-01-31T23:30', nbh0: 1 };
+    const first = { ...row, date: '2027-01-01T00:00', nbh0: 2 };
+    const outside = { ...row, date: '2027-02-01T00:00', nbh0: 3 };
+    await adapter.withSuiviMo((tx) => tx.apply([inside, first, outside].map((r) => ({ kind: 'insert' as const, row: r }))));
+    assert.deepEqual(await adapter.readSuiviMoBetween('2027-01-01', '2027-02-01'), [first, inside]);
   });
 
   test('batches larger than the 2,100-parameter limit are split', async () => {

@@ -37,6 +37,7 @@ before(async () => {
   };
   await import('../../src/functions/jobs.js');
   await import('../../src/functions/operator.js');
+  await import('../../src/functions/audit.js');
 });
 
 const triggers = () => registered.map((f) => ({ name: f.name, trigger: Object.values(f.bindings).find((b) => b.direction === 'in' && b.type.endsWith('Trigger'))! }));
@@ -56,6 +57,7 @@ test('one POST route per job, and the operator routes', () => {
     routes,
     [
       ...JOB_NAMES.map((j) => `POST ${j}`),
+      'GET audit',
       'GET dashboard',
       'GET status',
       'POST connect-batisimply',

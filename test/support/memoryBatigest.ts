@@ -35,6 +35,20 @@ export class MemoryBatigest implements BatigestPort {
     return structuredClone(this.salaries);
   }
 
+  /** Calls to each read, so that tests can check the audit reads once. */
+  reads = { chantierEtats: 0, suiviMoBetween: 0 };
+
+  async readChantierEtats(codes: readonly string[]) {
+    this.reads.chantierEtats++;
+    const wanted = new Set(codes);
+    return new Map(this.chantiers.filter((c) => wanted.has(c.code)).map((c) => [c.code, c.etat]));
+  }
+
+  async readSuiviMoBetween(from: string, to: string) {
+    this.reads.suiviMoBetween++;
+    return structuredClone(this.suiviMo.filter((r) => r.date >= from && r.date < `${to}`).sort((a, b) => suiviMoKeyId(a).localeCompare(suiviMoKeyId(b))));
+  }
+
   async withSuiviMo<T>(fn: (tx: SuiviMoTransaction) => Promise<T>): Promise<T> {
     const working = structuredClone(this.suiviMo);
     const at = (key: SuiviMoKey) => working.filter((r) => suiviMoKeyId(r) === suiviMoKeyId(key));

@@ -47,6 +47,10 @@ export interface BatigestPort {
   /** Chantiers to sync (all, or those whose Etat is listed), with their hours sold. */
   readChantiers(etats?: readonly string[]): Promise<ChantierSource[]>;
   readSalaries(): Promise<Salarie[]>;
+  /** The Etat of each of these chantiers that still exists in ChantierDef (a code absent: deleted). */
+  readChantierEtats(codes: readonly string[]): Promise<Map<string, string | null>>;
+  /** SuiviMO rows dated in [from, to) (wall-clock "YYYY-MM-DD" bounds), for the audit. */
+  readSuiviMoBetween(from: string, to: string): Promise<SuiviMoRow[]>;
   /** Runs `fn` in one SQL Server transaction: committed when it resolves, rolled back when it throws. */
   withSuiviMo<T>(fn: (tx: SuiviMoTransaction) => Promise<T>): Promise<T>;
   ping(): Promise<void>;

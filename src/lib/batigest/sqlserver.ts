@@ -188,6 +188,43 @@ export class SqlServerBatigest implements BatigestPort {
     });
   }
 
+  async readChantierEtats(codes: readonly string[]): Promise<Map<string, string | null>> {
+    const etats = new Map<string, string | null>();
+    if (codes.length === 0) return etats;
+    return this.inTransaction('lecture des états de chantier', async (tx) => {
+      for (const chunk of chunks(codes, MAX_PARAMS)) {
+        const request = new sql.Request(tx);
+        chunk.forEach((code, i) => request.input(`c${i}`, sql.VarChar(8), code));
+        const result = await request.query(
+          `SELECT Code, Etat FROM ${this.t.chantier} WHERE Code IN (${chunk.map((_, i) => `@c${i}`).join(', ')})`,
+        );
+        for (const r of result.recordset) etats.set(String(r.Code).trim(), text(r.Etat));
+      }
+      return etats;
+    });
+  }
+
+  async readSuiviMoBetween(from: string, to: string): Promise<SuiviMoRow[]> {
+    return this.inTransaction('lecture de SuiviMO', async (tx) => {
+      const result = await new sql.Request(tx)
+        .input('from', sql.DateTime, wallClockToSqlDate(`${from}T00:00`))
+        .input('to', sql.DateTime, wallClockToSqlDate(`${to}T00:00`))
+        .query(`
+          SELECT CodeChantier, CodeSalarie, [Date], NbH0, ${this.trajet} AS Trajet, ${this.panier} AS Panier
+          FROM ${this.t.suiviMo}
+          WHERE [Date] >= @from AND [Date] < @to
+          ORDER BY CodeChantier, CodeSalarie, [Date]`);
+      return result.recordset.map((r) => ({
+        codeChantier: String(r.CodeChantier).trim(),
+        codeSalarie: String(r.CodeSalarie).trim(),
+        date: sqlDateToWallClock(r.Date as Date),
+        nbh0: Number(r.NbH0 ?? 0),
+        trajet: Number(r.Trajet ?? 0),
+        panier: Number(r.Panier ?? 0),
+      }));
+    });
+  }
+
   withSuiviMo<T>(fn: (tx: SuiviMoTransaction) => Promise<T>): Promise<T> {
     return this.inTransaction('écriture SuiviMO', (tx) =>
       fn({ read: (keys) => this.readSuiviMo(tx, keys), apply: (ops) => this.applySuiviMo(tx, ops) }),

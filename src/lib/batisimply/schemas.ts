@@ -82,5 +82,8 @@ export interface ProjectBody {
     city?: string;
     countryCode: 'FR';
     googleFormattedAddress?: string;
+    geoPoint?: { xLon: number; yLat: number };
   };
+  isFinished?: boolean;
+  isArchived?: boolean;
 }

@@ -3,6 +3,7 @@
  * an API escaped server-side (escape-html) and set with textContent client-side.
  */
 import escapeHtml from 'escape-html';
+import { auditSection } from '../audit/dashboardSection.js';
 import { JOB_LABELS, JOB_NAMES } from '../sync/jobs.js';
 import { STATUS_FR } from '../sync/report.js';
 import type { StatusReport } from './status.js';
@@ -84,6 +85,7 @@ button{padding:.25rem .7rem;cursor:pointer}button.dry{background:#fff}
 <h2>Enregistrements retenus</h2><div id="held">${held}</div>
 <h2>Enregistrements en échec</h2>${failed}
 <h2>Erreurs récentes</h2>${errors}
+${auditSection()}
 <script>
 (function () {
   var params = new URLSearchParams(location.search);

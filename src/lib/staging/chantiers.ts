@@ -116,7 +116,7 @@ export async function pendingChantiers(db: Queryable): Promise<StagedChantier[]>
   const { rows } = await db.query<ChantierRecord>(
     `SELECT code, description, nom_client, date_debut::text, date_fin::text, adr_chantier, cp_chantier,
             ville_chantier, etat, total_mo, sync, batisimply_id, revision, create_attempted_at
-     FROM batigest_chantiers WHERE NOT sync ORDER BY code`,
+     FROM batigest_chantiers WHERE NOT sync AND ended_at IS NULL ORDER BY code`,
   );
   return rows.map(fromRecord);
 }
@@ -187,6 +187,6 @@ export async function chantierCodesByProjectId(db: Queryable, projectIds: readon
 }
 
 export async function countPendingChantiers(db: Queryable): Promise<number> {
-  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM batigest_chantiers WHERE NOT sync');
+  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM batigest_chantiers WHERE NOT sync AND ended_at IS NULL');
   return rows[0]?.n ?? 0;
 }

@@ -14,7 +14,8 @@ export function chantierProblem(c: Pick<ChantierSource, 'code'>): string | null 
   return null;
 }
 
-export function toProjectBody(c: ChantierSource, headQuarterId: number | undefined): ProjectBody {
+/** `geoPoint`: the geocoded point of the address, given only when its score reached the threshold. */
+export function toProjectBody(c: ChantierSource, headQuarterId: number | undefined, geoPoint?: { xLon: number; yLat: number }): ProjectBody {
   const body: ProjectBody = {
     projectCode: c.code,
     projectName: c.libelle ?? c.code,
@@ -32,6 +33,7 @@ export function toProjectBody(c: ChantierSource, headQuarterId: number | undefin
       ...(c.villeChantier ? { city: c.villeChantier } : {}),
       countryCode: 'FR',
       googleFormattedAddress: [c.adrChantier, cityLine, 'France'].filter(Boolean).join(', '),
+      ...(geoPoint ? { geoPoint } : {}),
     };
   }
   return body;

@@ -14,6 +14,8 @@ import type { BatisimplyApi, Project, ProjectBody } from '../batisimply/client.j
 import { RecordError } from '../errors.js';
 import { markChantiersFailed, pendingChantiers, type StagedChantier } from '../staging/chantiers.js';
 import { chantierProblem, toProjectBody } from './chantierRules.js';
+import { finishChantiers } from './finishChantiers.js';
+import { geocodeChantiers } from '../geocode/geocodeChantiers.js';
 import type { JobContext } from './jobs.js';
 import { ProjectIndex } from './projectIndex.js';
 import { ATTEMPT_LEASE_MS, PushWriter } from './pushWriter.js';
@@ -29,6 +31,8 @@ interface Push {
   /** The HTTP concurrency slots: held only while a request is in flight. */
   slot: <T>(fn: () => Promise<T>) => Promise<T>;
   headQuarterId: number | undefined;
+  /** Geocoded points of the chantiers whose address reached the score threshold. */
+  points: Awaited<ReturnType<typeof geocodeChantiers>>;
   /** How long after its attempt was recorded a create may still be applied. */
   landingMs: number;
 }
@@ -36,6 +40,7 @@ interface Push {
 type Outcome = { id: number; outcome: 'created' | 'updated' };
 
 export async function pushChantiers(ctx: JobContext): Promise<void> {
+  await finishChantiers(ctx);
   const pending = await pendingChantiers(ctx.db);
   ctx.report.add('read', pending.length);
   if (pending.length === 0) return;
@@ -73,6 +78,7 @@ export async function pushChantiers(ctx: JobContext): Promise<void> {
     writer: new PushWriter(ctx.db, { expected, lookahead: 8 * settings.BATISIMPLY_CONCURRENCY }),
     slot: pLimit(settings.BATISIMPLY_CONCURRENCY),
     headQuarterId,
+    points: await geocodeChantiers(ctx, pending),
     landingMs: ATTEMPT_LEASE_MS + settings.BATISIMPLY_TIMEOUT_MS + settings.BATISIMPLY_CREATE_SETTLE_MS,
   };
   let done = 0;
@@ -96,7 +102,7 @@ export async function pushChantiers(ctx: JobContext): Promise<void> {
 async function pushOne(push: Push, row: StagedChantier): Promise<Outcome> {
   const problem = chantierProblem(row);
   if (problem) throw new RecordError('CHANTIER_INVALIDE', problem);
-  const body = toProjectBody(row, push.headQuarterId);
+  const body = toProjectBody(row, push.headQuarterId, push.points.get(row.code));
   if (row.batisimplyId !== null || push.index.get(row.code)) {
     const known = await push.slot(async () => {
       const current = row.batisimplyId !== null ? await getIfExists(push.api, row.batisimplyId) : null;

@@ -3,6 +3,7 @@ import { RecordError } from '../errors.js';
 import { upsertChantiers } from '../staging/chantiers.js';
 import { inTransaction } from '../staging/transaction.js';
 import { chantierProblem } from './chantierRules.js';
+import { detectEndedChantiers } from './finishChantiers.js';
 import type { JobContext } from './jobs.js';
 
 export async function transferChantiers(ctx: JobContext): Promise<void> {
@@ -26,6 +27,7 @@ export async function transferChantiers(ctx: JobContext): Promise<void> {
       ctx.report.add('unchanged', counts.unchanged);
       ctx.progress(i + batch.length, valid.length);
     }
+    await detectEndedChantiers(ctx, tx, batigest, source);
   });
   for (const c of valid) ctx.report.ok(c.code);
 }

@@ -1,0 +1,28 @@
+/** GET /api/audit: the reconciliation audit, JSON (or `?format=csv`), for a window `?from=&to=`. Read-only. */
+import functions, { type HttpFunctionOptions, type HttpRequest } from '@azure/functions';
+import { formatAuditCsv } from '../lib/audit/format.js';
+import { runAudit } from '../lib/audit/runAudit.js';
+import { ConfigurationError } from '../lib/errors.js';
+import { errorResponse, json, services } from './http.js';
+
+export async function auditHandler(request: HttpRequest) {
+  try {
+    const format = request.query.get('format') ?? 'json';
+    if (format !== 'json' && format !== 'csv') throw new ConfigurationError(`Paramètre format invalide : « ${format} » (json ou csv attendu).`, { code: 'BAD_INPUT' });
+    const report = await runAudit(services(), { from: request.query.get('from') ?? undefined, to: request.query.get('to') ?? undefined });
+    if (format === 'json') return json(200, report);
+    return {
+      status: 200,
+      body: `\uFEFF${formatAuditCsv(report)}`,
+      headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="audit-${report.window.from}-${report.window.to}.csv"` },
+    };
+  } catch (error) {
+    return errorResponse(error);
+  }
+}
+
+export const auditFunctions: Record<string, HttpFunctionOptions> = {
+  audit: { methods: ['GET'], authLevel: 'function', route: 'audit', handler: auditHandler },
+};
+
+for (const [name, options] of Object.entries(auditFunctions)) functions.app.http(name, options);

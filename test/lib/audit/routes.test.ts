@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import functions, { type HttpResponseInit } from '@azure/functions';
+import { auditHandler } from '../../../src/functions/audit.js';
+import { setServices } from '../../../src/functions/http.js';
+import { dashboardHandler } from '../../../src/functions/operator.js';
+import type { AuditReport } from '../../../src/lib/audit/types.js';
+import { Services } from '../../../src/lib/services.js';
+import { connecteur } from '../../support/cli.js';
+import { closeWorld, openWorld, type World } from '../../support/fixture.js';
+import { MemoryBatigest } from '../../support/memoryBatigest.js';
+
+const { HttpRequest } = functions;
+let world: World;
+const batigest = new MemoryBatigest();
+
+before(async () => {
+  world = await openWorld({ stagingInEnv: true });
+  setServices(new Services(world.env, { staging: world.t.db, batigest }));
+  batigest.suiviMo = [{ codeChantier: 'CH001', codeSalarie: 'DUPJ', date: '2026-10-05T08:00', nbh0: 3, trajet: 0, panier: 0 }];
+});
+after(async () => {
+  setServices(undefined);
+  await closeWorld(world);
+});
+
+const get = async (query: string) =>
+  (await auditHandler(new HttpRequest({ method: 'GET', url: `http://localhost/api/audit?${query}` }))) as HttpResponseInit;
+
+test('GET /api/audit answers the report as JSON', async () => {
+  const res = await get('from=2026-10-01&to=2026-11-01');
+  assert.equal(res.status, 200);
+  const report = res.jsonBody as AuditReport;
+  assert.deepEqual(report.window, { from: '2026-10-01', to: '2026-11-01', timeZone: 'Europe/Paris' });
+  assert.equal(report.findings[0]?.kind, 'SAISIE_MAIN');
+  assert.equal(report.summary.heures.inexpliquees, 0);
+});
+
+test('?format=csv answers a CSV a French spreadsheet opens', async () => {
+  const res = await get('from=2026-10-01&to=2026-11-01&format=csv');
+  assert.equal(res.status, 200);
+  assert.match(String((res.headers as Record<string, string>)['content-type']), /^text\/csv/);
+  assert.match(String(res.body), /^\uFEFFtype;libelle;cle;/);
+  assert.match(String(res.body), /SAISIE_MAIN;saisies à la main dans SuiviMO;CH001\|DUPJ\|2026-10-05T08:00/);
+});
+
+test('a bad date or format is a 400 with a French message', async () => {
+  assert.equal((await get('from=2026-13-45')).status, 400);
+  assert.match(String((( await get('from=yesterday')).jsonBody as { message: string }).message), /--from invalide/);
+  assert.equal((await get('from=2026-11-01&to=2026-10-01')).status, 400);
+  assert.equal((await get('format=xml')).status, 400);
+});
+
+test('connecteur audit: --json with --csv is a usage error, exit 2', async () => {
+  const r = await connecteur(['audit', '--json', '--csv'], world.env);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /s’excluent/);
+});
+
+test('connecteur audit without Batigest settings names them, exit 2', async () => {
+  const r = await connecteur(['audit'], world.env);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /BATIGEST_SQL_SERVER manquant/);
+});
+
+test('the dashboard has an audit section that runs on demand', async () => {
+  const res = (await dashboardHandler(new HttpRequest({ method: 'GET', url: 'http://localhost/api/dashboard' }))) as HttpResponseInit;
+  const html = String(res.body);
+  assert.match(html, /<h2>Audit Batigest ⇄ BatiSimply<\/h2>/);
+  assert.match(html, /<button id="audit-run">Lancer l'audit<\/button>/);
+  assert.match(html, /base \+ '\/audit\?'/);
+  assert.doesNotMatch(html, /Heures inexpliquées : \d/, 'not run on page load');
+});

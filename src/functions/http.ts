@@ -67,6 +67,14 @@ export async function readDryRun(request: HttpRequest): Promise<boolean> {
   return body.dryRun;
 }
 
+/** Query `?allowMassDelete=true`: the operator confirms deletions recup-heures held. */
+export function readAllowMassDelete(request: HttpRequest): boolean {
+  const query = request.query.get('allowMassDelete');
+  if (query === null) return false;
+  if (!['true', 'false', '1', '0', ''].includes(query)) throw new ConfigurationError(`Paramètre allowMassDelete invalide : « ${query} » (true ou false attendu).`, { code: 'BAD_INPUT' });
+  return query === 'true' || query === '1' || query === '';
+}
+
 export async function readJsonBody(request: HttpRequest): Promise<Record<string, unknown>> {
   const text = await request.text();
   if (text.trim() === '') return {};

@@ -1,8 +1,9 @@
 /**
  * The outside systems of one process, built lazily from the settings: a job validates and opens
- * only what it uses. Tests hand in their own ports through `overrides`.
+ * only what it uses. Tests hand in their own ports through `overrides`. The SQL Server driver,
+ * PGlite and the Azure SDKs take most of a cold start: they are imported on first use only, so
+ * a command or a Function that does not need them does not pay for them.
  */
-import { SqlServerBatigest, sqlOptionsFromSettings } from './batigest/sqlserver.js';
 import type { BatigestPort } from './batigest/port.js';
 import { createBatisimplyClient, type BatisimplyApi } from './batisimply/client.js';
 import {
@@ -79,6 +80,7 @@ export class Services {
       registerSecret(value);
       return value;
     };
+    const { SqlServerBatigest, sqlOptionsFromSettings } = await import('./batigest/sqlserver.js');
     const port = new SqlServerBatigest({ ...sqlOptionsFromSettings(s), refreshPassword });
     this.owned.push(() => port.close());
     return port;

@@ -1,38 +1,66 @@
 /**
  * `recup-heures`: every user's time slots of the last HEURES_WINDOW_DAYS → `batigest_heures`.
  * Instants become wall-clock minutes in SYNC_TIMEZONE; a slot no longer returned is marked deleted.
+ *
+ * The window is read a chunk at a time (the next chunk is fetched while the current one is
+ * written), so memory follows a chunk, not the window. A slot whose digest matches the staged one
+ * is not written at all; the others are written with one multi-row statement per batch.
  */
-import type { TimeSlot } from '../batisimply/client.js';
-import { existingSlots, markMissingSlotsDeleted, upsertSlots, type ExistingSlot, type StagedSlot } from '../staging/heures.js';
+import { createHash } from 'node:crypto';
+import type { BatisimplyApi, TimeSlot, TimeSlotList } from '../batisimply/client.js';
+import { RecordError } from '../errors.js';
+import { countMissingSlots, existingSlots, markMissingSlotsDeleted, stagedHashes, upsertSlots, type ExistingSlot, type StagedSlot } from '../staging/heures.js';
+import type { Queryable } from '../staging/db.js';
 import { inTransaction } from '../staging/transaction.js';
 import { toWallClock } from '../time.js';
 import type { JobContext } from './jobs.js';
 
 const DAY_MS = 86_400_000;
+/** Rows per staging statement: few round trips, and parameters of a few megabytes at most. */
+const WRITE_BATCH = 5_000;
+/** Key of the held deletions in the run's records, so that a later confirmed run resolves it. */
+export const MASS_DELETE_KEY = 'suppressions-creneaux';
 
-export function toStagedSlot(slot: TimeSlot, timeZone: string, existing: ExistingSlot | undefined): StagedSlot {
-  const code = slot.project?.projectCode?.trim() || null;
-  const idProjet = slot.project?.id ?? null;
-  // A code resolved earlier stays while the slot keeps its project; a new project starts afresh.
-  const codeProjet = existing && existing.idProjet === idProjet ? (code ?? existing.codeProjet) : code;
+type Slot = Omit<StagedSlot, 'codeProjet'>;
+
+/** The staged form of a slot, but for `codeProjet`, which depends on what staging holds. */
+export function slotFields(slot: TimeSlot, timeZone: string): Slot {
   const names = [slot.user.lastName, slot.user.firstName].filter(Boolean).join(' ');
-  return {
+  const fields = {
     idHeure: slot.id,
     dateDebut: toWallClock(new Date(slot.startDate), timeZone),
     dateFin: toWallClock(new Date(slot.endDate), timeZone),
     startUtc: slot.startDate,
     endUtc: slot.endDate,
     idUtilisateur: slot.user.id.toLowerCase(),
-    idProjet,
-    projectCodeInSlot: code,
-    codeProjet,
+    idProjet: slot.project?.id ?? null,
+    projectCodeInSlot: slot.project?.projectCode?.trim() || null,
     status: slot.managementStatus,
     totalHeure: slot.totalTimeMinutes,
     panier: slot.hasPackedLunch,
     trajet: slot.hasHomeToWorkJourney,
     userName: names || null,
-    raw: slot,
   };
+  return { ...fields, contentHash: contentHash(fields) };
+}
+
+/** A digest of every field staged from the slot: equal digests, nothing to write. */
+function contentHash(f: Omit<Slot, 'contentHash'>): string {
+  const text = [f.idHeure, f.dateDebut, f.dateFin, f.startUtc, f.endUtc, f.idUtilisateur, f.idProjet, f.projectCodeInSlot, f.status, f.totalHeure, f.panier, f.trajet, f.userName]
+    .map((v) => (v === null ? '\u0000' : String(v)))
+    .join('\u001f');
+  return createHash('sha1').update(text).digest('base64');
+}
+
+export function toStagedSlot(slot: TimeSlot, timeZone: string, existing: ExistingSlot | undefined): StagedSlot {
+  return withCode(slotFields(slot, timeZone), existing);
+}
+
+function withCode(fields: Slot, existing: ExistingSlot | undefined): StagedSlot {
+  // A code resolved earlier stays while the slot keeps its project; a new project starts afresh.
+  const code = fields.projectCodeInSlot;
+  const codeProjet = existing && existing.idProjet === fields.idProjet ? (code ?? existing.codeProjet) : code;
+  return { ...fields, codeProjet };
 }
 
 /** Whether the change reaches SuiviMO: status, start minute, minutes, allowances, project, user. */
@@ -59,46 +87,109 @@ function changedAtAll(next: StagedSlot, prev: ExistingSlot): boolean {
   );
 }
 
+function refusal(field: string, message: string) {
+  return new RecordError('CRENEAU_INVALIDE', `Créneau refusé (${field}) : ${message}.`);
+}
+
+/** Stages one chunk's slots; the ones already staged as they are now are not written. */
+async function stageSlots(ctx: JobContext, tx: Queryable, slots: readonly Slot[]) {
+  const hashes = await stagedHashes(tx, slots.map((s) => s.idHeure));
+  const candidates: Slot[] = [];
+  for (const slot of slots) {
+    const staged = hashes.get(slot.idHeure);
+    if (staged && !staged.deleted && staged.hash === slot.contentHash) ctx.report.ok(slot.idHeure, 'unchanged');
+    else candidates.push(slot);
+  }
+  // New slots have nothing to compare with: read back only the rows that exist and differ.
+  const known = candidates.filter((s) => hashes.has(s.idHeure)).map((s) => s.idHeure);
+  const existing = known.length > 0 ? await existingSlots(tx, known) : new Map<string, ExistingSlot>();
+  const write: StagedSlot[] = [];
+  const relevant: boolean[] = [];
+  for (const fields of candidates) {
+    const prev = existing.get(fields.idHeure);
+    const next = withCode(fields, prev);
+    const live = prev && !prev.deleted;
+    // Same values, digest not yet stored (a row staged before digests existed): store it, nothing else.
+    ctx.report.ok(fields.idHeure, live ? (changedAtAll(next, prev) ? 'updated' : 'unchanged') : 'created');
+    write.push(next);
+    relevant.push(reachesSuiviMo(next, prev));
+  }
+  for (let i = 0; i < write.length; i += WRITE_BATCH) {
+    await upsertSlots(tx, write.slice(i, i + WRITE_BATCH), relevant.slice(i, i + WRITE_BATCH));
+  }
+}
+
+function chunkBounds(from: Date, to: Date, days: number): [Date, Date][] {
+  const out: [Date, Date][] = [];
+  for (let start = from.getTime(); start < to.getTime(); start += days * DAY_MS) {
+    out.push([new Date(start), new Date(Math.min(to.getTime(), start + days * DAY_MS))]);
+  }
+  return out;
+}
+
 export async function recupHeures(ctx: JobContext): Promise<void> {
-  const { HEURES_WINDOW_DAYS, HEURES_CHUNK_DAYS, HEURES_BATCH_SIZE, SYNC_TIMEZONE } = ctx.services.sync();
-  const api = await ctx.services.batisimply();
+  const sync = ctx.services.sync();
+  const api: BatisimplyApi = await ctx.services.batisimply();
   // Whole minutes, so that consecutive runs ask for comparable windows.
   const to = new Date(Math.ceil(Date.now() / 60_000) * 60_000);
-  const from = new Date(to.getTime() - HEURES_WINDOW_DAYS * DAY_MS);
+  const from = new Date(to.getTime() - sync.HEURES_WINDOW_DAYS * DAY_MS);
+  const chunks = chunkBounds(from, to, sync.HEURES_CHUNK_DAYS);
 
-  const slots = new Map<string, TimeSlot>();
-  const chunks = Math.ceil(HEURES_WINDOW_DAYS / HEURES_CHUNK_DAYS);
-  for (let i = 0; i < chunks; i++) {
-    const start = new Date(from.getTime() + i * HEURES_CHUNK_DAYS * DAY_MS);
-    const end = new Date(Math.min(to.getTime(), start.getTime() + HEURES_CHUNK_DAYS * DAY_MS));
-    for (const slot of await api.listTimeSlots(start, end)) slots.set(slot.id, slot);
-    ctx.progress(i + 1, chunks + 1);
-  }
-  ctx.report.add('read', slots.size);
-
-  const all = [...slots.values()];
-  await inTransaction(ctx.db, ctx.dryRun, async (tx) => {
-    for (let i = 0; i < all.length; i += HEURES_BATCH_SIZE) {
-      const batch = all.slice(i, i + HEURES_BATCH_SIZE);
-      const existing = await existingSlots(tx, batch.map((s) => s.id));
-      const write: StagedSlot[] = [];
-      const relevant: boolean[] = [];
-      for (const slot of batch) {
-        const prev = existing.get(slot.id);
-        const next = toStagedSlot(slot, SYNC_TIMEZONE, prev);
-        if (prev && !prev.deleted && !changedAtAll(next, prev)) {
-          ctx.report.ok(slot.id, 'unchanged');
-          continue;
-        }
-        ctx.report.ok(slot.id, prev && !prev.deleted ? 'updated' : 'created');
-        write.push(next);
-        relevant.push(reachesSuiviMo(next, prev));
-      }
-      await upsertSlots(tx, write, relevant);
+  const seen = new Set<string>();
+  /** A refused slot without a usable id might be any staged slot: then none is known to be deleted. */
+  let unidentified = 0;
+  const fetch = (i: number): Promise<TimeSlotList> | undefined => (i < chunks.length ? api.listTimeSlots(...chunks[i]!) : undefined);
+  let next = fetch(0);
+  for (let i = 0; next; i++) {
+    const list = await next;
+    next = fetch(i + 1);
+    // A rejection of the prefetched chunk is handled when it is awaited, not reported as unhandled meanwhile.
+    next?.catch(() => {});
+    const fresh: Slot[] = [];
+    for (const refused of list.refused) {
+      if (refused.id === null) unidentified++;
+      else if (seen.has(refused.id)) continue;
+      else seen.add(refused.id);
+      ctx.report.add('read');
+      ctx.report.fail(refused.id ?? `créneau sans identifiant ${unidentified}`, refusal(refused.field, refused.message));
     }
-    // Only now that the whole window was read is a missing slot known to be deleted.
-    const deleted = await markMissingSlotsDeleted(tx, from, to, [...slots.keys()]);
-    ctx.report.add('deleted', deleted.length);
-  });
-  ctx.progress(chunks + 1, chunks + 1);
+    for (const slot of list.slots) {
+      // Chunks do not overlap, but a slot listed twice is staged once.
+      if (seen.has(slot.id)) continue;
+      seen.add(slot.id);
+      fresh.push(slotFields(slot, sync.SYNC_TIMEZONE));
+    }
+    ctx.report.add('read', fresh.length);
+    if (fresh.length > 0) await inTransaction(ctx.db, ctx.dryRun, (tx) => stageSlots(ctx, tx, fresh));
+    ctx.progress(i + 1, chunks.length + 1);
+  }
+
+  // Only now that the whole window was read is a missing slot known to be deleted.
+  if (unidentified > 0) {
+    ctx.report.warn(
+      'recup-heures',
+      'SUPPRESSIONS_NON_DETERMINEES',
+      `${unidentified} créneau(x) sans identifiant lisible : aucun créneau n'est marqué supprimé pendant cette exécution.`,
+    );
+  } else {
+    await inTransaction(ctx.db, ctx.dryRun, async (tx) => {
+      const ids = [...seen];
+      const { staged, missing } = await countMissingSlots(tx, from, to, ids);
+      if (missing === 0) return;
+      const share = missing / staged;
+      if (!ctx.allowMassDelete && missing >= sync.HEURES_MASS_DELETE_MIN && share > sync.HEURES_MASS_DELETE_MAX_RATIO) {
+        const message =
+          `Suppressions retenues : ${missing} des ${staged} créneaux de la période (${Math.round(share * 100)} %) ne sont plus renvoyés par BatiSimply ` +
+          `(au-delà de ${Math.round(sync.HEURES_MASS_DELETE_MAX_RATIO * 100)} %, HEURES_MASS_DELETE_MAX_RATIO). Panne ou mauvais compte ? ` +
+          `Si ces suppressions sont réelles, relancer avec --allow-mass-delete (ou ?allowMassDelete=true).`;
+        ctx.report.warn(MASS_DELETE_KEY, 'SUPPRESSION_MASSIVE_RETENUE', message);
+        ctx.report.hold(MASS_DELETE_KEY, 'SUPPRESSION_MASSIVE_RETENUE', message);
+        return;
+      }
+      const deleted = await markMissingSlotsDeleted(tx, from, to, ids);
+      ctx.report.add('deleted', deleted.length);
+    });
+    if (!ctx.report.outcomes.some((o) => o.key === MASS_DELETE_KEY)) ctx.report.ok(MASS_DELETE_KEY);
+  }
+  ctx.progress(chunks.length + 1, chunks.length + 1);
 }

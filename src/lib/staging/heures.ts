@@ -116,28 +116,29 @@ export async function upsertSlots(db: Queryable, slots: readonly StagedSlot[], r
   );
 }
 
-/** Staged slots of the window (not deleted), and how many of them BatiSimply no longer returned. */
-export async function countMissingSlots(db: Queryable, from: Date, to: Date, seen: readonly string[]): Promise<{ staged: number; missing: number }> {
-  const { rows } = await db.query<{ staged: number; missing: number }>(
-    `SELECT count(*)::int AS staged,
-            count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM unnest($3::text[]) AS s(id) WHERE s.id = h.id_heure))::int AS missing
-     FROM batigest_heures h WHERE h.deleted_at IS NULL AND h.start_utc >= $1 AND h.start_utc < $2`,
-    [from.toISOString(), to.toISOString(), seen],
+/** Ids of the window's staged slots that are not marked deleted. */
+export async function liveSlotIds(db: Queryable, from: Date, to: Date): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id_heure AS id FROM batigest_heures WHERE deleted_at IS NULL AND start_utc >= $1 AND start_utc < $2`,
+    [from.toISOString(), to.toISOString()],
   );
-  return rows[0] ?? { staged: 0, missing: 0 };
+  return rows.map((r) => r.id);
 }
 
-/** Slots of the window that BatiSimply no longer returns: deleted there. */
-export async function markMissingSlotsDeleted(db: Queryable, from: Date, to: Date, seen: readonly string[]): Promise<string[]> {
-  // An anti-join on the seen ids: `NOT (id = ANY(array))` would compare every row with every id.
-  const { rows } = await db.query<{ id_heure: string }>(
-    `UPDATE batigest_heures h SET deleted_at = now(), sync = false, revision = revision + 1, updated_at = now()
-     WHERE h.deleted_at IS NULL AND h.start_utc >= $1 AND h.start_utc < $2
-       AND NOT EXISTS (SELECT 1 FROM unnest($3::text[]) AS s(id) WHERE s.id = h.id_heure)
-     RETURNING h.id_heure`,
-    [from.toISOString(), to.toISOString(), seen],
+/**
+ * Marks these slots deleted in BatiSimply. The caller finds them by comparing the window's ids
+ * with what was read: a `NOT IN` of the whole window in SQL may be planned as a nested loop.
+ */
+export async function markSlotsDeleted(db: Queryable, ids: readonly string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const { rows } = await db.query<{ n: number }>(
+    `WITH d AS (
+       UPDATE batigest_heures SET deleted_at = now(), sync = false, revision = revision + 1, updated_at = now()
+       WHERE id_heure = ANY($1::text[]) AND deleted_at IS NULL RETURNING 1)
+     SELECT count(*)::int AS n FROM d`,
+    [ids],
   );
-  return rows.map((r) => r.id_heure);
+  return rows[0]?.n ?? 0;
 }
 
 export async function slotsWithoutCode(db: Queryable): Promise<{ idHeure: string; idProjet: number }[]> {

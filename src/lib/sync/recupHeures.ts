@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { BatisimplyApi, TimeSlot, TimeSlotList } from '../batisimply/client.js';
 import { RecordError } from '../errors.js';
-import { countMissingSlots, existingSlots, markMissingSlotsDeleted, stagedHashes, upsertSlots, type ExistingSlot, type StagedSlot } from '../staging/heures.js';
+import { existingSlots, liveSlotIds, markSlotsDeleted, stagedHashes, upsertSlots, type ExistingSlot, type StagedSlot } from '../staging/heures.js';
 import type { Queryable } from '../staging/db.js';
 import { inTransaction } from '../staging/transaction.js';
 import { toWallClock } from '../time.js';
@@ -173,8 +173,9 @@ export async function recupHeures(ctx: JobContext): Promise<void> {
     );
   } else {
     await inTransaction(ctx.db, ctx.dryRun, async (tx) => {
-      const ids = [...seen];
-      const { staged, missing } = await countMissingSlots(tx, from, to, ids);
+      const live = await liveSlotIds(tx, from, to);
+      const gone = live.filter((id) => !seen.has(id));
+      const [staged, missing] = [live.length, gone.length];
       if (missing === 0) return;
       const share = missing / staged;
       if (!ctx.allowMassDelete && missing >= sync.HEURES_MASS_DELETE_MIN && share > sync.HEURES_MASS_DELETE_MAX_RATIO) {
@@ -186,8 +187,7 @@ export async function recupHeures(ctx: JobContext): Promise<void> {
         ctx.report.hold(MASS_DELETE_KEY, 'SUPPRESSION_MASSIVE_RETENUE', message);
         return;
       }
-      const deleted = await markMissingSlotsDeleted(tx, from, to, ids);
-      ctx.report.add('deleted', deleted.length);
+      ctx.report.add('deleted', await markSlotsDeleted(tx, gone));
     });
     if (!ctx.report.outcomes.some((o) => o.key === MASS_DELETE_KEY)) ctx.report.ok(MASS_DELETE_KEY);
   }

@@ -70,11 +70,27 @@ function hourOffset(hour: number, timeZone: string): number | null {
 
 /** "YYYY-MM-DDTHH:MM" in the given zone, DST included. */
 export function toWallClock(instant: Date, timeZone: string): string {
-  const minute = roundToMinute(instant).getTime();
+  return wallClockAt(instant.getTime(), timeZone);
+}
+
+/** toWallClock of an instant in epoch milliseconds: no Date is made but the one that prints the result. */
+export function wallClockAt(epochMs: number, timeZone: string): string {
+  const minute = Math.round(epochMs / MINUTE_MS) * MINUTE_MS;
   const offset = hourOffset(Math.floor(minute / HOUR_MS), timeZone);
   if (offset === null) return wallClockByIntl(new Date(minute), timeZone);
-  return new Date(minute + offset).toISOString().slice(0, 16);
+  const local = minute + offset;
+  const hour = Math.floor(local / HOUR_MS);
+  let prefix = hourPrefixes.get(hour);
+  if (prefix === undefined) {
+    if (hourPrefixes.size >= MAX_CACHED_HOURS) hourPrefixes.clear();
+    hourPrefixes.set(hour, (prefix = new Date(hour * HOUR_MS).toISOString().slice(0, 14)));
+  }
+  const m = (local - hour * HOUR_MS) / MINUTE_MS;
+  return m < 10 ? `${prefix}0${m}` : `${prefix}${m}`;
 }
+
+/** "YYYY-MM-DDTHH:" of a wall-clock hour (epoch hours of the shifted instant): shared by every zone. */
+const hourPrefixes = new Map<number, string>();
 
 const WALL_CLOCK = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})/;
 

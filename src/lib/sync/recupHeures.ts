@@ -12,7 +12,7 @@ import { RecordError } from '../errors.js';
 import { existingSlots, liveSlotIds, markSlotsDeleted, stagedHashes, upsertSlots, type ExistingSlot, type StagedSlot } from '../staging/heures.js';
 import type { Queryable } from '../staging/db.js';
 import { inTransaction } from '../staging/transaction.js';
-import { toWallClock } from '../time.js';
+import { wallClockAt } from '../time.js';
 import type { JobContext } from './jobs.js';
 
 const DAY_MS = 86_400_000;
@@ -21,34 +21,39 @@ const WRITE_BATCH = 5_000;
 /** Key of the held deletions in the run's records, so that a later confirmed run resolves it. */
 export const MASS_DELETE_KEY = 'suppressions-creneaux';
 
-type Slot = Omit<StagedSlot, 'codeProjet'>;
-
-/** The staged form of a slot, but for `codeProjet`, which depends on what staging holds. */
-export function slotFields(slot: TimeSlot, timeZone: string): Slot {
-  const names = [slot.user.lastName, slot.user.firstName].filter(Boolean).join(' ');
-  const fields = {
+/**
+ * The staged form of a slot; `codeProjet` is filled in by `withCode` once staging was read.
+ * Built in one object, without spreads: this runs for every slot of the window.
+ */
+export function slotFields(slot: TimeSlot, timeZone: string): StagedSlot {
+  const last = slot.user.lastName;
+  const first = slot.user.firstName;
+  const s: StagedSlot = {
     idHeure: slot.id,
-    dateDebut: toWallClock(new Date(slot.startDate), timeZone),
-    dateFin: toWallClock(new Date(slot.endDate), timeZone),
+    dateDebut: wallClockAt(Date.parse(slot.startDate), timeZone),
+    dateFin: wallClockAt(Date.parse(slot.endDate), timeZone),
     startUtc: slot.startDate,
     endUtc: slot.endDate,
     idUtilisateur: slot.user.id.toLowerCase(),
     idProjet: slot.project?.id ?? null,
     projectCodeInSlot: slot.project?.projectCode?.trim() || null,
+    codeProjet: null,
     status: slot.managementStatus,
     totalHeure: slot.totalTimeMinutes,
     panier: slot.hasPackedLunch,
     trajet: slot.hasHomeToWorkJourney,
-    userName: names || null,
+    userName: (last && first ? `${last} ${first}` : last || first) || null,
+    contentHash: '',
   };
-  return { ...fields, contentHash: contentHash(fields) };
+  s.contentHash = contentHash(s);
+  return s;
 }
 
-/** A digest of every field staged from the slot: equal digests, nothing to write. */
-function contentHash(f: Omit<Slot, 'contentHash'>): string {
-  const text = [f.idHeure, f.dateDebut, f.dateFin, f.startUtc, f.endUtc, f.idUtilisateur, f.idProjet, f.projectCodeInSlot, f.status, f.totalHeure, f.panier, f.trajet, f.userName]
-    .map((v) => (v === null ? '\u0000' : String(v)))
-    .join('\u001f');
+const part = (v: string | number | boolean | null) => (v === null ? '\u0000' : String(v));
+
+/** A digest of every field staged from the slot but `codeProjet` (staging's own): equal digests, nothing to write. */
+function contentHash(f: StagedSlot): string {
+  const text = `${f.idHeure}\u001f${f.dateDebut}\u001f${f.dateFin}\u001f${f.startUtc}\u001f${f.endUtc}\u001f${f.idUtilisateur}\u001f${part(f.idProjet)}\u001f${part(f.projectCodeInSlot)}\u001f${f.status}\u001f${f.totalHeure}\u001f${f.panier}\u001f${f.trajet}\u001f${part(f.userName)}`;
   return createHash('sha1').update(text).digest('base64');
 }
 
@@ -56,11 +61,11 @@ export function toStagedSlot(slot: TimeSlot, timeZone: string, existing: Existin
   return withCode(slotFields(slot, timeZone), existing);
 }
 
-function withCode(fields: Slot, existing: ExistingSlot | undefined): StagedSlot {
-  // A code resolved earlier stays while the slot keeps its project; a new project starts afresh.
-  const code = fields.projectCodeInSlot;
-  const codeProjet = existing && existing.idProjet === fields.idProjet ? (code ?? existing.codeProjet) : code;
-  return { ...fields, codeProjet };
+/** Sets `codeProjet`: a code resolved earlier stays while the slot keeps its project; a new project starts afresh. */
+function withCode(s: StagedSlot, existing: ExistingSlot | undefined): StagedSlot {
+  const code = s.projectCodeInSlot;
+  s.codeProjet = existing && existing.idProjet === s.idProjet ? (code ?? existing.codeProjet) : code;
+  return s;
 }
 
 /** Whether the change reaches SuiviMO: status, start minute, minutes, allowances, project, user. */
@@ -92,9 +97,9 @@ function refusal(field: string, message: string) {
 }
 
 /** Stages one chunk's slots; the ones already staged as they are now are not written. */
-async function stageSlots(ctx: JobContext, tx: Queryable, slots: readonly Slot[]) {
+async function stageSlots(ctx: JobContext, tx: Queryable, slots: readonly StagedSlot[]) {
   const hashes = await stagedHashes(tx, slots.map((s) => s.idHeure));
-  const candidates: Slot[] = [];
+  const candidates: StagedSlot[] = [];
   for (const slot of slots) {
     const staged = hashes.get(slot.idHeure);
     if (staged && !staged.deleted && staged.hash === slot.contentHash) ctx.report.ok(slot.idHeure, 'unchanged');
@@ -145,7 +150,7 @@ export async function recupHeures(ctx: JobContext): Promise<void> {
     next = fetch(i + 1);
     // A rejection of the prefetched chunk is handled when it is awaited, not reported as unhandled meanwhile.
     next?.catch(() => {});
-    const fresh: Slot[] = [];
+    const fresh: StagedSlot[] = [];
     for (const refused of list.refused) {
       if (refused.id === null) unidentified++;
       else if (seen.has(refused.id)) continue;

@@ -56,8 +56,18 @@ export class CountingBatigest implements BatigestPort {
 }
 
 export async function suiviMoRows(n = 10_000): Promise<Row[]> {
-  // Every slot validated and with a code, so that each one becomes a SuiviMO row.
-  const slots = benchSlots(n).map((s, i) => ({ ...s, managementStatus: 'VALIDATED', project: { id: 1 + (i % 120), projectCode: `CH${i % 120}` } }));
+  // Every slot validated, with a code and a start of its own, so that each one becomes a SuiviMO row.
+  const now = Math.floor(Date.now() / 60_000) * 60_000;
+  const slots = benchSlots(n).map((s, i) => {
+    const start = now - 2 * 86_400_000 - i * 4 * 60_000;
+    return {
+      ...s,
+      startDate: new Date(start).toISOString().replace('.000Z', 'Z'),
+      endDate: new Date(start + s.totalTimeMinutes * 60_000).toISOString().replace('.000Z', 'Z'),
+      managementStatus: 'VALIDATED',
+      project: { id: 1 + (i % 120), projectCode: `CH${i % 120}` },
+    };
+  });
   const sandbox = new Sandbox({ seed: { timeSlots: slots } });
   await sandbox.start();
   const t = await freshDatabase();

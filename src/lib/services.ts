@@ -1,11 +1,12 @@
 /**
  * The outside systems of one process, built lazily from the settings: a job validates and opens
- * only what it uses. Tests hand in their own ports through `overrides`. The SQL Server driver,
- * PGlite and the Azure SDKs take most of a cold start: they are imported on first use only, so
- * a command or a Function that does not need them does not pay for them.
+ * only what it uses. Tests hand in their own ports through `overrides`. The drivers (SQL Server,
+ * PostgreSQL, PGlite, the migration tool, the HTTP client) and the Azure SDKs take most of a
+ * cold start: each is imported when its system is first opened, so that a command or a Function
+ * pays only for what it uses.
  */
 import type { BatigestPort } from './batigest/port.js';
-import { createBatisimplyClient, type BatisimplyApi } from './batisimply/client.js';
+import type { BatisimplyApi } from './batisimply/client.js';
 import {
   batigestSchema,
   batisimplySchema,
@@ -20,8 +21,7 @@ import {
 } from './config.js';
 import { registerSecret } from './log.js';
 import { createSecretStore, withSecrets, type SecretStore } from './secrets.js';
-import { EmbeddedDb, PostgresDb, type StagingDb } from './staging/db.js';
-import { migrate } from './staging/migrate.js';
+import type { StagingDb } from './staging/db.js';
 
 export interface ServiceOverrides {
   staging?: StagingDb;
@@ -66,6 +66,7 @@ export class Services {
   readonly staging = this.opened('staging', async () => {
     const env = await this.resolved(['STAGING_DATABASE_URL']);
     const s = parseSection(stagingSchema, env, 'staging');
+    const [{ EmbeddedDb, PostgresDb }, { migrate }] = await Promise.all([import('./staging/db.js'), import('./staging/migrate.js')]);
     const db = s.STAGING_DATABASE_URL ? new PostgresDb(s.STAGING_DATABASE_URL) : await EmbeddedDb.open(s.STAGING_EMBEDDED_DIR);
     this.owned.push(() => db.close());
     await migrate(db);
@@ -87,6 +88,7 @@ export class Services {
   });
 
   readonly batisimply = this.opened('batisimply', async () => {
+    const { createBatisimplyClient } = await import('./batisimply/client.js');
     const client = createBatisimplyClient(await this.batisimplySettings(), this.secrets);
     this.owned.push(() => client.close());
     return client;

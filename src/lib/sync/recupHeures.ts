@@ -2,8 +2,8 @@
  * `recup-heures`: every user's time slots of the last HEURES_WINDOW_DAYS → `batigest_heures`.
  * Instants become wall-clock minutes in SYNC_TIMEZONE; a slot no longer returned is marked deleted.
  *
- * The window is read a chunk at a time (the next chunk is fetched while the current one is
- * written), so memory follows a chunk, not the window. A slot whose digest matches the staged one
+ * The window is read a period at a time (the next period is fetched while the current one is
+ * written), so memory follows a period's slots, not the window. A slot whose digest matches the staged one
  * is not written at all; the others are written with one multi-row statement per batch.
  */
 import { createHash } from 'node:crypto';
@@ -16,6 +16,9 @@ import { wallClockAt } from '../time.js';
 import type { JobContext } from './jobs.js';
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+/** Slots asked of BatiSimply per request, about: see nextSpanMs. */
+const SLOTS_PER_REQUEST = 5_000;
 /** Rows per staging statement: few round trips, and parameters of a few megabytes at most. */
 const WRITE_BATCH = 5_000;
 /** Key of the held deletions in the run's records, so that a later confirmed run resolves it. */
@@ -124,12 +127,14 @@ async function stageSlots(ctx: JobContext, tx: Queryable, slots: readonly Staged
   }
 }
 
-function chunkBounds(from: Date, to: Date, days: number): [Date, Date][] {
-  const out: [Date, Date][] = [];
-  for (let start = from.getTime(); start < to.getTime(); start += days * DAY_MS) {
-    out.push([new Date(start), new Date(Math.min(to.getTime(), start + days * DAY_MS))]);
-  }
-  return out;
+/**
+ * The span of the next request. BatiSimply answers a period whole (no paging), so the span follows
+ * the density seen so far: about SLOTS_PER_REQUEST slots per answer, HEURES_CHUNK_DAYS at most,
+ * an hour at least. Memory then follows that many slots, however busy the window.
+ */
+export function nextSpanMs(spanMs: number, slotsInSpan: number, maxSpanMs: number): number {
+  const wanted = slotsInSpan === 0 ? spanMs * 4 : (spanMs * SLOTS_PER_REQUEST) / slotsInSpan;
+  return Math.min(maxSpanMs, Math.max(HOUR_MS, Math.floor(Math.min(wanted, spanMs * 4) / 60_000) * 60_000));
 }
 
 export async function recupHeures(ctx: JobContext): Promise<void> {
@@ -138,18 +143,27 @@ export async function recupHeures(ctx: JobContext): Promise<void> {
   // Whole minutes, so that consecutive runs ask for comparable windows.
   const to = new Date(Math.ceil(Date.now() / 60_000) * 60_000);
   const from = new Date(to.getTime() - sync.HEURES_WINDOW_DAYS * DAY_MS);
-  const chunks = chunkBounds(from, to, sync.HEURES_CHUNK_DAYS);
+  const maxSpanMs = sync.HEURES_CHUNK_DAYS * DAY_MS;
+  const total = to.getTime() - from.getTime();
 
   const seen = new Set<string>();
   /** A refused slot without a usable id might be any staged slot: then none is known to be deleted. */
   let unidentified = 0;
-  const fetch = (i: number): Promise<TimeSlotList> | undefined => (i < chunks.length ? api.listTimeSlots(...chunks[i]!) : undefined);
-  let next = fetch(0);
-  for (let i = 0; next; i++) {
-    const list = await next;
-    next = fetch(i + 1);
-    // A rejection of the prefetched chunk is handled when it is awaited, not reported as unhandled meanwhile.
-    next?.catch(() => {});
+  const fetch = (start: number, span: number) => {
+    const end = Math.min(to.getTime(), start + span);
+    return { end, list: api.listTimeSlots(new Date(start), new Date(end)) };
+  };
+  let span = Math.min(maxSpanMs, DAY_MS);
+  let next: { end: number; list: Promise<TimeSlotList> } | undefined = fetch(from.getTime(), span);
+  for (let start = from.getTime(); next; ) {
+    const { end } = next;
+    const list = await next.list;
+    span = nextSpanMs(end - start, list.slots.length + list.refused.length, maxSpanMs);
+    start = end;
+    // The next period is on its way while this one is written.
+    next = start < to.getTime() ? fetch(start, span) : undefined;
+    // A rejection of the prefetched period is handled when it is awaited, not reported as unhandled meanwhile.
+    next?.list.catch(() => {});
     const fresh: StagedSlot[] = [];
     for (const refused of list.refused) {
       if (refused.id === null) unidentified++;
@@ -159,14 +173,14 @@ export async function recupHeures(ctx: JobContext): Promise<void> {
       ctx.report.fail(refused.id ?? `créneau sans identifiant ${unidentified}`, refusal(refused.field, refused.message));
     }
     for (const slot of list.slots) {
-      // Chunks do not overlap, but a slot listed twice is staged once.
+      // Periods do not overlap, but a slot listed twice is staged once.
       if (seen.has(slot.id)) continue;
       seen.add(slot.id);
       fresh.push(slotFields(slot, sync.SYNC_TIMEZONE));
     }
     ctx.report.add('read', fresh.length);
     if (fresh.length > 0) await inTransaction(ctx.db, ctx.dryRun, (tx) => stageSlots(ctx, tx, fresh));
-    ctx.progress(i + 1, chunks.length + 1);
+    ctx.progress(Math.round(((start - from.getTime()) / total) * 100), 101);
   }
 
   // Only now that the whole window was read is a missing slot known to be deleted.
@@ -196,5 +210,5 @@ export async function recupHeures(ctx: JobContext): Promise<void> {
     });
     if (!ctx.report.outcomes.some((o) => o.key === MASS_DELETE_KEY)) ctx.report.ok(MASS_DELETE_KEY);
   }
-  ctx.progress(chunks.length + 1, chunks.length + 1);
+  ctx.progress(101, 101);
 }

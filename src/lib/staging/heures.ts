@@ -118,11 +118,12 @@ export async function upsertSlots(db: Queryable, slots: readonly StagedSlot[], r
 
 /** Ids of the window's staged slots that are not marked deleted. */
 export async function liveSlotIds(db: Queryable, from: Date, to: Date): Promise<string[]> {
-  const { rows } = await db.query<{ id: string }>(
-    `SELECT id_heure AS id FROM batigest_heures WHERE deleted_at IS NULL AND start_utc >= $1 AND start_utc < $2`,
+  // One array rather than a row object per slot: the window may hold hundreds of thousands.
+  const { rows } = await db.query<{ ids: string[] | null }>(
+    `SELECT array_agg(id_heure) AS ids FROM batigest_heures WHERE deleted_at IS NULL AND start_utc >= $1 AND start_utc < $2`,
     [from.toISOString(), to.toISOString()],
   );
-  return rows.map((r) => r.id);
+  return rows[0]?.ids ?? [];
 }
 
 /**

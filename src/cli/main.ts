@@ -93,13 +93,15 @@ export async function main(argv: string[], env = processEnv()): Promise<number> 
     })
     .option('--dry-run', 'calcule et rapporte chaque changement sans rien écrire')
     .option('--json', 'rapport JSON sur la sortie standard')
-    .action((job: JobName, opts: { dryRun?: boolean; json?: boolean }) =>
+    .option('--allow-mass-delete', 'confirme les suppressions de créneaux retenues par recup-heures (HEURES_MASS_DELETE_MAX_RATIO)')
+    .action((job: JobName, opts: { dryRun?: boolean; json?: boolean; allowMassDelete?: boolean }) =>
       withServices(async (s) => {
         const log = createLogger(jsonLinesSink, { trigger: 'cli' });
         let last = '';
         const outcome = await runJob(s, job, {
           trigger: 'cli',
           dryRun: opts.dryRun ?? false,
+          allowMassDelete: opts.allowMassDelete ?? false,
           log,
           onProgress: ({ job: step, done, total }) => {
             const line = `${step} : ${done}/${total}`;

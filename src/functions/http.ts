@@ -96,6 +96,14 @@ async function readLimitedText(request: HttpRequest): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Query `?allowMassDelete=true`: the operator confirms deletions recup-heures held. */
+export function readAllowMassDelete(request: HttpRequest): boolean {
+  const query = request.query.get('allowMassDelete');
+  if (query === null) return false;
+  if (!['true', 'false', '1', '0', ''].includes(query)) throw new ConfigurationError(`Paramètre allowMassDelete invalide : « ${query} » (true ou false attendu).`, { code: 'BAD_INPUT' });
+  return query === 'true' || query === '1' || query === '';
+}
+
 export async function readJsonBody(request: HttpRequest): Promise<Record<string, unknown>> {
   const text = await readLimitedText(request);
   if (text.trim() === '') return {};

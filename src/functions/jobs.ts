@@ -2,13 +2,14 @@
 import functions, { type HttpFunctionOptions, type HttpRequest, type InvocationContext, type Timer, type TimerFunctionOptions } from '@azure/functions';
 import { JOB_NAMES, type JobName } from '../lib/sync/jobs.js';
 import { runJob } from '../lib/sync/runner.js';
-import { answerMessage, contextLogger, errorResponse, httpStatusFor, json, readDryRun, services } from './http.js';
+import { answerMessage, contextLogger, errorResponse, httpStatusFor, json, readAllowMassDelete, readDryRun, services } from './http.js';
 
 export function jobHandler(job: JobName) {
   return async (request: HttpRequest, context: InvocationContext) => {
     try {
       const dryRun = await readDryRun(request);
-      const outcome = await runJob(services(), job, { trigger: 'http', dryRun, log: contextLogger(context, { trigger: 'http' }) });
+      const allowMassDelete = readAllowMassDelete(request);
+      const outcome = await runJob(services(), job, { trigger: 'http', dryRun, allowMassDelete, log: contextLogger(context, { trigger: 'http' }) });
       // The run finished, but a step could not: its report comes with the status of what stopped it.
       if (outcome.fatal) return json(httpStatusFor(outcome.fatal), { ...outcome.report, message: answerMessage(outcome.fatal) });
       return json(200, outcome.report);

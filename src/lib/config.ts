@@ -117,7 +117,15 @@ export const syncSchema = z.object({
   HEURES_WINDOW_DAYS: int(35, 1, 366),
   /** recup-heures asks BatiSimply for at most this many days at once, so no answer is huge. */
   HEURES_CHUNK_DAYS: int(7, 1, 31),
-  HEURES_BATCH_SIZE: int(200, 1, 500),
+  /** Hours per SQL Server transaction of heures-to-sqlserver (its requests stay under 2,100 parameters whatever the size). */
+  HEURES_BATCH_SIZE: int(1000, 1, 5000),
+  /**
+   * recup-heures holds its deletions (until confirmed with --allow-mass-delete) when it would mark
+   * deleted more than this share of the window's staged slots, and at least HEURES_MASS_DELETE_MIN.
+   * An empty answer from BatiSimply (an outage, a wrong account) must not erase SuiviMO.
+   */
+  HEURES_MASS_DELETE_MAX_RATIO: z.coerce.number().min(0).max(1).optional().default(0.5),
+  HEURES_MASS_DELETE_MIN: int(20, 1, 1_000_000),
   CHANTIERS_BATCH_SIZE: int(500, 1, 5000),
   /** ChantierDef.Etat values to sync; unset: all. */
   CHANTIERS_ETATS: csv,

@@ -3,8 +3,8 @@
  * the environment (`local.settings.json` Values locally). Vault values are cached in memory and
  * re-read after an authentication failure, so a rotated secret is picked up without a restart.
  */
-import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
-import { SecretClient } from '@azure/keyvault-secrets';
+import type { TokenCredential } from '@azure/identity';
+import type { SecretClient } from '@azure/keyvault-secrets';
 import { keyVaultSchema, parseSection, SECRET_SETTINGS, type Env, type SecretSetting } from './config.js';
 import { UpstreamError } from './errors.js';
 
@@ -36,14 +36,22 @@ export class EnvironmentSecrets implements SecretStore {
 export class KeyVaultSecrets implements SecretStore {
   readonly kind = 'keyvault' as const;
   private readonly cache = new Map<SecretSetting, Promise<string | undefined>>();
-  private readonly client: SecretClient;
+  private opened: Promise<SecretClient> | undefined;
 
+  /** `credential` is a factory so that the Azure SDKs load on the first secret read, not at start-up. */
   constructor(
-    vaultUrl: string,
+    private readonly vaultUrl: string,
     private readonly env: Env,
-    credential: TokenCredential,
-  ) {
-    this.client = new SecretClient(vaultUrl, credential);
+    private readonly credential: () => Promise<TokenCredential>,
+  ) {}
+
+  private client(): Promise<SecretClient> {
+    this.opened ??= (async () => {
+      const { SecretClient } = await import('@azure/keyvault-secrets');
+      return new SecretClient(this.vaultUrl, await this.credential());
+    })();
+    this.opened.catch(() => (this.opened = undefined));
+    return this.opened;
   }
 
   get(setting: SecretSetting): Promise<string | undefined> {
@@ -58,7 +66,7 @@ export class KeyVaultSecrets implements SecretStore {
 
   private async fetch(setting: SecretSetting): Promise<string | undefined> {
     try {
-      const secret = await this.client.getSecret(SECRET_SETTINGS[setting]);
+      const secret = await (await this.client()).getSecret(SECRET_SETTINGS[setting]);
       return secret.value || this.env[setting] || undefined;
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) return this.env[setting] || undefined;
@@ -75,7 +83,7 @@ export class KeyVaultSecrets implements SecretStore {
 
   async save(setting: SecretSetting, value: string) {
     try {
-      await this.client.setSecret(SECRET_SETTINGS[setting], value);
+      await (await this.client()).setSecret(SECRET_SETTINGS[setting], value);
       this.cache.delete(setting);
     } catch (error) {
       throw new UpstreamError('keyvault', `Enregistrement du secret « ${SECRET_SETTINGS[setting]} » refusé par Key Vault.`, {
@@ -90,9 +98,10 @@ export function createSecretStore(env: Env): SecretStore {
   const { KEY_VAULT_URL, AZURE_CLIENT_ID } = parseSection(keyVaultSchema, env, 'Key Vault');
   if (!KEY_VAULT_URL) return new EnvironmentSecrets(env);
   // A user-assigned identity must be named; DefaultAzureCredential covers `az login` on a laptop.
-  const credential = AZURE_CLIENT_ID
-    ? new ManagedIdentityCredential({ clientId: AZURE_CLIENT_ID })
-    : new DefaultAzureCredential();
+  const credential = async (): Promise<TokenCredential> => {
+    const { DefaultAzureCredential, ManagedIdentityCredential } = await import('@azure/identity');
+    return AZURE_CLIENT_ID ? new ManagedIdentityCredential({ clientId: AZURE_CLIENT_ID }) : new DefaultAzureCredential();
+  };
   return new KeyVaultSecrets(KEY_VAULT_URL, env, credential);
 }
 

@@ -1,10 +1,12 @@
 /**
  * The outside systems of one process, built lazily from the settings: a job validates and opens
- * only what it uses. Tests hand in their own ports through `overrides`.
+ * only what it uses. Tests hand in their own ports through `overrides`. The drivers (SQL Server,
+ * PostgreSQL, PGlite, the migration tool, the HTTP client) and the Azure SDKs take most of a
+ * cold start: each is imported when its system is first opened, so that a command or a Function
+ * pays only for what it uses.
  */
-import { SqlServerBatigest, sqlOptionsFromSettings } from './batigest/sqlserver.js';
 import type { BatigestPort } from './batigest/port.js';
-import { createBatisimplyClient, type BatisimplyApi } from './batisimply/client.js';
+import type { BatisimplyApi } from './batisimply/client.js';
 import {
   batigestSchema,
   batisimplySchema,
@@ -19,8 +21,7 @@ import {
 } from './config.js';
 import { registerSecret } from './log.js';
 import { createSecretStore, withSecrets, type SecretStore } from './secrets.js';
-import { EmbeddedDb, PostgresDb, type StagingDb } from './staging/db.js';
-import { migrate } from './staging/migrate.js';
+import type { StagingDb } from './staging/db.js';
 
 export interface ServiceOverrides {
   staging?: StagingDb;
@@ -73,6 +74,7 @@ export class Services {
   readonly staging = this.opened('staging', async () => {
     const env = await this.resolved(['STAGING_DATABASE_URL']);
     const s = parseSection(stagingSchema, env, 'staging');
+    const [{ EmbeddedDb, PostgresDb }, { migrate }] = await Promise.all([import('./staging/db.js'), import('./staging/migrate.js')]);
     const refreshUrl = () => this.refreshSecret('STAGING_DATABASE_URL');
     const db = s.STAGING_DATABASE_URL
       ? new PostgresDb(s.STAGING_DATABASE_URL, { max: s.STAGING_POOL_MAX, refreshUrl })
@@ -90,12 +92,14 @@ export class Services {
       registerSecret(value);
       return value;
     };
+    const { SqlServerBatigest, sqlOptionsFromSettings } = await import('./batigest/sqlserver.js');
     const port = new SqlServerBatigest({ ...sqlOptionsFromSettings(s), refreshPassword });
     this.owned.push(() => port.close());
     return port;
   });
 
   readonly batisimply = this.opened('batisimply', async () => {
+    const { createBatisimplyClient } = await import('./batisimply/client.js');
     const client = createBatisimplyClient(await this.batisimplySettings(), this.secrets);
     this.owned.push(() => client.close());
     return client;

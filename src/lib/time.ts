@@ -31,12 +31,66 @@ export function roundToMinute(instant: Date): Date {
   return new Date(Math.round(instant.getTime() / 60_000) * 60_000);
 }
 
-/** "YYYY-MM-DDTHH:MM" in the given zone, DST included. */
-export function toWallClock(instant: Date, timeZone: string): string {
+/** The zone's fields for an instant, the slow way: one Intl call. */
+function wallClockByIntl(instant: Date, timeZone: string): string {
   const parts: Record<string, string> = {};
-  for (const p of formatter(timeZone).formatToParts(roundToMinute(instant))) parts[p.type] = p.value;
+  for (const p of formatter(timeZone).formatToParts(instant)) parts[p.type] = p.value;
   return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
 }
+
+const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
+/** Per zone, per UTC hour: the zone's offset for every minute of that hour, or null when it changes within it. */
+const offsets = new Map<string, Map<number, number | null>>();
+const MAX_CACHED_HOURS = 50_000;
+
+function offsetAt(minute: number, timeZone: string): number {
+  return Date.parse(`${wallClockByIntl(new Date(minute), timeZone)}Z`) - minute;
+}
+
+/**
+ * The offset that holds through a whole UTC hour, or null. An offset is read at the hour's first
+ * and last minute: equal, no transition lies between them (zones change at most once an hour).
+ * Transitions fall on any minute (Adelaide at 16:30 UTC, Lord Howe by half an hour), so an hour
+ * holding one is converted minute by minute through Intl. Offsets read at whole minutes carry
+ * whole minutes only, as the formatter drops the seconds of old offsets (LMT) the same way.
+ */
+function hourOffset(hour: number, timeZone: string): number | null {
+  let zone = offsets.get(timeZone);
+  if (!zone) offsets.set(timeZone, (zone = new Map()));
+  let offset = zone.get(hour);
+  if (offset === undefined) {
+    const first = offsetAt(hour * HOUR_MS, timeZone);
+    offset = first === offsetAt(hour * HOUR_MS + HOUR_MS - MINUTE_MS, timeZone) ? first : null;
+    if (zone.size >= MAX_CACHED_HOURS) zone.clear();
+    zone.set(hour, offset);
+  }
+  return offset;
+}
+
+/** "YYYY-MM-DDTHH:MM" in the given zone, DST included. */
+export function toWallClock(instant: Date, timeZone: string): string {
+  return wallClockAt(instant.getTime(), timeZone);
+}
+
+/** toWallClock of an instant in epoch milliseconds: no Date is made but the one that prints the result. */
+export function wallClockAt(epochMs: number, timeZone: string): string {
+  const minute = Math.round(epochMs / MINUTE_MS) * MINUTE_MS;
+  const offset = hourOffset(Math.floor(minute / HOUR_MS), timeZone);
+  if (offset === null) return wallClockByIntl(new Date(minute), timeZone);
+  const local = minute + offset;
+  const hour = Math.floor(local / HOUR_MS);
+  let prefix = hourPrefixes.get(hour);
+  if (prefix === undefined) {
+    if (hourPrefixes.size >= MAX_CACHED_HOURS) hourPrefixes.clear();
+    hourPrefixes.set(hour, (prefix = new Date(hour * HOUR_MS).toISOString().slice(0, 14)));
+  }
+  const m = (local - hour * HOUR_MS) / MINUTE_MS;
+  return m < 10 ? `${prefix}0${m}` : `${prefix}${m}`;
+}
+
+/** "YYYY-MM-DDTHH:" of a wall-clock hour (epoch hours of the shifted instant): shared by every zone. */
+const hourPrefixes = new Map<number, string>();
 
 const WALL_CLOCK = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})/;
 

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import sql from 'mssql';
-import { SqlServerBatigest, type BatigestSqlOptions } from '../../src/lib/batigest/sqlserver.js';
+import { SqlServerBatigest, suiviMoApplyRequests, type BatigestSqlOptions } from '../../src/lib/batigest/sqlserver.js';
 import type { SuiviMoRow } from '../../src/lib/batigest/port.js';
 
 const URL_SETTING = process.env.BATIGEST_TEST_SQL_URL;
@@ -172,5 +172,21 @@ describe('Batigest SQL Server contract', { skip: SKIP }, () => {
     const rows = Array.from({ length: 800 }, (_, i) => ({ ...row, date: `2026-12-${String((i % 28) + 1).padStart(2, '0')}T${String(Math.floor(i / 28) % 24).padStart(2, '0')}:${String(Math.floor(i / 672) * 30).padStart(2, '0')}` }));
     await adapter.withSuiviMo((tx) => tx.apply(rows.map((r) => ({ kind: 'insert' as const, row: r }))));
     assert.equal((await adapter.withSuiviMo((tx) => tx.read(rows))).length, 800);
+  });
+
+  test('a mixed batch packed to the parameter limit (updates, deletes and inserts in one request) applies as a whole', async () => {
+    const at = (i: number) => ({ ...row, codeSalarie: 'DUPJ', date: `2027-01-${String((i % 28) + 1).padStart(2, '0')}T${String(Math.floor(i / 28) % 24).padStart(2, '0')}:00` });
+    const first = Array.from({ length: 600 }, (_, i) => at(i));
+    await adapter.withSuiviMo((tx) => tx.apply(first.map((r) => ({ kind: 'insert' as const, row: r }))));
+    const ops = [
+      ...first.slice(0, 200).map((r) => ({ kind: 'update' as const, from: r, to: { ...r, nbh0: 3 } })),
+      ...first.slice(200, 400).map((r) => ({ kind: 'delete' as const, row: r })),
+      ...Array.from({ length: 200 }, (_, i) => ({ kind: 'insert' as const, row: at(600 + i) })),
+    ];
+    assert.ok(suiviMoApplyRequests(ops).every((r) => r.params <= 2_000));
+    await adapter.withSuiviMo((tx) => tx.apply(ops));
+    const after = await adapter.withSuiviMo((tx) => tx.read([...first, ...Array.from({ length: 200 }, (_, i) => at(600 + i))]));
+    assert.equal(after.length, 600);
+    assert.equal(after.filter((r) => r.nbh0 === 3).length, 200);
   });
 });

@@ -27,3 +27,48 @@ test('wall clock to SQL date keeps the fields whatever the process zone', () => 
   assert.equal(sqlDateToWallClock(d), '2026-10-25T02:30');
 });
 test('PostgreSQL timestamp text is normalised', () => assert.equal(normaliseWallClock('2026-10-25 02:30:00'), '2026-10-25T02:30'));
+
+test('a zone whose change falls at half past the UTC hour (Adelaide, 16:30Z)', () => {
+  assert.equal(toWallClock(new Date('2026-04-04T16:00:00Z'), 'Australia/Adelaide'), '2026-04-05T02:30');
+  assert.equal(toWallClock(new Date('2026-04-04T16:29:00Z'), 'Australia/Adelaide'), '2026-04-05T02:59');
+  assert.equal(toWallClock(new Date('2026-04-04T16:30:00Z'), 'Australia/Adelaide'), '2026-04-05T02:00');
+  assert.equal(toWallClock(new Date('2026-04-04T16:59:00Z'), 'Australia/Adelaide'), '2026-04-05T02:29');
+});
+test('a zone that moves by half an hour (Lord Howe)', () => {
+  assert.equal(toWallClock(new Date('2026-04-04T14:59:00Z'), 'Australia/Lord_Howe'), '2026-04-05T01:59');
+  assert.equal(toWallClock(new Date('2026-04-04T15:00:00Z'), 'Australia/Lord_Howe'), '2026-04-05T01:30');
+});
+test('New York springs forward at 07:00Z', () => {
+  assert.equal(toWallClock(new Date('2026-03-08T06:59:00Z'), 'America/New_York'), '2026-03-08T01:59');
+  assert.equal(toWallClock(new Date('2026-03-08T07:00:00Z'), 'America/New_York'), '2026-03-08T03:00');
+});
+test('a quarter-hour offset (Kathmandu) and seconds of an old local mean time (Paris, 1900)', () => {
+  assert.equal(toWallClock(new Date('2026-06-01T00:00:00Z'), 'Asia/Kathmandu'), '2026-06-01T05:45');
+  assert.equal(toWallClock(new Date('1900-01-01T12:00:00Z'), 'Europe/Paris'), '1900-01-01T12:09');
+  assert.equal(toWallClock(new Date('1900-01-01T12:30:00Z'), 'Europe/Paris'), '1900-01-01T12:39');
+});
+test('the same instant in two zones, asked in turn, honours each zone', () => {
+  const instant = new Date('2026-07-15T06:00:00Z');
+  assert.equal(toWallClock(instant, 'Europe/Paris'), '2026-07-15T08:00');
+  assert.equal(toWallClock(instant, 'America/New_York'), '2026-07-15T02:00');
+  assert.equal(toWallClock(instant, 'Europe/Paris'), '2026-07-15T08:00');
+  assert.equal(toWallClock(instant, 'UTC'), '2026-07-15T06:00');
+});
+test('every minute around both 2026 changes matches Intl, in four zones', () => {
+  const intl = (ms: number, timeZone: string) => {
+    const p = Object.fromEntries(
+      new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+        .formatToParts(new Date(ms))
+        .map((x) => [x.type, x.value]),
+    );
+    return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+  };
+  for (const timeZone of ['Europe/Paris', 'Australia/Adelaide', 'Australia/Lord_Howe', 'America/St_Johns']) {
+    for (const around of ['2026-03-29T01:00:00Z', '2026-10-25T01:00:00Z', '2026-04-04T16:00:00Z', '2026-11-01T03:00:00Z']) {
+      const start = Date.parse(around) - 6 * 3_600_000;
+      for (let ms = start; ms < start + 12 * 3_600_000; ms += 60_000) {
+        assert.equal(toWallClock(new Date(ms), timeZone), intl(ms, timeZone), `${timeZone} ${new Date(ms).toISOString()}`);
+      }
+    }
+  }
+});

@@ -13,8 +13,37 @@ import type { BatigestPort, ChantierSource, Salarie, SuiviMoKey, SuiviMoOp, Suiv
 
 /** Devis.Etat of an accepted quote. */
 const DEVIS_ACCEPTE = 3;
-/** SQL Server accepts 2,100 parameters per request; stay well below. */
-const MAX_PARAMS = 1_800;
+/** SQL Server accepts 2,100 parameters per request; the margin is for the driver's own. */
+export const MAX_PARAMS = 2_000;
+
+/** Parameters one SuiviMO statement binds: a key is 3, a row 6, an update its new row and old key. */
+const OP_PARAMS: Record<SuiviMoOp['kind'], number> = { insert: 6, update: 9, delete: 3 };
+
+/** The requests a read of these keys is sent as: as many keys per request as the parameter limit allows. */
+export function suiviMoReadRequests(keys: readonly SuiviMoKey[]): { items: SuiviMoKey[]; params: number }[] {
+  return packByParams(keys, () => 3);
+}
+
+/** The requests these operations are sent as, packed by their actual parameter counts. */
+export function suiviMoApplyRequests(ops: readonly SuiviMoOp[]): { items: SuiviMoOp[]; params: number }[] {
+  return packByParams(ops, (op) => OP_PARAMS[op.kind]);
+}
+
+function packByParams<T>(items: readonly T[], cost: (item: T) => number): { items: T[]; params: number }[] {
+  const out: { items: T[]; params: number }[] = [];
+  let current: { items: T[]; params: number } = { items: [], params: 0 };
+  for (const item of items) {
+    const c = cost(item);
+    if (current.params + c > MAX_PARAMS) {
+      out.push(current);
+      current = { items: [], params: 0 };
+    }
+    current.items.push(item);
+    current.params += c;
+  }
+  if (current.items.length > 0) out.push(current);
+  return out;
+}
 
 export interface BatigestSqlOptions {
   config: sql.config;
@@ -192,7 +221,7 @@ export class SqlServerBatigest implements BatigestPort {
     const etats = new Map<string, string | null>();
     if (codes.length === 0) return etats;
     return this.inTransaction('lecture des états de chantier', async (tx) => {
-      for (const chunk of chunks(codes, MAX_PARAMS)) {
+      for (const { items: chunk } of packByParams(codes, () => 1)) {
         const request = new sql.Request(tx);
         chunk.forEach((code, i) => request.input(`c${i}`, sql.VarChar(8), code));
         const result = await request.query(
@@ -233,7 +262,7 @@ export class SqlServerBatigest implements BatigestPort {
 
   private async readSuiviMo(tx: sql.Transaction, keys: readonly SuiviMoKey[]): Promise<SuiviMoRow[]> {
     const rows: SuiviMoRow[] = [];
-    for (const chunk of chunks(keys, Math.floor(MAX_PARAMS / 3))) {
+    for (const { items: chunk } of suiviMoReadRequests(keys)) {
       const request = new sql.Request(tx);
       const where = chunk.map((key, i) => {
         bindKey(request, `k${i}`, key);
@@ -260,7 +289,7 @@ export class SqlServerBatigest implements BatigestPort {
 
   private async applySuiviMo(tx: sql.Transaction, ops: readonly SuiviMoOp[]): Promise<void> {
     // One request carries many statements: a round trip per batch, not per row.
-    for (const chunk of chunks(ops, Math.floor(MAX_PARAMS / 9))) {
+    for (const { items: chunk } of suiviMoApplyRequests(ops)) {
       const request = new sql.Request(tx);
       const statements = chunk.map((op, i) => {
         const p = `o${i}`;
@@ -309,10 +338,4 @@ function bindRow(request: sql.Request, p: string, row: SuiviMoRow) {
   request.input(`${p}h`, sql.Decimal(18, 4), row.nbh0);
   request.input(`${p}t`, sql.Int, row.trajet);
   request.input(`${p}p`, sql.Int, row.panier);
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }

@@ -9,9 +9,15 @@ import { isoUtc } from '../time.js';
 import { KeycloakTokens, type TokenProvider } from './auth.js';
 import { BatisimplyError, BatisimplyHttp } from './http.js';
 import { readProjectList, type ProjectListing } from './projectList.js';
-import { projectPageSchema, projectSchema, timeSlotListSchema, type Project, type ProjectBody, type TimeSlot } from './schemas.js';
+import { checkTimeSlot, projectPageSchema, projectSchema, timeSlotListSchema, type Project, type ProjectBody, type RefusedSlot, type TimeSlot } from './schemas.js';
 
-export type { Project, ProjectBody, ProjectListing, TimeSlot };
+export type { Project, ProjectBody, ProjectListing, RefusedSlot, TimeSlot };
+
+/** The slots of a period, each checked on its own: the good ones, and the refused ones with why. */
+export interface TimeSlotList {
+  slots: TimeSlot[];
+  refused: RefusedSlot[];
+}
 
 /** What the jobs need from BatiSimply. */
 export interface BatisimplyApi {
@@ -21,7 +27,7 @@ export interface BatisimplyApi {
   getProject(id: number): Promise<Project>;
   createProject(body: ProjectBody): Promise<Project>;
   updateProject(id: number, body: ProjectBody): Promise<Project>;
-  listTimeSlots(start: Date, end: Date): Promise<TimeSlot[]>;
+  listTimeSlots(start: Date, end: Date): Promise<TimeSlotList>;
   /** One small authenticated call: the connection check. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -63,10 +69,17 @@ export class BatisimplyClient implements BatisimplyApi {
   }
 
   /** Bounds must be ISO 8601 UTC with time and `Z`: a bare date is answered 400. */
-  listTimeSlots(start: Date, end: Date): Promise<TimeSlot[]> {
-    return this.http.call('GET', '/api/timeSlotManagement/allUsers', timeSlotListSchema as z.ZodType<TimeSlot[]>, {
+  async listTimeSlots(start: Date, end: Date): Promise<TimeSlotList> {
+    const items = await this.http.call('GET', '/api/timeSlotManagement/allUsers', timeSlotListSchema as z.ZodType<unknown[]>, {
       query: { startDate: isoUtc(start), endDate: isoUtc(end) },
     });
+    const list: TimeSlotList = { slots: [], refused: [] };
+    for (const item of items) {
+      const checked = checkTimeSlot(item);
+      if ('slot' in checked) list.slots.push(checked.slot);
+      else list.refused.push(checked.refused);
+    }
+    return list;
   }
 
   async ping() {

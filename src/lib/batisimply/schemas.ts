@@ -42,28 +42,119 @@ export const projectPageSchema = z.union([
   }),
 ]);
 
-export const timeSlotSchema = z.looseObject({
-  id: z.union([z.number(), z.string().min(1)]).transform(String),
-  startDate: z.iso.datetime({ offset: true }),
-  endDate: z.iso.datetime({ offset: true }),
-  user: z.looseObject({ id: z.uuid(), firstName: z.string().nullish(), lastName: z.string().nullish() }),
-  project: z
-    .looseObject({ id: z.coerce.number().int(), projectCode: z.string().nullish() })
-    .nullish()
-    .transform((p) => p ?? null),
-  managementStatus: z.string().nullish().transform((s) => s ?? 'UNKNOWN'),
-  totalTimeMinutes: z.number().int().min(0),
-  hasPackedLunch: z.boolean().nullish().transform((b) => b ?? false),
-  hasHomeToWorkJourney: z.boolean().nullish().transform((b) => b ?? false),
-});
-export type TimeSlot = z.output<typeof timeSlotSchema>;
+/** A time slot as the connector uses it; the fields it does not use are not kept. */
+export interface TimeSlot {
+  id: string;
+  startDate: string;
+  endDate: string;
+  user: { id: string; firstName: string | null; lastName: string | null };
+  project: { id: number; projectCode: string | null } | null;
+  managementStatus: string;
+  totalTimeMinutes: number;
+  hasPackedLunch: boolean;
+  hasHomeToWorkJourney: boolean;
+}
 
-/** The slot list came back as a bare array, and once wrapped. */
+/** A slot refused on its own, with the field at fault; `id` is null when the slot has none usable. */
+export interface RefusedSlot {
+  id: string | null;
+  field: string;
+  message: string;
+}
+
+/**
+ * The slot list came back as a bare array, and once wrapped. Only the envelope is checked here:
+ * each slot is checked on its own (checkTimeSlot), so that one bad slot does not refuse the list.
+ */
 export const timeSlotListSchema = z.union([
-  z.array(timeSlotSchema),
-  z.looseObject({ elements: z.array(timeSlotSchema) }).transform((p) => p.elements),
-  z.looseObject({ content: z.array(timeSlotSchema) }).transform((p) => p.content),
+  z.array(z.unknown()),
+  z.looseObject({ elements: z.array(z.unknown()) }).transform((p) => p.elements),
+  z.looseObject({ content: z.array(z.unknown()) }).transform((p) => p.content),
 ]);
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+class Refusal {
+  constructor(
+    readonly field: string,
+    readonly message: string,
+  ) {}
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function optionalText(v: unknown, field: string): string | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v !== 'string') throw new Refusal(field, 'texte attendu');
+  return v;
+}
+
+function optionalFlag(v: unknown, field: string): boolean {
+  if (v === null || v === undefined) return false;
+  if (typeof v !== 'boolean') throw new Refusal(field, 'booléen attendu');
+  return v;
+}
+
+function instant(v: unknown, field: string): [string, number] {
+  const ms = typeof v === 'string' && ISO_INSTANT.test(v) ? Date.parse(v) : NaN;
+  if (Number.isNaN(ms)) throw new Refusal(field, 'date-heure ISO 8601 avec fuseau attendue');
+  return [v as string, ms];
+}
+
+function slotId(raw: Record<string, unknown>): string | null {
+  const id = raw.id;
+  if (typeof id === 'number' && Number.isSafeInteger(id)) return String(id);
+  if (typeof id === 'string' && id.trim() !== '') return id;
+  return null;
+}
+
+/**
+ * One slot of the list, checked by hand: a zod parse of every slot cost more than the rest of
+ * the conversion. Missing values are refused, never filled in (a project without id is not
+ * project 0); a slot without project is a slot without project.
+ */
+export function checkTimeSlot(raw: unknown): { slot: TimeSlot } | { refused: RefusedSlot } {
+  if (!isObject(raw)) return { refused: { id: null, field: '(créneau)', message: 'objet attendu' } };
+  const id = slotId(raw);
+  try {
+    if (id === null) throw new Refusal('id', 'identifiant manquant ou illisible');
+    const [startDate, startMs] = instant(raw.startDate, 'startDate');
+    const [endDate, endMs] = instant(raw.endDate, 'endDate');
+    if (endMs < startMs) throw new Refusal('endDate', `fin (${endDate}) avant le début (${startDate})`);
+    const user = raw.user;
+    if (!isObject(user)) throw new Refusal('user', 'salarié manquant');
+    if (typeof user.id !== 'string' || !UUID.test(user.id)) throw new Refusal('user.id', 'UUID attendu');
+    let project: TimeSlot['project'] = null;
+    if (raw.project !== null && raw.project !== undefined) {
+      if (!isObject(raw.project)) throw new Refusal('project', 'objet attendu');
+      const pid = raw.project.id;
+      const n = typeof pid === 'number' ? pid : typeof pid === 'string' && /^\d+$/.test(pid) ? Number(pid) : NaN;
+      if (!Number.isSafeInteger(n)) throw new Refusal('project.id', pid === null || pid === undefined ? 'identifiant de projet manquant' : 'entier attendu');
+      project = { id: n, projectCode: optionalText(raw.project.projectCode, 'project.projectCode') };
+    }
+    const minutes = raw.totalTimeMinutes;
+    if (typeof minutes !== 'number' || !Number.isSafeInteger(minutes) || minutes < 0) {
+      throw new Refusal('totalTimeMinutes', 'nombre entier de minutes attendu');
+    }
+    return {
+      slot: {
+        id,
+        startDate,
+        endDate,
+        user: { id: user.id, firstName: optionalText(user.firstName, 'user.firstName'), lastName: optionalText(user.lastName, 'user.lastName') },
+        project,
+        managementStatus: optionalText(raw.managementStatus, 'managementStatus') ?? 'UNKNOWN',
+        totalTimeMinutes: minutes,
+        hasPackedLunch: optionalFlag(raw.hasPackedLunch, 'hasPackedLunch'),
+        hasHomeToWorkJourney: optionalFlag(raw.hasHomeToWorkJourney, 'hasHomeToWorkJourney'),
+      },
+    };
+  } catch (error) {
+    if (!(error instanceof Refusal)) throw error;
+    return { refused: { id, field: error.field, message: error.message } };
+  }
+}
 
 /** What the connector sends to create or update a project. Unknown values are omitted, never invented. */
 export interface ProjectBody {

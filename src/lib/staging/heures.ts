@@ -19,7 +19,8 @@ export interface StagedSlot {
   panier: boolean;
   trajet: boolean;
   userName: string | null;
-  raw: unknown;
+  /** Digest of the fields above as read from BatiSimply (not `codeProjet`, which staging resolves). */
+  contentHash: string;
 }
 
 export interface ExistingSlot {
@@ -36,6 +37,15 @@ export interface ExistingSlot {
   trajet: boolean | null;
   userName: string | null;
   deleted: boolean;
+}
+
+/** Per slot id: the digest last staged, and whether the row is marked deleted. One narrow read per batch. */
+export async function stagedHashes(db: Queryable, ids: readonly string[]): Promise<Map<string, { hash: string | null; deleted: boolean }>> {
+  const { rows } = await db.query<{ id: string; hash: string | null; deleted: boolean }>(
+    `SELECT id_heure AS id, content_hash AS hash, deleted_at IS NOT NULL AS deleted FROM batigest_heures WHERE id_heure = ANY($1::text[])`,
+    [ids],
+  );
+  return new Map(rows.map((r) => [r.id, { hash: r.hash, deleted: r.deleted }]));
 }
 
 export async function existingSlots(db: Queryable, ids: readonly string[]): Promise<Map<string, ExistingSlot>> {
@@ -66,21 +76,22 @@ export async function upsertSlots(db: Queryable, slots: readonly StagedSlot[], r
   await db.query(
     `INSERT INTO batigest_heures AS h
        (id_heure, date_debut, date_fin, start_utc, end_utc, id_utilisateur, id_projet, project_code_in_slot, code_projet,
-        status_management, total_heure, panier, trajet, user_name, raw, sync, revision)
+        status_management, total_heure, panier, trajet, user_name, content_hash, sync, revision)
      SELECT i.id_heure, i.date_debut, i.date_fin, i.start_utc, i.end_utc, i.id_utilisateur, i.id_projet,
-            i.project_code_in_slot, i.code_projet, i.status, i.total, i.panier, i.trajet, i.user_name, i.raw,
+            i.project_code_in_slot, i.code_projet, i.status, i.total, i.panier, i.trajet, i.user_name, i.content_hash,
             NOT i.relevant, 1
      FROM unnest($1::text[], $2::timestamp[], $3::timestamp[], $4::timestamptz[], $5::timestamptz[], $6::uuid[],
                  $7::bigint[], $8::text[], $9::text[], $10::text[], $11::int[], $12::bool[], $13::bool[], $14::text[],
-                 $15::jsonb[], $16::bool[])
+                 $15::text[], $16::bool[])
        AS i(id_heure, date_debut, date_fin, start_utc, end_utc, id_utilisateur, id_projet, project_code_in_slot,
-            code_projet, status, total, panier, trajet, user_name, raw, relevant)
+            code_projet, status, total, panier, trajet, user_name, content_hash, relevant)
      ON CONFLICT (id_heure) DO UPDATE SET
        date_debut = EXCLUDED.date_debut, date_fin = EXCLUDED.date_fin, start_utc = EXCLUDED.start_utc,
        end_utc = EXCLUDED.end_utc, id_utilisateur = EXCLUDED.id_utilisateur, id_projet = EXCLUDED.id_projet,
        project_code_in_slot = EXCLUDED.project_code_in_slot, code_projet = EXCLUDED.code_projet,
        status_management = EXCLUDED.status_management, total_heure = EXCLUDED.total_heure,
-       panier = EXCLUDED.panier, trajet = EXCLUDED.trajet, user_name = EXCLUDED.user_name, raw = EXCLUDED.raw,
+       panier = EXCLUDED.panier, trajet = EXCLUDED.trajet, user_name = EXCLUDED.user_name,
+       content_hash = EXCLUDED.content_hash, raw = NULL,
        deleted_at = NULL,
        sync = h.sync AND EXCLUDED.sync,
        revision = h.revision + CASE WHEN EXCLUDED.sync THEN 0 ELSE 1 END,
@@ -100,21 +111,36 @@ export async function upsertSlots(db: Queryable, slots: readonly StagedSlot[], r
       col('panier'),
       col('trajet'),
       col('userName'),
-      slots.map((s) => JSON.stringify(s.raw)),
+      col('contentHash'),
       reachesSuiviMo,
     ],
   );
 }
 
-/** Slots of the window that BatiSimply no longer returns: deleted there. */
-export async function markMissingSlotsDeleted(db: Queryable, from: Date, to: Date, seen: readonly string[]): Promise<string[]> {
-  const { rows } = await db.query<{ id_heure: string }>(
-    `UPDATE batigest_heures SET deleted_at = now(), sync = false, revision = revision + 1, updated_at = now()
-     WHERE deleted_at IS NULL AND start_utc >= $1 AND start_utc < $2 AND NOT (id_heure = ANY($3::text[]))
-     RETURNING id_heure`,
-    [from.toISOString(), to.toISOString(), seen],
+/** Ids of the window's staged slots that are not marked deleted. */
+export async function liveSlotIds(db: Queryable, from: Date, to: Date): Promise<string[]> {
+  // One array rather than a row object per slot: the window may hold hundreds of thousands.
+  const { rows } = await db.query<{ ids: string[] | null }>(
+    `SELECT array_agg(id_heure) AS ids FROM batigest_heures WHERE deleted_at IS NULL AND start_utc >= $1 AND start_utc < $2`,
+    [from.toISOString(), to.toISOString()],
   );
-  return rows.map((r) => r.id_heure);
+  return rows[0]?.ids ?? [];
+}
+
+/**
+ * Marks these slots deleted in BatiSimply. The caller finds them by comparing the window's ids
+ * with what was read: a `NOT IN` of the whole window in SQL may be planned as a nested loop.
+ */
+export async function markSlotsDeleted(db: Queryable, ids: readonly string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const { rows } = await db.query<{ n: number }>(
+    `WITH d AS (
+       UPDATE batigest_heures SET deleted_at = now(), sync = false, revision = revision + 1, updated_at = now()
+       WHERE id_heure = ANY($1::text[]) AND deleted_at IS NULL RETURNING 1)
+     SELECT count(*)::int AS n FROM d`,
+    [ids],
+  );
+  return rows[0]?.n ?? 0;
 }
 
 export async function slotsWithoutCode(db: Queryable): Promise<{ idHeure: string; idProjet: number }[]> {

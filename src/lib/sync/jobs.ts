@@ -13,6 +13,8 @@ export interface JobContext {
   services: Services;
   db: StagingDb;
   dryRun: boolean;
+  /** The operator confirmed deletions that recup-heures would otherwise hold (--allow-mass-delete). */
+  allowMassDelete?: boolean;
   report: ReportBuilder;
   log: Logger;
   progress(done: number, total: number): void;

@@ -1,38 +1,74 @@
 /**
  * `recup-heures`: every user's time slots of the last HEURES_WINDOW_DAYS → `batigest_heures`.
  * Instants become wall-clock minutes in SYNC_TIMEZONE; a slot no longer returned is marked deleted.
+ *
+ * The window is read a period at a time (the next period is fetched while the current one is
+ * written), so memory follows a period's slots, not the window. A slot whose digest matches the staged one
+ * is not written at all; the others are written with one multi-row statement per batch.
  */
-import type { TimeSlot } from '../batisimply/client.js';
-import { existingSlots, markMissingSlotsDeleted, upsertSlots, type ExistingSlot, type StagedSlot } from '../staging/heures.js';
+import { createHash } from 'node:crypto';
+import type { BatisimplyApi, TimeSlot, TimeSlotList } from '../batisimply/client.js';
+import { RecordError } from '../errors.js';
+import { existingSlots, liveSlotIds, markSlotsDeleted, stagedHashes, upsertSlots, type ExistingSlot, type StagedSlot } from '../staging/heures.js';
+import type { Queryable } from '../staging/db.js';
 import { inTransaction } from '../staging/transaction.js';
-import { toWallClock } from '../time.js';
+import { wallClockAt } from '../time.js';
 import type { JobContext } from './jobs.js';
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+/** Slots asked of BatiSimply per request, about: see nextSpanMs. */
+const SLOTS_PER_REQUEST = 5_000;
+/** Rows per staging statement: few round trips, and parameters of a few megabytes at most. */
+const WRITE_BATCH = 5_000;
+/** Key of the held deletions in the run's records, so that a later confirmed run resolves it. */
+export const MASS_DELETE_KEY = 'suppressions-creneaux';
 
-export function toStagedSlot(slot: TimeSlot, timeZone: string, existing: ExistingSlot | undefined): StagedSlot {
-  const code = slot.project?.projectCode?.trim() || null;
-  const idProjet = slot.project?.id ?? null;
-  // A code resolved earlier stays while the slot keeps its project; a new project starts afresh.
-  const codeProjet = existing && existing.idProjet === idProjet ? (code ?? existing.codeProjet) : code;
-  const names = [slot.user.lastName, slot.user.firstName].filter(Boolean).join(' ');
-  return {
+/**
+ * The staged form of a slot; `codeProjet` is filled in by `withCode` once staging was read.
+ * Built in one object, without spreads: this runs for every slot of the window.
+ */
+export function slotFields(slot: TimeSlot, timeZone: string): StagedSlot {
+  const last = slot.user.lastName;
+  const first = slot.user.firstName;
+  const s: StagedSlot = {
     idHeure: slot.id,
-    dateDebut: toWallClock(new Date(slot.startDate), timeZone),
-    dateFin: toWallClock(new Date(slot.endDate), timeZone),
+    dateDebut: wallClockAt(Date.parse(slot.startDate), timeZone),
+    dateFin: wallClockAt(Date.parse(slot.endDate), timeZone),
     startUtc: slot.startDate,
     endUtc: slot.endDate,
     idUtilisateur: slot.user.id.toLowerCase(),
-    idProjet,
-    projectCodeInSlot: code,
-    codeProjet,
+    idProjet: slot.project?.id ?? null,
+    projectCodeInSlot: slot.project?.projectCode?.trim() || null,
+    codeProjet: null,
     status: slot.managementStatus,
     totalHeure: slot.totalTimeMinutes,
     panier: slot.hasPackedLunch,
     trajet: slot.hasHomeToWorkJourney,
-    userName: names || null,
-    raw: slot,
+    userName: (last && first ? `${last} ${first}` : last || first) || null,
+    contentHash: '',
   };
+  s.contentHash = contentHash(s);
+  return s;
+}
+
+const part = (v: string | number | boolean | null) => (v === null ? '\u0000' : String(v));
+
+/** A digest of every field staged from the slot but `codeProjet` (staging's own): equal digests, nothing to write. */
+function contentHash(f: StagedSlot): string {
+  const text = `${f.idHeure}\u001f${f.dateDebut}\u001f${f.dateFin}\u001f${f.startUtc}\u001f${f.endUtc}\u001f${f.idUtilisateur}\u001f${part(f.idProjet)}\u001f${part(f.projectCodeInSlot)}\u001f${f.status}\u001f${f.totalHeure}\u001f${f.panier}\u001f${f.trajet}\u001f${part(f.userName)}`;
+  return createHash('sha1').update(text).digest('base64');
+}
+
+export function toStagedSlot(slot: TimeSlot, timeZone: string, existing: ExistingSlot | undefined): StagedSlot {
+  return withCode(slotFields(slot, timeZone), existing);
+}
+
+/** Sets `codeProjet`: a code resolved earlier stays while the slot keeps its project; a new project starts afresh. */
+function withCode(s: StagedSlot, existing: ExistingSlot | undefined): StagedSlot {
+  const code = s.projectCodeInSlot;
+  s.codeProjet = existing && existing.idProjet === s.idProjet ? (code ?? existing.codeProjet) : code;
+  return s;
 }
 
 /** Whether the change reaches SuiviMO: status, start minute, minutes, allowances, project, user. */
@@ -59,46 +95,120 @@ function changedAtAll(next: StagedSlot, prev: ExistingSlot): boolean {
   );
 }
 
+function refusal(field: string, message: string) {
+  return new RecordError('CRENEAU_INVALIDE', `Créneau refusé (${field}) : ${message}.`);
+}
+
+/** Stages one chunk's slots; the ones already staged as they are now are not written. */
+async function stageSlots(ctx: JobContext, tx: Queryable, slots: readonly StagedSlot[]) {
+  const hashes = await stagedHashes(tx, slots.map((s) => s.idHeure));
+  const candidates: StagedSlot[] = [];
+  for (const slot of slots) {
+    const staged = hashes.get(slot.idHeure);
+    if (staged && !staged.deleted && staged.hash === slot.contentHash) ctx.report.ok(slot.idHeure, 'unchanged');
+    else candidates.push(slot);
+  }
+  // New slots have nothing to compare with: read back only the rows that exist and differ.
+  const known = candidates.filter((s) => hashes.has(s.idHeure)).map((s) => s.idHeure);
+  const existing = known.length > 0 ? await existingSlots(tx, known) : new Map<string, ExistingSlot>();
+  const write: StagedSlot[] = [];
+  const relevant: boolean[] = [];
+  for (const fields of candidates) {
+    const prev = existing.get(fields.idHeure);
+    const next = withCode(fields, prev);
+    const live = prev && !prev.deleted;
+    // Same values, digest not yet stored (a row staged before digests existed): store it, nothing else.
+    ctx.report.ok(fields.idHeure, live ? (changedAtAll(next, prev) ? 'updated' : 'unchanged') : 'created');
+    write.push(next);
+    relevant.push(reachesSuiviMo(next, prev));
+  }
+  for (let i = 0; i < write.length; i += WRITE_BATCH) {
+    await upsertSlots(tx, write.slice(i, i + WRITE_BATCH), relevant.slice(i, i + WRITE_BATCH));
+  }
+}
+
+/**
+ * The span of the next request. BatiSimply answers a period whole (no paging), so the span follows
+ * the density seen so far: about SLOTS_PER_REQUEST slots per answer, HEURES_CHUNK_DAYS at most,
+ * an hour at least. Memory then follows that many slots, however busy the window.
+ */
+export function nextSpanMs(spanMs: number, slotsInSpan: number, maxSpanMs: number): number {
+  const wanted = slotsInSpan === 0 ? spanMs * 4 : (spanMs * SLOTS_PER_REQUEST) / slotsInSpan;
+  return Math.min(maxSpanMs, Math.max(HOUR_MS, Math.floor(Math.min(wanted, spanMs * 4) / 60_000) * 60_000));
+}
+
 export async function recupHeures(ctx: JobContext): Promise<void> {
-  const { HEURES_WINDOW_DAYS, HEURES_CHUNK_DAYS, HEURES_BATCH_SIZE, SYNC_TIMEZONE } = ctx.services.sync();
-  const api = await ctx.services.batisimply();
+  const sync = ctx.services.sync();
+  const api: BatisimplyApi = await ctx.services.batisimply();
   // Whole minutes, so that consecutive runs ask for comparable windows.
   const to = new Date(Math.ceil(Date.now() / 60_000) * 60_000);
-  const from = new Date(to.getTime() - HEURES_WINDOW_DAYS * DAY_MS);
+  const from = new Date(to.getTime() - sync.HEURES_WINDOW_DAYS * DAY_MS);
+  const maxSpanMs = sync.HEURES_CHUNK_DAYS * DAY_MS;
+  const total = to.getTime() - from.getTime();
 
-  const slots = new Map<string, TimeSlot>();
-  const chunks = Math.ceil(HEURES_WINDOW_DAYS / HEURES_CHUNK_DAYS);
-  for (let i = 0; i < chunks; i++) {
-    const start = new Date(from.getTime() + i * HEURES_CHUNK_DAYS * DAY_MS);
-    const end = new Date(Math.min(to.getTime(), start.getTime() + HEURES_CHUNK_DAYS * DAY_MS));
-    for (const slot of await api.listTimeSlots(start, end)) slots.set(slot.id, slot);
-    ctx.progress(i + 1, chunks + 1);
-  }
-  ctx.report.add('read', slots.size);
-
-  const all = [...slots.values()];
-  await inTransaction(ctx.db, ctx.dryRun, async (tx) => {
-    for (let i = 0; i < all.length; i += HEURES_BATCH_SIZE) {
-      const batch = all.slice(i, i + HEURES_BATCH_SIZE);
-      const existing = await existingSlots(tx, batch.map((s) => s.id));
-      const write: StagedSlot[] = [];
-      const relevant: boolean[] = [];
-      for (const slot of batch) {
-        const prev = existing.get(slot.id);
-        const next = toStagedSlot(slot, SYNC_TIMEZONE, prev);
-        if (prev && !prev.deleted && !changedAtAll(next, prev)) {
-          ctx.report.ok(slot.id, 'unchanged');
-          continue;
-        }
-        ctx.report.ok(slot.id, prev && !prev.deleted ? 'updated' : 'created');
-        write.push(next);
-        relevant.push(reachesSuiviMo(next, prev));
-      }
-      await upsertSlots(tx, write, relevant);
+  const seen = new Set<string>();
+  /** A refused slot without a usable id might be any staged slot: then none is known to be deleted. */
+  let unidentified = 0;
+  const fetch = (start: number, span: number) => {
+    const end = Math.min(to.getTime(), start + span);
+    return { end, list: api.listTimeSlots(new Date(start), new Date(end)) };
+  };
+  let span = Math.min(maxSpanMs, DAY_MS);
+  let next: { end: number; list: Promise<TimeSlotList> } | undefined = fetch(from.getTime(), span);
+  for (let start = from.getTime(); next; ) {
+    const { end } = next;
+    const list = await next.list;
+    span = nextSpanMs(end - start, list.slots.length + list.refused.length, maxSpanMs);
+    start = end;
+    // The next period is on its way while this one is written.
+    next = start < to.getTime() ? fetch(start, span) : undefined;
+    // A rejection of the prefetched period is handled when it is awaited, not reported as unhandled meanwhile.
+    next?.list.catch(() => {});
+    const fresh: StagedSlot[] = [];
+    for (const refused of list.refused) {
+      if (refused.id === null) unidentified++;
+      else if (seen.has(refused.id)) continue;
+      else seen.add(refused.id);
+      ctx.report.add('read');
+      ctx.report.fail(refused.id ?? `créneau sans identifiant ${unidentified}`, refusal(refused.field, refused.message));
     }
-    // Only now that the whole window was read is a missing slot known to be deleted.
-    const deleted = await markMissingSlotsDeleted(tx, from, to, [...slots.keys()]);
-    ctx.report.add('deleted', deleted.length);
-  });
-  ctx.progress(chunks + 1, chunks + 1);
+    for (const slot of list.slots) {
+      // Periods do not overlap, but a slot listed twice is staged once.
+      if (seen.has(slot.id)) continue;
+      seen.add(slot.id);
+      fresh.push(slotFields(slot, sync.SYNC_TIMEZONE));
+    }
+    ctx.report.add('read', fresh.length);
+    if (fresh.length > 0) await inTransaction(ctx.db, ctx.dryRun, (tx) => stageSlots(ctx, tx, fresh));
+    ctx.progress(Math.round(((start - from.getTime()) / total) * 100), 101);
+  }
+
+  // Only now that the whole window was read is a missing slot known to be deleted.
+  if (unidentified > 0) {
+    ctx.report.warn(
+      'recup-heures',
+      'SUPPRESSIONS_NON_DETERMINEES',
+      `${unidentified} créneau(x) sans identifiant lisible : aucun créneau n'est marqué supprimé pendant cette exécution.`,
+    );
+  } else {
+    await inTransaction(ctx.db, ctx.dryRun, async (tx) => {
+      const live = await liveSlotIds(tx, from, to);
+      const gone = live.filter((id) => !seen.has(id));
+      const [staged, missing] = [live.length, gone.length];
+      if (missing === 0) return;
+      const share = missing / staged;
+      if (!ctx.allowMassDelete && missing >= sync.HEURES_MASS_DELETE_MIN && share > sync.HEURES_MASS_DELETE_MAX_RATIO) {
+        const message =
+          `Suppressions retenues : ${missing} des ${staged} créneaux de la période (${Math.round(share * 100)} %) ne sont plus renvoyés par BatiSimply ` +
+          `(au-delà de ${Math.round(sync.HEURES_MASS_DELETE_MAX_RATIO * 100)} %, HEURES_MASS_DELETE_MAX_RATIO). Panne ou mauvais compte ? ` +
+          `Si ces suppressions sont réelles, relancer avec --allow-mass-delete (ou ?allowMassDelete=true).`;
+        ctx.report.warn(MASS_DELETE_KEY, 'SUPPRESSION_MASSIVE_RETENUE', message);
+        ctx.report.hold(MASS_DELETE_KEY, 'SUPPRESSION_MASSIVE_RETENUE', message);
+        return;
+      }
+      ctx.report.add('deleted', await markSlotsDeleted(tx, gone));
+    });
+    if (!ctx.report.outcomes.some((o) => o.key === MASS_DELETE_KEY)) ctx.report.ok(MASS_DELETE_KEY);
+  }
+  ctx.progress(101, 101);
 }

@@ -22,6 +22,8 @@ import { isChain, stepsOf, STEP_JOBS, type JobName, type StepJobName } from './j
 
 export interface RunOptions {
   dryRun?: boolean;
+  /** Lets recup-heures mark deleted more slots than HEURES_MASS_DELETE_MAX_RATIO allows. */
+  allowMassDelete?: boolean;
   trigger: Trigger;
   log?: Logger;
   onProgress?: (progress: { job: string; done: number; total: number }) => void;
@@ -148,7 +150,7 @@ async function runStep(
     };
     let fatal: ConnectorError | undefined;
     try {
-      await STEP_JOBS[job]({ services, db, dryRun, report, log, progress });
+      await STEP_JOBS[job]({ services, db, dryRun, allowMassDelete: options.allowMassDelete ?? false, report, log, progress });
     } catch (error) {
       fatal = toConnectorError(error);
       report.errors.unshift({ key: job, code: fatal.code, message: fatal.message });

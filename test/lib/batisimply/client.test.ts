@@ -120,8 +120,13 @@ describe('answers', () => {
       return true;
     });
   });
-  test('a slot of the wrong shape names the field', async () => {
+  test('a slot of the wrong shape is refused on its own, naming the field', async () => {
     sandbox.state.timeSlots.set('1', { id: 1, startDate: '2026-05-04T06:00:00Z', endDate: '2026-05-04T10:00:00Z', user: { id: 'pas-un-uuid' } } as never);
-    await assert.rejects(client.listTimeSlots(new Date('2026-05-01T00:00:00Z'), new Date('2026-06-01T00:00:00Z')), /forme inattendue/);
+    const list = await client.listTimeSlots(new Date('2026-05-01T00:00:00Z'), new Date('2026-06-01T00:00:00Z'));
+    assert.deepEqual(list, { slots: [], refused: [{ id: '1', field: 'user.id', message: 'UUID attendu' }] });
+  });
+  test('a slot list of the wrong shape fails as a whole', async () => {
+    sandbox.faults.add([{ route: 'GET /api/timeSlotManagement/allUsers', fault: 'html', times: 1 }]);
+    await assert.rejects(client.listTimeSlots(new Date('2026-05-01T00:00:00Z'), new Date('2026-06-01T00:00:00Z')), /text\/html/);
   });
 });

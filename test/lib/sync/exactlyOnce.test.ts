@@ -40,7 +40,8 @@ function states(): SandboxTimeSlot[][] {
   const a = slot(1, daysAgo(6), 120, { project: { id: 1, projectCode: 'CH001' } });
   const b = slot(2, daysAgo(6, '12:00:00'), 60, { user: { id: USER_MARTIN }, hasPackedLunch: true });
   const c = slot(3, daysAgo(5), 30, { managementStatus: 'PENDING' });
-  const aMoved = { ...a, startDate: daysAgo(4, '07:00:00'), project: { id: 2, projectCode: 'CH002' } }; // key changes
+  // Key changes; the end moves with the start (a slot ending before it starts is refused).
+  const aMoved = { ...slot(1, daysAgo(4, '07:00:00'), 120), project: { id: 2, projectCode: 'CH002' } };
   const bLonger = { ...b, totalTimeMinutes: 75, hasHomeToWorkJourney: true }; // values change
   const cValid = { ...c, managementStatus: 'VALIDATED' };
   const aRefused = { ...aMoved, managementStatus: 'REFUSED' };

@@ -1,0 +1,42 @@
+/** `?allowMassDelete=true` on a job route confirms the deletions recup-heures held (issue 10, point 5). */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import functions, { type HttpResponseInit } from '@azure/functions';
+import type { Env } from '../../src/lib/config.js';
+import { Services } from '../../src/lib/services.js';
+import { jobHandler } from '../../src/functions/jobs.js';
+import { setServices } from '../../src/functions/http.js';
+import type { Sandbox } from '../../src/sandbox/server.js';
+import type { TestDatabase } from '../support/pg.js';
+import { closeWorld, openWorld } from '../support/fixture.js';
+import { daysAgo, slot } from '../support/slots.js';
+
+const { HttpRequest, InvocationContext } = functions;
+
+let t: TestDatabase;
+let sandbox: Sandbox;
+let env: Env;
+
+before(async () => {
+  ({ t, sandbox, env } = await openWorld({ stagingInEnv: true }));
+  setServices(new Services(env));
+});
+after(async () => {
+  setServices(undefined);
+  await closeWorld({ t, sandbox });
+});
+
+const call = (query = '') =>
+  jobHandler('recup-heures')(new HttpRequest({ method: 'POST', url: `http://localhost/api/recup-heures${query}` }), new InvocationContext({ invocationId: 't', functionName: 't' }));
+const body = (res: HttpResponseInit) => res.jsonBody as { status: string; counts: { deleted: number; held: number } };
+
+test('held without the parameter, done with ?allowMassDelete=true, 400 when malformed', async () => {
+  sandbox.state.load({ timeSlots: Array.from({ length: 25 }, (_, i) => slot(i + 1, daysAgo(2, '08:00:00'), 30 + i)) });
+  assert.equal(body(await call()).status, 'succeeded');
+  sandbox.state.load({});
+  const held = body(await call());
+  assert.deepEqual([held.status, held.counts.held, held.counts.deleted], ['partial', 1, 0]);
+  assert.equal((await call('?allowMassDelete=peut-etre')).status, 400);
+  const confirmed = body(await call('?allowMassDelete=true'));
+  assert.deepEqual([confirmed.status, confirmed.counts.deleted], ['succeeded', 25]);
+});

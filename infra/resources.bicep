@@ -52,6 +52,10 @@ param vpnSharedKey string
 param allowSecretSaveFromDashboard bool
 param keyVaultAllowedIps array
 param alertEmail string
+@description('Company names (COMPANIES), comma separated; empty: the single company on the flat settings.')
+param companies string = ''
+@description('Connections of one company\'s staging pool (STAGING_POOL_MAX); see docs/queue.md.')
+param stagingPoolMax int = 10
 
 var suffix = uniqueString(subscription().id, resourceGroup().id, environmentName)
 var names = {
@@ -112,6 +116,14 @@ module storage 'modules/storage.bicep' = {
     name: names.storage
     location: location
     tags: tags
+    principalId: identity.outputs.principalId
+  }
+}
+
+module runQueue 'modules/queue.bicep' = {
+  name: 'queue'
+  params: {
+    storageAccountName: storage.outputs.name
     principalId: identity.outputs.principalId
   }
 }
@@ -193,6 +205,8 @@ module functionApp 'modules/functionapp.bicep' = {
       CHANTIERS_SCHEDULE: chantiersSchedule
       HEURES_SCHEDULE: heuresSchedule
       RUN_HISTORY_DAYS: string(runHistoryDays)
+      STAGING_POOL_MAX: string(stagingPoolMax)
+      COMPANIES: companies
     }
   }
 }

@@ -4,7 +4,7 @@
  * `unknown` is turned into one of these once, at the boundary, by `toConnectorError`.
  */
 
-export type OutsideSystem = 'batigest' | 'staging' | 'batisimply' | 'keyvault';
+export type OutsideSystem = 'batigest' | 'staging' | 'batisimply' | 'keyvault' | 'queue';
 
 export abstract class ConnectorError extends Error {
   abstract readonly code: string;

@@ -42,6 +42,8 @@ export class KeyVaultSecrets implements SecretStore {
     vaultUrl: string,
     private readonly env: Env,
     credential: TokenCredential,
+    /** A company's secret names (companies.ts companySecretName); default: the plain names. */
+    private readonly nameOf: (setting: SecretSetting) => string = (s) => SECRET_SETTINGS[s],
   ) {
     this.client = new SecretClient(vaultUrl, credential);
   }
@@ -58,11 +60,11 @@ export class KeyVaultSecrets implements SecretStore {
 
   private async fetch(setting: SecretSetting): Promise<string | undefined> {
     try {
-      const secret = await this.client.getSecret(SECRET_SETTINGS[setting]);
+      const secret = await this.client.getSecret(this.nameOf(setting));
       return secret.value || this.env[setting] || undefined;
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) return this.env[setting] || undefined;
-      throw new UpstreamError('keyvault', `Lecture du secret « ${SECRET_SETTINGS[setting]} » impossible dans Key Vault.`, {
+      throw new UpstreamError('keyvault', `Lecture du secret « ${this.nameOf(setting)} » impossible dans Key Vault.`, {
         code: 'KEYVAULT_READ_FAILED',
         cause: error,
       });
@@ -75,10 +77,10 @@ export class KeyVaultSecrets implements SecretStore {
 
   async save(setting: SecretSetting, value: string) {
     try {
-      await this.client.setSecret(SECRET_SETTINGS[setting], value);
+      await this.client.setSecret(this.nameOf(setting), value);
       this.cache.delete(setting);
     } catch (error) {
-      throw new UpstreamError('keyvault', `Enregistrement du secret « ${SECRET_SETTINGS[setting]} » refusé par Key Vault.`, {
+      throw new UpstreamError('keyvault', `Enregistrement du secret « ${this.nameOf(setting)} » refusé par Key Vault.`, {
         code: 'KEYVAULT_WRITE_FAILED',
         cause: error,
       });
@@ -86,14 +88,14 @@ export class KeyVaultSecrets implements SecretStore {
   }
 }
 
-export function createSecretStore(env: Env): SecretStore {
+export function createSecretStore(env: Env, nameOf?: (setting: SecretSetting) => string): SecretStore {
   const { KEY_VAULT_URL, AZURE_CLIENT_ID } = parseSection(keyVaultSchema, env, 'Key Vault');
   if (!KEY_VAULT_URL) return new EnvironmentSecrets(env);
   // A user-assigned identity must be named; DefaultAzureCredential covers `az login` on a laptop.
   const credential = AZURE_CLIENT_ID
     ? new ManagedIdentityCredential({ clientId: AZURE_CLIENT_ID })
     : new DefaultAzureCredential();
-  return new KeyVaultSecrets(KEY_VAULT_URL, env, credential);
+  return new KeyVaultSecrets(KEY_VAULT_URL, env, credential, nameOf);
 }
 
 /** The environment with the given secret settings filled in from the store. */

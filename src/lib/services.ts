@@ -17,6 +17,7 @@ import {
   type SecretSetting,
   type SyncSettings,
 } from './config.js';
+import { ConfigurationError } from './errors.js';
 import { registerSecret } from './log.js';
 import { createSecretStore, withSecrets, type SecretStore } from './secrets.js';
 import { EmbeddedDb, PostgresDb, type StagingDb } from './staging/db.js';
@@ -35,6 +36,12 @@ interface Opened {
   batisimply: BatisimplyApi;
 }
 
+/** Where a company's staging lives (companies.ts); unset: the single company `default`. */
+export interface ServiceScope {
+  company: string;
+  schema: string;
+}
+
 export class Services {
   readonly secrets: SecretStore;
   private readonly pending = new Map<keyof Opened, Promise<unknown>>();
@@ -43,6 +50,7 @@ export class Services {
   constructor(
     readonly env: Env,
     private readonly overrides: ServiceOverrides = {},
+    readonly scope: ServiceScope = { company: 'default', schema: 'public' },
   ) {
     this.secrets = overrides.secrets ?? createSecretStore(env);
   }
@@ -65,7 +73,13 @@ export class Services {
   readonly staging = this.opened('staging', async () => {
     const env = await this.resolved(['STAGING_DATABASE_URL']);
     const s = parseSection(stagingSchema, env, 'staging');
-    const db = s.STAGING_DATABASE_URL ? new PostgresDb(s.STAGING_DATABASE_URL) : await EmbeddedDb.open(s.STAGING_EMBEDDED_DIR);
+    const schema = this.scope.schema === 'public' ? undefined : this.scope.schema;
+    if (schema && !s.STAGING_DATABASE_URL) {
+      throw new ConfigurationError('Plusieurs sociétés demandent une base de staging PostgreSQL : STAGING_DATABASE_URL manquant.', { code: 'CONFIG_INVALID' });
+    }
+    const db = s.STAGING_DATABASE_URL
+      ? new PostgresDb(s.STAGING_DATABASE_URL, { max: s.STAGING_POOL_MAX, schema })
+      : await EmbeddedDb.open(s.STAGING_EMBEDDED_DIR);
     this.owned.push(() => db.close());
     await migrate(db);
     return db;

@@ -57,6 +57,8 @@ test('one POST route per job, and the operator routes', () => {
     [
       ...JOB_NAMES.map((j) => `POST ${j}`),
       'GET dashboard',
+      'GET runs',
+      'GET runs/{runId}',
       'GET status',
       'POST connect-batisimply',
       'POST connect-postgres',

@@ -17,6 +17,8 @@ export interface HeldLock {
 
 export interface StagingDb extends Queryable {
   readonly kind: 'postgres' | 'embedded';
+  /** A company's schema (its search_path); unset: the server's default (`public`). */
+  readonly schema?: string;
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Runs a script of several statements (migrations). */
@@ -61,10 +63,14 @@ function stagingError(error: unknown): UpstreamError {
 export class PostgresDb implements StagingDb {
   readonly kind = 'postgres' as const;
   readonly pool: pg.Pool;
+  readonly schema?: string;
 
-  constructor(connectionString: string, options: { max?: number } = {}) {
+  constructor(connectionString: string, options: { max?: number; schema?: string } = {}) {
+    // A company's pool sees only its schema: its tables, its run history. Locks are named after it.
+    this.schema = options.schema;
     this.pool = new pg.Pool({
       connectionString,
+      ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
       max: options.max ?? 10,
       types: pgTypes,
       connectionTimeoutMillis: 15_000,
@@ -114,7 +120,8 @@ export class PostgresDb implements StagingDb {
     await this.query(script);
   }
 
-  async tryLock(key: string): Promise<HeldLock | null> {
+  async tryLock(name: string): Promise<HeldLock | null> {
+    const key = this.schema ? `${this.schema}:${name}` : name;
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();

@@ -1,7 +1,7 @@
 /** The run report of the interface: what a run read, changed, failed and held. */
 import { operatorMessage, toConnectorError } from '../errors.js';
 
-export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'skipped';
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'skipped';
 export type Trigger = 'timer' | 'http' | 'cli';
 
 export interface Counts {
@@ -49,6 +49,7 @@ export const STATUS_FR: Record<RunStatus, string> = {
   failed: 'échec',
   skipped: 'ignoré',
   running: 'en cours',
+  queued: 'en file d’attente',
 };
 
 export const emptyCounts = (): Counts => ({ read: 0, created: 0, updated: 0, deleted: 0, unchanged: 0, failed: 0, held: 0 });

@@ -114,10 +114,14 @@ async function round(n: number, concurrency: number, azurite: { connectionString
     await queueClient.clearMessages();
     const queue = new StorageRunQueue({ connectionString: azurite.connectionString });
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const runIds = new Map<string, string>();
     for (const [name, s] of services) runIds.set(name, (await enqueueRun(s, queue, { job: 'all', dryRun: false, trigger: 'timer' })).runId);
     await drain(queueClient, servicesOf, n, concurrency);
     const ms = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
+    // This process's CPU (connector and sandboxes) against the wall clock: near 100 % means one core was the limit.
+    const cpuPercent = Math.round(((cpu.user + cpu.system) / 1000 / ms) * 100);
 
     const statuses = new Map<string, number>();
     let cross = 0;
@@ -143,7 +147,7 @@ async function round(n: number, concurrency: number, azurite: { connectionString
       `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name = 'batigest_chantiers'`,
     );
     for (const s of services.values()) await s.close();
-    return { ms, statuses: Object.fromEntries(statuses), cross, created, suivimo, publicTables: pub[0]!.n };
+    return { ms, cpuPercent, statuses: Object.fromEntries(statuses), cross, created, suivimo, publicTables: pub[0]!.n };
   } finally {
     for (const s of sandboxes) await s.stop();
     await t.drop();
@@ -164,12 +168,12 @@ try {
     [`${COMPANIES} companies`, 1, serial],
     [`${COMPANIES} companies`, CONCURRENCY, all],
   ] as const;
-  console.log('\n| scenario | concurrency | total | one × N ÷ concurrency | ratio | runs | projects created | SuiviMO rows | cross-company rows |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('\n| scenario | concurrency | total | one × N ÷ concurrency | ratio | process CPU | runs | projects created | SuiviMO rows | cross-company rows |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const [label, c, r] of rows) {
     const n = label.startsWith('1 ') ? 1 : COMPANIES;
     const exp = (one.ms * n) / c;
-    console.log(`| ${label} | ${c} | ${(r.ms / 1000).toFixed(1)} s | ${(exp / 1000).toFixed(1)} s | ${(r.ms / exp).toFixed(2)} | ${JSON.stringify(r.statuses)} | ${r.created} | ${r.suivimo} | ${r.cross} |`);
+    console.log(`| ${label} | ${c} | ${(r.ms / 1000).toFixed(1)} s | ${(exp / 1000).toFixed(1)} s | ${(r.ms / exp).toFixed(2)} | ${r.cpuPercent} % | ${JSON.stringify(r.statuses)} | ${r.created} | ${r.suivimo} | ${r.cross} |`);
   }
 } finally {
   await azurite.stop();

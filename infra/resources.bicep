@@ -56,6 +56,9 @@ param alertEmail string
 param companies string = ''
 @description('Connections of one company\'s staging pool (STAGING_POOL_MAX); see docs/queue.md.')
 param stagingPoolMax int = 10
+@secure()
+@description('Companies\' secrets for the vault, name → value ({ "acme-batigest-sql-password": "…" }); see docs/queue.md.')
+param companySecrets object = {}
 
 var suffix = uniqueString(subscription().id, resourceGroup().id, environmentName)
 var names = {
@@ -163,6 +166,14 @@ module keyVault 'modules/keyvault.bicep' = {
     batigestSqlPassword: batigestSqlPassword
     batisimplyClientSecret: batisimplyClientSecret
     batisimplyPassword: batisimplyPassword
+  }
+}
+
+module companyVaultSecrets 'modules/companysecrets.bicep' = {
+  name: 'company-secrets'
+  params: {
+    keyVaultName: keyVault.outputs.name
+    secrets: companySecrets
   }
 }
 

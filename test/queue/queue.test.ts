@@ -15,6 +15,7 @@ import { poisonQueueHandler, runQueueHandler } from '../../src/functions/queue.j
 import { getRunHandler, listRunsHandler } from '../../src/functions/runs.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import type { TestDatabase } from '../support/pg.js';
+import { connecteur } from '../support/cli.js';
 import { closeWorld, openWorld } from '../support/fixture.js';
 import { startAzurite, type Azurite } from './azurite.js';
 
@@ -223,4 +224,19 @@ test('host.json retries a message as many times as the handler expects', async (
   const host = JSON.parse(await readFile(path.join(root, 'host.json'), 'utf8'));
   assert.equal(host.extensions.queues.maxDequeueCount, MAX_DEQUEUE_COUNT);
   assert.equal(host.extensions.queues.messageEncoding, 'base64');
+});
+
+test('connecteur run --queue records the run and enqueues it; without a storage account it is refused', async () => {
+  const r = await connecteur(['run', 'transfer-batisimply', '--queue', '--json'], env);
+  assert.equal(r.code, 0, r.stderr);
+  const { runId, status } = JSON.parse(r.stdout) as { runId: string; status: string };
+  assert.equal(status, 'queued');
+  assert.equal(((await nextMessage()).body as { runId: string }).runId, runId);
+  assert.equal((await getRun(t.db, runId))?.trigger, 'cli');
+  assert.doesNotMatch(r.stdout + r.stderr, /Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/, 'the account key is never printed');
+
+  const { AzureWebJobsStorage: _, ...withoutQueue } = env;
+  const refused = await connecteur(['run', 'transfer-batisimply', '--queue'], withoutQueue);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /Aucune file d’attente configurée/);
 });

@@ -61,6 +61,13 @@ param deployerPrincipalId string
 param deployerPrincipalType string
 param restrictStorageToVnet bool
 param alertEmail string
+@description('Company names (COMPANIES), comma separated; empty: the single company on the flat settings.')
+param companies string = ''
+@description('Connections of one company\'s staging pool (STAGING_POOL_MAX); see docs/queue.md.')
+param stagingPoolMax int = 10
+@secure()
+@description('Companies\' secrets for the vault, name → value ({ "acme-batigest-sql-password": "…" }); see docs/queue.md.')
+param companySecrets object = {}
 
 // Azure Verified Module, pinned.
 module identity 'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1' = {
@@ -116,6 +123,14 @@ module storage 'modules/storage.bicep' = {
   }
 }
 
+module runQueue 'modules/queue.bicep' = {
+  name: 'queue'
+  params: {
+    storageAccountName: storage.outputs.name
+    principalId: identity.outputs.principalId
+  }
+}
+
 module postgres 'modules/postgres.bicep' = {
   name: 'postgres'
   params: {
@@ -154,6 +169,14 @@ module keyVault 'modules/keyvault.bicep' = {
     batigestSqlPassword: batigestSqlPassword
     batisimplyClientSecret: batisimplyClientSecret
     batisimplyPassword: batisimplyPassword
+  }
+}
+
+module companyVaultSecrets 'modules/companysecrets.bicep' = {
+  name: 'company-secrets'
+  params: {
+    keyVaultName: keyVault.outputs.name
+    secrets: companySecrets
   }
 }
 
@@ -200,6 +223,7 @@ module functionApp 'modules/functionapp.bicep' = {
       HEURES_SCHEDULE: heuresSchedule
       RUN_HISTORY_DAYS: string(runHistoryDays)
       STAGING_POOL_MAX: string(stagingPoolMax)
+      COMPANIES: companies
     }
   }
 }

@@ -12,7 +12,11 @@ import { formatAuditCsv, formatAuditText } from '../lib/audit/format.js';
 import { runAudit } from '../lib/audit/runAudit.js';
 import { checkAll } from '../lib/ops/checks.js';
 import { gatherStatus } from '../lib/ops/status.js';
-import { Services } from '../lib/services.js';
+import type { Services } from '../lib/services.js';
+import { describeCompanies } from '../lib/companies.js';
+import { CompanyDirectory } from '../lib/companyServices.js';
+import { requireRunQueue } from '../lib/queue/client.js';
+import { enqueueRun } from '../lib/queue/runs.js';
 import { migrate } from '../lib/staging/migrate.js';
 import { isJobName, JOB_NAMES, type JobName } from '../lib/sync/jobs.js';
 import { isChainReport, type AnyReport } from '../lib/sync/report.js';
@@ -45,16 +49,30 @@ const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : 
 
 export async function main(argv: string[], env = processEnv()): Promise<number> {
   let code: number = EXIT.ok;
-  const withServices = async (fn: (s: Services) => Promise<number>) => {
-    const services = new Services(env);
+  const directory = new CompanyDirectory(env);
+  /** The named company's services, or the only company's (several companies: --company required). */
+  const withServices = async (fn: (s: Services) => Promise<number>, company?: string) => {
     try {
-      code = await fn(services);
+      code = await fn(directory.get(company));
     } catch (error) {
       code = errorExit(error);
     } finally {
-      await services.close();
+      await directory.close();
     }
   };
+  /** Each company in turn (or the named one): the worst exit code wins. */
+  const forEachCompany = async (company: string | undefined, fn: (s: Services, name: string) => Promise<number>) => {
+    try {
+      let worst: number = EXIT.ok;
+      for (const { company: name, services } of directory.select(company)) worst = Math.max(worst, await fn(services, name));
+      code = worst;
+    } catch (error) {
+      code = errorExit(error);
+    } finally {
+      await directory.close();
+    }
+  };
+  const several = () => directory.companies().length > 1;
 
   const program = new Command('connecteur')
     .description('Connecteur SAGES : Batigest ⇄ BatiSimply')
@@ -64,10 +82,12 @@ export async function main(argv: string[], env = processEnv()): Promise<number> 
   program
     .command('migrate')
     .description('crée ou met à jour le schéma de staging')
-    .action(() =>
-      withServices(async (s) => {
+    .option('--company <name>', 'une seule société (défaut : toutes)')
+    .action((opts: { company?: string }) =>
+      forEachCompany(opts.company, async (s, name) => {
         const result = await migrate(await s.staging());
-        out(`Schéma de staging à la version ${result.to}${result.applied.length ? ` (appliqué : ${result.applied.join(', ')})` : ' (déjà à jour)'}.`);
+        const who = several() ? `${name} : ` : '';
+        out(`${who}Schéma de staging à la version ${result.to}${result.applied.length ? ` (appliqué : ${result.applied.join(', ')})` : ' (déjà à jour)'}.`);
         return EXIT.ok;
       }),
     );
@@ -76,12 +96,13 @@ export async function main(argv: string[], env = processEnv()): Promise<number> 
     .command('check')
     .description('teste chaque connexion configurée')
     .option('--json', 'sortie JSON')
-    .action((opts: { json?: boolean }) =>
+    .option('--company <name>', 'la société (requis quand il y en a plusieurs)')
+    .action((opts: { json?: boolean; company?: string }) =>
       withServices(async (s) => {
         const results = await checkAll(s);
         out(opts.json ? JSON.stringify(results, null, 2) : results.map((r) => `${r.ok ? '✔' : '✘'} ${r.message}`).join('\n'));
         return results.every((r) => r.ok) ? EXIT.ok : EXIT.unavailable;
-      }),
+      }, opts.company),
     );
 
   program
@@ -94,8 +115,16 @@ export async function main(argv: string[], env = processEnv()): Promise<number> 
     .option('--dry-run', 'calcule et rapporte chaque changement sans rien écrire')
     .option('--json', 'rapport JSON sur la sortie standard')
     .option('--allow-mass-delete', 'confirme les suppressions de créneaux retenues par recup-heures (HEURES_MASS_DELETE_MAX_RATIO)')
-    .action((job: JobName, opts: { dryRun?: boolean; json?: boolean; allowMassDelete?: boolean }) =>
+    .option('--company <name>', 'la société (requis quand il y en a plusieurs)')
+    .option('--queue', 'met l’exécution dans la file d’attente (AzureWebJobsStorage) au lieu de la lancer ici')
+    .action((job: JobName, opts: { dryRun?: boolean; json?: boolean; allowMassDelete?: boolean; company?: string; queue?: boolean }) =>
       withServices(async (s) => {
+        if (opts.queue) {
+          const { runId } = await enqueueRun(s, requireRunQueue(env), { job, dryRun: opts.dryRun ?? false, allowMassDelete: opts.allowMassDelete ?? false, trigger: 'cli' });
+          const queued = { job, runId, status: 'queued', dryRun: opts.dryRun ?? false, company: s.scope.company };
+          out(opts.json ? JSON.stringify(queued, null, 2) : `${job} : en file d’attente (exécution ${runId}, société ${s.scope.company}).`);
+          return EXIT.ok;
+        }
         const log = createLogger(jsonLinesSink, { trigger: 'cli' });
         let last = '';
         const outcome = await runJob(s, job, {
@@ -111,7 +140,7 @@ export async function main(argv: string[], env = processEnv()): Promise<number> 
         if (last) process.stderr.write('\n');
         out(opts.json ? JSON.stringify(outcome.report, null, 2) : formatReport(outcome.report));
         return exitCodeFor(outcome.report, outcome.fatal);
-      }),
+      }, opts.company),
     );
 
   program
@@ -119,10 +148,13 @@ export async function main(argv: string[], env = processEnv()): Promise<number> 
     .description('dernières exécutions, enregistrements en attente et retenus')
     .option('--json', 'sortie JSON')
     .option('--check', 'teste aussi les connexions')
-    .action((opts: { json?: boolean; check?: boolean }) =>
-      withServices(async (s) => {
+    .option('--company <name>', 'une seule société (défaut : toutes)')
+    .action((opts: { json?: boolean; check?: boolean; company?: string }) =>
+      forEachCompany(opts.company, async (s, name) => {
         const status = await gatherStatus(s, { checkConnections: opts.check ?? false });
-        out(opts.json ? JSON.stringify(status, null, 2) : formatStatus(status));
+        // Several companies: one JSON object per line, each naming its company.
+        if (several()) out(opts.json ? JSON.stringify({ company: name, ...status }) : `— Société ${name} —\n${formatStatus(status)}`);
+        else out(opts.json ? JSON.stringify(status, null, 2) : formatStatus(status));
         return EXIT.ok;
       }),
     );
@@ -143,6 +175,27 @@ export async function main(argv: string[], env = processEnv()): Promise<number> 
         return report.summary.differences === 0 ? EXIT.ok : EXIT.partial;
       }),
     );
+
+  program
+    .command('companies')
+    .description('les sociétés configurées, validées')
+    .option('--json', 'sortie JSON')
+    .action((opts: { json?: boolean }) => {
+      try {
+        const companies = describeCompanies(env);
+        if (opts.json) out(JSON.stringify(companies, null, 2));
+        else {
+          for (const c of companies) {
+            out(`${c.name} — schéma de staging ${c.schema}, secrets Key Vault : ${c.secrets.join(', ')}`);
+            for (const [section, state] of Object.entries(c.sections)) out(`  ${state === 'ok' ? '✔' : '✘'} ${section}${state === 'ok' ? '' : ` : ${state}`}`);
+          }
+        }
+        const complete = companies.every((c) => Object.values(c.sections).every((s) => s === 'ok'));
+        code = complete ? EXIT.ok : EXIT.usage;
+      } catch (error) {
+        code = errorExit(error);
+      }
+    });
 
   program
     .command('sandbox')

@@ -4,8 +4,12 @@ import { processEnv } from '../lib/config.js';
 import { ConfigurationError, ConflictError, toConnectorError, UpstreamError, type ConnectorError } from '../lib/errors.js';
 import { createLogger, type Logger, type Sink } from '../lib/log.js';
 import { Services } from '../lib/services.js';
+import { CompanyDirectory } from '../lib/companyServices.js';
+import { runQueueFrom, type RunQueue } from '../lib/queue/client.js';
 
 let shared: Services | undefined;
+let directory: CompanyDirectory | undefined;
+let queue: RunQueue | null | undefined;
 
 /** One set of connections per Functions worker, reused across invocations. */
 export function services(): Services {
@@ -16,6 +20,20 @@ export function services(): Services {
 /** Tests hand in their own services. */
 export function setServices(value: Services | undefined) {
   shared = value;
+  directory = undefined;
+  queue = undefined;
+}
+
+/** Each company's services; the flat settings' ones are `services()`. */
+export function companies(): CompanyDirectory {
+  directory ??= new CompanyDirectory(services().env, services());
+  return directory;
+}
+
+/** The run queue on the host's storage; null when none is configured (runs stay in the request). */
+export function runQueue(): RunQueue | null {
+  if (queue === undefined) queue = runQueueFrom(services().env);
+  return queue;
 }
 
 export function json(status: number, body: unknown): HttpResponseInit {

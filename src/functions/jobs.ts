@@ -2,14 +2,24 @@
 import functions, { type HttpFunctionOptions, type HttpRequest, type InvocationContext, type Timer, type TimerFunctionOptions } from '@azure/functions';
 import { JOB_NAMES, type JobName } from '../lib/sync/jobs.js';
 import { runJob } from '../lib/sync/runner.js';
-import { answerMessage, contextLogger, errorResponse, httpStatusFor, json, readAllowMassDelete, readDryRun, services } from './http.js';
+import { enqueueRun } from '../lib/queue/runs.js';
+import { answerMessage, companies, contextLogger, errorResponse, httpStatusFor, json, readAllowMassDelete, readDryRun, runQueue } from './http.js';
+import { enqueueAnswer } from './runs.js';
 
 export function jobHandler(job: JobName) {
   return async (request: HttpRequest, context: InvocationContext) => {
     try {
       const dryRun = await readDryRun(request);
       const allowMassDelete = readAllowMassDelete(request);
-      const outcome = await runJob(services(), job, { trigger: 'http', dryRun, allowMassDelete, log: contextLogger(context, { trigger: 'http' }) });
+      // With the host's storage configured (always in Azure) the run goes on the queue.
+      const queue = runQueue();
+      if (queue) return await enqueueAnswer(job, { dryRun, allowMassDelete }, request, queue);
+      const outcome = await runJob(companies().get(request.query.get('company')), job, {
+        trigger: 'http',
+        dryRun,
+        allowMassDelete,
+        log: contextLogger(context, { trigger: 'http' }),
+      });
       // The run finished, but a step could not: its report comes with the status of what stopped it.
       if (outcome.fatal) return json(httpStatusFor(outcome.fatal), { ...outcome.report, message: answerMessage(outcome.fatal) });
       return json(200, outcome.report);
@@ -29,13 +39,24 @@ export const jobFunctions: Record<string, HttpFunctionOptions> = Object.fromEntr
 function timerHandler(job: JobName) {
   return async (_timer: Timer, context: InvocationContext) => {
     const log = contextLogger(context, { trigger: 'timer' });
-    try {
-      // A timer that finds the job running records a skipped run instead of failing.
-      await runJob(services(), job, { trigger: 'timer', log });
-    } catch (error) {
-      log.error(`Le déclenchement planifié de ${job} a échoué : ${(error as Error).message}`);
-      throw error;
-    }
+    const queue = runQueue();
+    // One message per company: one company's failure never holds up another's run.
+    const results = await Promise.allSettled(
+      companies()
+        .select()
+        .map(async ({ company, services }) => {
+          try {
+            // A timer that finds the job running records a skipped run instead of failing.
+            if (queue) await enqueueRun(services, queue, { job, dryRun: false, trigger: 'timer' });
+            else await runJob(services, job, { trigger: 'timer', log: log.child({ company }) });
+          } catch (error) {
+            log.error(`Le déclenchement planifié de ${job} a échoué pour ${company} : ${(error as Error).message}`, { company });
+            throw error;
+          }
+        }),
+    );
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   };
 }
 

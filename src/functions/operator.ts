@@ -4,13 +4,15 @@ import { ConfigurationError } from '../lib/errors.js';
 import { testConnection, type System } from '../lib/ops/checks.js';
 import { renderDashboard } from '../lib/ops/dashboard.js';
 import { gatherStatus } from '../lib/ops/status.js';
-import { errorResponse, json, readJsonBody, services } from './http.js';
+import { companies, errorResponse, json, readJsonBody } from './http.js';
 
 const wantsCheck = (request: HttpRequest) => request.query.get('check') === 'true';
+/** `?company=`; with a single company it may be left out. */
+const servicesOf = (request: HttpRequest) => companies().get(request.query.get('company'));
 
 export async function statusHandler(request: HttpRequest) {
   try {
-    return json(200, await gatherStatus(services(), { checkConnections: wantsCheck(request) }));
+    return json(200, await gatherStatus(servicesOf(request), { checkConnections: wantsCheck(request) }));
   } catch (error) {
     return errorResponse(error);
   }
@@ -18,7 +20,7 @@ export async function statusHandler(request: HttpRequest) {
 
 export async function dashboardHandler(request: HttpRequest) {
   try {
-    const status = await gatherStatus(services(), { checkConnections: wantsCheck(request) });
+    const status = await gatherStatus(servicesOf(request), { checkConnections: wantsCheck(request) });
     return {
       status: 200,
       body: renderDashboard(status),
@@ -41,7 +43,7 @@ export function connectHandler(system: System) {
       if (body.save !== undefined && typeof body.save !== 'boolean') {
         throw new ConfigurationError('Champ save invalide : booléen attendu.', { code: 'BAD_INPUT' });
       }
-      const s = services();
+      const s = servicesOf(request);
       if (body.save && s.secrets.kind !== 'keyvault') {
         throw new ConfigurationError('Enregistrement impossible : aucun coffre Key Vault configuré (KEY_VAULT_URL).', { code: 'KEYVAULT_NOT_CONFIGURED' });
       }

@@ -64,8 +64,34 @@ export const stagingSchema = z.object({
   /** Embedded PostgreSQL (PGlite) directory used when no STAGING_DATABASE_URL is set: local runs only. */
   STAGING_EMBEDDED_DIR: z.string().optional().default('.data/staging'),
   RUN_HISTORY_DAYS: int(90, 1, 3650),
-  /** Connections one process opens to the staging database; in Azure, sized with the instance cap (docs/azure.md). */
-  STAGING_POOL_MAX: int(10, 1, 100),
+  /** Connections of one company's staging pool per process; sized with the instance cap and the companies (docs/azure.md, docs/queue.md). */
+  STAGING_POOL_MAX: int(10, 3, 100),
+});
+
+/** Company names (`COMPANIES=acme,beta`); unset: the single company `default` on the flat settings. */
+export const companiesSchema = z.object({
+  COMPANIES: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter((s) => s !== '')))
+    .pipe(
+      z
+        .array(z.string().regex(/^[a-z][a-z0-9-]{0,29}$/, 'noms de société en minuscules, chiffres et tirets (ex. acme,beta-btp)'))
+        .refine((names) => new Set(names).size === names.length, 'nom de société en double')
+        .optional(),
+    ),
+});
+
+/**
+ * The Functions host's storage, where run messages are queued: a connection string (Azurite,
+ * `UseDevelopmentStorage=true`) or, in Azure, the identity-based settings the host itself reads.
+ * Host settings, set by functionapp.bicep: not in ALL_SCHEMAS.
+ */
+export const queueSchema = z.object({
+  AzureWebJobsStorage: z.string().optional(),
+  AzureWebJobsStorage__queueServiceUri: z.url().optional(),
+  AzureWebJobsStorage__accountName: z.string().regex(/^[a-z0-9]{3,24}$/, 'nom de compte de stockage attendu').optional(),
+  AzureWebJobsStorage__clientId: z.string().optional(),
 });
 
 export const batigestSchema = z.object({
@@ -166,6 +192,7 @@ export type BatisimplySettings = z.output<typeof batisimplySchema>;
 export type SyncSettings = z.output<typeof syncSchema>;
 export type KeyVaultSettings = z.output<typeof keyVaultSchema>;
 export type GeocodeSettings = z.output<typeof geocodeSchema>;
+export type QueueSettings = z.output<typeof queueSchema>;
 
 /** Settings whose value is a secret: taken from Key Vault when one is configured. */
 export const SECRET_SETTINGS = {
@@ -186,6 +213,7 @@ export const ALL_SCHEMAS = {
   schedule: scheduleSchema,
   keyVault: keyVaultSchema,
   geocode: geocodeSchema,
+  companies: companiesSchema,
 } as const;
 
 export function parseSection<S extends z.ZodType>(schema: S, env: Env, section: string): z.output<S> {

@@ -6,7 +6,7 @@
 
 import { redact } from './log.js';
 
-export type OutsideSystem = 'batigest' | 'staging' | 'batisimply' | 'keyvault' | 'geocoder';
+export type OutsideSystem = 'batigest' | 'staging' | 'batisimply' | 'keyvault' | 'geocoder' | 'queue';
 
 export abstract class ConnectorError extends Error {
   abstract readonly code: string;

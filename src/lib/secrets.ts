@@ -43,6 +43,8 @@ export class KeyVaultSecrets implements SecretStore {
     private readonly vaultUrl: string,
     private readonly env: Env,
     private readonly credential: () => Promise<TokenCredential>,
+    /** A company's secret names (companies.ts companySecretName); default: the plain names. */
+    private readonly nameOf: (setting: SecretSetting) => string = (s) => SECRET_SETTINGS[s],
   ) {}
 
   private client(): Promise<SecretClient> {
@@ -66,11 +68,11 @@ export class KeyVaultSecrets implements SecretStore {
 
   private async fetch(setting: SecretSetting): Promise<string | undefined> {
     try {
-      const secret = await (await this.client()).getSecret(SECRET_SETTINGS[setting]);
+      const secret = await (await this.client()).getSecret(this.nameOf(setting));
       return secret.value || this.env[setting] || undefined;
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) return this.env[setting] || undefined;
-      throw new UpstreamError('keyvault', `Lecture du secret « ${SECRET_SETTINGS[setting]} » impossible dans Key Vault.`, {
+      throw new UpstreamError('keyvault', `Lecture du secret « ${this.nameOf(setting)} » impossible dans Key Vault.`, {
         code: 'KEYVAULT_READ_FAILED',
         cause: error,
       });
@@ -83,10 +85,10 @@ export class KeyVaultSecrets implements SecretStore {
 
   async save(setting: SecretSetting, value: string) {
     try {
-      await (await this.client()).setSecret(SECRET_SETTINGS[setting], value);
+      await (await this.client()).setSecret(this.nameOf(setting), value);
       this.cache.delete(setting);
     } catch (error) {
-      throw new UpstreamError('keyvault', `Enregistrement du secret « ${SECRET_SETTINGS[setting]} » refusé par Key Vault.`, {
+      throw new UpstreamError('keyvault', `Enregistrement du secret « ${this.nameOf(setting)} » refusé par Key Vault.`, {
         code: 'KEYVAULT_WRITE_FAILED',
         cause: error,
       });
@@ -94,7 +96,7 @@ export class KeyVaultSecrets implements SecretStore {
   }
 }
 
-export function createSecretStore(env: Env): SecretStore {
+export function createSecretStore(env: Env, nameOf?: (setting: SecretSetting) => string): SecretStore {
   const { KEY_VAULT_URL, AZURE_CLIENT_ID } = parseSection(keyVaultSchema, env, 'Key Vault');
   if (!KEY_VAULT_URL) return new EnvironmentSecrets(env);
   // A user-assigned identity must be named; DefaultAzureCredential covers `az login` on a laptop.
@@ -102,7 +104,7 @@ export function createSecretStore(env: Env): SecretStore {
     const { DefaultAzureCredential, ManagedIdentityCredential } = await import('@azure/identity');
     return AZURE_CLIENT_ID ? new ManagedIdentityCredential({ clientId: AZURE_CLIENT_ID }) : new DefaultAzureCredential();
   };
-  return new KeyVaultSecrets(KEY_VAULT_URL, env, credential);
+  return new KeyVaultSecrets(KEY_VAULT_URL, env, credential, nameOf);
 }
 
 /** The environment with the given secret settings filled in from the store. */

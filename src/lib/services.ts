@@ -19,6 +19,7 @@ import {
   type SecretSetting,
   type SyncSettings,
 } from './config.js';
+import { ConfigurationError } from './errors.js';
 import { registerSecret } from './log.js';
 import { createSecretStore, withSecrets, type SecretStore } from './secrets.js';
 import type { StagingDb } from './staging/db.js';
@@ -36,6 +37,12 @@ interface Opened {
   batisimply: BatisimplyApi;
 }
 
+/** Where a company's staging lives (companies.ts); unset: the single company `default`. */
+export interface ServiceScope {
+  company: string;
+  schema: string;
+}
+
 export class Services {
   readonly secrets: SecretStore;
   private readonly pending = new Map<keyof Opened, Promise<unknown>>();
@@ -44,6 +51,7 @@ export class Services {
   constructor(
     readonly env: Env,
     private readonly overrides: ServiceOverrides = {},
+    readonly scope: ServiceScope = { company: 'default', schema: 'public' },
   ) {
     this.secrets = overrides.secrets ?? createSecretStore(env);
   }
@@ -75,9 +83,13 @@ export class Services {
     const env = await this.resolved(['STAGING_DATABASE_URL']);
     const s = parseSection(stagingSchema, env, 'staging');
     const [{ EmbeddedDb, PostgresDb }, { migrate }] = await Promise.all([import('./staging/db.js'), import('./staging/migrate.js')]);
+    const schema = this.scope.schema === 'public' ? undefined : this.scope.schema;
+    if (schema && !s.STAGING_DATABASE_URL) {
+      throw new ConfigurationError('Plusieurs sociétés demandent une base de staging PostgreSQL : STAGING_DATABASE_URL manquant.', { code: 'CONFIG_INVALID' });
+    }
     const refreshUrl = () => this.refreshSecret('STAGING_DATABASE_URL');
     const db = s.STAGING_DATABASE_URL
-      ? new PostgresDb(s.STAGING_DATABASE_URL, { max: s.STAGING_POOL_MAX, refreshUrl })
+      ? new PostgresDb(s.STAGING_DATABASE_URL, { max: s.STAGING_POOL_MAX, schema, refreshUrl })
       : await EmbeddedDb.open(s.STAGING_EMBEDDED_DIR);
     this.owned.push(() => db.close());
     await migrate(db);

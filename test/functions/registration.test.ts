@@ -59,6 +59,8 @@ test('one POST route per job, and the operator routes', () => {
       ...JOB_NAMES.map((j) => `POST ${j}`),
       'GET audit',
       'GET dashboard',
+      'GET runs',
+      'GET runs/{runId}',
       'GET status',
       'POST connect-batisimply',
       'POST connect-postgres',

@@ -94,6 +94,7 @@ ${auditSection()}
   function url(path, extra) {
     var q = new URLSearchParams(extra || {});
     if (key) q.set('code', key);
+    if (params.get('company')) q.set('company', params.get('company'));
     var s = q.toString();
     return base + '/' + path + (s ? '?' + s : '');
   }
@@ -132,13 +133,26 @@ ${auditSection()}
       });
     }).catch(function () { list.textContent = 'Test des connexions impossible.'; });
   }
+  // A run on the queue: its report is read again until it has finished.
+  function follow(runId) {
+    return new Promise(function (resolve, reject) {
+      function again() {
+        fetch(url('runs/' + runId)).then(function (r) { return r.json(); }).then(function (v) {
+          if (v.status !== 'queued' && v.status !== 'running') return resolve(v);
+          result.textContent = v.job + ' : ' + fr(v.status) + '…';
+          setTimeout(again, 1000);
+        }).catch(reject);
+      }
+      again();
+    });
+  }
   document.querySelectorAll('button[data-job]').forEach(function (b) {
     b.addEventListener('click', function () {
       var job = b.getAttribute('data-job'), dry = b.hasAttribute('data-dry');
       result.textContent = 'Exécution de ' + job + (dry ? ' (simulation)' : '') + '…';
       polling = setInterval(poll, 1500);
       fetch(url(job, dry ? { dryRun: 'true' } : {}), { method: 'POST' })
-        .then(function (r) { return r.json(); })
+        .then(function (r) { return r.json().then(function (b) { return r.status === 202 ? follow(b.runId) : b; }); })
         .then(function (r) { result.textContent = summary(r); })
         .catch(function (err) { result.textContent = 'Échec de l’appel : ' + err; })
         .finally(function () { clearInterval(polling); progress.textContent = ''; });

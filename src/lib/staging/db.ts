@@ -17,6 +17,8 @@ export interface HeldLock {
 
 export interface StagingDb extends Queryable {
   readonly kind: 'postgres' | 'embedded';
+  /** A company's schema (its search_path); unset: the server's default (`public`). */
+  readonly schema?: string;
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Runs a script of several statements (migrations). */
@@ -73,6 +75,8 @@ const AUTH_REFUSED = new Set(['28P01', '28000']);
 
 export interface PostgresOptions {
   max?: number;
+  /** A company's schema (`search_path`); unset: `public`, the single company `default`. */
+  schema?: string;
   /**
    * Reads the connection URL again (from Key Vault) after PostgreSQL refused the credentials,
    * so that a rotated password is picked up without a restart.
@@ -83,18 +87,22 @@ export interface PostgresOptions {
 export class PostgresDb implements StagingDb {
   readonly kind = 'postgres' as const;
   pool: pg.Pool;
+  /** A company's schema: its pool sees only its tables and run history, and its locks are named after it. */
+  readonly schema?: string;
   private renewal: Promise<void> | undefined;
 
   constructor(
     private connectionString: string,
     private readonly options: PostgresOptions = {},
   ) {
+    this.schema = options.schema;
     this.pool = this.openPool(connectionString);
   }
 
   private openPool(connectionString: string): pg.Pool {
     const pool = new pg.Pool({
       connectionString,
+      ...(this.options.schema ? { options: `-c search_path=${this.options.schema}` } : {}),
       max: this.options.max ?? 10,
       types: pgTypes,
       connectionTimeoutMillis: 15_000,
@@ -171,7 +179,8 @@ export class PostgresDb implements StagingDb {
     await this.query(script);
   }
 
-  async tryLock(key: string): Promise<HeldLock | null> {
+  async tryLock(name: string): Promise<HeldLock | null> {
+    const key = this.schema ? `${this.schema}:${name}` : name;
     let client: pg.PoolClient;
     try {
       client = await this.withPool((pool) => pool.connect());

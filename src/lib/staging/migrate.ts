@@ -33,6 +33,7 @@ export async function migrate(db: StagingDb): Promise<MigrationResult> {
   }
   if (!lock) throw new ConflictError('Une migration du schéma de staging est déjà en cours.', null);
   try {
+    if (db.schema) await db.query(`CREATE SCHEMA IF NOT EXISTS ${db.schema}`);
     const { rows } = await db.query<{ name: string }>('SELECT current_database() AS name');
     const postgrator = new Postgrator({
       migrationPattern: path.join(MIGRATIONS_DIR, '*.sql'),
@@ -40,6 +41,8 @@ export async function migrate(db: StagingDb): Promise<MigrationResult> {
       // Postgrator pastes this name into a string literal of its own SQL: it must arrive quoted.
       database: quoteLiteralBody(rows[0]?.name ?? 'postgres'),
       schemaTable: 'connecteur_schema_version',
+      // A company's schema has its own version table; without this Postgrator would find public's.
+      ...(db.schema ? { currentSchema: db.schema } : {}),
       execQuery: (query: string) => db.query(query),
       execSqlScript: (script: string) => db.exec(script),
     });

@@ -16,12 +16,13 @@ export interface RunRow {
   errors: ReportError[];
   progress: { done: number; total: number; step?: string } | null;
   message: string | null;
+  errorKind?: string | null;
 }
 
 const RUN_COLUMNS = `run_id AS "runId", job, parent_run_id AS "parentRunId", trigger, dry_run AS "dryRun", status,
   to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "startedAt",
   to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "finishedAt",
-  counts, errors, progress, message`;
+  counts, errors, progress, message, error_kind AS "errorKind"`;
 
 export async function insertRun(
   db: Queryable,
@@ -29,9 +30,31 @@ export async function insertRun(
 ) {
   await db.query(
     `INSERT INTO connecteur_runs (run_id, job, parent_run_id, trigger, dry_run, status, message, finished_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $6 = 'running' THEN NULL ELSE now() END)`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $6 IN ('running', 'queued') THEN NULL ELSE now() END)`,
     [run.runId, run.job, run.parentRunId, run.trigger, run.dryRun, run.status, run.message === undefined ? null : redact(run.message)],
   );
+}
+
+/**
+ * Starts a run: a new row, or, for a run taken from the queue, its 'queued' row claimed. False
+ * when that row was claimed already: a second delivery of the same message, which must not run.
+ */
+export async function startRun(
+  db: Queryable,
+  run: { runId: string; job: string; parentRunId: string | null; trigger: Trigger; dryRun: boolean; status: RunStatus; message?: string },
+  fromQueue: boolean,
+): Promise<boolean> {
+  if (!fromQueue) {
+    await insertRun(db, run);
+    return true;
+  }
+  const { rows } = await db.query(
+    `UPDATE connecteur_runs SET status = $2, message = $3, started_at = now(),
+            finished_at = CASE WHEN $2 = 'running' THEN NULL ELSE now() END
+     WHERE run_id = $1 AND status = 'queued' RETURNING run_id`,
+    [run.runId, run.status, run.message ?? null],
+  );
+  return rows.length === 1;
 }
 
 export async function finishRun(
@@ -156,4 +179,61 @@ export async function recordIssues(db: Queryable, limit = 200): Promise<RecordIs
 export async function pruneHistory(db: Queryable, days: number) {
   await db.query(`DELETE FROM connecteur_runs WHERE started_at < now() - make_interval(days => $1)`, [days]);
   await db.query(`DELETE FROM connecteur_record_issues WHERE last_seen < now() - make_interval(days => $1)`, [days]);
+}
+
+/** A run waiting in the queue: its row exists before its message is sent. */
+export async function insertQueuedRun(db: Queryable, run: { runId: string; job: string; trigger: Trigger; dryRun: boolean }) {
+  await db.query(
+    `INSERT INTO connecteur_runs (run_id, job, trigger, dry_run, status, queued_at) VALUES ($1, $2, $3, $4, 'queued', now())`,
+    [run.runId, run.job, run.trigger, run.dryRun],
+  );
+}
+
+/** The run of the job that is queued or running, if any (the newest). */
+export async function activeRunId(db: Queryable, job: string): Promise<string | null> {
+  const { rows } = await db.query<{ run_id: string }>(
+    `SELECT run_id FROM connecteur_runs WHERE job = $1 AND status IN ('queued', 'running') AND parent_run_id IS NULL
+     ORDER BY started_at DESC LIMIT 1`,
+    [job],
+  );
+  return rows[0]?.run_id ?? null;
+}
+
+/** Ends a run that will not finish by itself (last delivery failed, message gone to the poison queue). */
+export async function failUnfinishedRun(db: Queryable, runId: string, message: string, errorKind: string): Promise<RunRow | null> {
+  const { rows } = await db.query<RunRow>(
+    `UPDATE connecteur_runs SET status = 'failed', message = $2, error_kind = $3, finished_at = now(), progress = NULL,
+            errors = jsonb_build_array(jsonb_build_object('key', job, 'code', 'RUN_ABANDONED', 'message', $2::text))
+     WHERE run_id = $1 AND status IN ('queued', 'running') RETURNING ${RUN_COLUMNS}`,
+    [runId, message, errorKind],
+  );
+  return rows[0] ?? null;
+}
+
+/** A delivery that did not finish the run: counted, with its reason, until the host gives up. */
+export async function noteFailedDelivery(db: Queryable, runId: string, message: string) {
+  await db.query(`UPDATE connecteur_runs SET attempts = attempts + 1, message = $2 WHERE run_id = $1 AND status = 'queued'`, [runId, message]);
+}
+
+export async function setErrorKind(db: Queryable, runId: string, errorKind: string) {
+  await db.query('UPDATE connecteur_runs SET error_kind = $2 WHERE run_id = $1', [runId, errorKind]);
+}
+
+export async function childRuns(db: Queryable, parentRunId: string): Promise<RunRow[]> {
+  const { rows } = await db.query<RunRow>(
+    `SELECT ${RUN_COLUMNS} FROM connecteur_runs WHERE parent_run_id = $1 ORDER BY started_at, run_id`,
+    [parentRunId],
+  );
+  return rows;
+}
+
+/** The history of top-level runs, newest first, filtered by job and status. */
+export async function listRuns(db: Queryable, filter: { job?: string; status?: string; limit: number }): Promise<RunRow[]> {
+  const { rows } = await db.query<RunRow>(
+    `SELECT ${RUN_COLUMNS} FROM connecteur_runs
+     WHERE parent_run_id IS NULL AND ($1::text IS NULL OR job = $1) AND ($2::text IS NULL OR status = $2)
+     ORDER BY started_at DESC LIMIT $3`,
+    [filter.job ?? null, filter.status ?? null, filter.limit],
+  );
+  return rows;
 }

@@ -2,7 +2,7 @@
 import { operatorMessage, toConnectorError } from '../errors.js';
 import { redact } from '../log.js';
 
-export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'skipped' | 'interrupted';
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'skipped' | 'interrupted';
 export type Trigger = 'timer' | 'http' | 'cli';
 
 export interface Counts {
@@ -51,6 +51,7 @@ export const STATUS_FR: Record<RunStatus, string> = {
   skipped: 'ignoré',
   running: 'en cours',
   interrupted: 'interrompu',
+  queued: 'en file d’attente',
 };
 
 export const emptyCounts = (): Counts => ({ read: 0, created: 0, updated: 0, deleted: 0, unchanged: 0, failed: 0, held: 0 });

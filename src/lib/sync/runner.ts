@@ -10,8 +10,8 @@ import type { StagingDb } from '../staging/db.js';
 import {
   closeInterruptedRuns,
   finishRun,
-  insertRun,
   pruneHistory,
+  startRun,
   recordOutcomes,
   runningRunId,
   updateProgress,
@@ -27,12 +27,16 @@ export interface RunOptions {
   trigger: Trigger;
   log?: Logger;
   onProgress?: (progress: { job: string; done: number; total: number }) => void;
+  /** A run taken from the queue: its 'queued' row is claimed instead of a new one recorded. */
+  runId?: string;
 }
 
 export interface RunOutcome {
   report: AnyReport;
   /** Why the run (or a step of it) could not finish, for the HTTP status and the exit code. */
   fatal?: ConnectorError;
+  /** The queued run was claimed by another delivery of its message: nothing ran. */
+  duplicate?: boolean;
 }
 
 const PROGRESS_EVERY_MS = 1_000;
@@ -66,17 +70,19 @@ async function startJob(services: Services, job: JobName, options: RunOptions, l
   if (!isChain(job)) return runStep(services, db, job, options, log, null);
 
   const lock = await db.tryLock(`connecteur:job:${job}`);
-  const runId = randomUUID();
+  const runId = options.runId ?? randomUUID();
   const dryRun = options.dryRun ?? false;
   if (!lock) return busy(db, log, job, runId, options, null);
   try {
     await closeInterruptedRuns(db, job);
-    await insertRun(db, { runId, job, parentRunId: null, trigger: options.trigger, dryRun, status: 'running' });
+    const run = { runId, job, parentRunId: null, trigger: options.trigger, dryRun, status: 'running' as const };
+    if (!(await startRun(db, run, options.runId !== undefined))) return duplicate(job, runId, dryRun);
+    const stepOptions = { ...options, runId: undefined };
     const steps: RunReport[] = [];
     let fatal: ConnectorError | undefined;
     // A step that fails does not stop the chain: the next one works on what is already staged.
     for (const step of stepsOf(job)) {
-      const outcome = await runStep(services, db, step, options, log, runId);
+      const outcome = await runStep(services, db, step, stepOptions, log, runId);
       steps.push(outcome.report as RunReport);
       fatal ??= outcome.fatal;
     }
@@ -104,7 +110,9 @@ async function busy(
   // An operator asking is told; a timer (or a chain's step) records that it skipped its turn.
   if (options.trigger !== 'timer' && parentRunId === null) throw new ConflictError(message, running);
   const dryRun = options.dryRun ?? false;
-  await insertRun(db, { runId, job, parentRunId, trigger: options.trigger, dryRun, status: 'skipped', message });
+  const fromQueue = options.runId !== undefined && parentRunId === null;
+  const run = { runId, job, parentRunId, trigger: options.trigger, dryRun, status: 'skipped' as const, message };
+  if (!(await startRun(db, run, fromQueue))) return duplicate(job, runId, dryRun);
   logFinished(log, job, 'skipped', { runId, code: 'JOB_RUNNING' });
   const now = new Date().toISOString();
   return {
@@ -121,6 +129,11 @@ async function busy(
   };
 }
 
+function duplicate(job: string, runId: string, dryRun: boolean): RunOutcome {
+  const now = new Date().toISOString();
+  return { report: { job, runId, status: 'skipped', dryRun, startedAt: now, finishedAt: now, counts: emptyCounts(), errors: [] }, duplicate: true };
+}
+
 async function runStep(
   services: Services,
   db: StagingDb,
@@ -129,7 +142,8 @@ async function runStep(
   parentLog: Logger,
   parentRunId: string | null,
 ): Promise<RunOutcome> {
-  const runId = randomUUID();
+  const fromQueue = options.runId !== undefined && parentRunId === null;
+  const runId = fromQueue ? options.runId! : randomUUID();
   const dryRun = options.dryRun ?? false;
   const lock = await db.tryLock(`connecteur:job:${job}`);
   if (!lock) return busy(db, parentLog, job, runId, options, parentRunId);
@@ -137,7 +151,8 @@ async function runStep(
   const startedAt = new Date().toISOString();
   try {
     await closeInterruptedRuns(db, job);
-    await insertRun(db, { runId, job, parentRunId, trigger: options.trigger, dryRun, status: 'running' });
+    const run = { runId, job, parentRunId, trigger: options.trigger, dryRun, status: 'running' as const };
+    if (!(await startRun(db, run, fromQueue))) return duplicate(job, runId, dryRun);
     log.info(`Début du job ${job}${dryRun ? ' (simulation)' : ''}`, { trigger: options.trigger });
     const report = new ReportBuilder();
     let lastProgress = 0;

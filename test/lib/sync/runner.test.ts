@@ -63,9 +63,13 @@ test('a timer that fires while an HTTP run goes on is skipped and recorded', asy
 test('a process killed mid-run leaves no lock behind; its run is marked interrupted', async () => {
   let killed = false;
   const result = await connecteur(['run', 'transfer-batisimply'], env, (child) => {
-    setTimeout(() => {
-      killed = child.kill('SIGKILL');
-    }, 900);
+    // Killed once its run is recorded as running (BatiSimply's 1.5 s latency keeps it there), not after a fixed delay.
+    const poll = async () => {
+      const [run] = await recentRuns(t.db);
+      if (run?.status === 'running') killed = child.kill('SIGKILL');
+      else if (child.exitCode === null) setTimeout(poll, 20);
+    };
+    void poll();
   });
   assert.ok(killed);
   assert.equal(result.code, null);

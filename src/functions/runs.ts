@@ -1,0 +1,83 @@
+/** The run API: POST /api/<job> on the queue (202 or `?wait=`), GET /api/runs/{runId}, GET /api/runs. */
+import functions, { type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { ConfigurationError } from '../lib/errors.js';
+import { findRun, isFinished, runHistory, RUN_STATUSES, waitForRun, type RunView } from '../lib/ops/runs.js';
+import type { RunQueue } from '../lib/queue/client.js';
+import { enqueueRun } from '../lib/queue/runs.js';
+import { isJobName, type JobName } from '../lib/sync/jobs.js';
+import { companies, errorResponse, json } from './http.js';
+
+const MAX_WAIT_SECONDS = 120;
+const STATUS_OF_KIND: Record<string, number> = { configuration: 400, conflict: 409, upstream: 502, internal: 500 };
+
+function readWait(request: HttpRequest): number {
+  const raw = request.query.get('wait');
+  if (raw === null || raw === '') return 0;
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_WAIT_SECONDS) {
+    throw new ConfigurationError(`Paramètre wait invalide : « ${raw} » (secondes, de 0 à ${MAX_WAIT_SECONDS}).`, { code: 'BAD_INPUT' });
+  }
+  return seconds;
+}
+
+const location = (runId: string) => `/api/runs/${runId}`;
+
+/** A finished run answers as an in-request run did: 200, or the status of what stopped it. */
+function finishedAnswer(view: RunView): HttpResponseInit {
+  return json(view.errorKind ? (STATUS_OF_KIND[view.errorKind] ?? 500) : 200, view);
+}
+
+/** Records the run as queued and sends its message; waits for its end when `?wait=` asks. */
+export async function enqueueAnswer(
+  job: JobName,
+  { dryRun, allowMassDelete }: { dryRun: boolean; allowMassDelete?: boolean },
+  request: HttpRequest,
+  queue: RunQueue,
+): Promise<HttpResponseInit> {
+  const wait = readWait(request);
+  const company = request.query.get('company');
+  const services = companies().get(company);
+  const { runId, skipped } = await enqueueRun(services, queue, { job, dryRun, allowMassDelete, trigger: 'http' });
+  const accepted = (view: RunView | null): HttpResponseInit => ({
+    status: 202,
+    jsonBody: view ?? { job, runId, status: skipped ? 'skipped' : 'queued', dryRun, company: services.scope.company },
+    headers: { 'content-type': 'application/json; charset=utf-8', location: location(runId) },
+  });
+  if (wait === 0) return accepted(null);
+  const view = await waitForRun({ company: services.scope.company, services }, runId, wait * 1000);
+  return view && isFinished(view) ? finishedAnswer(view) : accepted(view);
+}
+
+export async function getRunHandler(request: HttpRequest): Promise<HttpResponseInit> {
+  try {
+    const runId = request.params.runId ?? '';
+    const view = await findRun(companies().select(request.query.get('company')), runId);
+    if (!view) return json(404, { code: 'RUN_NOT_FOUND', message: `Exécution inconnue : « ${runId} ».` });
+    return json(200, view);
+  } catch (error) {
+    return errorResponse(error);
+  }
+}
+
+export async function listRunsHandler(request: HttpRequest): Promise<HttpResponseInit> {
+  try {
+    const job = request.query.get('job') || undefined;
+    const status = request.query.get('status') || undefined;
+    if (job !== undefined && !isJobName(job)) throw new ConfigurationError(`Job inconnu : « ${job} ».`, { code: 'BAD_INPUT' });
+    if (status !== undefined && !(RUN_STATUSES as string[]).includes(status)) {
+      throw new ConfigurationError(`Statut inconnu : « ${status} » (attendu : ${RUN_STATUSES.join(', ')}).`, { code: 'BAD_INPUT' });
+    }
+    const limit = Math.min(Math.max(Number(request.query.get('limit') ?? 50) || 50, 1), 500);
+    const runs = await runHistory(companies().select(request.query.get('company')), { job, status, limit });
+    return json(200, { runs });
+  } catch (error) {
+    return errorResponse(error);
+  }
+}
+
+export const runFunctions: Record<string, HttpFunctionOptions> = {
+  'run-get': { methods: ['GET'], authLevel: 'function', route: 'runs/{runId}', handler: (r: HttpRequest, _c: InvocationContext) => getRunHandler(r) },
+  'run-list': { methods: ['GET'], authLevel: 'function', route: 'runs', handler: (r: HttpRequest, _c: InvocationContext) => listRunsHandler(r) },
+};
+
+for (const [name, options] of Object.entries(runFunctions)) functions.app.http(name, options);

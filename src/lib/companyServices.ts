@@ -1,0 +1,51 @@
+/** A `Services` per company, built from the company's settings (companies.ts). */
+import { companySecretName, DEFAULT_COMPANY, findCompany, listCompanies, type Company } from './companies.js';
+import type { Env } from './config.js';
+import { createSecretStore } from './secrets.js';
+import { Services, type ServiceOverrides } from './services.js';
+
+export function companyServices(company: Company, overrides: ServiceOverrides = {}): Services {
+  const secrets = overrides.secrets ?? createSecretStore(company.env, (s) => companySecretName(company.secretPrefix, s));
+  return new Services(company.env, { ...overrides, secrets }, { company: company.name, schema: company.schema });
+}
+
+/**
+ * Every company's services, each opened on first use and kept for the process (a Functions
+ * worker, `connecteur serve`): one staging pool per company, sized by STAGING_POOL_MAX.
+ */
+export class CompanyDirectory {
+  private readonly opened = new Map<string, Services>();
+
+  /** `defaultServices`: the services of the flat settings, when the caller already has them. */
+  constructor(
+    readonly env: Env,
+    private readonly defaultServices?: Services,
+  ) {}
+
+  companies(): Company[] {
+    return listCompanies(this.env);
+  }
+
+  /** The named company's services, or the only company's; several companies and no name: an error. */
+  get(name?: string | null): Services {
+    const company = findCompany(this.env, name);
+    if (company.name === DEFAULT_COMPANY && this.defaultServices) return this.defaultServices;
+    let services = this.opened.get(company.name);
+    if (!services) {
+      services = companyServices(company);
+      this.opened.set(company.name, services);
+    }
+    return services;
+  }
+
+  /** The companies to look at: the one named, else all of them. */
+  select(name?: string | null): { company: string; services: Services }[] {
+    const names = name ? [findCompany(this.env, name).name] : this.companies().map((c) => c.name);
+    return names.map((company) => ({ company, services: this.get(company) }));
+  }
+
+  async close() {
+    for (const services of this.opened.values()) await services.close();
+    this.opened.clear();
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Runs on the queue. The sending side records the run as 'queued' then sends its message; the
+ * receiving side (the host's queue trigger) executes it. A message delivered twice never runs a
+ * job twice: a run leaves 'queued' once, claimed under the job's lock (runner.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import { ConfigurationError, ConflictError, toConnectorError, UpstreamError, type ConnectorError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Services } from '../services.js';
+import { activeRunId, failUnfinishedRun, getRun, insertRun, insertQueuedRun, noteFailedDelivery, setErrorKind } from '../staging/runs.js';
+import type { JobName } from '../sync/jobs.js';
+import type { Trigger } from '../sync/report.js';
+import { runJob } from '../sync/runner.js';
+import { MAX_DEQUEUE_COUNT, runMessageSchema, type RunQueue } from './client.js';
+
+export type ErrorKind = 'configuration' | 'upstream' | 'conflict' | 'internal';
+
+export function errorKind(e: ConnectorError): ErrorKind {
+  if (e instanceof ConfigurationError) return 'configuration';
+  if (e instanceof UpstreamError) return 'upstream';
+  if (e instanceof ConflictError) return 'conflict';
+  return 'internal';
+}
+
+export interface Enqueued {
+  runId: string;
+  /** A timer that found the job queued or running already: recorded as skipped, nothing sent. */
+  skipped?: boolean;
+}
+
+export async function enqueueRun(
+  services: Services,
+  queue: RunQueue,
+  request: { job: JobName; dryRun: boolean; trigger: Trigger; allowMassDelete?: boolean },
+): Promise<Enqueued> {
+  const db = await services.staging();
+  const runId = randomUUID();
+  const active = await activeRunId(db, request.job);
+  if (active) {
+    const message = `Le job « ${request.job} » est déjà en cours ou en file d’attente (exécution ${active}).`;
+    // As for in-process runs: an operator is told, a timer records that it skipped its turn.
+    if (request.trigger !== 'timer') throw new ConflictError(message, active);
+    await insertRun(db, { runId, job: request.job, parentRunId: null, trigger: 'timer', dryRun: request.dryRun, status: 'skipped', message });
+    return { runId, skipped: true };
+  }
+  const { allowMassDelete, ...run } = request;
+  await insertQueuedRun(db, { runId, ...run });
+  try {
+    await queue.send({ runId, job: request.job, company: services.scope.company, ...(allowMassDelete ? { allowMassDelete } : {}) });
+  } catch (error) {
+    const e = toConnectorError(error);
+    await failUnfinishedRun(db, runId, e.message, errorKind(e));
+    throw e;
+  }
+  return { runId };
+}
+
+export interface Delivery {
+  /** How many times the host has handed this message over, this one included. */
+  dequeueCount: number;
+  log: Logger;
+}
+
+export type Executed = 'ran' | 'duplicate' | 'ignored' | 'abandoned';
+
+/**
+ * Executes one message. A failure that stops the run from starting (job busy, staging
+ * unreachable) is thrown so that the host delivers the message again; at the last delivery the
+ * run is marked failed with its reason, and logged as a finished run so the failure alert sees it.
+ */
+export async function executeRunMessage(
+  servicesOf: (company: string) => Services,
+  body: unknown,
+  delivery: Delivery,
+): Promise<Executed> {
+  const parsed = runMessageSchema.safeParse(typeof body === 'string' ? safeJson(body) : body);
+  if (!parsed.success) {
+    // Nothing to run nor to mark: trying again would not make it readable.
+    delivery.log.error('Message de la file illisible : ignoré.', { event: 'run.message.invalid' });
+    return 'ignored';
+  }
+  const { runId, job, company, allowMassDelete } = parsed.data;
+  const log = delivery.log.child({ runId, job, company, dequeueCount: delivery.dequeueCount });
+  try {
+    const services = servicesOf(company);
+    const db = await services.staging();
+    const run = await getRun(db, runId);
+    if (!run) {
+      log.warn('Exécution inconnue de l’historique : message ignoré.');
+      return 'ignored';
+    }
+    if (run.status !== 'queued') {
+      log.info(`Message en double ignoré : l’exécution est déjà ${run.status}.`, { event: 'run.duplicate' });
+      return 'duplicate';
+    }
+    const outcome = await runJob(services, job, { trigger: run.trigger, dryRun: run.dryRun, allowMassDelete, runId, log });
+    if (outcome.duplicate) {
+      log.info('Message en double ignoré : l’exécution a été prise par une autre livraison.', { event: 'run.duplicate' });
+      return 'duplicate';
+    }
+    if (outcome.fatal) await setErrorKind(db, runId, errorKind(outcome.fatal));
+    return 'ran';
+  } catch (error) {
+    const e = toConnectorError(error);
+    if (delivery.dequeueCount < MAX_DEQUEUE_COUNT) {
+      log.warn(`Exécution reportée (tentative ${delivery.dequeueCount}/${MAX_DEQUEUE_COUNT}) : ${e.message}`, { code: e.code });
+      await servicesOfSafe(servicesOf, company, (db) => noteFailedDelivery(db, runId, e.message));
+      throw e;
+    }
+    await abandonRun(servicesOf, { runId, job, company }, `Abandon après ${delivery.dequeueCount} tentatives : ${e.message}`, errorKind(e), log);
+    return 'abandoned';
+  }
+}
+
+/**
+ * Marks a run that will not run failed, and logs it the way a finished run is logged
+ * (`Fin du job <job> : failed`, event run.finished), so the failure alert covers it.
+ */
+export async function abandonRun(
+  servicesOf: (company: string) => Services,
+  message: { runId: string; job: string; company: string },
+  reason: string,
+  kind: ErrorKind,
+  log: Logger,
+): Promise<boolean> {
+  const failed = await servicesOfSafe(servicesOf, message.company, (db) => failUnfinishedRun(db, message.runId, reason, kind));
+  // Ended already (by its last delivery, or it finished after all): logged once, when it ended.
+  if (failed === null) return false;
+  log.error(`Fin du job ${message.job} : failed`, {
+    event: 'run.finished',
+    status: 'failed',
+    runId: message.runId,
+    job: message.job,
+    company: message.company,
+    reason,
+  });
+  return true;
+}
+
+/** Bookkeeping that must not hide the error being handled (the staging database may be what failed). */
+async function servicesOfSafe(
+  servicesOf: (company: string) => Services,
+  company: string,
+  fn: (db: Awaited<ReturnType<Services['staging']>>) => Promise<unknown>,
+): Promise<unknown> {
+  try {
+    return await fn(await servicesOf(company).staging());
+  } catch {
+    // Already being reported by the caller.
+    return 'unknown';
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    try {
+      return JSON.parse(Buffer.from(text, 'base64').toString('utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+}

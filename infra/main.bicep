@@ -68,6 +68,18 @@ param chantiersSchedule string = '0 */15 * * * *'
 @description('NCRONTAB, UTC.')
 param heuresSchedule string = '0 0 * * * *'
 param runHistoryDays int = 90
+@description('Company names (COMPANIES), comma separated; empty: the single company on the flat settings (docs/queue.md).')
+param companies string = ''
+@secure()
+@description('Companies\' secrets for the vault, name → value ({ "acme-batigest-sql-password": "…" }); see docs/queue.md.')
+param companySecrets object = {}
+@description('What a chantier that ended in Batigest becomes in BatiSimply (CHANTIERS_FIN_MODE).')
+@allowed(['finished', 'archived', 'none'])
+param chantiersFinMode string = 'finished'
+@description('Geocode chantier addresses with the Base Adresse Nationale (sends site addresses to a public service).')
+param geocodeEnabled bool = false
+@description('Lowest geocoding score whose point is sent to BatiSimply (GEOCODE_MIN_SCORE).')
+param geocodeMinScore string = '0.6'
 
 // ---- Staging PostgreSQL
 param postgresVersion string = '16'
@@ -161,6 +173,11 @@ module resources 'resources.bicep' = {
     chantiersSchedule: chantiersSchedule
     heuresSchedule: heuresSchedule
     runHistoryDays: runHistoryDays
+    companies: companies
+    companySecrets: companySecrets
+    chantiersFinMode: chantiersFinMode
+    geocodeEnabled: geocodeEnabled
+    geocodeMinScore: geocodeMinScore
     postgresVersion: postgresVersion
     postgresSkuName: postgresSkuName
     postgresSkuTier: postgresSkuTier

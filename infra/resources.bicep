@@ -61,13 +61,12 @@ param deployerPrincipalId string
 param deployerPrincipalType string
 param restrictStorageToVnet bool
 param alertEmail string
-@description('Company names (COMPANIES), comma separated; empty: the single company on the flat settings.')
-param companies string = ''
-@description('Connections of one company\'s staging pool (STAGING_POOL_MAX); see docs/queue.md.')
-param stagingPoolMax int = 10
+param companies string
 @secure()
-@description('Companies\' secrets for the vault, name → value ({ "acme-batigest-sql-password": "…" }); see docs/queue.md.')
-param companySecrets object = {}
+param companySecrets object
+param chantiersFinMode string
+param geocodeEnabled bool
+param geocodeMinScore string
 
 // Azure Verified Module, pinned.
 module identity 'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1' = {
@@ -224,6 +223,9 @@ module functionApp 'modules/functionapp.bicep' = {
       RUN_HISTORY_DAYS: string(runHistoryDays)
       STAGING_POOL_MAX: string(stagingPoolMax)
       COMPANIES: companies
+      CHANTIERS_FIN_MODE: chantiersFinMode
+      GEOCODE_ENABLED: string(geocodeEnabled)
+      GEOCODE_MIN_SCORE: geocodeMinScore
     }
   }
 }

@@ -24,7 +24,7 @@ after(async () => {
 test('migrate needs only the staging database', async () => {
   const r = await connecteur(['migrate'], { STAGING_DATABASE_URL: t.url });
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /Schéma de staging à la version 4/);
+  assert.match(r.stdout, /Schéma de staging à la version 7/);
 });
 
 test('run with nothing failed: exit 0 and the JSON report', async () => {

@@ -14,7 +14,15 @@ test('empty database: every migration applied, then none', async () => {
   dbs.push(t);
   const first = await migrate(t.db);
   assert.equal(first.from, 0);
-  assert.deepEqual(first.applied, ['001.do.chantiers.sql', '002.do.heures.sql', '003.do.runs.sql', '004.do.create-attempts.sql']);
+  assert.deepEqual(first.applied, [
+    '001.do.chantiers.sql',
+    '002.do.heures.sql',
+    '003.do.runs.sql',
+    '004.do.create-attempts.sql',
+    '005.do.heures-hash.sql',
+    '006.do.chantier-ends-geocode.sql',
+    '007.do.queued-runs.sql',
+  ]);
   const second = await migrate(t.db);
   assert.deepEqual(second.applied, []);
   assert.equal(second.to, first.to);
@@ -66,7 +74,7 @@ test('embedded PGlite default: migrates and answers', async () => {
   const db = await EmbeddedDb.open(undefined);
   try {
     const result = await migrate(db);
-    assert.equal(result.applied.length, 4);
+    assert.equal(result.applied.length, 7);
     const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM batigest_chantiers');
     assert.equal(rows[0]?.n, 0);
   } finally {

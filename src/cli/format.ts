@@ -1,4 +1,5 @@
 /** Plain-text renderings of reports and status for the terminal (French, like every operator text). */
+import type { LoadedSettings, SettingSource } from '../lib/config.js';
 import type { StatusReport } from '../lib/ops/status.js';
 import { isChainReport, STATUS_FR, type AnyReport, type RunReport } from '../lib/sync/report.js';
 
@@ -29,7 +30,9 @@ export function formatStatus(s: StatusReport): string {
   lines.push('Dernières exécutions :');
   if (s.lastRuns.length === 0) lines.push('  (aucune)');
   for (const r of s.lastRuns) {
-    lines.push(`  ${r.job.padEnd(20)} ${(STATUS_FR[r.status] ?? r.status).padEnd(9)} ${r.startedAt}  ${countsLine(r as unknown as RunReport)}`);
+    const label = `${STATUS_FR[r.status] ?? r.status}${r.dryRun ? ' (simulation)' : ''}`;
+    lines.push(`  ${r.job.padEnd(20)} ${label.padEnd(22)} ${r.startedAt}  ${countsLine(r as unknown as RunReport)}`);
+    if (r.status === 'failed') lines.push(`      pourquoi : ${r.message ?? r.errors[0]?.message ?? 'raison inconnue'}`);
   }
   lines.push(`En attente : ${s.pending.chantiers} chantier(s) à envoyer, ${s.pending.heures} heure(s) à exporter dont ${s.pending.heuresHeld} retenue(s).`);
   if (s.held.length > 0) {
@@ -40,5 +43,12 @@ export function formatStatus(s: StatusReport): string {
     lines.push('En échec :');
     for (const f of s.failed) lines.push(`  ${f.job} ${f.key} [${f.code}] ${f.message} (${f.attempts} tentative(s))`);
   }
+  return lines.join('\n');
+}
+
+/** Where each setting came from, without any value. */
+export function formatSources(loaded: LoadedSettings, sources: { setting: string; source: SettingSource }[]): string {
+  const lines = [`Réglages (environnement, puis ${loaded.file ?? 'local.settings.json (absent)'}, puis défaut) :`];
+  for (const s of sources) lines.push(`  ${s.setting.padEnd(40)} ${s.source}`);
   return lines.join('\n');
 }

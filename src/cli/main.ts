@@ -1,84 +1,104 @@
 /**
- * `connecteur`: the CLI of the interface (commander). Exit codes: 0 done, 1 finished with failed
- * or held records, 2 usage or configuration error, 3 could not run (already running, outside
- * system unreachable).
+ * `connecteur`: the CLI of the interface (commander, in French). Exit codes: see exitCodes.ts.
+ * Settings: the environment, then `local.settings.json` of the current folder (as `func start`).
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { processEnv } from '../lib/config.js';
-import { ConfigurationError, ConflictError, toConnectorError, UpstreamError } from '../lib/errors.js';
-import { createLogger, jsonLinesSink, redact } from '../lib/log.js';
+import { loadSettings, settingSources, type LoadedSettings } from '../lib/config.js';
+import { toConnectorError } from '../lib/errors.js';
+import { createLogger, redact } from '../lib/log.js';
 import { checkAll } from '../lib/ops/checks.js';
 import { gatherStatus } from '../lib/ops/status.js';
 import { Services } from '../lib/services.js';
+import { describeStaging } from '../lib/staging/describe.js';
 import { migrate } from '../lib/staging/migrate.js';
+import { openStaging } from '../lib/staging/open.js';
 import { isJobName, JOB_NAMES, type JobName } from '../lib/sync/jobs.js';
-import { isChainReport, type AnyReport } from '../lib/sync/report.js';
 import { runJob } from '../lib/sync/runner.js';
-import { Sandbox } from '../sandbox/server.js';
-import { formatReport, formatStatus } from './format.js';
+import { EXIT, exitForChecks, exitForError, exitForReport } from './exitCodes.js';
+import { frenchCommander } from './french.js';
+import { formatReport, formatSources, formatStatus } from './format.js';
+import { cliConsole } from './output.js';
+import { sandboxCommand } from './sandbox.js';
+import { serveCommand } from './serveCommand.js';
 
-export const EXIT = { ok: 0, partial: 1, usage: 2, unavailable: 3 } as const;
+export { EXIT } from './exitCodes.js';
 
-/** 2 for a configuration error, 3 when the job could not run, 1 otherwise. */
-function exitForError(e: unknown): number {
-  if (e instanceof ConfigurationError) return EXIT.usage;
-  if (e instanceof UpstreamError || e instanceof ConflictError) return EXIT.unavailable;
-  return EXIT.partial;
-}
-
-export function exitCodeFor(report: AnyReport, fatal: unknown): number {
-  if (fatal) return exitForError(fatal);
-  const statuses = isChainReport(report) ? report.steps.map((s) => s.status) : [report.status];
-  return statuses.every((s) => s === 'succeeded') ? EXIT.ok : EXIT.partial;
-}
-
-function errorExit(error: unknown): number {
-  const e = toConnectorError(error);
-  process.stderr.write(`${redact(e.message)}\n`);
-  return exitForError(e);
-}
+const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+const err = (text: string) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
 
-export async function main(argv: string[], env = processEnv()): Promise<number> {
+/** The error as scripts read it with --json: always a JSON document on stdout. */
+function jsonError(error: unknown, job?: string): unknown {
+  const e = toConnectorError(error);
+  const message = redact(e.message);
+  const now = new Date().toISOString();
+  if (job) return { job, runId: null, status: 'failed', dryRun: false, startedAt: now, finishedAt: now, counts: null, errors: [{ key: job, code: e.code, message }] };
+  return { status: 'failed', errors: [{ key: 'connecteur', code: e.code, message }] };
+}
+
+export async function main(argv: string[], given?: LoadedSettings): Promise<number> {
   let code: number = EXIT.ok;
-  const withServices = async (fn: (s: Services) => Promise<number>) => {
-    const services = new Services(env);
+  let loaded: LoadedSettings | undefined = given;
+  const settings = () => (loaded ??= loadSettings());
+
+  /** A command that needs the staging: says which one once on stderr, then runs with the services. */
+  const withServices = async (options: { json?: boolean; job?: string }, fn: (s: Services) => Promise<number>) => {
+    let services: Services | undefined;
     try {
+      const env = settings().env;
+      err(describeStaging(env));
+      services = new Services(env);
       code = await fn(services);
     } catch (error) {
-      code = errorExit(error);
+      if (options.json) out(JSON.stringify(jsonError(error, options.job), null, 2));
+      err(redact(toConnectorError(error).message));
+      code = exitForError(error);
     } finally {
-      await services.close();
+      await services?.close();
     }
   };
 
-  const program = new Command('connecteur')
+  const program = frenchCommander(new Command('connecteur'), { out, err: (s) => process.stderr.write(s) })
     .description('Connecteur SAGES : Batigest ⇄ BatiSimply')
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .version(VERSION, '-V, --version', 'affiche la version')
+    .exitOverride();
 
   program
     .command('migrate')
     .description('crée ou met à jour le schéma de staging')
-    .action(() =>
-      withServices(async (s) => {
-        const result = await migrate(await s.staging());
-        out(`Schéma de staging à la version ${result.to}${result.applied.length ? ` (appliqué : ${result.applied.join(', ')})` : ' (déjà à jour)'}.`);
-        return EXIT.ok;
-      }),
-    );
+    .action(async () => {
+      try {
+        const env = settings().env;
+        err(describeStaging(env));
+        const db = await openStaging(env);
+        try {
+          const result = await migrate(db);
+          out(
+            result.applied.length
+              ? `Schéma de staging passé de la version ${result.from} à ${result.to} (appliqué : ${result.applied.join(', ')}).`
+              : `Schéma de staging à la version ${result.to} (déjà à jour).`,
+          );
+        } finally {
+          await db.close();
+        }
+      } catch (error) {
+        err(redact(toConnectorError(error).message));
+        code = exitForError(error);
+      }
+    });
 
   program
     .command('check')
-    .description('teste chaque connexion configurée')
+    .description('teste chaque connexion configurée et dit d\'où vient chaque réglage')
     .option('--json', 'sortie JSON')
     .action((opts: { json?: boolean }) =>
-      withServices(async (s) => {
+      withServices(opts, async (s) => {
         const results = await checkAll(s);
-        out(opts.json ? JSON.stringify(results, null, 2) : results.map((r) => `${r.ok ? '✔' : '✘'} ${r.message}`).join('\n'));
-        return results.every((r) => r.ok) ? EXIT.ok : EXIT.unavailable;
+        if (opts.json) out(JSON.stringify(results, null, 2));
+        else out([...results.map((r) => `${r.ok ? '✔' : '✘'} ${r.message}`), '', formatSources(settings(), settingSources(settings()))].join('\n'));
+        return exitForChecks(results);
       }),
     );
 
@@ -90,23 +110,24 @@ export async function main(argv: string[], env = processEnv()): Promise<number> 
       return value;
     })
     .option('--dry-run', 'calcule et rapporte chaque changement sans rien écrire')
-    .option('--json', 'rapport JSON sur la sortie standard')
-    .action((job: JobName, opts: { dryRun?: boolean; json?: boolean }) =>
-      withServices(async (s) => {
-        const log = createLogger(jsonLinesSink, { trigger: 'cli' });
-        let last = '';
-        const outcome = await runJob(s, job, {
-          trigger: 'cli',
-          dryRun: opts.dryRun ?? false,
-          log,
-          onProgress: ({ job: step, done, total }) => {
-            const line = `${step} : ${done}/${total}`;
-            if (line !== last) process.stderr.write(`\r${(last = line)}   `);
-          },
-        });
-        if (last) process.stderr.write('\n');
-        out(opts.json ? JSON.stringify(outcome.report, null, 2) : formatReport(outcome.report));
-        return exitCodeFor(outcome.report, outcome.fatal);
+    .option('--json', 'rapport JSON seul sur la sortie standard')
+    .option('--verbose', 'affiche aussi les lignes de détail')
+    .action((job: JobName, opts: { dryRun?: boolean; json?: boolean; verbose?: boolean }) =>
+      withServices({ json: opts.json, job }, async (s) => {
+        const console = cliConsole({ verbose: opts.verbose ?? false });
+        try {
+          const outcome = await runJob(s, job, {
+            trigger: 'cli',
+            dryRun: opts.dryRun ?? false,
+            log: createLogger(console.sink, { trigger: 'cli' }),
+            onProgress: ({ job: step, done, total }) => console.progress(step, done, total),
+          });
+          console.stop();
+          out(opts.json ? JSON.stringify(outcome.report, null, 2) : formatReport(outcome.report));
+          return exitForReport(outcome.report, outcome.fatal);
+        } finally {
+          console.stop();
+        }
       }),
     );
 
@@ -114,53 +135,26 @@ export async function main(argv: string[], env = processEnv()): Promise<number> 
     .command('status')
     .description('dernières exécutions, enregistrements en attente et retenus')
     .option('--json', 'sortie JSON')
-    .option('--check', 'teste aussi les connexions')
+    .option('--check', 'teste aussi les connexions (code 2 ou 3 si l\'une échoue)')
     .action((opts: { json?: boolean; check?: boolean }) =>
-      withServices(async (s) => {
+      withServices(opts, async (s) => {
         const status = await gatherStatus(s, { checkConnections: opts.check ?? false });
-        out(opts.json ? JSON.stringify(status, null, 2) : formatStatus(status));
-        return EXIT.ok;
+        const sources = settingSources(settings());
+        if (opts.json) out(JSON.stringify({ ...status, settings: sources }, null, 2));
+        else out(`${formatStatus(status)}\n\n${formatSources(settings(), sources)}`);
+        return status.connections ? exitForChecks(status.connections) : EXIT.ok;
       }),
     );
 
-  program
-    .command('sandbox')
-    .description('une API BatiSimply locale pour les tests et les démonstrations')
-    .option('--port <n>', 'port d\'écoute', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('port entre 0 et 65535 attendu');
-      return n;
-    }, 8089)
-    .option('--host <h>', 'adresse d\'écoute', '127.0.0.1')
-    .option('--seed <file>', 'état initial (JSON)')
-    .option('--token-lifetime <s>', 'durée de vie des jetons (secondes)', (v) => Number(v), 300)
-    .action(async (opts: { port: number; host: string; seed?: string; tokenLifetime: number }) => {
-      try {
-        const seed = opts.seed ? JSON.parse(await readFile(opts.seed, 'utf8')) : undefined;
-        const sandbox = new Sandbox({ port: opts.port, host: opts.host, seed, tokenLifetimeSeconds: opts.tokenLifetime });
-        const url = await sandbox.start();
-        out(`Bac à sable BatiSimply sur ${url}`);
-        for (const [name, value] of Object.entries(sandbox.connectorSettings())) out(`  ${name}=${value}`);
-        out(`  État : GET ${url}/__admin/state — Ctrl+C pour arrêter.`);
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', resolve);
-          process.once('SIGTERM', resolve);
-        });
-        await sandbox.stop();
-        code = EXIT.ok;
-      } catch (error) {
-        process.stderr.write(`Bac à sable : ${(error as Error).message}\n`);
-        code = EXIT.usage;
-      }
-    });
+  sandboxCommand(program, (c) => (code = c));
+  serveCommand(program, settings, (c) => (code = c));
 
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
-    if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    }
-    return errorExit(error);
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    err(redact(toConnectorError(error).message));
+    return exitForError(error);
   }
   return code;
 }

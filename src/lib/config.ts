@@ -58,10 +58,29 @@ const csv = z
           .filter((s) => s !== ''),
   );
 
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
+
+/** A PostgreSQL URL names its server and its database; its sslmode is one PostgreSQL knows. */
+function checkPostgresUrl(value: string, ctx: z.core.$RefinementCtx<string>) {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return void ctx.addIssue({ code: 'custom', message: 'URL illisible (postgresql://utilisateur@serveur:5432/base)' });
+  }
+  if (!url.hostname) ctx.addIssue({ code: 'custom', message: 'serveur manquant (postgresql://utilisateur@serveur:5432/base)' });
+  if (url.pathname.replace(/^\//, '') === '') ctx.addIssue({ code: 'custom', message: 'nom de base manquant (postgresql://utilisateur@serveur:5432/base)' });
+  const sslmode = url.searchParams.get('sslmode');
+  if (sslmode !== null && !SSL_MODES.includes(sslmode)) {
+    ctx.addIssue({ code: 'custom', message: `sslmode « ${sslmode} » inconnu (attendu : ${SSL_MODES.join(', ')})` });
+  }
+}
+
 export const stagingSchema = z.object({
   STAGING_DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'URL PostgreSQL attendue (postgresql://…)')
+    .superRefine(checkPostgresUrl)
     .optional(),
   /** Embedded PostgreSQL (PGlite) directory used when no STAGING_DATABASE_URL is set: local runs only. */
   STAGING_EMBEDDED_DIR: z.string().optional().default('.data/staging'),

@@ -17,7 +17,7 @@ import {
   updateProgress,
 } from '../staging/runs.js';
 import { stagingSchema, parseSection } from '../config.js';
-import { chainStatus, emptyCounts, ReportBuilder, type AnyReport, type RunReport, type Trigger } from './report.js';
+import { chainStatus, emptyCounts, ReportBuilder, STATUS_FR, type AnyReport, type RunReport, type Trigger } from './report.js';
 import { isChain, stepsOf, STEP_JOBS, type JobName, type StepJobName } from './jobs.js';
 
 export interface RunOptions {
@@ -129,7 +129,7 @@ async function runStep(
     const finishedAt = new Date().toISOString();
     const durationMs = Date.parse(finishedAt) - Date.parse(startedAt);
     // One line per run carrying its metrics: Application Insights turns customDimensions into queries and alerts.
-    log.info(`Fin du job ${job} : ${status}`, { event: 'run.finished', status, durationMs, ...report.counts });
+    log.info(`Fin du job ${job} : ${STATUS_FR[status]}`, { event: 'run.finished', status, durationMs, ...report.counts });
     const warnings = report.warnings.length > 0 ? { warnings: report.warnings } : {};
     return {
       report: { job, runId, status, dryRun, startedAt, finishedAt, counts: report.counts, errors: report.errors, ...warnings },

@@ -1,7 +1,30 @@
 /** Plain-text renderings of reports and status for the terminal (French, like every operator text). */
 import type { LoadedSettings, SettingSource } from '../lib/config.js';
 import type { StatusReport } from '../lib/ops/status.js';
-import { isChainReport, STATUS_FR, type AnyReport, type RunReport } from '../lib/sync/report.js';
+import { isChainReport, STATUS_FR, type AnyReport, type RecordAction, type RunReport } from '../lib/sync/report.js';
+
+const ACTION_FR: Record<RecordAction, string> = {
+  create: 'création',
+  update: 'mise à jour',
+  delete: 'suppression',
+  unchanged: 'inchangé',
+  hold: 'retenu',
+  fail: 'échec',
+};
+const MAX_RECORDS = 50;
+
+/** Each record's action (planned in a dry run), unchanged ones left out of the text. */
+function recordLines(r: RunReport): string[] {
+  const changes = (r.records ?? []).filter((x) => x.action !== 'unchanged');
+  if (changes.length === 0) return [];
+  const lines = [r.dryRun ? '  Actions prévues :' : '  Actions :'];
+  for (const x of changes.slice(0, MAX_RECORDS)) {
+    const detail = [x.fields?.length ? `champs : ${x.fields.join(', ')}` : '', x.reason ?? ''].filter(Boolean).join(' — ');
+    lines.push(`    ${ACTION_FR[x.action].padEnd(12)} ${x.key}${detail ? ` (${detail})` : ''}`);
+  }
+  if (changes.length > MAX_RECORDS) lines.push(`    … et ${changes.length - MAX_RECORDS} autres (--json pour la liste complète)`);
+  return lines;
+}
 
 function countsLine(r: Pick<RunReport, 'counts'>): string {
   const c = r.counts;
@@ -13,6 +36,7 @@ function stepText(r: RunReport): string {
   for (const e of r.errors.slice(0, 20)) lines.push(`  • ${e.key} [${e.code}] ${e.message}`);
   if (r.errors.length > 20) lines.push(`  … et ${r.errors.length - 20} autres`);
   for (const w of r.warnings ?? []) lines.push(`  ⚠ ${w.key} [${w.code}] ${w.message}`);
+  lines.push(...recordLines(r));
   return lines.join('\n');
 }
 

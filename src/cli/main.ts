@@ -18,7 +18,7 @@ import { runJob } from '../lib/sync/runner.js';
 import { EXIT, exitForChecks, exitForError, exitForReport } from './exitCodes.js';
 import { frenchCommander } from './french.js';
 import { formatReport, formatSources, formatStatus } from './format.js';
-import { cliConsole } from './output.js';
+import { cliConsole, notice } from './output.js';
 import { sandboxCommand } from './sandbox.js';
 import { serveCommand } from './serveCommand.js';
 
@@ -48,12 +48,12 @@ export async function main(argv: string[], given?: LoadedSettings): Promise<numb
     let services: Services | undefined;
     try {
       const env = settings().env;
-      err(describeStaging(env));
+      notice('info', describeStaging(env), { event: 'staging' });
       services = new Services(env);
       code = await fn(services);
     } catch (error) {
       if (options.json) out(JSON.stringify(jsonError(error, options.job), null, 2));
-      err(redact(toConnectorError(error).message));
+      notice('error', redact(toConnectorError(error).message), { code: toConnectorError(error).code });
       code = exitForError(error);
     } finally {
       await services?.close();
@@ -71,7 +71,7 @@ export async function main(argv: string[], given?: LoadedSettings): Promise<numb
     .action(async () => {
       try {
         const env = settings().env;
-        err(describeStaging(env));
+        notice('info', describeStaging(env), { event: 'staging' });
         const db = await openStaging(env);
         try {
           const result = await migrate(db);
@@ -84,7 +84,7 @@ export async function main(argv: string[], given?: LoadedSettings): Promise<numb
           await db.close();
         }
       } catch (error) {
-        err(redact(toConnectorError(error).message));
+        notice('error', redact(toConnectorError(error).message), { code: toConnectorError(error).code });
         code = exitForError(error);
       }
     });
@@ -115,6 +115,8 @@ export async function main(argv: string[], given?: LoadedSettings): Promise<numb
     .action((job: JobName, opts: { dryRun?: boolean; json?: boolean; verbose?: boolean }) =>
       withServices({ json: opts.json, job }, async (s) => {
         const console = cliConsole({ verbose: opts.verbose ?? false });
+        const file = settings().file;
+        createLogger(console.sink).debug(`Réglages : environnement${file ? `, puis ${file}` : ''}, puis valeurs par défaut`, { event: 'settings' });
         try {
           const outcome = await runJob(s, job, {
             trigger: 'cli',
@@ -153,7 +155,7 @@ export async function main(argv: string[], given?: LoadedSettings): Promise<numb
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    err(redact(toConnectorError(error).message));
+    notice('error', redact(toConnectorError(error).message), { code: toConnectorError(error).code });
     return exitForError(error);
   }
   return code;

@@ -53,3 +53,9 @@ export function cliConsole(options: { verbose: boolean; tty?: boolean; stream?: 
     },
   };
 }
+
+/** One line for the operator on stderr: plain in a terminal, a JSON line otherwise. */
+export function notice(level: Level, message: string, fields: Record<string, unknown> = {}, stream: NodeJS.WriteStream = process.stderr) {
+  if (stream.isTTY) stream.write(`${message}\n`);
+  else jsonLinesSink(level, message, fields);
+}

@@ -7,6 +7,7 @@ import { Services } from '../lib/services.js';
 import { describeStaging } from '../lib/staging/describe.js';
 import { setServices } from '../functions/http.js';
 import { EXIT, exitForError } from './exitCodes.js';
+import { notice } from './output.js';
 import { integerOption, portInUse, untilStopped } from './sandbox.js';
 
 export function serveCommand(program: Command, settings: () => LoadedSettings, setCode: (code: number) => void) {
@@ -19,7 +20,7 @@ export function serveCommand(program: Command, settings: () => LoadedSettings, s
       let services: Services | undefined;
       try {
         const env = settings().env;
-        process.stderr.write(`${describeStaging(env)}\n`);
+        notice('info', describeStaging(env), { event: 'staging' });
         services = new Services(env);
         // Opened now: a locked or unreachable staging stops here (3), not at the first page.
         await services.staging();
@@ -45,7 +46,7 @@ export function serveCommand(program: Command, settings: () => LoadedSettings, s
         await server.close();
         setCode(EXIT.ok);
       } catch (error) {
-        process.stderr.write(`${redact(toConnectorError(error).message)}\n`);
+        notice('error', redact(toConnectorError(error).message), { code: toConnectorError(error).code });
         setCode(exitForError(error));
       } finally {
         setServices(undefined);

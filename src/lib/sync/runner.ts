@@ -132,7 +132,7 @@ async function runStep(
     log.info(`Fin du job ${job} : ${STATUS_FR[status]}`, { event: 'run.finished', status, durationMs, ...report.counts });
     const warnings = report.warnings.length > 0 ? { warnings: report.warnings } : {};
     return {
-      report: { job, runId, status, dryRun, startedAt, finishedAt, counts: report.counts, errors: report.errors, ...warnings },
+      report: { job, runId, status, dryRun, startedAt, finishedAt, counts: report.counts, errors: report.errors, ...warnings, records: report.records },
       fatal,
     };
   } finally {

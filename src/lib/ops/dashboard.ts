@@ -99,8 +99,8 @@ button{padding:.25rem .7rem;cursor:pointer}button.dry{background:#fff}
 <h2>Connexions</h2><ul id="connections"${connections ? '' : ' data-pending="1"'}>${connections || '<li class="empty">Test des connexions en cours…</li>'}</ul>
 <h2>En attente</h2><div class="pending">
 <div>Chantiers à envoyer : <strong id="pending-chantiers">${e(status.pending.chantiers)}</strong></div>
-<div>Heures à exporter : <strong id="pending-heures">${e(status.pending.heures)}</strong></div>
-<div>Heures retenues : <strong id="pending-held">${e(status.pending.heuresHeld)}</strong></div></div>
+<div>Créneaux horaires à exporter : <strong id="pending-heures">${e(status.pending.heures)}</strong></div>
+<div>Créneaux retenus : <strong id="pending-held">${e(status.pending.heuresHeld)}</strong></div></div>
 <h2>Lancer un job</h2><div id="jobs">${buttons}</div>
 <h2>Résultat</h2><div id="progress"></div><div id="result">—</div>
 <h2>Dernières exécutions</h2><div id="runs">${runs}</div>

@@ -48,6 +48,13 @@ const CASES: { name: string; args: string[]; env: () => Env; setup?: () => Promi
   { name: 'run: BatiSimply unreachable for recup-heures', args: ['run', 'recup-heures'], env: () => ({ ...env, BATISIMPLY_TOKEN_URL: `${unreachable}/t` }), code: 3 },
   { name: 'run: a refused password', args: ['run', 'recup-heures'], env: () => ({ ...env, BATISIMPLY_PASSWORD: 'mauvais-mot-de-passe' }), code: 2, stderr: /Authentification BatiSimply/ },
   { name: 'run: a missing setting', args: ['run', 'transfer'], env: () => env, code: 2, stderr: /BATIGEST_SQL_SERVER manquant/ },
+  {
+    name: 'run: a missing setting with nothing pending',
+    args: ['run', 'transfer-batisimply'],
+    env: () => ({ STAGING_DATABASE_URL: t.url, BATISIMPLY_API_URL: env.BATISIMPLY_API_URL }),
+    code: 2,
+    stderr: /BATISIMPLY_TOKEN_URL manquant.*BATISIMPLY_PASSWORD manquant/,
+  },
   { name: 'run: an unknown job', args: ['run', 'tout'], env: () => env, code: 2, stderr: /job inconnu « tout »/ },
   { name: 'run: an unknown option', args: ['run', 'transfer', '--vite'], env: () => env, code: 2, stderr: /option inconnue « --vite »/ },
   { name: 'check: a missing setting', args: ['check'], env: () => env, code: 2 },

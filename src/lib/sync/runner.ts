@@ -18,6 +18,7 @@ import {
 } from '../staging/runs.js';
 import { stagingSchema, parseSection } from '../config.js';
 import { chainStatus, emptyCounts, ReportBuilder, STATUS_FR, type AnyReport, type RunReport, type Trigger } from './report.js';
+import { validateJobSettings } from './jobSettings.js';
 import { isChain, stepsOf, STEP_JOBS, type JobName, type StepJobName } from './jobs.js';
 
 export interface RunOptions {
@@ -116,6 +117,7 @@ async function runStep(
     };
     let fatal: ConnectorError | undefined;
     try {
+      await validateJobSettings(services, job);
       await STEP_JOBS[job]({ services, db, dryRun, report, log, progress });
     } catch (error) {
       fatal = toConnectorError(error);

@@ -35,7 +35,7 @@ const stagingAt = (database: string, user = 'postgres') => {
   return u.toString();
 };
 
-const CASES: { name: string; args: string[]; env: () => Env; setup?: () => Promise<unknown>; code: number; stderr?: RegExp }[] = [
+const CASES: { name: string; args: string[]; env: () => Env; setup?: () => Promise<unknown>; code: number; stderr?: RegExp; stdout?: RegExp }[] = [
   { name: 'run: everything went through', args: ['run', 'transfer-batisimply'], env: () => env, setup: () => pending('OK1'), code: 0 },
   { name: 'run: a record failed', args: ['run', 'transfer-batisimply'], env: () => env, setup: () => pending('TROPLONG9'), code: 1 },
   {
@@ -44,8 +44,9 @@ const CASES: { name: string; args: string[]; env: () => Env; setup?: () => Promi
     env: () => ({ ...env, BATISIMPLY_API_URL: unreachable }),
     setup: () => pending('DOWN1'),
     code: 3,
+    stdout: /BatiSimply injoignable sur 127\.0\.0\.1:9 /,
   },
-  { name: 'run: BatiSimply unreachable for recup-heures', args: ['run', 'recup-heures'], env: () => ({ ...env, BATISIMPLY_TOKEN_URL: `${unreachable}/t` }), code: 3 },
+  { name: 'run: BatiSimply unreachable for recup-heures', args: ['run', 'recup-heures'], env: () => ({ ...env, BATISIMPLY_TOKEN_URL: `${unreachable}/t` }), code: 3, stderr: /injoignable sur 127\.0\.0\.1:9 \(BATISIMPLY_TOKEN_URL/ },
   { name: 'run: a refused password', args: ['run', 'recup-heures'], env: () => ({ ...env, BATISIMPLY_PASSWORD: 'mauvais-mot-de-passe' }), code: 2, stderr: /Authentification BatiSimply/ },
   { name: 'run: a missing setting', args: ['run', 'transfer'], env: () => env, code: 2, stderr: /BATIGEST_SQL_SERVER manquant/ },
   {
@@ -58,7 +59,7 @@ const CASES: { name: string; args: string[]; env: () => Env; setup?: () => Promi
   { name: 'run: an unknown job', args: ['run', 'tout'], env: () => env, code: 2, stderr: /job inconnu « tout »/ },
   { name: 'run: an unknown option', args: ['run', 'transfer', '--vite'], env: () => env, code: 2, stderr: /option inconnue « --vite »/ },
   { name: 'check: a missing setting', args: ['check'], env: () => env, code: 2 },
-  { name: 'check: SQL Server unreachable', args: ['check'], env: () => ({ ...env, ...sqlServerDown }), code: 3 },
+  { name: 'check: SQL Server unreachable', args: ['check'], env: () => ({ ...env, ...sqlServerDown }), code: 3, stdout: /SQL Server injoignable sur 127\.0\.0\.1:9 / },
   { name: 'status: no connection test', args: ['status'], env: () => env, code: 0 },
   { name: 'status --check: a connection fails', args: ['status', '--check'], env: () => ({ ...env, ...sqlServerDown }), code: 3 },
   { name: 'migrate: up to date', args: ['migrate'], env: () => ({ STAGING_DATABASE_URL: t.url }), code: 0 },
@@ -76,6 +77,7 @@ for (const c of CASES) {
     const r = await connecteur(c.args, c.env());
     assert.equal(r.code, c.code, `stdout: ${r.stdout}\nstderr: ${r.stderr}`);
     if (c.stderr) assert.match(r.stderr, c.stderr);
+    if (c.stdout) assert.match(r.stdout, c.stdout);
   });
 }
 

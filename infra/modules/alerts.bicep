@@ -1,5 +1,5 @@
 // Alerts on the run telemetry. Every run outcome is logged through one path as
-// "Fin du job <job> : <status>" with customDimensions.event = 'run.finished' and
+// "Fin du job <job> : <statut en français>" with customDimensions.event = 'run.finished' and
 // customDimensions.status (a run that never started too, with status 'failed'); a function
 // invocation that throws shows as a failed request. Both count as "a run failed".
 // Hours held for more than a day: every heures-to-sqlserver run of the last 24 h held records.
@@ -31,7 +31,7 @@ var runFailedQuery = '''
 union
   (traces
     | where (tostring(customDimensions.event) == "run.finished" and tostring(customDimensions.status) == "failed")
-        or message matches regex @"^Fin du job \S+ : failed\b"),
+        or message matches regex @"^Fin du job \S+ : échec\b"),
   (requests
     | where success == false and not(resultCode startswith "4"))
 '''

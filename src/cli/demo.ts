@@ -36,7 +36,14 @@ async function demo() {
     }
     console.log(`\nProjets dans BatiSimply : ${[...sandbox.state.projects.values()].map((p) => p.projectCode).join(', ')}`);
     console.log(`Appels d'écriture à BatiSimply : ${sandbox.count('POST /api/project')} création(s), ${sandbox.count('PUT /api/project')} mise(s) à jour\n`);
-    console.log(formatStatus(await gatherStatus(services, { checkConnections: false })));
+    const status = await gatherStatus(services, { checkConnections: false });
+    console.log(formatStatus(status));
+    if (status.pending.heures > 0) {
+      console.log(
+        `\nCes ${status.pending.heures} créneau(x) horaire(s) restent en staging : la démo n'a pas de Batigest, et « heures-to-sqlserver » ` +
+          'les écrirait dans SuiviMO (réglages BATIGEST_SQL_*). Avec un SQL Server : « connecteur run heures-to-sqlserver ».',
+      );
+    }
   } finally {
     await services.close();
     await sandbox.stop();

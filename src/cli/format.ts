@@ -1,6 +1,30 @@
 /** Plain-text renderings of reports and status for the terminal (French, like every operator text). */
+import type { LoadedSettings, SettingSource } from '../lib/config.js';
 import type { StatusReport } from '../lib/ops/status.js';
-import { isChainReport, STATUS_FR, type AnyReport, type RunReport } from '../lib/sync/report.js';
+import { isChainReport, STATUS_FR, type AnyReport, type RecordAction, type RunReport } from '../lib/sync/report.js';
+
+const ACTION_FR: Record<RecordAction, string> = {
+  create: 'création',
+  update: 'mise à jour',
+  delete: 'suppression',
+  unchanged: 'inchangé',
+  hold: 'retenu',
+  fail: 'échec',
+};
+const MAX_RECORDS = 50;
+
+/** Each record's action (planned in a dry run), unchanged ones left out of the text. */
+function recordLines(r: RunReport): string[] {
+  const changes = (r.records ?? []).filter((x) => x.action !== 'unchanged');
+  if (changes.length === 0) return [];
+  const lines = [r.dryRun ? '  Actions prévues :' : '  Actions :'];
+  for (const x of changes.slice(0, MAX_RECORDS)) {
+    const detail = [x.fields?.length ? `champs : ${x.fields.join(', ')}` : '', x.reason ?? ''].filter(Boolean).join(' — ');
+    lines.push(`    ${ACTION_FR[x.action].padEnd(12)} ${x.key}${detail ? ` (${detail})` : ''}`);
+  }
+  if (changes.length > MAX_RECORDS) lines.push(`    … et ${changes.length - MAX_RECORDS} autres (--json pour la liste complète)`);
+  return lines;
+}
 
 function countsLine(r: Pick<RunReport, 'counts'>): string {
   const c = r.counts;
@@ -12,6 +36,7 @@ function stepText(r: RunReport): string {
   for (const e of r.errors.slice(0, 20)) lines.push(`  • ${e.key} [${e.code}] ${e.message}`);
   if (r.errors.length > 20) lines.push(`  … et ${r.errors.length - 20} autres`);
   for (const w of r.warnings ?? []) lines.push(`  ⚠ ${w.key} [${w.code}] ${w.message}`);
+  lines.push(...recordLines(r));
   return lines.join('\n');
 }
 
@@ -29,9 +54,11 @@ export function formatStatus(s: StatusReport): string {
   lines.push('Dernières exécutions :');
   if (s.lastRuns.length === 0) lines.push('  (aucune)');
   for (const r of s.lastRuns) {
-    lines.push(`  ${r.job.padEnd(20)} ${(STATUS_FR[r.status] ?? r.status).padEnd(9)} ${r.startedAt}  ${countsLine(r as unknown as RunReport)}`);
+    const label = `${STATUS_FR[r.status] ?? r.status}${r.dryRun ? ' (simulation)' : ''}`;
+    lines.push(`  ${r.job.padEnd(20)} ${label.padEnd(22)} ${r.startedAt}  ${countsLine(r as unknown as RunReport)}`);
+    if (r.status === 'failed') lines.push(`      pourquoi : ${r.message ?? r.errors[0]?.message ?? 'raison inconnue'}`);
   }
-  lines.push(`En attente : ${s.pending.chantiers} chantier(s) à envoyer, ${s.pending.heures} heure(s) à exporter dont ${s.pending.heuresHeld} retenue(s).`);
+  lines.push(`En attente : ${s.pending.chantiers} chantier(s) à envoyer, ${s.pending.heures} créneau(x) horaire(s) à exporter vers SuiviMO, dont ${s.pending.heuresHeld} retenu(s).`);
   if (s.held.length > 0) {
     lines.push('Retenus :');
     for (const h of s.held) lines.push(`  ${h.job} ${h.key} [${h.code}] ${h.message} (${h.attempts} tentative(s))`);
@@ -40,5 +67,12 @@ export function formatStatus(s: StatusReport): string {
     lines.push('En échec :');
     for (const f of s.failed) lines.push(`  ${f.job} ${f.key} [${f.code}] ${f.message} (${f.attempts} tentative(s))`);
   }
+  return lines.join('\n');
+}
+
+/** Where each setting came from, without any value. */
+export function formatSources(loaded: LoadedSettings, sources: { setting: string; source: SettingSource }[]): string {
+  const lines = [`Réglages (environnement, puis ${loaded.file ?? 'local.settings.json (absent)'}, puis défaut) :`];
+  for (const s of sources) lines.push(`  ${s.setting.padEnd(40)} ${s.source}`);
   return lines.join('\n');
 }

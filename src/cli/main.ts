@@ -1,108 +1,132 @@
 /**
- * `connecteur`: the CLI of the interface (commander). Exit codes: 0 done, 1 finished with failed
- * or held records, 2 usage or configuration error, 3 could not run (already running, outside
- * system unreachable).
+ * `connecteur`: the CLI of the interface (commander, in French). Exit codes: see exitCodes.ts.
+ * Settings: the environment, then `local.settings.json` of the current folder (as `func start`).
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { processEnv } from '../lib/config.js';
-import { ConfigurationError, ConflictError, toConnectorError, UpstreamError } from '../lib/errors.js';
-import { createLogger, jsonLinesSink, redact } from '../lib/log.js';
+import { loadSettings, settingSources, type LoadedSettings } from '../lib/config.js';
 import { formatAuditCsv, formatAuditText } from '../lib/audit/format.js';
 import { runAudit } from '../lib/audit/runAudit.js';
-import { checkAll } from '../lib/ops/checks.js';
-import { gatherStatus } from '../lib/ops/status.js';
-import type { Services } from '../lib/services.js';
 import { describeCompanies } from '../lib/companies.js';
 import { CompanyDirectory } from '../lib/companyServices.js';
+import { ConfigurationError, toConnectorError } from '../lib/errors.js';
+import { createLogger, redact } from '../lib/log.js';
+import { checkAll } from '../lib/ops/checks.js';
+import { gatherStatus } from '../lib/ops/status.js';
 import { requireRunQueue } from '../lib/queue/client.js';
 import { enqueueRun } from '../lib/queue/runs.js';
+import type { Services } from '../lib/services.js';
+import { describeStaging } from '../lib/staging/describe.js';
 import { migrate } from '../lib/staging/migrate.js';
+import { openStaging } from '../lib/staging/open.js';
 import { isJobName, JOB_NAMES, type JobName } from '../lib/sync/jobs.js';
-import { isChainReport, type AnyReport } from '../lib/sync/report.js';
 import { runJob } from '../lib/sync/runner.js';
-import { Sandbox } from '../sandbox/server.js';
-import { formatReport, formatStatus } from './format.js';
+import { EXIT, exitForChecks, exitForError, exitForReport } from './exitCodes.js';
+import { frenchCommander } from './french.js';
+import { formatReport, formatSources, formatStatus } from './format.js';
+import { cliConsole, notice } from './output.js';
+import { sandboxCommand } from './sandbox.js';
+import { serveCommand } from './serveCommand.js';
 
-export const EXIT = { ok: 0, partial: 1, usage: 2, unavailable: 3 } as const;
+export { EXIT } from './exitCodes.js';
 
-/** 2 for a configuration error, 3 when the job could not run, 1 otherwise. */
-function exitForError(e: unknown): number {
-  if (e instanceof ConfigurationError) return EXIT.usage;
-  if (e instanceof UpstreamError || e instanceof ConflictError) return EXIT.unavailable;
-  return EXIT.partial;
-}
-
-export function exitCodeFor(report: AnyReport, fatal: unknown): number {
-  if (fatal) return exitForError(fatal);
-  const statuses = isChainReport(report) ? report.steps.map((s) => s.status) : [report.status];
-  return statuses.every((s) => s === 'succeeded') ? EXIT.ok : EXIT.partial;
-}
-
-function errorExit(error: unknown): number {
-  const e = toConnectorError(error);
-  process.stderr.write(`${redact(e.message)}\n`);
-  return exitForError(e);
-}
+const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+const err = (text: string) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
 
-export async function main(argv: string[], env = processEnv()): Promise<number> {
+/** The error as scripts read it with --json: always a JSON document on stdout. */
+function jsonError(error: unknown, job?: string): unknown {
+  const e = toConnectorError(error);
+  const message = redact(e.message);
+  const now = new Date().toISOString();
+  if (job) return { job, runId: null, status: 'failed', dryRun: false, startedAt: now, finishedAt: now, counts: null, errors: [{ key: job, code: e.code, message }] };
+  return { status: 'failed', errors: [{ key: 'connecteur', code: e.code, message }] };
+}
+
+export async function main(argv: string[], given?: LoadedSettings): Promise<number> {
   let code: number = EXIT.ok;
-  const directory = new CompanyDirectory(env);
-  /** The named company's services, or the only company's (several companies: --company required). */
-  const withServices = async (fn: (s: Services) => Promise<number>, company?: string) => {
+  let loaded: LoadedSettings | undefined = given;
+  const settings = () => (loaded ??= loadSettings());
+
+  let opened: CompanyDirectory | undefined;
+  const directory = () => (opened ??= new CompanyDirectory(settings().env));
+  const several = () => directory().companies().length > 1;
+  const failed = (error: unknown, options: { json?: boolean; job?: string }) => {
+    if (options.json) out(JSON.stringify(jsonError(error, options.job), null, 2));
+    notice('error', redact(toConnectorError(error).message), { code: toConnectorError(error).code });
+    return exitForError(error);
+  };
+
+  /**
+   * A command that needs the staging: says which one once on stderr, then runs with the named
+   * company's services (the only company's when there is one; several: --company required).
+   */
+  const withServices = async (options: { json?: boolean; job?: string; company?: string }, fn: (s: Services) => Promise<number>) => {
     try {
-      code = await fn(directory.get(company));
+      notice('info', describeStaging(settings().env), { event: 'staging' });
+      code = await fn(directory().get(options.company));
     } catch (error) {
-      code = errorExit(error);
+      code = failed(error, options);
     } finally {
-      await directory.close();
+      await opened?.close();
     }
   };
+
   /** Each company in turn (or the named one): the worst exit code wins. */
-  const forEachCompany = async (company: string | undefined, fn: (s: Services, name: string) => Promise<number>) => {
+  const forEachCompany = async (options: { json?: boolean; company?: string }, fn: (s: Services, name: string) => Promise<number>) => {
     try {
+      notice('info', describeStaging(settings().env), { event: 'staging' });
       let worst: number = EXIT.ok;
-      for (const { company: name, services } of directory.select(company)) worst = Math.max(worst, await fn(services, name));
+      for (const { company, services } of directory().select(options.company)) worst = Math.max(worst, await fn(services, company));
       code = worst;
     } catch (error) {
-      code = errorExit(error);
+      code = failed(error, options);
     } finally {
-      await directory.close();
+      await opened?.close();
     }
   };
-  const several = () => directory.companies().length > 1;
 
-  const program = new Command('connecteur')
+  const program = frenchCommander(new Command('connecteur'), { out, err: (s) => process.stderr.write(s) })
     .description('Connecteur SAGES : Batigest ⇄ BatiSimply')
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .version(VERSION, '-V, --version', 'affiche la version')
+    .exitOverride();
 
   program
     .command('migrate')
     .description('crée ou met à jour le schéma de staging')
     .option('--company <name>', 'une seule société (défaut : toutes)')
     .action((opts: { company?: string }) =>
-      forEachCompany(opts.company, async (s, name) => {
-        const result = await migrate(await s.staging());
-        const who = several() ? `${name} : ` : '';
-        out(`${who}Schéma de staging à la version ${result.to}${result.applied.length ? ` (appliqué : ${result.applied.join(', ')})` : ' (déjà à jour)'}.`);
-        return EXIT.ok;
+      forEachCompany(opts, async (s, name) => {
+        // Opened without the services, which would migrate it first and leave nothing to report.
+        const db = await openStaging(s.env, s.scope.schema === 'public' ? undefined : s.scope.schema);
+        try {
+          const result = await migrate(db);
+          const who = several() ? `${name} : ` : '';
+          out(
+            result.applied.length
+              ? `${who}Schéma de staging passé de la version ${result.from} à ${result.to} (appliqué : ${result.applied.join(', ')}).`
+              : `${who}Schéma de staging à la version ${result.to} (déjà à jour).`,
+          );
+          return EXIT.ok;
+        } finally {
+          await db.close();
+        }
       }),
     );
 
   program
     .command('check')
-    .description('teste chaque connexion configurée')
+    .description('teste chaque connexion configurée et dit d\'où vient chaque réglage')
     .option('--json', 'sortie JSON')
     .option('--company <name>', 'la société (requis quand il y en a plusieurs)')
     .action((opts: { json?: boolean; company?: string }) =>
-      withServices(async (s) => {
+      withServices(opts, async (s) => {
         const results = await checkAll(s);
-        out(opts.json ? JSON.stringify(results, null, 2) : results.map((r) => `${r.ok ? '✔' : '✘'} ${r.message}`).join('\n'));
-        return results.every((r) => r.ok) ? EXIT.ok : EXIT.unavailable;
-      }, opts.company),
+        if (opts.json) out(JSON.stringify(results, null, 2));
+        else out([...results.map((r) => `${r.ok ? '✔' : '✘'} ${r.message}`), '', formatSources(settings(), settingSources(settings()))].join('\n'));
+        return exitForChecks(results);
+      }),
     );
 
   program
@@ -113,49 +137,55 @@ export async function main(argv: string[], env = processEnv()): Promise<number> 
       return value;
     })
     .option('--dry-run', 'calcule et rapporte chaque changement sans rien écrire')
-    .option('--json', 'rapport JSON sur la sortie standard')
+    .option('--json', 'rapport JSON seul sur la sortie standard')
+    .option('--verbose', 'affiche aussi les lignes de détail')
     .option('--allow-mass-delete', 'confirme les suppressions de créneaux retenues par recup-heures (HEURES_MASS_DELETE_MAX_RATIO)')
     .option('--company <name>', 'la société (requis quand il y en a plusieurs)')
     .option('--queue', 'met l’exécution dans la file d’attente (AzureWebJobsStorage) au lieu de la lancer ici')
-    .action((job: JobName, opts: { dryRun?: boolean; json?: boolean; allowMassDelete?: boolean; company?: string; queue?: boolean }) =>
-      withServices(async (s) => {
+    .action((job: JobName, opts: { dryRun?: boolean; json?: boolean; verbose?: boolean; allowMassDelete?: boolean; company?: string; queue?: boolean }) =>
+      withServices({ json: opts.json, job, company: opts.company }, async (s) => {
         if (opts.queue) {
-          const { runId } = await enqueueRun(s, requireRunQueue(env), { job, dryRun: opts.dryRun ?? false, allowMassDelete: opts.allowMassDelete ?? false, trigger: 'cli' });
-          const queued = { job, runId, status: 'queued', dryRun: opts.dryRun ?? false, company: s.scope.company };
+          const request = { job, dryRun: opts.dryRun ?? false, allowMassDelete: opts.allowMassDelete ?? false, trigger: 'cli' as const };
+          const { runId } = await enqueueRun(s, requireRunQueue(settings().env), request);
+          const queued = { job, runId, status: 'queued', dryRun: request.dryRun, company: s.scope.company };
           out(opts.json ? JSON.stringify(queued, null, 2) : `${job} : en file d’attente (exécution ${runId}, société ${s.scope.company}).`);
           return EXIT.ok;
         }
-        const log = createLogger(jsonLinesSink, { trigger: 'cli' });
-        let last = '';
-        const outcome = await runJob(s, job, {
-          trigger: 'cli',
-          dryRun: opts.dryRun ?? false,
-          allowMassDelete: opts.allowMassDelete ?? false,
-          log,
-          onProgress: ({ job: step, done, total }) => {
-            const line = `${step} : ${done}/${total}`;
-            if (line !== last) process.stderr.write(`\r${(last = line)}   `);
-          },
-        });
-        if (last) process.stderr.write('\n');
-        out(opts.json ? JSON.stringify(outcome.report, null, 2) : formatReport(outcome.report));
-        return exitCodeFor(outcome.report, outcome.fatal);
-      }, opts.company),
+        const console = cliConsole({ verbose: opts.verbose ?? false });
+        const file = settings().file;
+        createLogger(console.sink).debug(`Réglages : environnement${file ? `, puis ${file}` : ''}, puis valeurs par défaut`, { event: 'settings' });
+        try {
+          const outcome = await runJob(s, job, {
+            trigger: 'cli',
+            dryRun: opts.dryRun ?? false,
+            allowMassDelete: opts.allowMassDelete ?? false,
+            log: createLogger(console.sink, { trigger: 'cli' }),
+            onProgress: ({ job: step, done, total }) => console.progress(step, done, total),
+          });
+          console.stop();
+          out(opts.json ? JSON.stringify(outcome.report, null, 2) : formatReport(outcome.report));
+          return exitForReport(outcome.report, outcome.fatal);
+        } finally {
+          console.stop();
+        }
+      }),
     );
 
   program
     .command('status')
     .description('dernières exécutions, enregistrements en attente et retenus')
     .option('--json', 'sortie JSON')
-    .option('--check', 'teste aussi les connexions')
+    .option('--check', 'teste aussi les connexions (code 2 ou 3 si l\'une échoue)')
     .option('--company <name>', 'une seule société (défaut : toutes)')
     .action((opts: { json?: boolean; check?: boolean; company?: string }) =>
-      forEachCompany(opts.company, async (s, name) => {
+      forEachCompany(opts, async (s, name) => {
         const status = await gatherStatus(s, { checkConnections: opts.check ?? false });
+        const sources = settingSources(settings());
         // Several companies: one JSON object per line, each naming its company.
-        if (several()) out(opts.json ? JSON.stringify({ company: name, ...status }) : `— Société ${name} —\n${formatStatus(status)}`);
-        else out(opts.json ? JSON.stringify(status, null, 2) : formatStatus(status));
-        return EXIT.ok;
+        if (several()) out(opts.json ? JSON.stringify({ company: name, ...status, settings: sources }) : `— Société ${name} —\n${formatStatus(status)}`);
+        else if (opts.json) out(JSON.stringify({ ...status, settings: sources }, null, 2));
+        else out(`${formatStatus(status)}\n\n${formatSources(settings(), sources)}`);
+        return status.connections ? exitForChecks(status.connections) : EXIT.ok;
       }),
     );
 
@@ -166,8 +196,9 @@ export async function main(argv: string[], env = processEnv()): Promise<number> 
     .option('--to <date>', 'jour suivant le dernier (AAAA-MM-JJ, exclu)')
     .option('--json', 'rapport JSON')
     .option('--csv', 'une ligne par différence, séparateur « ; »')
-    .action((opts: { from?: string; to?: string; json?: boolean; csv?: boolean }) =>
-      withServices(async (s) => {
+    .option('--company <name>', 'la société (requis quand il y en a plusieurs)')
+    .action((opts: { from?: string; to?: string; json?: boolean; csv?: boolean; company?: string }) =>
+      withServices(opts, async (s) => {
         if (opts.json && opts.csv) throw new ConfigurationError('--json et --csv s’excluent.', { code: 'BAD_INPUT' });
         const report = await runAudit(s, { from: opts.from, to: opts.to });
         out(opts.json ? JSON.stringify(report, null, 2) : opts.csv ? formatAuditCsv(report) : formatAuditText(report));
@@ -182,7 +213,7 @@ export async function main(argv: string[], env = processEnv()): Promise<number> 
     .option('--json', 'sortie JSON')
     .action((opts: { json?: boolean }) => {
       try {
-        const companies = describeCompanies(env);
+        const companies = describeCompanies(settings().env);
         if (opts.json) out(JSON.stringify(companies, null, 2));
         else {
           for (const c of companies) {
@@ -190,51 +221,22 @@ export async function main(argv: string[], env = processEnv()): Promise<number> 
             for (const [section, state] of Object.entries(c.sections)) out(`  ${state === 'ok' ? '✔' : '✘'} ${section}${state === 'ok' ? '' : ` : ${state}`}`);
           }
         }
-        const complete = companies.every((c) => Object.values(c.sections).every((s) => s === 'ok'));
+        const complete = companies.every((c) => Object.values(c.sections).every((state) => state === 'ok'));
         code = complete ? EXIT.ok : EXIT.usage;
       } catch (error) {
-        code = errorExit(error);
+        code = failed(error, opts);
       }
     });
 
-  program
-    .command('sandbox')
-    .description('une API BatiSimply locale pour les tests et les démonstrations')
-    .option('--port <n>', 'port d\'écoute', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('port entre 0 et 65535 attendu');
-      return n;
-    }, 8089)
-    .option('--host <h>', 'adresse d\'écoute', '127.0.0.1')
-    .option('--seed <file>', 'état initial (JSON)')
-    .option('--token-lifetime <s>', 'durée de vie des jetons (secondes)', (v) => Number(v), 300)
-    .action(async (opts: { port: number; host: string; seed?: string; tokenLifetime: number }) => {
-      try {
-        const seed = opts.seed ? JSON.parse(await readFile(opts.seed, 'utf8')) : undefined;
-        const sandbox = new Sandbox({ port: opts.port, host: opts.host, seed, tokenLifetimeSeconds: opts.tokenLifetime });
-        const url = await sandbox.start();
-        out(`Bac à sable BatiSimply sur ${url}`);
-        for (const [name, value] of Object.entries(sandbox.connectorSettings())) out(`  ${name}=${value}`);
-        out(`  État : GET ${url}/__admin/state — Ctrl+C pour arrêter.`);
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', resolve);
-          process.once('SIGTERM', resolve);
-        });
-        await sandbox.stop();
-        code = EXIT.ok;
-      } catch (error) {
-        process.stderr.write(`Bac à sable : ${(error as Error).message}\n`);
-        code = EXIT.usage;
-      }
-    });
+  sandboxCommand(program, (c) => (code = c));
+  serveCommand(program, settings, (c) => (code = c));
 
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
-    if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    }
-    return errorExit(error);
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    notice('error', redact(toConnectorError(error).message), { code: toConnectorError(error).code });
+    return exitForError(error);
   }
   return code;
 }

@@ -2,7 +2,7 @@
 import functions, { type HttpFunctionOptions, type HttpRequest } from '@azure/functions';
 import { ConfigurationError } from '../lib/errors.js';
 import { testConnection, type System } from '../lib/ops/checks.js';
-import { renderDashboard } from '../lib/ops/dashboard.js';
+import { dashboardTimeZone, renderDashboard } from '../lib/ops/dashboard.js';
 import { gatherStatus } from '../lib/ops/status.js';
 import { companies, errorResponse, json, readJsonBody } from './http.js';
 
@@ -20,10 +20,11 @@ export async function statusHandler(request: HttpRequest) {
 
 export async function dashboardHandler(request: HttpRequest) {
   try {
-    const status = await gatherStatus(servicesOf(request), { checkConnections: wantsCheck(request) });
+    const services = servicesOf(request);
+    const status = await gatherStatus(services, { checkConnections: wantsCheck(request) });
     return {
       status: 200,
-      body: renderDashboard(status),
+      body: renderDashboard(status, dashboardTimeZone(services)),
       headers: {
         'content-type': 'text/html; charset=utf-8',
         // Inline script and style only: nothing is loaded from elsewhere.

@@ -6,8 +6,13 @@
  * Secret settings (passwords, client secret, staging URL) are resolved through a SecretSource:
  * Key Vault when KEY_VAULT_URL is set, else the environment. Their values never appear in errors.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 import { ConfigurationError } from './errors.js';
+
+// Operators read French: zod's own messages (types, formats) come in French too.
+z.config(z.locales.fr());
 
 export type Env = Record<string, string | undefined>;
 
@@ -56,10 +61,29 @@ const csv = z
 /** Only http: and https: are URLs the connector can call (ftp:, javascript:, file: are refused here, not later). */
 const httpUrl = (example: string) => z.url({ protocol: /^https?$/, error: `URL http:// ou https:// attendue (${example})` });
 
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
+
+/** A PostgreSQL URL names its server and its database; its sslmode is one PostgreSQL knows. */
+function checkPostgresUrl(value: string, ctx: z.core.$RefinementCtx<string>) {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return void ctx.addIssue({ code: 'custom', message: 'URL illisible (postgresql://utilisateur@serveur:5432/base)' });
+  }
+  if (!url.hostname) ctx.addIssue({ code: 'custom', message: 'serveur manquant (postgresql://utilisateur@serveur:5432/base)' });
+  if (url.pathname.replace(/^\//, '') === '') ctx.addIssue({ code: 'custom', message: 'nom de base manquant (postgresql://utilisateur@serveur:5432/base)' });
+  const sslmode = url.searchParams.get('sslmode');
+  if (sslmode !== null && !SSL_MODES.includes(sslmode)) {
+    ctx.addIssue({ code: 'custom', message: `sslmode « ${sslmode} » inconnu (attendu : ${SSL_MODES.join(', ')})` });
+  }
+}
+
 export const stagingSchema = z.object({
   STAGING_DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'URL PostgreSQL attendue (postgresql://…)')
+    .superRefine(checkPostgresUrl)
     .optional(),
   /** Embedded PostgreSQL (PGlite) directory used when no STAGING_DATABASE_URL is set: local runs only. */
   STAGING_EMBEDDED_DIR: z.string().optional().default('.data/staging'),
@@ -124,19 +148,26 @@ export const batisimplySchema = z
     // After a create whose answer was lost, how long past its timeout it may still be applied.
     BATISIMPLY_CREATE_SETTLE_MS: int(30_000, 0, 600_000),
   })
-  .superRefine((s, ctx) => {
-    if (s.BATISIMPLY_GRANT_TYPE === 'password') {
-      for (const key of ['BATISIMPLY_USERNAME', 'BATISIMPLY_PASSWORD'] as const) {
-        if (!s[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'requis avec BATISIMPLY_GRANT_TYPE=password' });
-      }
-    } else if (!s.BATISIMPLY_CLIENT_SECRET) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['BATISIMPLY_CLIENT_SECRET'],
-        message: 'requis avec BATISIMPLY_GRANT_TYPE=client_credentials',
-      });
-    }
+  // `when`: checked even when other settings are wrong, so every missing one is named at once.
+  .refine((s) => grantType(s) !== 'password' || !!s.BATISIMPLY_USERNAME, {
+    path: ['BATISIMPLY_USERNAME'],
+    message: 'requis avec BATISIMPLY_GRANT_TYPE=password',
+    when: () => true,
+  })
+  .refine((s) => grantType(s) !== 'password' || !!s.BATISIMPLY_PASSWORD, {
+    path: ['BATISIMPLY_PASSWORD'],
+    message: 'requis avec BATISIMPLY_GRANT_TYPE=password',
+    when: () => true,
+  })
+  .refine((s) => grantType(s) !== 'client_credentials' || !!s.BATISIMPLY_CLIENT_SECRET, {
+    path: ['BATISIMPLY_CLIENT_SECRET'],
+    message: 'requis avec BATISIMPLY_GRANT_TYPE=client_credentials',
+    when: () => true,
   });
+
+function grantType(s: { BATISIMPLY_GRANT_TYPE?: string }): string {
+  return s.BATISIMPLY_GRANT_TYPE ?? 'password';
+}
 
 export const syncSchema = z.object({
   SYNC_TIMEZONE: timeZone,
@@ -223,8 +254,8 @@ export function parseSection<S extends z.ZodType>(schema: S, env: Env, section: 
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? section);
-    const missing = issue.code === 'invalid_type' && present[name] === undefined;
-    return missing ? `${name} manquant` : `${name} invalide (${issue.message})`;
+    if (present[name] === undefined) return issue.code === 'custom' ? `${name} manquant (${issue.message})` : `${name} manquant`;
+    return `${name} invalide (${issue.message})`;
   });
   throw new ConfigurationError(`Configuration ${section} incomplète : ${problems.join(' ; ')}`, {
     code: 'CONFIG_INVALID',
@@ -234,4 +265,71 @@ export function parseSection<S extends z.ZodType>(schema: S, env: Env, section: 
 /** The process environment, read here and nowhere else. */
 export function processEnv(): Env {
   return { ...process.env };
+}
+
+export type SettingSource = 'environnement' | 'local.settings.json' | 'Key Vault' | 'défaut' | 'non défini';
+
+export interface LoadedSettings {
+  /** The environment over the file's `Values`, as `func start` does. */
+  env: Env;
+  /** The file that was read, or null when there is none. */
+  file: string | null;
+  fromFile: ReadonlySet<string>;
+  fromEnv: ReadonlySet<string>;
+}
+
+const localSettingsSchema = z.object({ Values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional() });
+
+/**
+ * The settings of a local command: the environment, then `local.settings.json` (in `dir`) for
+ * what the environment leaves unset. Blank values count as unset, like the Functions host does.
+ */
+export function loadSettings(dir: string = process.cwd(), environment: Env = processEnv()): LoadedSettings {
+  const file = path.resolve(dir, 'local.settings.json');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return { env: environment, file: null, fromFile: new Set(), fromEnv: setKeys(environment) };
+  }
+  let parsed: z.output<typeof localSettingsSchema>;
+  try {
+    parsed = localSettingsSchema.parse(JSON.parse(text));
+  } catch (error) {
+    const detail = error instanceof z.ZodError ? error.issues.map((i) => `${i.path.join('.') || '(racine)'} : ${i.message}`).join(' ; ') : (error as Error).message;
+    throw new ConfigurationError(`Fichier ${file} illisible : ${detail}`, { code: 'CONFIG_LOCAL_SETTINGS', cause: error });
+  }
+  const values: Env = Object.fromEntries(Object.entries(parsed.Values ?? {}).map(([k, v]) => [k, String(v)]));
+  const fromEnv = setKeys(environment);
+  const fromFile = new Set([...setKeys(values)].filter((k) => !fromEnv.has(k)));
+  const env: Env = { ...environment };
+  for (const k of fromFile) env[k] = values[k];
+  return { env, file, fromFile, fromEnv };
+}
+
+function setKeys(env: Env): Set<string> {
+  return new Set(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== '').map(([k]) => k));
+}
+
+/** Where each known setting comes from, without any value (for `check` and `status`). */
+export function settingSources(loaded: LoadedSettings): { setting: string; source: SettingSource }[] {
+  const vault = loaded.env.KEY_VAULT_URL !== undefined && loaded.env.KEY_VAULT_URL.trim() !== '';
+  const out: { setting: string; source: SettingSource }[] = [];
+  for (const schema of Object.values(ALL_SCHEMAS)) {
+    const shape = (schema instanceof z.ZodObject ? schema : (schema as unknown as { def: { in?: z.ZodObject } }).def.in ?? schema) as z.ZodObject;
+    for (const [name, field] of Object.entries(shape.shape ?? {})) {
+      let source: SettingSource;
+      if (vault && name in SECRET_SETTINGS) source = 'Key Vault';
+      else if (loaded.fromEnv.has(name)) source = 'environnement';
+      else if (loaded.fromFile.has(name)) source = 'local.settings.json';
+      else source = (field as z.ZodType).safeParse(undefined).success && hasDefault(field as z.ZodType) ? 'défaut' : 'non défini';
+      out.push({ setting: name, source });
+    }
+  }
+  return out;
+}
+
+function hasDefault(field: z.ZodType): boolean {
+  const value = field.safeParse(undefined);
+  return value.success && value.data !== undefined;
 }

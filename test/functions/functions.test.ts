@@ -13,6 +13,8 @@ import { setServices } from '../../src/functions/http.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import type { TestDatabase } from '../support/pg.js';
 import { closeWorld, openWorld } from '../support/fixture.js';
+import { until } from '../support/wait.js';
+import { recentRuns } from '../../src/lib/staging/runs.js';
 
 let t: TestDatabase;
 let sandbox: Sandbox;
@@ -89,10 +91,15 @@ describe('job routes', () => {
   });
   test('the same job already running: 409 with its run id', async () => {
     await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'x', false)`);
-    sandbox.faults.add([{ route: 'GET /api/project', fault: 'latency', latencyMs: 800, times: 1 }]);
+    // The first run waits on the locked chantiers table once it recorded itself as running.
+    const gate = await t.db.pool.connect();
+    await gate.query('BEGIN');
+    await gate.query('LOCK TABLE batigest_chantiers IN ACCESS EXCLUSIVE MODE');
     const first = jobHandler('transfer-batisimply')(post('transfer-batisimply'), context());
-    await new Promise((r) => setTimeout(r, 300));
+    await until(async () => (await recentRuns(t.db)).some((r) => r.status === 'running'), 'the first run to be running');
     const second = await jobHandler('transfer-batisimply')(post('transfer-batisimply'), context());
+    await gate.query('COMMIT');
+    gate.release();
     assert.equal(second.status, 409);
     const firstRes = await first;
     assert.equal(body(second).runningRunId, body(firstRes).runId);

@@ -18,6 +18,8 @@ import type { Sandbox } from '../../src/sandbox/server.js';
 import { freshDatabase, type TestDatabase } from '../support/pg.js';
 import { startSandbox } from '../support/sandbox.js';
 import { startFunctionsServer } from '../support/functionsServer.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { BIN } from '../support/cli.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const XSS = '<img src=x onerror=alert(1)>';
@@ -104,4 +106,65 @@ test('dashboard: runs, held records, a dry run from its button, XSS as text', { 
   sandbox.faults.clear();
 
   assert.deepEqual(dialogs, [], 'no script from the data ran');
+});
+
+/** `connecteur serve` in its own process: resolves once it printed its dashboard address. */
+function startServe(settings: Env): Promise<{ child: ChildProcess; dashboard: string; base: string; stop(): Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
+      env: { PATH: process.env.PATH, ...settings } as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /Tableau de bord : (http:\/\/[^\s]+)/.exec(out);
+      if (!m) return;
+      const dashboard = m[1]!;
+      resolve({
+        child,
+        dashboard,
+        base: new URL(dashboard).origin,
+        stop: () =>
+          new Promise<void>((done) => {
+            child.removeAllListeners('exit');
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+          }),
+      });
+    });
+  });
+}
+
+test('connecteur serve: the same dashboard behind its token, French times, coloured statuses, planned actions', { skip: SKIP }, async () => {
+  const serve = await startServe({ ...env, SYNC_TIMEZONE: 'Europe/Paris' });
+  try {
+    const denied = await fetch(`${serve.base}/api/status`);
+    assert.equal(denied.status, 401);
+    assert.match(((await denied.json()) as { message: string }).message, /Jeton/);
+
+    const page = await browser!.newPage({ viewport: { width: 1280, height: 1400 } });
+    await page.goto(serve.dashboard);
+    assert.equal(await page.title(), 'Connecteur SAGES — tableau de bord');
+    // The seeded run: its status is a coloured badge that reads as text, its time French, in Paris time.
+    const badge = page.locator('#runs .st-partial');
+    assert.equal(await badge.innerText(), 'partiel');
+    assert.notEqual(await badge.evaluate('(el) => getComputedStyle(el).backgroundColor'), 'rgba(0, 0, 0, 0)');
+    const runs = await page.locator('#runs').innerText();
+    assert.match(runs, /\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}:\d{2}/, 'a French date and time');
+    assert.doesNotMatch(runs, /\d{4}-\d{2}-\d{2}T/, 'no ISO timestamp');
+
+    await page.locator('button[data-job="transfer-batisimply"][data-dry]').click();
+    await page.locator('#result').filter({ hasText: /Actions prévues/ }).waitFor({ timeout: 30_000 });
+    const result = await page.locator('#result').innerText();
+    assert.match(result, /transfer-batisimply \(simulation\) : réussi/);
+    assert.match(result, /création CH001/);
+    assert.equal(sandbox.state.projects.size, 0, 'a dry run writes nothing');
+    await page.close();
+  } finally {
+    await serve.stop();
+  }
 });

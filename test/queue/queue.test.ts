@@ -177,7 +177,7 @@ test('a poison message: retried while deliveries remain, then the run fails with
     const failed = await getRun(t.db, runId);
     assert.equal(failed?.status, 'failed');
     assert.match(String(failed?.message), new RegExp(`Abandon après ${MAX_DEQUEUE_COUNT} tentatives : .*déjà en cours`));
-    const finished = lines.filter((l) => l.startsWith('Fin du job transfer-batisimply : failed'));
+    const finished = lines.filter((l) => l.startsWith('Fin du job transfer-batisimply : échec'));
     assert.equal(finished.length, 1, lines.join('\n'));
     assert.match(finished[0]!, /"event":"run\.finished"/);
 
@@ -197,7 +197,7 @@ test('a poison message whose last delivery crashed the worker: the poison handle
   const lines: string[] = [];
   await poisonQueueHandler(message.body, context(1, lines));
   assert.equal((await getRun(t.db, runId))?.status, 'failed');
-  assert.equal(lines.filter((l) => l.startsWith('Fin du job transfer-batisimply : failed')).length, 1);
+  assert.equal(lines.filter((l) => l.startsWith('Fin du job transfer-batisimply : échec')).length, 1);
 });
 
 test('an unreadable message is dropped without a retry', async () => {

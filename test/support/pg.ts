@@ -13,7 +13,9 @@ export interface TestDatabase {
 }
 
 export async function freshDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
-  const name = `connecteur_test_${randomBytes(6).toString('hex')}`;
+  // .ci/run sets a prefix of its own, so that its cleanup drops only the databases of its run.
+  const prefix = /^[a-z0-9_]+$/.test(process.env.TEST_DB_PREFIX ?? '') ? process.env.TEST_DB_PREFIX! : 'connecteur_test_';
+  const name = `${prefix}${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);

@@ -79,18 +79,19 @@ export function sqlOptionsFromSettings(s: BatigestSettings): BatigestSqlOptions 
   };
 }
 
-export function batigestError(error: unknown, action: string): UpstreamError {
+export function batigestError(error: unknown, action: string, where?: string): UpstreamError {
+  const at = where ? ` sur ${where}` : '';
   const code = (error as { code?: string }).code ?? '';
   const number = (error as { number?: number }).number;
   if (code === 'ELOGIN') {
-    return new UpstreamError('batigest', `SQL Server a refusé la connexion (${action}) : identifiant ou mot de passe.`, {
+    return new UpstreamError('batigest', `SQL Server${at} a refusé la connexion (${action}) : identifiant ou mot de passe.`, {
       code: 'BATIGEST_LOGIN_FAILED',
       retryable: false,
       cause: error,
     });
   }
   if (['ESOCKET', 'ETIMEOUT', 'ECONNCLOSED', 'ENOTOPEN', 'EINSTLOOKUP'].includes(code)) {
-    return new UpstreamError('batigest', `SQL Server injoignable (${action}, ${code}).`, {
+    return new UpstreamError('batigest', `SQL Server injoignable${at} (${action}, ${code}).`, {
       code: 'BATIGEST_UNREACHABLE',
       cause: error,
     });
@@ -128,12 +129,12 @@ export class SqlServerBatigest implements BatigestPort {
         this.pool = await this.connect(this.options.config);
       } catch (error) {
         const refreshed = (error as { code?: string }).code === 'ELOGIN' ? await this.options.refreshPassword?.() : undefined;
-        if (!refreshed || refreshed === this.options.config.password) throw batigestError(error, 'connexion');
+        if (!refreshed || refreshed === this.options.config.password) throw batigestError(error, 'connexion', `${this.options.config.server}:${this.options.config.port ?? 1433}`);
         this.options.config.password = refreshed;
         try {
           this.pool = await this.connect(this.options.config);
         } catch (retryError) {
-          throw batigestError(retryError, 'connexion');
+          throw batigestError(retryError, 'connexion', `${this.options.config.server}:${this.options.config.port ?? 1433}`);
         }
       }
     }

@@ -8,7 +8,7 @@ import { UpstreamError } from '../errors.js';
 import { registerCredentialPair, registerSecret } from '../log.js';
 import { BACKOFF, networkCode, RETRYABLE_HTTP_STATUSES } from '../retry.js';
 import { keycloakErrorSchema, tokenSchema } from './schemas.js';
-import { snippet } from './http.js';
+import { hostPort, snippet } from './http.js';
 
 export interface TokenProvider {
   token(): Promise<string>;
@@ -95,7 +95,7 @@ export class KeycloakTokens implements TokenProvider {
       status = response.statusCode;
       text = await response.body.text();
     } catch (error) {
-      throw new UpstreamError('batisimply', `Serveur d'authentification BatiSimply injoignable (${networkCode(error) ?? 'erreur réseau'}).`, {
+      throw new UpstreamError('batisimply', `Serveur d'authentification BatiSimply injoignable sur ${hostPort(this.tokenUrl)} (BATISIMPLY_TOKEN_URL, ${networkCode(error) ?? 'erreur réseau'}).`, {
         code: 'BATISIMPLY_SSO_UNREACHABLE',
         cause: error,
       });

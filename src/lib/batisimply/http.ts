@@ -189,7 +189,7 @@ export class BatisimplyHttp {
 
   private networkFailure(error: unknown, method: string, label: string): BatisimplyError {
     const code = networkCode(error) ?? 'UNKNOWN';
-    return new BatisimplyError(`BatiSimply injoignable (${label}, ${code}).`, {
+    return new BatisimplyError(`BatiSimply injoignable sur ${hostPort(this.settings.baseUrl)} (${label}, ${code}).`, {
       code: 'BATISIMPLY_UNREACHABLE',
       retryable: true,
       ambiguous: method !== 'GET' && !NOT_SENT_NETWORK_CODES.has(code),
@@ -199,5 +199,15 @@ export class BatisimplyHttp {
 
   async close() {
     await this.dispatcher.close();
+  }
+}
+
+/** host:port of a URL, for messages about a server that could not be reached. */
+export function hostPort(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
+  } catch {
+    return url;
   }
 }

@@ -10,15 +10,34 @@ import type { StatusReport } from './status.js';
 
 const e = (value: unknown) => escapeHtml(value === null || value === undefined ? '' : String(value));
 
+/** A cell already made of escaped HTML (a coloured status label). */
+class Html {
+  constructor(readonly html: string) {}
+}
+
+/** "28/11/2026 16:07:14" in the ERP's wall-clock zone. */
+export function frenchTime(iso: string | null | undefined, timeZone: string): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return new Intl.DateTimeFormat('fr-FR', { timeZone, dateStyle: 'short', timeStyle: 'medium' }).format(d);
+}
+
+/** A status is a coloured badge that also reads as text (never colour alone). */
+function statusBadge(status: string): Html {
+  return new Html(`<span class="st st-${e(status)}">${e(STATUS_FR[status as keyof typeof STATUS_FR] ?? status)}</span>`);
+}
+
 
 function table(headers: string[], rows: unknown[][], empty: string): string {
   if (rows.length === 0) return `<p class="empty">${e(empty)}</p>`;
   return `<table><thead><tr>${headers.map((h) => `<th>${e(h)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c) => `<td>${e(c)}</td>`).join('')}</tr>`)
+    .map((r) => `<tr>${r.map((c) => `<td>${c instanceof Html ? c.html : e(c)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
 }
 
-export function renderDashboard(status: StatusReport): string {
+export function renderDashboard(status: StatusReport, timeZone = 'Europe/Paris'): string {
+  const at = (iso: string | null | undefined) => frenchTime(iso, timeZone);
   const connections = (status.connections ?? [])
     .map((c) => `<li class="${c.ok ? 'ok' : 'ko'}">${c.ok ? '✔' : '✘'} ${e(c.message)}</li>`)
     .join('');
@@ -26,8 +45,8 @@ export function renderDashboard(status: StatusReport): string {
     ['Job', 'Statut', 'Début', 'Lus', 'Créés', 'Mis à jour', 'Supprimés', 'Inchangés', 'Échecs', 'Retenus'],
     status.lastRuns.map((r) => [
       r.job + (r.dryRun ? ' (simulation)' : ''),
-      STATUS_FR[r.status] ?? r.status,
-      r.startedAt,
+      statusBadge(r.status),
+      at(r.startedAt),
       r.counts.read ?? 0,
       r.counts.created ?? 0,
       r.counts.updated ?? 0,
@@ -40,7 +59,7 @@ export function renderDashboard(status: StatusReport): string {
   );
   const held = table(
     ['Job', 'Enregistrement', 'Raison', 'Tentatives', 'Vu la première fois', 'Dernière fois'],
-    status.held.map((h) => [h.job, h.key, h.message, h.attempts, h.firstSeen, h.lastSeen]),
+    status.held.map((h) => [h.job, h.key, h.message, h.attempts, at(h.firstSeen), at(h.lastSeen)]),
     'Aucun enregistrement retenu.',
   );
   const failed = table(
@@ -50,7 +69,7 @@ export function renderDashboard(status: StatusReport): string {
   );
   const errors = table(
     ['Quand', 'Job', 'Clé', 'Code', 'Message'],
-    status.recentErrors.map((x) => [x.at, x.job, x.key, x.code, x.message]),
+    status.recentErrors.map((x) => [at(x.at), x.job, x.key, x.code, x.message]),
     'Aucune erreur récente.',
   );
   const buttons = JOB_NAMES.map(
@@ -71,14 +90,18 @@ th{background:#eef1f4}.ok{color:#1a7f37}.ko{color:#cf222e}.empty{color:#57606a}
 button{padding:.25rem .7rem;cursor:pointer}button.dry{background:#fff}
 #result{white-space:pre-wrap;background:#fff;border:1px solid #d0d7de;padding:.6rem;min-height:2rem}
 .pending{display:flex;gap:2rem}
+.st{display:inline-block;padding:0 .45rem;border-radius:.6rem;font-weight:600;font-size:.85rem}
+.st-succeeded{background:#dafbe1;color:#116329}.st-partial{background:#fff8c5;color:#7d4e00}
+.st-failed,.st-interrupted{background:#ffebe9;color:#a40e26}.st-running,.st-queued{background:#ddf4ff;color:#0a3069}
+.st-skipped{background:#eaeef2;color:#424a53}
 </style></head><body>
 <h1>Connecteur SAGES — Batigest ⇄ BatiSimply</h1>
-<p>État au ${e(status.generatedAt)}</p>
+<p>État au ${e(at(status.generatedAt))} (heure de ${e(timeZone)})</p>
 <h2>Connexions</h2><ul id="connections"${connections ? '' : ' data-pending="1"'}>${connections || '<li class="empty">Test des connexions en cours…</li>'}</ul>
 <h2>En attente</h2><div class="pending">
 <div>Chantiers à envoyer : <strong id="pending-chantiers">${e(status.pending.chantiers)}</strong></div>
-<div>Heures à exporter : <strong id="pending-heures">${e(status.pending.heures)}</strong></div>
-<div>Heures retenues : <strong id="pending-held">${e(status.pending.heuresHeld)}</strong></div></div>
+<div>Créneaux horaires à exporter : <strong id="pending-heures">${e(status.pending.heures)}</strong></div>
+<div>Créneaux retenus : <strong id="pending-held">${e(status.pending.heuresHeld)}</strong></div></div>
 <h2>Lancer un job</h2><div id="jobs">${buttons}</div>
 <h2>Résultat</h2><div id="progress"></div><div id="result">—</div>
 <h2>Dernières exécutions</h2><div id="runs">${runs}</div>
@@ -102,6 +125,7 @@ ${auditSection()}
   var progress = document.getElementById('progress');
   var STATUS = ${JSON.stringify(STATUS_FR)};
   function fr(status) { return STATUS[status] || status; }
+  var ACTIONS = { create: 'création', update: 'mise à jour', delete: 'suppression', unchanged: 'inchangé', hold: 'retenu', fail: 'échec' };
   function summary(r) {
     if (r.steps) return r.job + ' : ' + fr(r.status) + '\\n' + r.steps.map(summary).join('\\n');
     if (!r.counts) return r.message || JSON.stringify(r);
@@ -109,6 +133,13 @@ ${auditSection()}
       ' — lus ' + c.read + ', créés ' + c.created + ', mis à jour ' + c.updated + ', supprimés ' + c.deleted +
       ', inchangés ' + c.unchanged + ', en échec ' + c.failed + ', retenus ' + c.held];
     (r.errors || []).slice(0, 20).forEach(function (x) { lines.push('  • ' + x.key + ' [' + x.code + '] ' + x.message); });
+    var changes = (r.records || []).filter(function (x) { return x.action !== 'unchanged'; });
+    if (changes.length) lines.push(r.dryRun ? '  Actions prévues :' : '  Actions :');
+    changes.slice(0, 50).forEach(function (x) {
+      var detail = [x.fields && x.fields.length ? 'champs : ' + x.fields.join(', ') : '', x.reason || ''].filter(Boolean).join(' — ');
+      lines.push('    ' + (ACTIONS[x.action] || x.action) + ' ' + x.key + (detail ? ' (' + detail + ')' : ''));
+    });
+    if (changes.length > 50) lines.push('    … et ' + (changes.length - 50) + ' autres');
     return lines.join('\\n');
   }
   var polling = null;
@@ -161,4 +192,13 @@ ${auditSection()}
 })();
 </script>
 </body></html>`;
+}
+
+/** The zone the dashboard shows times in: SYNC_TIMEZONE, or Paris while that setting is unreadable. */
+export function dashboardTimeZone(services: { sync(): { SYNC_TIMEZONE: string } }): string {
+  try {
+    return services.sync().SYNC_TIMEZONE;
+  } catch {
+    return 'Europe/Paris';
+  }
 }

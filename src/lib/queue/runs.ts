@@ -10,7 +10,7 @@ import type { Services } from '../services.js';
 import { activeRunId, failUnfinishedRun, getRun, insertRun, insertQueuedRun, noteFailedDelivery, setErrorKind } from '../staging/runs.js';
 import type { JobName } from '../sync/jobs.js';
 import type { Trigger } from '../sync/report.js';
-import { runJob } from '../sync/runner.js';
+import { logFinished, runJob } from '../sync/runner.js';
 import { MAX_DEQUEUE_COUNT, runMessageSchema, type RunQueue } from './client.js';
 
 export type ErrorKind = 'configuration' | 'upstream' | 'conflict' | 'internal';
@@ -114,7 +114,7 @@ export async function executeRunMessage(
 
 /**
  * Marks a run that will not run failed, and logs it the way a finished run is logged
- * (`Fin du job <job> : failed`, event run.finished), so the failure alert covers it.
+ * (`Fin du job <job> : échec`, event run.finished, status failed), so the failure alert covers it.
  */
 export async function abandonRun(
   servicesOf: (company: string) => Services,
@@ -126,14 +126,7 @@ export async function abandonRun(
   const failed = await servicesOfSafe(servicesOf, message.company, (db) => failUnfinishedRun(db, message.runId, reason, kind));
   // Ended already (by its last delivery, or it finished after all): logged once, when it ended.
   if (failed === null) return false;
-  log.error(`Fin du job ${message.job} : failed`, {
-    event: 'run.finished',
-    status: 'failed',
-    runId: message.runId,
-    job: message.job,
-    company: message.company,
-    reason,
-  });
+  logFinished(log, message.job, 'failed', { runId: message.runId, company: message.company, reason });
   return true;
 }
 

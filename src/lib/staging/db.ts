@@ -4,8 +4,9 @@
  * know which one they talk to.
  */
 import pg from 'pg';
-import { UpstreamError } from '../errors.js';
+import { ConfigurationError, UpstreamError, type ConnectorError } from '../errors.js';
 import { RETRYABLE_SQLSTATES } from '../retry.js';
+import { lockDataFolder, type FolderLock } from './embeddedLock.js';
 
 export interface Queryable {
   query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
@@ -44,9 +45,32 @@ const pgTypes = {
   },
 } as unknown as pg.CustomTypesConfig;
 
-function stagingError(error: unknown): UpstreamError {
+/** Where a staging URL points, for messages: host, port, database and user, never the password. */
+interface Target {
+  host: string;
+  port: string;
+  database: string;
+  user: string;
+}
+
+function targetOf(connectionString: string): Target {
+  try {
+    const u = new URL(connectionString);
+    return {
+      host: u.hostname || 'localhost',
+      port: u.port || '5432',
+      database: decodeURIComponent(u.pathname.replace(/^\//, '')) || 'postgres',
+      user: decodeURIComponent(u.username) || 'postgres',
+    };
+  } catch {
+    return { host: '?', port: '?', database: '?', user: '?' };
+  }
+}
+
+function stagingError(error: unknown, t: Target): ConnectorError {
   const code = (error as { code?: string }).code;
-  const hostname = (error as { hostname?: string }).hostname ?? '';
+  const where = `${t.host}:${t.port}`;
+  const hostname = (error as { hostname?: string }).hostname ?? t.host;
   // The server's private name resolves only through Azure DNS: a VNet with its own DNS servers
   // that do not forward to it cannot find the server.
   if ((code === 'ENOTFOUND' || code === 'EAI_AGAIN') && /\.postgres\.database\.azure\.com$/i.test(hostname)) {
@@ -56,14 +80,37 @@ function stagingError(error: unknown): UpstreamError {
       { code: 'STAGING_UNREACHABLE', cause: error },
     );
   }
-  const unreachable = ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', '3D000', '28P01', '28000'];
-  if (code && (unreachable.includes(code) || RETRYABLE_SQLSTATES.has(code))) {
-    return new UpstreamError('staging', `Base de staging PostgreSQL injoignable (${code}).`, {
-      code: 'STAGING_UNREACHABLE',
-      cause: error,
-    });
+  if (code === '3D000') {
+    return new ConfigurationError(
+      `La base « ${t.database} » n'existe pas sur le serveur PostgreSQL ${where} (STAGING_DATABASE_URL). ` +
+        `Créez-la (createdb -h ${t.host} -p ${t.port} -U ${t.user} ${t.database}), puis lancez « connecteur migrate ».`,
+      { code: 'STAGING_DATABASE_MISSING', cause: error },
+    );
   }
-  return new UpstreamError('staging', `Erreur de la base de staging : ${(error as Error).message}`, {
+  if (code === '28P01' || code === '28000') {
+    return new UpstreamError(
+      'staging',
+      `Le serveur PostgreSQL ${where} refuse l'utilisateur « ${t.user} » sur la base « ${t.database} » (STAGING_DATABASE_URL, ${code}) : ` +
+        `utilisateur inconnu, mot de passe refusé ou accès non autorisé par pg_hba.conf.`,
+      { code: 'STAGING_LOGIN_FAILED', retryable: false, cause: error },
+    );
+  }
+  if (code && (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH'].includes(code) || RETRYABLE_SQLSTATES.has(code))) {
+    return new UpstreamError(
+      'staging',
+      `Base de staging PostgreSQL injoignable sur ${where}, base « ${t.database} » (STAGING_DATABASE_URL, ${code}). ` +
+        `Vérifiez que le serveur tourne et accepte les connexions à cette adresse.`,
+      { code: 'STAGING_UNREACHABLE', cause: error },
+    );
+  }
+  const message = (error as Error).message;
+  if (/does not support SSL|SSL/i.test(message ?? '') && !code) {
+    return new ConfigurationError(
+      `Le serveur PostgreSQL ${where} n'accepte pas la connexion TLS demandée (STAGING_DATABASE_URL, sslmode) : ${message}`,
+      { code: 'STAGING_TLS', cause: error },
+    );
+  }
+  return new UpstreamError('staging', `Erreur de la base de staging (${where}/${t.database}) : ${message}`, {
     code: 'STAGING_ERROR',
     retryable: false,
     cause: error,
@@ -89,6 +136,7 @@ export class PostgresDb implements StagingDb {
   pool: pg.Pool;
   /** A company's schema: its pool sees only its tables and run history, and its locks are named after it. */
   readonly schema?: string;
+  private readonly target: Target;
   private renewal: Promise<void> | undefined;
 
   constructor(
@@ -96,6 +144,7 @@ export class PostgresDb implements StagingDb {
     private readonly options: PostgresOptions = {},
   ) {
     this.schema = options.schema;
+    this.target = targetOf(connectionString);
     this.pool = this.openPool(connectionString);
   }
 
@@ -145,7 +194,7 @@ export class PostgresDb implements StagingDb {
       const result = await this.withPool((pool) => pool.query(text, params as unknown[]));
       return { rows: result.rows as R[] };
     } catch (error) {
-      throw stagingError(error);
+      throw stagingError(error, this.target);
     }
   }
 
@@ -154,7 +203,7 @@ export class PostgresDb implements StagingDb {
     try {
       client = await this.withPool((pool) => pool.connect());
     } catch (error) {
-      throw stagingError(error);
+      throw stagingError(error, this.target);
     }
     const tx: Queryable = {
       async query<R>(text: string, params?: unknown[]) {
@@ -185,7 +234,7 @@ export class PostgresDb implements StagingDb {
     try {
       client = await this.withPool((pool) => pool.connect());
     } catch (error) {
-      throw stagingError(error);
+      throw stagingError(error, this.target);
     }
     try {
       const { rows } = await client.query<{ ok: boolean }>(
@@ -198,7 +247,7 @@ export class PostgresDb implements StagingDb {
       }
     } catch (error) {
       client.release(true);
-      throw stagingError(error);
+      throw stagingError(error, this.target);
     }
     let released = false;
     return {
@@ -221,27 +270,27 @@ export class PostgresDb implements StagingDb {
   }
 }
 
-/** Embedded PostgreSQL for local runs: one process owns the data directory, so locks are in-process. */
+/**
+ * Embedded PostgreSQL for local runs. PGlite has one writer: a process holds the data folder
+ * (a lock file, see embeddedLock.ts) for as long as it has it open, so job locks are in-process.
+ */
 export class EmbeddedDb implements StagingDb {
   readonly kind = 'embedded' as const;
   private readonly held = new Set<string>();
 
-  private constructor(private readonly db: import('@electric-sql/pglite').PGlite) {}
+  private constructor(
+    private readonly db: import('@electric-sql/pglite').PGlite,
+    private readonly folderLock: FolderLock | null,
+  ) {}
 
-  static async open(dataDir: string | undefined): Promise<EmbeddedDb> {
-    const { PGlite } = await import('@electric-sql/pglite');
-    const parsers: Record<number, (v: string) => unknown> = {
-      1082: (v) => v,
-      1114: (v) => v,
-      [NUMERIC]: (v) => Number(v),
-      [INT8]: (v) => Number(v),
-    };
-    if (dataDir) {
-      const { mkdir } = await import('node:fs/promises');
-      await mkdir(dataDir, { recursive: true });
+  static async open(dataDir: string | undefined, options: { waitMs?: number } = {}): Promise<EmbeddedDb> {
+    const folderLock = dataDir ? await lockDataFolder(dataDir, options.waitMs) : null;
+    try {
+      return new EmbeddedDb(await openPglite(dataDir), folderLock);
+    } catch (error) {
+      await folderLock?.release();
+      throw error;
     }
-    const db = await PGlite.create(dataDir ? `file://${dataDir}` : undefined, { parsers });
-    return new EmbeddedDb(db);
   }
 
   async query<R>(text: string, params?: unknown[]) {
@@ -271,6 +320,21 @@ export class EmbeddedDb implements StagingDb {
   }
 
   async close() {
-    await this.db.close();
+    try {
+      await this.db.close();
+    } finally {
+      await this.folderLock?.release();
+    }
   }
+}
+
+async function openPglite(dataDir: string | undefined) {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const parsers: Record<number, (v: string) => unknown> = {
+    1082: (v) => v,
+    1114: (v) => v,
+    [NUMERIC]: (v) => Number(v),
+    [INT8]: (v) => Number(v),
+  };
+  return PGlite.create(dataDir ? `file://${dataDir}` : undefined, { parsers });
 }

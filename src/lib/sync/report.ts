@@ -21,6 +21,16 @@ export interface ReportError {
   message: string;
 }
 
+export type RecordAction = 'create' | 'update' | 'delete' | 'unchanged' | 'hold' | 'fail';
+
+/** One record's planned (dry run) or done action. */
+export interface RecordChange {
+  key: string;
+  action: RecordAction;
+  fields?: string[];
+  reason?: string;
+}
+
 export interface RunReport {
   job: string;
   runId: string;
@@ -31,6 +41,7 @@ export interface RunReport {
   counts: Counts;
   errors: ReportError[];
   warnings?: ReportError[];
+  records?: RecordChange[];
 }
 
 export interface ChainReport {
@@ -63,12 +74,16 @@ export interface RecordOutcome {
   message: string;
 }
 
+const ACTION_OF = { created: 'create', updated: 'update', deleted: 'delete', unchanged: 'unchanged' } as const;
+
 /** Collects a run's counts and per-record outcomes while a job works. */
 export class ReportBuilder {
   readonly counts = emptyCounts();
   readonly errors: ReportError[] = [];
   readonly warnings: ReportError[] = [];
   readonly outcomes: RecordOutcome[] = [];
+  /** Each record's action, in the order the job met them. */
+  readonly records: RecordChange[] = [];
   /** Records that went through: their earlier failures are resolved. */
   readonly succeeded = new Set<string>();
 
@@ -76,8 +91,12 @@ export class ReportBuilder {
     this.counts[count] += n;
   }
 
-  ok(key: string, count?: 'created' | 'updated' | 'deleted' | 'unchanged') {
-    if (count) this.counts[count]++;
+  /** A record went through; with its count, it is listed with its action (and changed fields or reason when given). */
+  ok(key: string, count?: 'created' | 'updated' | 'deleted' | 'unchanged', detail: { fields?: string[]; reason?: string } = {}) {
+    if (count) {
+      this.counts[count]++;
+      this.records.push({ key, action: ACTION_OF[count], ...detail });
+    }
     this.succeeded.add(key);
   }
 
@@ -87,6 +106,7 @@ export class ReportBuilder {
     const message = operatorMessage(error);
     this.errors.push({ key, code: e.code, message });
     this.outcomes.push({ key, kind: 'failed', code: e.code, message });
+    this.records.push({ key, action: 'fail', reason: message });
   }
 
   hold(key: string, code: string, text: string) {
@@ -94,6 +114,7 @@ export class ReportBuilder {
     this.counts.held++;
     this.errors.push({ key, code, message });
     this.outcomes.push({ key, kind: 'held', code, message });
+    this.records.push({ key, action: 'hold', reason: message });
   }
 
   warn(key: string, code: string, message: string) {

@@ -17,7 +17,8 @@ import {
   updateProgress,
 } from '../staging/runs.js';
 import { stagingSchema, parseSection } from '../config.js';
-import { chainStatus, emptyCounts, ReportBuilder, type AnyReport, type RunReport, type RunStatus, type Trigger } from './report.js';
+import { chainStatus, emptyCounts, ReportBuilder, STATUS_FR, type AnyReport, type RunReport, type RunStatus, type Trigger } from './report.js';
+import { validateJobSettings } from './jobSettings.js';
 import { isChain, stepsOf, STEP_JOBS, type JobName, type StepJobName } from './jobs.js';
 
 export interface RunOptions {
@@ -59,7 +60,8 @@ export async function runJob(services: Services, job: JobName, options: RunOptio
  * with `job` and `status` as customDimensions), whatever way the run ended.
  */
 export function logFinished(log: Logger, job: string, status: RunStatus, fields: Record<string, unknown> = {}) {
-  const line = `Fin du job ${job} : ${status}`;
+  // The status in French for the operator reading the logs; customDimensions keep the code.
+  const line = `Fin du job ${job} : ${STATUS_FR[status]}`;
   const dimensions = { event: 'run.finished', job, status, ...fields };
   if (status === 'failed') log.error(line, dimensions);
   else log.info(line, dimensions);
@@ -165,6 +167,7 @@ async function runStep(
     };
     let fatal: ConnectorError | undefined;
     try {
+      await validateJobSettings(services, job);
       await STEP_JOBS[job]({ services, db, dryRun, allowMassDelete: options.allowMassDelete ?? false, report, log, progress });
     } catch (error) {
       fatal = toConnectorError(error);
@@ -181,7 +184,7 @@ async function runStep(
     logFinished(log, job, status, { durationMs, ...(fatal ? { code: fatal.code } : {}), ...report.counts });
     const warnings = report.warnings.length > 0 ? { warnings: report.warnings } : {};
     return {
-      report: { job, runId, status, dryRun, startedAt, finishedAt, counts: report.counts, errors: report.errors, ...warnings },
+      report: { job, runId, status, dryRun, startedAt, finishedAt, counts: report.counts, errors: report.errors, ...warnings, records: report.records },
       fatal,
     };
   } finally {

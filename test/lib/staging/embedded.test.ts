@@ -49,10 +49,21 @@ test('one run per job at a time on the embedded database too', async () => {
   batigest.chantiers = [chantier('CH010')];
   const services = new Services(env, { batigest });
   try {
-    sandbox.faults.add([{ route: 'GET /api/project', fault: 'latency', latencyMs: 500, times: 1 }]);
+    // The run holds its lock while Batigest is being read: that read waits until the test lets it go.
+    let reading!: () => void;
+    let letGo!: () => void;
+    const started = new Promise<void>((r) => (reading = r));
+    const gate = new Promise<void>((r) => (letGo = r));
+    const read = batigest.readChantiers.bind(batigest);
+    batigest.readChantiers = async (etats) => {
+      reading();
+      await gate;
+      return read(etats);
+    };
     const running = runJob(services, 'chantiers', { trigger: 'cli' });
-    await new Promise((r) => setTimeout(r, 200));
+    await started;
     await assert.rejects(runJob(services, 'chantiers', { trigger: 'http' }), ConflictError);
+    letGo();
     await running;
   } finally {
     await services.close();

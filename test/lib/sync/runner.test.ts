@@ -14,6 +14,7 @@ import { connecteur } from '../../support/cli.js';
 import { FaultyDb } from '../../support/faultyDb.js';
 import type { TestDatabase } from '../../support/pg.js';
 import { closeWorld, openWorld } from '../../support/fixture.js';
+import { until } from '../../support/wait.js';
 
 let t: TestDatabase;
 let sandbox: Sandbox;
@@ -25,33 +26,58 @@ beforeEach(async () => {
   await t.db.query('TRUNCATE batigest_chantiers, connecteur_runs, connecteur_record_issues');
   sandbox.state.load({});
   sandbox.faults.clear();
-  // A pending chantier, and a slow BatiSimply: the run lasts long enough to be raced.
   await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'Chantier 1', false)`);
-  sandbox.faults.add([{ route: 'GET /api/project', fault: 'latency', latencyMs: 1_500, times: 1 }]);
 });
 
+/**
+ * Holds every run of transfer-batisimply just after it recorded itself as running: the test keeps
+ * the chantiers table locked, so the job's first read waits until `release()`. No timing involved.
+ */
+async function holdChantiers(): Promise<{ release(): Promise<void> }> {
+  const client = await t.db.pool.connect();
+  await client.query('BEGIN');
+  await client.query('LOCK TABLE batigest_chantiers IN ACCESS EXCLUSIVE MODE');
+  let released = false;
+  return {
+    async release() {
+      if (released) return;
+      released = true;
+      await client.query('COMMIT');
+      client.release();
+    },
+  };
+}
+
+const runningRow = () => until(async () => (await recentRuns(t.db)).find((r) => r.status === 'running'), 'a running run row');
+
 test('two processes start the same job: exactly one runs, the other exits 3 with its run id', async () => {
-  const [a, b] = await Promise.all([
-    connecteur(['run', 'transfer-batisimply', '--json'], env),
-    connecteur(['run', 'transfer-batisimply', '--json'], env),
-  ]);
-  const codes = [a.code, b.code].sort();
-  assert.deepEqual(codes, [0, 3], `${a.stderr}\n${b.stderr}`);
-  const loser = a.code === 3 ? a : b;
-  const winner = a.code === 0 ? a : b;
-  const runId = (JSON.parse(winner.stdout) as RunReport).runId;
-  assert.match(loser.stderr, new RegExp(`déjà en cours \\(exécution ${runId}\\)`));
-  assert.equal(sandbox.state.projects.size, 1);
+  const gate = await holdChantiers();
+  try {
+    const first = connecteur(['run', 'transfer-batisimply', '--json'], env);
+    const running = await runningRow();
+    const second = await connecteur(['run', 'transfer-batisimply', '--json'], env);
+    assert.equal(second.code, 3, second.stderr);
+    assert.match(second.stderr, new RegExp(`déjà en cours \\(exécution ${running.runId}\\)`));
+    await gate.release();
+    const winner = await first;
+    assert.equal(winner.code, 0, winner.stderr);
+    assert.equal((JSON.parse(winner.stdout) as RunReport).runId, running.runId);
+    assert.equal(sandbox.state.projects.size, 1);
+  } finally {
+    await gate.release();
+  }
 });
 
 test('a timer that fires while an HTTP run goes on is skipped and recorded', async () => {
   const services = new Services(env);
   try {
+    const gate = await holdChantiers();
     const httpRun = runJob(services, 'transfer-batisimply', { trigger: 'http' });
-    await new Promise((r) => setTimeout(r, 300));
+    await runningRow();
     const timer = (await runJob(services, 'transfer-batisimply', { trigger: 'timer' })).report as RunReport;
     assert.equal(timer.status, 'skipped');
     await assert.rejects(runJob(services, 'transfer-batisimply', { trigger: 'cli' }), ConflictError);
+    await gate.release();
     assert.equal(((await httpRun).report as RunReport).status, 'succeeded');
     const statuses = (await recentRuns(t.db)).map((r) => `${r.trigger}:${r.status}`).sort();
     assert.deepEqual(statuses, ['http:succeeded', 'timer:skipped']);
@@ -61,19 +87,30 @@ test('a timer that fires while an HTTP run goes on is skipped and recorded', asy
 });
 
 test('a process killed mid-run leaves no lock behind; its run is marked interrupted', async () => {
+  const gate = await holdChantiers();
   let killed = false;
-  const result = await connecteur(['run', 'transfer-batisimply'], env, (child) => {
-    // Killed once its run is recorded as running (BatiSimply's 1.5 s latency keeps it there), not after a fixed delay.
-    const poll = async () => {
-      const [run] = await recentRuns(t.db);
-      if (run?.status === 'running') killed = child.kill('SIGKILL');
-      else if (child.exitCode === null) setTimeout(poll, 20);
-    };
-    void poll();
-  });
-  assert.ok(killed);
-  assert.equal(result.code, null);
+  let orphanId: string;
+  try {
+    const result = connecteur(['run', 'transfer-batisimply'], env, (child) => {
+      void runningRow().then((row) => {
+        orphanId = row.runId;
+        killed = child.kill('SIGKILL');
+      });
+    });
+    assert.equal((await result).code, null);
+    assert.ok(killed);
+  } finally {
+    await gate.release();
+  }
+  // The dead process's session ends once its blocked query wakes up; then PostgreSQL frees its lock.
+  await until(async () => {
+    const { rows } = await t.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    );
+    return rows[0]?.n === 0;
+  }, 'the advisory lock of the killed process to be freed');
   const [orphan] = await recentRuns(t.db);
+  assert.equal(orphan?.runId, orphanId!);
   assert.equal(orphan?.status, 'running');
 
   const services = new Services(env);
@@ -86,15 +123,6 @@ test('a process killed mid-run leaves no lock behind; its run is marked interrup
   }
 });
 
-/** Polls until `probe` answers something truthy: waits for an observable state, never for a fixed time. */
-async function until<T>(probe: () => Promise<T | undefined | null | false>): Promise<T> {
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    await new Promise((r) => setImmediate(r));
-  }
-}
-
 test('a run killed with SIGKILL shows as interrupted in status --json, before any next run', async () => {
   // The job blocks on a table this test holds locked, so the run is surely mid-way when killed.
   const blocker = new pg.Client({ connectionString: t.url });
@@ -103,7 +131,7 @@ test('a run killed with SIGKILL shows as interrupted in status --json, before an
   await blocker.query('LOCK TABLE batigest_chantiers IN ACCESS EXCLUSIVE MODE');
   let child: import('node:child_process').ChildProcess | undefined;
   const finished = connecteur(['run', 'transfer-batisimply'], env, (c) => (child = c));
-  const running = await until(async () => (await recentRuns(t.db)).find((r) => r.status === 'running'));
+  const running = await until(async () => (await recentRuns(t.db)).find((r) => r.status === 'running'), 'the run to be recorded running');
   child!.kill('SIGKILL');
   assert.equal((await finished).code, null);
   await blocker.query('ROLLBACK');
@@ -115,7 +143,7 @@ test('a run killed with SIGKILL shows as interrupted in status --json, before an
        WHERE l.locktype = 'advisory' AND d.datname = current_database()`,
     );
     return rows[0]!.n === 0;
-  });
+  }, 'the advisory lock of the killed process to be freed');
 
   const status = await connecteur(['status', '--json'], env);
   assert.equal(status.code, 0, status.stderr);
@@ -153,7 +181,7 @@ test('staging unreachable: the run that never started logs its run.finished line
   const services = new Services({ ...env, STAGING_DATABASE_URL: 'postgresql://postgres@127.0.0.1:9/none' });
   try {
     await assert.rejects(runJob(services, 'transfer-batisimply', { trigger: 'timer', log }), { code: 'STAGING_UNREACHABLE' });
-    assert.deepEqual(finished(), [['Fin du job transfer-batisimply : failed', 'transfer-batisimply', 'failed']]);
+    assert.deepEqual(finished(), [['Fin du job transfer-batisimply : échec', 'transfer-batisimply', 'failed']]);
   } finally {
     await services.close();
   }
@@ -170,7 +198,7 @@ test('Key Vault failing: the run that never started logs its run.finished line, 
   const services = new Services(env, { secrets: failing });
   try {
     await assert.rejects(runJob(services, 'chantiers', { trigger: 'timer', log }), { code: 'KEYVAULT_READ_FAILED' });
-    assert.deepEqual(finished(), [['Fin du job chantiers : failed', 'chantiers', 'failed']]);
+    assert.deepEqual(finished(), [['Fin du job chantiers : échec', 'chantiers', 'failed']]);
   } finally {
     await services.close();
   }
@@ -183,7 +211,7 @@ test('the history write throwing: the run still logs its run.finished line, fail
   const services = new Services(env, { staging: faulty });
   try {
     await assert.rejects(runJob(services, 'transfer-batisimply', { trigger: 'timer', log }));
-    assert.deepEqual(finished(), [['Fin du job transfer-batisimply : failed', 'transfer-batisimply', 'failed']]);
+    assert.deepEqual(finished(), [['Fin du job transfer-batisimply : échec', 'transfer-batisimply', 'failed']]);
   } finally {
     await services.close();
   }

@@ -1,0 +1,72 @@
+/**
+ * The CLI's one rule for exit codes, the same for every command:
+ *   0 done, nothing failed;
+ *   1 ran, with failed or held records;
+ *   2 usage or configuration error, credentials refused by an outside system included
+ *     (someone must change a setting);
+ *   3 could not run: the job or the staging is held by another process, or an outside system
+ *     is unreachable (trying again later may work).
+ */
+import { ConfigurationError, ConflictError, UpstreamError } from '../lib/errors.js';
+import type { CheckResult } from '../lib/ops/checks.js';
+import { isChainReport, type AnyReport, type RunReport } from '../lib/sync/report.js';
+
+export const EXIT = { ok: 0, partial: 1, usage: 2, unavailable: 3 } as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** Codes (ours and the drivers') saying a password, user or client was refused. */
+const REFUSED = /(^|_)LOGIN_FAILED$|^(28P01|28000|ELOGIN|CONFIG_INVALID)$|^CONFIG/;
+/** Codes saying an outside system could not be reached or the work is held elsewhere. */
+const UNREACHABLE = /_(UNREACHABLE|UNAVAILABLE|LOCKED)$|^JOB_RUNNING$/;
+
+function codesOf(error: unknown): string[] {
+  const codes: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 6; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') codes.push(code);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return codes;
+}
+
+export function exitForError(error: unknown): ExitCode {
+  if (error instanceof ConfigurationError) return EXIT.usage;
+  if (codesOf(error).some((c) => REFUSED.test(c))) return EXIT.usage;
+  if (error instanceof UpstreamError || error instanceof ConflictError) return EXIT.unavailable;
+  return EXIT.partial;
+}
+
+/**
+ * A step where no record went through and every failure says the same outside cause did not run
+ * at all: BatiSimply down during a push is "could not run" (3), as it is for recup-heures.
+ */
+function stepExit(r: RunReport): ExitCode {
+  if (r.status === 'succeeded' || r.status === 'skipped') return EXIT.ok;
+  const c = r.counts;
+  const wentThrough = c.created + c.updated + c.deleted + c.unchanged;
+  const codes = r.errors.map((e) => e.code);
+  if (wentThrough === 0 && c.held === 0 && codes.length > 0) {
+    if (codes.every((code) => REFUSED.test(code))) return EXIT.usage;
+    if (codes.every((code) => UNREACHABLE.test(code) || REFUSED.test(code))) return EXIT.unavailable;
+  }
+  return EXIT.partial;
+}
+
+/** The most urgent code wins: configuration (2) before unreachable (3) before records (1). */
+function worst(codes: ExitCode[]): ExitCode {
+  for (const c of [EXIT.usage, EXIT.unavailable, EXIT.partial] as const) if (codes.includes(c)) return c;
+  return EXIT.ok;
+}
+
+export function exitForReport(report: AnyReport, fatal: unknown): ExitCode {
+  if (fatal) return exitForError(fatal);
+  const steps = isChainReport(report) ? report.steps : [report];
+  return worst(steps.map(stepExit));
+}
+
+export function exitForChecks(results: readonly CheckResult[]): ExitCode {
+  const failed = results.filter((r) => !r.ok);
+  if (failed.length === 0) return EXIT.ok;
+  return worst(failed.map((r) => (r.step === 'configuration' || r.step === 'login' ? EXIT.usage : EXIT.unavailable)));
+}

@@ -1,0 +1,101 @@
+/**
+ * `connecteur serve`: the HTTP routes of `src/functions/` on localhost, without the Functions host.
+ * Each request becomes the `HttpRequest` the host would build and goes to the very handler the
+ * host calls; a route's key is a token made at start (the dashboard passes it on as `code`).
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import functions, { type HttpFunctionOptions, type HttpResponseInit } from '@azure/functions';
+import { jobFunctions } from '../functions/jobs.js';
+import { operatorFunctions } from '../functions/operator.js';
+
+const { HttpRequest, InvocationContext } = functions;
+
+export interface LocalServer {
+  url: string;
+  token: string;
+  close(): Promise<void>;
+}
+
+interface Route {
+  name: string;
+  options: HttpFunctionOptions;
+  pattern: RegExp;
+  params: string[];
+}
+
+/** `runs/{runId}` → a pattern and its parameter names, as the host routes them. */
+function compile(name: string, options: HttpFunctionOptions): Route {
+  const params: string[] = [];
+  const source = (options.route ?? name)
+    .split('/')
+    .map((part) => {
+      const m = /^\{([^}:?]+)(?::[^}]*)?\??\}$/.exec(part);
+      if (!m) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      params.push(m[1]!);
+      return '([^/]+)';
+    })
+    .join('/');
+  return { name, options, pattern: new RegExp(`^/api/${source}$`), params };
+}
+
+export function localRoutes(): Route[] {
+  return Object.entries({ ...jobFunctions, ...operatorFunctions }).map(([name, options]) => compile(name, options));
+}
+
+function sameToken(given: string | null, token: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export async function startLocalServer(options: { port: number; host?: string; token?: string }): Promise<LocalServer> {
+  const token = options.token ?? randomBytes(18).toString('base64url');
+  const routes = localRoutes();
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const send = (status: number, body: unknown) =>
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+    if (url.pathname === '/' || url.pathname === '/api' || url.pathname === '/api/') {
+      return void res.writeHead(302, { location: `/api/dashboard?code=${encodeURIComponent(url.searchParams.get('code') ?? '')}` }).end();
+    }
+    const found = routes.map((r) => ({ r, m: r.pattern.exec(url.pathname) })).find((x) => x.m);
+    if (!found) return send(404, { code: 'NOT_FOUND', message: `Route inconnue : ${url.pathname}` });
+    const key = url.searchParams.get('code') ?? (req.headers['x-functions-key'] as string | undefined) ?? null;
+    if (!sameToken(key, token)) {
+      return send(401, { code: 'UNAUTHORIZED', message: 'Jeton manquant ou invalide : ajoutez ?code=<jeton affiché au démarrage de « connecteur serve »>.' });
+    }
+    if (!found.r.options.methods?.includes(req.method as 'GET')) return send(405, { code: 'METHOD_NOT_ALLOWED', message: `Méthode ${req.method} non acceptée.` });
+    try {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const params = Object.fromEntries(found.r.params.map((p, i) => [p, decodeURIComponent(found.m![i + 1]!)]));
+      const request = new HttpRequest({
+        method: req.method!,
+        url: url.toString(),
+        headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')])),
+        params,
+        body: chunks.length ? { string: Buffer.concat(chunks).toString('utf8') } : undefined,
+      });
+      const answer = (await found.r.options.handler(request, new InvocationContext({ functionName: found.r.name }))) as HttpResponseInit;
+      const headers = Object.fromEntries(new Headers(answer.headers as ConstructorParameters<typeof Headers>[0]).entries());
+      const body = answer.jsonBody !== undefined ? JSON.stringify(answer.jsonBody) : answer.body === undefined ? '' : String(answer.body);
+      if (answer.jsonBody !== undefined && !headers['content-type']) headers['content-type'] = 'application/json; charset=utf-8';
+      res.writeHead(answer.status ?? 200, headers).end(body);
+    } catch (error) {
+      send(500, { code: 'INTERNAL', message: `Erreur interne : ${(error as Error).message}` });
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', resolve);
+  });
+  const { address, port } = server.address() as AddressInfo;
+  return {
+    url: `http://${address.includes(':') ? `[${address}]` : address}:${port}`,
+    token,
+    close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+  };
+}

@@ -1,0 +1,66 @@
+/** What `connecteur run` writes: a bar and readable lines in a terminal, JSON lines elsewhere, the report alone on stdout. */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { after, before, beforeEach, test } from 'node:test';
+import type { Env } from '../../src/lib/config.js';
+import type { RunReport } from '../../src/lib/sync/report.js';
+import type { Sandbox } from '../../src/sandbox/server.js';
+import { BIN, connecteur } from '../support/cli.js';
+import { closeWorld, openWorld } from '../support/fixture.js';
+import type { TestDatabase } from '../support/pg.js';
+
+let t: TestDatabase;
+let sandbox: Sandbox;
+let env: Env;
+
+before(async () => ({ t, sandbox, env } = await openWorld({ stagingInEnv: true })));
+after(() => closeWorld({ t, sandbox }));
+beforeEach(async () => {
+  await t.db.query('TRUNCATE batigest_chantiers');
+  await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'Un', false), ('CH002', 'Deux', false)`);
+});
+
+test('not a terminal: one JSON line per event, no progress redraw; --json: the report alone on stdout', async () => {
+  const r = await connecteur(['run', 'transfer-batisimply', '--dry-run', '--json'], env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(!r.stderr.includes('\r'), 'no carriage return');
+  const lines = r.stderr.trim().split('\n');
+  for (const line of lines) assert.doesNotThrow(() => JSON.parse(line), `not a JSON line: ${line}`);
+  assert.ok(lines.some((l) => (JSON.parse(l) as { message: string }).message === 'Fin du job transfer-batisimply : réussi'));
+  assert.ok(!lines.some((l) => (JSON.parse(l) as { level: string }).level === 'debug'), 'no debug line without --verbose');
+  const report = JSON.parse(r.stdout) as RunReport;
+  assert.deepEqual(
+    report.records?.map((x) => [x.key, x.action]).sort(),
+    [
+      ['CH001', 'create'],
+      ['CH002', 'create'],
+    ],
+  );
+});
+
+test('--verbose adds the debug lines', async () => {
+  const r = await connecteur(['run', 'transfer-batisimply', '--dry-run', '--verbose'], env);
+  assert.ok(r.stderr.split('\n').some((l) => l.includes('"level":"debug"')), r.stderr);
+});
+
+test('a dry run in text lists each planned action', async () => {
+  const r = await connecteur(['run', 'transfer-batisimply', '--dry-run'], env);
+  assert.match(r.stdout, /Actions prévues :\n\s+création\s+CH001\n\s+création\s+CH002/);
+});
+
+const SCRIPT = '/usr/bin/script';
+test('in a terminal: a progress bar and readable log lines', { skip: existsSync(SCRIPT) ? false : 'no script(1) to make a terminal' }, async () => {
+  // script(1) runs the CLI on a pseudo-terminal; stdout goes away so only stderr is seen.
+  const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} run transfer-batisimply --dry-run 2>&1 >/dev/null`;
+  const output = await new Promise<string>((resolve, reject) => {
+    const child = spawn(SCRIPT, ['-qec', command, '/dev/null'], { env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    child.stdout.on('data', (d) => (text += d));
+    child.on('error', reject);
+    child.on('close', () => resolve(text));
+  });
+  assert.match(output, /\d{2}:\d{2}:\d{2} info\s+Début du job transfer-batisimply \(simulation\)/);
+  assert.match(output, /transfer-batisimply\s+\[[█░]+\] 2\/2 \(100 %\)/);
+  assert.doesNotMatch(output, /"level":/, 'no JSON in a terminal');
+});

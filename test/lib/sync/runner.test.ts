@@ -21,10 +21,19 @@ beforeEach(async () => {
   await t.db.query('TRUNCATE batigest_chantiers, connecteur_runs, connecteur_record_issues');
   sandbox.state.load({});
   sandbox.faults.clear();
+  sandbox.stats.clear();
   // A pending chantier, and a slow BatiSimply: the run lasts long enough to be raced.
   await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'Chantier 1', false)`);
   sandbox.faults.add([{ route: 'GET /api/project', fault: 'latency', latencyMs: 1_500, times: 1 }]);
 });
+
+/**
+ * Resolves once the run is inside its job: BatiSimply received its project list request, which
+ * the sandbox holds for 1.5 s. Polls an observable state; no fixed delay decides the outcome.
+ */
+async function insideTheRun() {
+  while (sandbox.count('GET /api/project') === 0) await new Promise((r) => setTimeout(r, 10));
+}
 
 test('two processes start the same job: exactly one runs, the other exits 3 with its run id', async () => {
   const [a, b] = await Promise.all([
@@ -44,7 +53,7 @@ test('a timer that fires while an HTTP run goes on is skipped and recorded', asy
   const services = new Services(env);
   try {
     const httpRun = runJob(services, 'transfer-batisimply', { trigger: 'http' });
-    await new Promise((r) => setTimeout(r, 300));
+    await insideTheRun();
     const timer = (await runJob(services, 'transfer-batisimply', { trigger: 'timer' })).report as RunReport;
     assert.equal(timer.status, 'skipped');
     await assert.rejects(runJob(services, 'transfer-batisimply', { trigger: 'cli' }), ConflictError);
@@ -59,9 +68,7 @@ test('a timer that fires while an HTTP run goes on is skipped and recorded', asy
 test('a process killed mid-run leaves no lock behind; its run is marked interrupted', async () => {
   let killed = false;
   const result = await connecteur(['run', 'transfer-batisimply'], env, (child) => {
-    setTimeout(() => {
-      killed = child.kill('SIGKILL');
-    }, 900);
+    void insideTheRun().then(() => (killed = child.kill('SIGKILL')));
   });
   assert.ok(killed);
   assert.equal(result.code, null);

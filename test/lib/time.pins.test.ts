@@ -22,6 +22,9 @@ test('an instant sent to BatiSimply carries no milliseconds', () => {
 test('an unreadable wall clock is refused, naming the value', () => {
   assert.throws(() => normaliseWallClock('15/01/2026 08:00'), /heure locale illisible : 15\/01\/2026 08:00/);
   assert.throws(() => wallClockToSqlDate('demain 8h'), /heure locale illisible : demain 8h/);
+  // A time inside other text is not a wall clock: the whole value must start with it.
+  assert.throws(() => normaliseWallClock('le 2026-01-15 08:00'), /heure locale illisible/);
+  assert.throws(() => wallClockToSqlDate('le 2026-01-15T08:00'), /heure locale illisible/);
 });
 
 test('the same instant in two zones in a row: each zone keeps its own offset', () => {

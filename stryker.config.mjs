@@ -44,7 +44,7 @@ export default {
   timeoutMS: 30_000,
   timeoutFactor: 2,
   // Only what the tests read is copied into Stryker's sandbox.
-  ignorePatterns: ['bench', 'infra', 'examples', '.data', 'reports', '.bugcheck', 'test-output', 'dist/bench'],
+  ignorePatterns: ['bench', 'infra', 'examples', '.data', 'reports', 'test-output', 'dist/bench'],
   reporters: ['html', 'clear-text', 'progress', 'json'],
   htmlReporter: { fileName: `${REPORT_DIR}/index.html` },
   jsonReporter: { fileName: `${REPORT_DIR}/mutation.json` },

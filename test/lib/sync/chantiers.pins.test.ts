@@ -145,3 +145,29 @@ describe('change detection: each field alone is pushed', () => {
     assert.equal(project('CH061')?.hoursSold, 150);
   });
 });
+
+describe('what the staging table records', () => {
+  test('one run with a new, a changed and an unchanged chantier counts each once', async () => {
+    batigest.chantiers = [chantier('CH070'), chantier('CH071')];
+    await steps();
+    batigest.chantiers = [chantier('CH070'), chantier('CH071', { nomClient: 'Autre' }), chantier('CH072')];
+    const [transfer] = await steps();
+    assert.deepEqual([transfer.counts.created, transfer.counts.updated, transfer.counts.unchanged], [1, 1, 1]);
+  });
+
+  test('the chantier state (Etat) is staged with the row', async () => {
+    batigest.chantiers = [chantier('CH073', { etat: 'T' })];
+    await runJob(services, 'transfer', { trigger: 'cli' });
+    const { rows } = await t.db.query('SELECT code, etat FROM batigest_chantiers');
+    assert.deepEqual(rows, [{ code: 'CH073', etat: 'T' }]);
+  });
+
+  test('a push that fails leaves its reason on the row; the row pushed has none', async () => {
+    await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('ABCDEFGHI', 'x', false), ('CH074', 'y', false)`);
+    await push();
+    const { rows } = await t.db.query<{ code: string; last_error: string | null }>('SELECT code, last_error FROM batigest_chantiers ORDER BY code');
+    assert.equal(rows.length, 2);
+    assert.match(rows[0]!.last_error ?? '', /trop long/);
+    assert.equal(rows[1]!.last_error, null);
+  });
+});

@@ -61,9 +61,18 @@ describe('job routes', () => {
     assert.equal((body(res).counts as { created: number }).created, 1);
     assert.equal(sandbox.state.projects.size, 0);
   });
-  test('dryRun in the body', async () => {
+  test('dryRun in the body: 200 with the report, nothing written in staging or BatiSimply', async () => {
+    await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'x', false)`);
+    const writes = () => sandbox.count('POST /api/project') + sandbox.count('PUT /api/project');
+    const before = writes();
     const res = await jobHandler('transfer-batisimply')(post('transfer-batisimply', { dryRun: true }), context());
+    assert.equal(res.status, 200);
     assert.equal(body(res).dryRun, true);
+    assert.equal((body(res).counts as { created: number }).created, 1);
+    assert.equal(sandbox.state.projects.size, 0);
+    assert.equal(writes(), before);
+    const { rows } = await t.db.query('SELECT sync, batisimply_id, sync_date FROM batigest_chantiers');
+    assert.deepEqual(rows, [{ sync: false, batisimply_id: null, sync_date: null }]);
   });
   test('a malformed dryRun: 400 with a French message', async () => {
     const res = await jobHandler('transfer')(new HttpRequest({ method: 'POST', url: 'http://localhost/api/transfer?dryRun=peut-etre' }), context());

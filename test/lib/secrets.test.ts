@@ -30,7 +30,8 @@ const SECRETS = {
   BATIGEST_SQL_PASSWORD: 'SECRET-sql-7f3a9b',
   BATISIMPLY_CLIENT_SECRET: 'SECRET-client-4c1d2e',
   BATISIMPLY_PASSWORD: 'SECRET-user-8e5f6a',
-  STAGING_PASSWORD: 'SECRET-pg-2b7c9d',
+  // '@' is percent-encoded inside the URL: the password is masked in its decoded form too.
+  STAGING_PASSWORD: 'SECRET-pg-2b7c@9d',
 };
 
 let t: TestDatabase;
@@ -75,6 +76,9 @@ test('no secret value in logs, reports, checks or run history', async () => {
     const outcome = await runJob(services, 'all', { trigger: 'cli', log });
     // Make sure the password reached a log line path too: a message that quotes it is redacted.
     log.warn(`diagnostic: ${SECRETS.BATIGEST_SQL_PASSWORD}`);
+    // The staging password alone (not the whole URL), as a driver error quoting it would print it.
+    log.error(`connexion refusée pour le mot de passe ${SECRETS.STAGING_PASSWORD}`, { password: SECRETS.STAGING_PASSWORD });
+    assert.ok(lines.some((l) => l.includes('connexion refusée pour le mot de passe ***')), 'the staging password is masked on its own');
     const checks = await checkAll(services);
     const history = await recentRuns(await services.staging());
     const everything = [lines.join('\n'), JSON.stringify(outcome.report), JSON.stringify(checks), JSON.stringify(history)].join('\n');

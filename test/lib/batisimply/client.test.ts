@@ -5,6 +5,7 @@ import { KeycloakTokens } from '../../../src/lib/batisimply/auth.js';
 import { batisimplySchema, parseSection } from '../../../src/lib/config.js';
 import { EnvironmentSecrets } from '../../../src/lib/secrets.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
+import { startRecordingProxy } from '../../support/recordingProxy.js';
 import { startSandbox } from '../../support/sandbox.js';
 import type { Env } from '../../../src/lib/config.js';
 
@@ -68,12 +69,22 @@ describe('tokens', () => {
 });
 
 describe('retries', () => {
-  test('429 with Retry-After is waited out and retried', async () => {
-    sandbox.faults.add([{ route: 'GET /api/project', fault: '429', times: 1, retryAfterSeconds: 0.3 }]);
-    const started = Date.now();
-    assert.deepEqual(await client.listProjects(), []);
-    assert.ok(Date.now() - started >= 300);
-    assert.equal(sandbox.count('GET /api/project'), 2);
+  test('429 with Retry-After: 2 is waited out and retried', async () => {
+    // The gap is measured where the server sees the requests. The backoff alone waits at most
+    // 400 ms before the first retry: only honouring the header can reach 1.9 s.
+    const proxy = await startRecordingProxy(sandbox.url);
+    const viaProxy = makeClient({ BATISIMPLY_API_URL: proxy.url });
+    try {
+      sandbox.faults.add([{ route: 'GET /api/project', fault: '429', times: 1, retryAfterSeconds: 2 }]);
+      assert.deepEqual(await viaProxy.listProjects(), []);
+      const attempts = proxy.arrivals.filter((a) => a.method === 'GET' && a.path === '/api/project');
+      assert.equal(attempts.length, 2);
+      const gap = attempts[1]!.at - attempts[0]!.at;
+      assert.ok(gap >= 1_900, `retried after ${Math.round(gap)} ms`);
+    } finally {
+      await viaProxy.close();
+      await proxy.close();
+    }
   });
   test('5xx on a GET is retried', async () => {
     sandbox.faults.add([{ route: 'GET /api/project', fault: '503', times: 2 }]);

@@ -6,6 +6,7 @@ import { runJob } from '../../../src/lib/sync/runner.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import { chantier } from '../../support/chantiers.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
+import { startRecordingProxy } from '../../support/recordingProxy.js';
 import type { TestDatabase } from '../../support/pg.js';
 import { closeWorld, openWorld } from '../../support/fixture.js';
 import type { Env } from '../../../src/lib/config.js';
@@ -100,21 +101,35 @@ describe('chantiers end to end', () => {
     assert.deepEqual(rows, [{ batisimply_id: projects()[0]!.id, sync: true }]);
   });
 
-  test('5xx and a timeout after creates: still one project per code', async () => {
-    batigest.chantiers = [chantier('CH040'), chantier('CH041')];
-    sandbox.faults.add([
-      { route: 'POST /api/project', fault: '503', times: 1 },
-      { route: 'POST /api/project', fault: 'delayed-apply', latencyMs: 2500, times: 1 },
-    ]);
-    const [, push] = await steps();
-    assert.equal(push.counts.created + push.counts.failed, 2);
-    // Let any request still held by the sandbox land before counting.
-    while (sandbox.delayedWrites.held > 0) await new Promise((r) => setTimeout(r, 10));
-    const codes = projects().map((p) => p.projectCode).sort();
-    assert.deepEqual([...new Set(codes)], codes, 'no duplicate project');
-    // Whatever failed is retried by the next run without duplicates.
-    await steps();
-    assert.deepEqual(projects().map((p) => p.projectCode).sort(), ['CH040', 'CH041']);
+  test('5xx and a timeout after creates: each code created once, none failed', async () => {
+    // Through a proxy that knows when the sandbox has answered every request, even the one the
+    // client gave up on: the project set is checked once nothing can land any more.
+    const proxy = await startRecordingProxy(sandbox.url);
+    const viaProxy = new Services({ ...env, BATISIMPLY_API_URL: proxy.url }, { staging: t.db, batigest });
+    try {
+      batigest.chantiers = [chantier('CH040'), chantier('CH041')];
+      sandbox.faults.add([
+        { route: 'POST /api/project', fault: '503', times: 1 },
+        { route: 'POST /api/project', fault: 'latency', latencyMs: 2500, times: 1 },
+      ]);
+      const { report } = await runJob(viaProxy, 'chantiers', { trigger: 'cli' });
+      const push = (report as ChainReport).steps[1]!;
+      await proxy.idle();
+      // The 503 create was refused before any write: looked up, not found, created again. The slow
+      // one landed during the settle wait (2 s timeout, 2 s settle, 2.5 s latency): found, not re-sent.
+      assert.deepEqual([push.counts.created, push.counts.updated, push.counts.failed], [2, 0, 0]);
+      assert.deepEqual(projects().map((p) => p.projectCode).sort(), ['CH040', 'CH041']);
+      const { rows } = await t.db.query<{ code: string; sync: boolean; linked: boolean }>(
+        `SELECT code, sync, batisimply_id IS NOT NULL AS linked FROM batigest_chantiers ORDER BY code`,
+      );
+      assert.deepEqual(rows, [
+        { code: 'CH040', sync: true, linked: true },
+        { code: 'CH041', sync: true, linked: true },
+      ]);
+    } finally {
+      await viaProxy.close();
+      await proxy.close();
+    }
   });
 
   test('a project already in BatiSimply with the code is updated, not created', async () => {

@@ -8,10 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import type { SuiviMoRow } from '../../../src/lib/batigest/port.js';
 import type { Env } from '../../../src/lib/config.js';
 import { Services } from '../../../src/lib/services.js';
-import { hoursOf } from '../../../src/lib/sync/heuresToSqlServer.js';
 import type { RunReport } from '../../../src/lib/sync/report.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
-import { toWallClock } from '../../../src/lib/time.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import type { SandboxTimeSlot } from '../../../src/sandbox/state.js';
 import { FaultyDb } from '../../support/faultyDb.js';
@@ -32,11 +30,20 @@ const CRASH_POINTS: CrashPoint[] = [
   { name: 'marking slots synced', staging: /SET sync = true/ },
 ];
 
-const SALARIES = { [USER_DUPONT]: 'DUPJ', [USER_MARTIN]: 'MARP' } as Record<string, string>;
 const HAND_ROW: SuiviMoRow = { codeChantier: 'CH999', codeSalarie: 'DUPJ', date: '2020-01-01T08:00', nbh0: 8, trajet: 0, panier: 0 };
 
-/** The changes a slot goes through, each a state of BatiSimply. */
-function states(): SandboxTimeSlot[][] {
+/** A SuiviMO row as a literal: slots are staged in UTC here, so the wall clock is the instant's first 16 characters. */
+const row = (codeChantier: string, codeSalarie: string, start: string, nbh0: number, trajet: 0 | 1, panier: 0 | 1): SuiviMoRow => ({
+  codeChantier,
+  codeSalarie,
+  date: start.slice(0, 16),
+  nbh0,
+  trajet,
+  panier,
+});
+
+/** The changes a slot goes through, each a state of BatiSimply with what SuiviMO must then hold besides the hand row. */
+function states(): { slots: SandboxTimeSlot[]; expected: SuiviMoRow[] }[] {
   const a = slot(1, daysAgo(6), 120, { project: { id: 1, projectCode: 'CH001' } });
   const b = slot(2, daysAgo(6, '12:00:00'), 60, { user: { id: USER_MARTIN }, hasPackedLunch: true });
   const c = slot(3, daysAgo(5), 30, { managementStatus: 'PENDING' });
@@ -45,25 +52,17 @@ function states(): SandboxTimeSlot[][] {
   const bLonger = { ...b, totalTimeMinutes: 75, hasHomeToWorkJourney: true }; // values change
   const cValid = { ...c, managementStatus: 'VALIDATED' };
   const aRefused = { ...aMoved, managementStatus: 'REFUSED' };
+  const rowA = row('CH001', 'DUPJ', a.startDate, 2, 0, 0);
+  const rowB = row('CH001', 'MARP', b.startDate, 1, 0, 1);
+  const rowAMoved = row('CH002', 'DUPJ', aMoved.startDate, 2, 0, 0);
+  const rowBLonger = row('CH001', 'MARP', b.startDate, 1.25, 1, 1);
+  const rowC = row('CH001', 'DUPJ', c.startDate, 0.5, 0, 0);
   return [
-    [a, b, c], // first export
-    [aMoved, bLonger, cValid], // edits: key change, value change, validation
-    [aRefused, cValid], // un-validation, deletion
-    [{ ...aRefused, managementStatus: 'VALIDATED' }, bLonger, cValid], // re-validation, a deleted slot back
+    { slots: [a, b, c], expected: [rowA, rowB] }, // first export
+    { slots: [aMoved, bLonger, cValid], expected: [rowAMoved, rowBLonger, rowC] }, // edits: key change, value change, validation
+    { slots: [aRefused, cValid], expected: [rowC] }, // un-validation, deletion
+    { slots: [{ ...aRefused, managementStatus: 'VALIDATED' }, bLonger, cValid], expected: [rowAMoved, rowBLonger, rowC] }, // re-validation, a deleted slot back
   ];
-}
-
-function groundTruth(slots: SandboxTimeSlot[]): SuiviMoRow[] {
-  return slots
-    .filter((s) => s.managementStatus === 'VALIDATED')
-    .map((s) => ({
-      codeChantier: s.project!.projectCode!,
-      codeSalarie: SALARIES[s.user.id]!,
-      date: toWallClock(new Date(s.startDate), 'Europe/Paris'),
-      nbh0: hoursOf(s.totalTimeMinutes),
-      trajet: s.hasHomeToWorkJourney ? 1 : 0,
-      panier: s.hasPackedLunch ? 1 : 0,
-    }));
 }
 
 const sorted = (rows: SuiviMoRow[]) => [...rows].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
@@ -72,7 +71,7 @@ let t: TestDatabase;
 let sandbox: Sandbox;
 let env: Env;
 
-before(async () => ({ t, sandbox, env } = await openWorld()));
+before(async () => ({ t, sandbox, env } = await openWorld({ env: { SYNC_TIMEZONE: 'UTC' } })));
 after(() => closeWorld({ t, sandbox }));
 
 describe('exactly once across crashes', () => {
@@ -88,8 +87,8 @@ describe('exactly once across crashes', () => {
       const staging = new FaultyDb(t.db);
       const services = new Services(env, { staging, batigest });
       try {
-        for (const [i, state] of states().entries()) {
-          sandbox.state.load({ timeSlots: state });
+        for (const [i, { slots, expected }] of states().entries()) {
+          sandbox.state.load({ timeSlots: slots });
           await runJob(services, 'recup-heures', { trigger: 'cli' });
 
           batigest.crashAt = point.batigest;
@@ -100,7 +99,7 @@ describe('exactly once across crashes', () => {
 
           const recovered = (await runJob(services, 'heures-to-sqlserver', { trigger: 'cli' })).report as RunReport;
           assert.equal(recovered.status, 'succeeded', `state ${i}: ${JSON.stringify(recovered.errors)}`);
-          assert.deepEqual(sorted(batigest.suiviMo), sorted([HAND_ROW, ...groundTruth(state)]), `state ${i}`);
+          assert.deepEqual(sorted(batigest.suiviMo), sorted([HAND_ROW, ...expected]), `state ${i}`);
 
           // Nothing left to do: a third run changes nothing.
           const commits = batigest.commits;

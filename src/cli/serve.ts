@@ -7,8 +7,10 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import functions, { type HttpFunctionOptions, type HttpResponseInit } from '@azure/functions';
+import { auditFunctions } from '../functions/audit.js';
 import { jobFunctions } from '../functions/jobs.js';
 import { operatorFunctions } from '../functions/operator.js';
+import { runFunctions } from '../functions/runs.js';
 
 const { HttpRequest, InvocationContext } = functions;
 
@@ -41,7 +43,7 @@ function compile(name: string, options: HttpFunctionOptions): Route {
 }
 
 export function localRoutes(): Route[] {
-  return Object.entries({ ...jobFunctions, ...operatorFunctions }).map(([name, options]) => compile(name, options));
+  return Object.entries({ ...jobFunctions, ...operatorFunctions, ...runFunctions, ...auditFunctions }).map(([name, options]) => compile(name, options));
 }
 
 function sameToken(given: string | null, token: string): boolean {

@@ -5,7 +5,7 @@ import { toConnectorError } from '../lib/errors.js';
 import { redact } from '../lib/log.js';
 import { Services } from '../lib/services.js';
 import { describeStaging } from '../lib/staging/describe.js';
-import { setServices } from '../functions/http.js';
+import { runInProcess, setServices } from '../functions/http.js';
 import { EXIT, exitForError } from './exitCodes.js';
 import { notice } from './output.js';
 import { integerOption, portInUse, untilStopped } from './sandbox.js';
@@ -25,6 +25,8 @@ export function serveCommand(program: Command, settings: () => LoadedSettings, s
         // Opened now: a locked or unreachable staging stops here (3), not at the first page.
         await services.staging();
         setServices(services);
+        // No queue consumer runs here (no Functions host): a run starts in this process, like `connecteur run`.
+        runInProcess();
         let server: import('./serve.js').LocalServer;
         try {
           // Loaded here: the Functions library is needed by this command only.

@@ -30,6 +30,11 @@ export function companies(): CompanyDirectory {
   return directory;
 }
 
+/** `connecteur serve` runs jobs in its own process, as the CLI does, whatever storage is configured. */
+export function runInProcess() {
+  queue = null;
+}
+
 /** The run queue on the host's storage; null when none is configured (runs stay in the request). */
 export function runQueue(): RunQueue | null {
   if (queue === undefined) queue = runQueueFrom(services().env);

@@ -23,6 +23,18 @@ export const seedSchema = z.strictObject({
   headQuarters: z.array(z.number().int().positive()).optional(),
   projects: z.array(project).optional(),
   timeSlots: z.array(timeSlot).optional(),
+  // What the sandbox geocoder knows (geocoder.ts): a query, the matched label, its point and score.
+  addresses: z
+    .array(
+      z.strictObject({
+        query: z.string().min(1),
+        label: z.string(),
+        lon: z.number().min(-180).max(180),
+        lat: z.number().min(-90).max(90),
+        score: z.number().min(0).max(1),
+      }),
+    )
+    .optional(),
 });
 
 export async function readSeed(file: string): Promise<SandboxSeed> {

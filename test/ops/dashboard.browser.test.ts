@@ -20,6 +20,8 @@ import { startSandbox } from '../support/sandbox.js';
 import { startFunctionsServer } from '../support/functionsServer.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { BIN } from '../support/cli.js';
+import { runJob } from '../../src/lib/sync/runner.js';
+import { daysAgo, slot } from '../support/slots.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const XSS = '<img src=x onerror=alert(1)>';
@@ -140,11 +142,17 @@ function startServe(settings: Env): Promise<{ child: ChildProcess; dashboard: st
 }
 
 test('connecteur serve: the same dashboard behind its token, French times, coloured statuses, planned actions', { skip: SKIP }, async () => {
-  const serve = await startServe({ ...env, SYNC_TIMEZONE: 'Europe/Paris' });
+  // A host storage in the settings (as local.settings.json has it): serve still runs jobs itself.
+  const serve = await startServe({ ...env, SYNC_TIMEZONE: 'Europe/Paris', AzureWebJobsStorage: 'UseDevelopmentStorage=true' });
   try {
     const denied = await fetch(`${serve.base}/api/status`);
     assert.equal(denied.status, 401);
     assert.match(((await denied.json()) as { message: string }).message, /Jeton/);
+    // The run history route of the Functions app is mounted too.
+    const token = new URL(serve.dashboard).searchParams.get('code')!;
+    const history = await fetch(`${serve.base}/api/runs?code=${encodeURIComponent(token)}`);
+    assert.equal(history.status, 200);
+    assert.match(JSON.stringify(await history.json()), /heures-to-sqlserver/);
 
     const page = await browser!.newPage({ viewport: { width: 1280, height: 1400 } });
     await page.goto(serve.dashboard);
@@ -167,4 +175,32 @@ test('connecteur serve: the same dashboard behind its token, French times, colou
   } finally {
     await serve.stop();
   }
+});
+
+test('held mass deletion: the dashboard shows why and its button confirms them', { skip: SKIP }, async () => {
+  const slots = Array.from({ length: 30 }, (_, i) => slot(9_000 + i, daysAgo(2, `0${i % 9}:${String(i).padStart(2, '0')}:00`), 60));
+  sandbox.state.load({ timeSlots: slots });
+  const services = new Services(env);
+  try {
+    await runJob(services, 'recup-heures', { trigger: 'cli' });
+    // A window that comes back empty (an outage, a wrong account): the deletions are held.
+    sandbox.state.load({});
+    const held = await runJob(services, 'recup-heures', { trigger: 'cli' });
+    assert.equal(held.report.status, 'partial');
+  } finally {
+    await services.close();
+  }
+  const live = async () =>
+    (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM batigest_heures WHERE id_heure LIKE $1 AND deleted_at IS NULL', ['9%'])).rows[0]!.n;
+  assert.equal(await live(), 30);
+
+  const page = await browser!.newPage({ viewport: { width: 1280, height: 1400 } });
+  await page.goto(`${server.url}/api/dashboard?code=test-key`);
+  assert.match(await page.locator('#mass-delete').innerText(), /30 des 30 créneaux/);
+  await page.locator('button[data-allow-mass-delete]').click();
+  await page.locator('#result').filter({ hasText: /recup-heures : réussi/ }).waitFor({ timeout: 20_000 });
+  assert.equal(await live(), 0, 'the confirmed deletions went through');
+  await page.reload();
+  assert.equal(await page.locator('#mass-delete').count(), 0, 'nothing left to confirm');
+  await page.close();
 });

@@ -5,6 +5,7 @@
 import escapeHtml from 'escape-html';
 import { auditSection } from '../audit/dashboardSection.js';
 import { JOB_LABELS, JOB_NAMES } from '../sync/jobs.js';
+import { MASS_DELETE_KEY } from '../sync/recupHeures.js';
 import { STATUS_FR } from '../sync/report.js';
 import type { StatusReport } from './status.js';
 
@@ -62,6 +63,12 @@ export function renderDashboard(status: StatusReport, timeZone = 'Europe/Paris')
     status.held.map((h) => [h.job, h.key, h.message, h.attempts, at(h.firstSeen), at(h.lastSeen)]),
     'Aucun enregistrement retenu.',
   );
+  // recup-heures held the deletions of a window that came back mostly empty: the operator confirms here.
+  const massDelete = status.held.find((h) => h.key === MASS_DELETE_KEY);
+  const confirmMassDelete = massDelete
+    ? `<div id="mass-delete" class="ko"><p>${e(massDelete.message)}</p>
+<button data-job="recup-heures" data-allow-mass-delete="1">Confirmer les suppressions de créneaux et relancer recup-heures</button></div>`
+    : '';
   const failed = table(
     ['Job', 'Enregistrement', 'Code', 'Message', 'Tentatives'],
     status.failed.map((f) => [f.job, f.key, f.code, f.message, f.attempts]),
@@ -105,7 +112,7 @@ button{padding:.25rem .7rem;cursor:pointer}button.dry{background:#fff}
 <h2>Lancer un job</h2><div id="jobs">${buttons}</div>
 <h2>Résultat</h2><div id="progress"></div><div id="result">—</div>
 <h2>Dernières exécutions</h2><div id="runs">${runs}</div>
-<h2>Enregistrements retenus</h2><div id="held">${held}</div>
+<h2>Enregistrements retenus</h2>${confirmMassDelete}<div id="held">${held}</div>
 <h2>Enregistrements en échec</h2>${failed}
 <h2>Erreurs récentes</h2>${errors}
 ${auditSection()}
@@ -180,9 +187,10 @@ ${auditSection()}
   document.querySelectorAll('button[data-job]').forEach(function (b) {
     b.addEventListener('click', function () {
       var job = b.getAttribute('data-job'), dry = b.hasAttribute('data-dry');
+      var extra = dry ? { dryRun: 'true' } : b.hasAttribute('data-allow-mass-delete') ? { allowMassDelete: 'true' } : {};
       result.textContent = 'Exécution de ' + job + (dry ? ' (simulation)' : '') + '…';
       polling = setInterval(poll, 1500);
-      fetch(url(job, dry ? { dryRun: 'true' } : {}), { method: 'POST' })
+      fetch(url(job, extra), { method: 'POST' })
         .then(function (r) { return r.json().then(function (b) { return r.status === 202 ? follow(b.runId) : b; }); })
         .then(function (r) { result.textContent = summary(r); })
         .catch(function (err) { result.textContent = 'Échec de l’appel : ' + err; })

@@ -25,7 +25,7 @@ param nodeVersion string = '22'
 param maximumInstanceCount int = 6
 
 @description('Most PostgreSQL connections one instance opens to the staging database (STAGING_POOL_MAX).')
-@minValue(1)
+@minValue(3)
 @maxValue(100)
 param stagingPoolMax int = 5
 

@@ -3,13 +3,14 @@ import functions, { type HttpFunctionOptions, type HttpRequest } from '@azure/fu
 import { formatAuditCsv } from '../lib/audit/format.js';
 import { runAudit } from '../lib/audit/runAudit.js';
 import { ConfigurationError } from '../lib/errors.js';
-import { errorResponse, json, services } from './http.js';
+import { companies, errorResponse, json } from './http.js';
 
 export async function auditHandler(request: HttpRequest) {
   try {
     const format = request.query.get('format') ?? 'json';
     if (format !== 'json' && format !== 'csv') throw new ConfigurationError(`Paramètre format invalide : « ${format} » (json ou csv attendu).`, { code: 'BAD_INPUT' });
-    const report = await runAudit(services(), { from: request.query.get('from') ?? undefined, to: request.query.get('to') ?? undefined });
+    // `?company=`: with a single company it may be left out.
+    const report = await runAudit(companies().get(request.query.get('company')), { from: request.query.get('from') ?? undefined, to: request.query.get('to') ?? undefined });
     if (format === 'json') return json(200, report);
     return {
       status: 200,

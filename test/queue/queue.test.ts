@@ -107,6 +107,10 @@ test('POST a job: 202, queued run, Location; the queue handler runs it; GET /api
   assert.deepEqual(body(list).runs.map((r: { runId: string }) => r.runId), [runId]);
   const none = await listRunsHandler(get('runs?status=failed'));
   assert.deepEqual(body(none).runs, []);
+  // Every status of the report can be asked for, interrupted runs included.
+  const interrupted = await listRunsHandler(get('runs?status=interrupted'));
+  assert.equal(interrupted.status, 200);
+  assert.deepEqual(body(interrupted).runs, []);
 });
 
 test('a chain on the queue: GET reports its steps', async () => {

@@ -26,7 +26,7 @@ export interface RunView {
   steps?: RunView[];
 }
 
-export const RUN_STATUSES: RunStatus[] = ['queued', 'running', 'succeeded', 'partial', 'failed', 'skipped'];
+export const RUN_STATUSES: RunStatus[] = ['queued', 'running', 'succeeded', 'partial', 'failed', 'skipped', 'interrupted'];
 const TERMINAL = new Set<RunStatus>(['succeeded', 'partial', 'failed', 'skipped']);
 
 export const isFinished = (view: RunView) => TERMINAL.has(view.status);

@@ -44,6 +44,13 @@ test('?format=csv answers a CSV a French spreadsheet opens', async () => {
   assert.match(String(res.body), /SAISIE_MAIN;saisies à la main dans SuiviMO;CH001\|DUPJ\|2026-10-05T08:00/);
 });
 
+test('?company= names the company audited; an unknown one is a 400', async () => {
+  assert.equal((await get('from=2026-10-01&to=2026-11-01&company=default')).status, 200);
+  const unknown = await get('from=2026-10-01&to=2026-11-01&company=inconnue');
+  assert.equal(unknown.status, 400);
+  assert.match(String((unknown.jsonBody as { message: string }).message), /inconnue/);
+});
+
 test('a bad date or format is a 400 with a French message', async () => {
   assert.equal((await get('from=2026-13-45')).status, 400);
   assert.match(String((( await get('from=yesterday')).jsonBody as { message: string }).message), /--from invalide/);

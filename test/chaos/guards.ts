@@ -84,7 +84,7 @@ export async function lyingPagingCase(w: ChaosWorld) {
     for (const p of existing) {
       if (w.sandbox.state.projects.get(p.id)?.projectName === p.projectName) problems.push(`projet existant ${p.projectCode} non mis à jour`);
     }
-    note(name, `${w.sandbox.count('GET /api/project')} page(s) lue(s) pour ${OTHER_PROJECTS + EXISTING} projets existants`);
+    note(name, `${w.sandbox.count('GET /api/project')} lecture(s) de page pour ${OTHER_PROJECTS + EXISTING} projets existants`);
     return problems;
   });
 }

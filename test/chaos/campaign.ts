@@ -1,6 +1,7 @@
 /**
  * `npm run test:chaos`: the built CLI against the sandbox under faults (~20 % of answers), lost
- * responses, a token endpoint that echoes its form, a window of empty answers, and `kill -9` at
+ * responses, creates applied after the client gave up, lying paging, a token endpoint that echoes
+ * its form, a window of empty answers, a real mass deletion, and `kill -9` at
  * drawn observable points, each followed by re-runs checked against the truth: no duplicate
  * project, staging equal to BatiSimply, no lock or run left behind. Every output and a dump of
  * the staging database are then scanned for the secrets, which hold & = " % \ + and a space.
@@ -13,48 +14,15 @@ import type { FaultRule } from '../../src/sandbox/faults.js';
 import { startFunctionsServer } from '../support/functionsServer.js';
 import { dumpTables, findSecrets, NASTY_SECRETS } from '../support/secretScan.js';
 import { between, prng } from './prng.js';
-import { CHANTIERS, ChaosWorld, CLIENT_ID, SLOTS, until } from './world.js';
+import { delayedApplyCase, emptyWindowCase, lyingPagingCase, massDeleteCase } from './guards.js';
+import { attempt, note, printTable, record } from './table.js';
+import { CHANTIERS, ChaosWorld, CLIENT_ID, until } from './world.js';
 
 const SEED = Number(process.env.CHAOS_SEED ?? 20261128);
 const KILLS = Number(process.env.CHAOS_KILLS ?? 8);
 /** The whole campaign is stopped, and failed, past this. */
 const BOUND_MS = Number(process.env.CHAOS_BOUND_MS ?? 8 * 60_000);
 const ROUNDS = 6;
-/** Only the cases whose name matches (while working on one). */
-const ONLY = process.env.CHAOS_ONLY ? new RegExp(process.env.CHAOS_ONLY, 'i') : undefined;
-
-interface Row {
-  tried: number;
-  passed: number;
-  failed: number;
-  notes: string[];
-}
-const table = new Map<string, Row>();
-
-function record(name: string, ok: boolean, note?: string) {
-  const row = table.get(name) ?? { tried: 0, passed: 0, failed: 0, notes: [] };
-  row.tried++;
-  if (ok) row.passed++;
-  else row.failed++;
-  if (note) row.notes.push(note);
-  table.set(name, row);
-}
-
-function note(name: string, text: string) {
-  const row = table.get(name) ?? { tried: 0, passed: 0, failed: 0, notes: [] };
-  row.notes.push(text);
-  table.set(name, row);
-}
-
-async function attempt(name: string, fn: () => Promise<string[]>) {
-  if (ONLY && !ONLY.test(name)) return;
-  try {
-    const problems = await fn();
-    record(name, problems.length === 0, problems.join(' ; ') || undefined);
-  } catch (error) {
-    record(name, false, `erreur : ${(error as Error).message}`);
-  }
-}
 
 const FAULT_MODES: [string, FaultRule[]][] = [
   ...(['429', '500', '503', 'reset', 'lost-response'] as const).map(
@@ -148,22 +116,6 @@ async function echoCase(w: ChaosWorld) {
   });
 }
 
-async function emptyWindowCase(w: ChaosWorld) {
-  await attempt('fenêtre de réponses vides', async () => {
-    await w.reset();
-    const problems: string[] = [];
-    if (!(await w.converge('vide', 'recup-heures', 1))) problems.push('première récupération en échec');
-    w.faults([{ route: 'GET /api/timeSlotManagement/allUsers', fault: 'empty' }]);
-    await w.cli('vide', ['run', 'recup-heures', '--json']);
-    const { rows } = await w.t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM batigest_heures WHERE deleted_at IS NOT NULL');
-    w.faults([]);
-    if (!(await w.converge('vide', 'recup-heures', 2))) problems.push('récupération en échec après la panne');
-    problems.push(...(await w.differences({ chantiers: false, heures: true })));
-    note('fenêtre de réponses vides', `${rows[0]!.n}/${SLOTS} créneaux marqués supprimés pendant la panne`);
-    return problems;
-  });
-}
-
 type KillPoint = { what: string; reached: (w: ChaosWorld) => Promise<boolean> };
 
 function drawKillPoint(random: () => number, job: string): KillPoint {
@@ -224,19 +176,6 @@ function secretScan(w: ChaosWorld, dumps: string[]) {
   }
 }
 
-function printTable() {
-  const rows = [...table.entries()];
-  const width = Math.max(...rows.map(([name]) => name.length), 4);
-  const line = (a: string, b: string, c: string, d: string) => `${a.padEnd(width)}  ${b.padStart(6)}  ${c.padStart(6)}  ${d.padStart(6)}`;
-  const out = [line('cas', 'essais', 'réussis', 'échecs'), '-'.repeat(width + 24)];
-  for (const [name, r] of rows) out.push(line(name, String(r.tried), String(r.passed), String(r.failed)));
-  const total = rows.reduce((a, [, r]) => ({ t: a.t + r.tried, p: a.p + r.passed, f: a.f + r.failed }), { t: 0, p: 0, f: 0 });
-  out.push('-'.repeat(width + 24), line('total', String(total.t), String(total.p), String(total.f)));
-  for (const [name, r] of rows) for (const note of r.notes) out.push(`  · ${name} : ${note}`);
-  process.stdout.write(`\n${out.join('\n')}\n`);
-  return total.f;
-}
-
 async function main() {
   const started = Date.now();
   const watchdog = setTimeout(() => {
@@ -256,7 +195,11 @@ async function main() {
     dumps.push(await dumpTables(w.t.db));
     await echoCase(w);
     dumps.push(await dumpTables(w.t.db));
+    await delayedApplyCase(w);
+    dumps.push(await dumpTables(w.t.db));
+    await lyingPagingCase(w);
     await emptyWindowCase(w);
+    await massDeleteCase(w);
     for (let i = 1; i <= KILLS; i++) {
       await killCase(w, random, i);
       dumps.push(await dumpTables(w.t.db));

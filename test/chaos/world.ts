@@ -11,11 +11,21 @@ import { connecteur, type CliResult } from '../support/cli.js';
 import { freshDatabase, type TestDatabase } from '../support/pg.js';
 import { NASTY_SECRETS } from '../support/secretScan.js';
 import { daysAgo, slot } from '../support/slots.js';
-import type { SandboxTimeSlot } from '../../src/sandbox/state.js';
+import type { SandboxProject, SandboxTimeSlot } from '../../src/sandbox/state.js';
 
 export const CLIENT_ID = 'bridge-data';
 export const CHANTIERS = 12;
-export const SLOTS = 12;
+/** Above HEURES_MASS_DELETE_MIN (20 by default): a window answered empty trips the mass-deletion guard. */
+export const SLOTS = 24;
+
+export const chantierCode = (i: number) => `K${String(i).padStart(4, '0')}`;
+
+export interface ResetOptions {
+  /** Chantiers staged to push (default CHANTIERS). */
+  chantiers?: number;
+  /** Projects BatiSimply already holds. */
+  projects?: SandboxProject[];
+}
 
 export interface Output {
   label: string;
@@ -35,6 +45,8 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined 
 
 export class ChaosWorld {
   readonly outputs: Output[] = [];
+  /** Settings of the current case over the campaign's; cleared by reset(). */
+  private overrides: Env = {};
   private constructor(
     readonly t: TestDatabase,
     readonly sandbox: Sandbox,
@@ -64,6 +76,9 @@ export class ChaosWorld {
       BATIGEST_SQL_PASSWORD: NASTY_SECRETS.BATIGEST_SQL_PASSWORD,
       BATISIMPLY_MAX_RETRIES: '3',
       BATISIMPLY_TIMEOUT_MS: '2000',
+      // The sandbox applies a write before it answers (delayed-apply aside, whose case sets its own
+      // margin): a short settle keeps each unanswered create's wait to seconds, not the default 30 s.
+      BATISIMPLY_CREATE_SETTLE_MS: '500',
       // One request at a time: the seeded draws then fall on the same requests at every campaign.
       BATISIMPLY_CONCURRENCY: '1',
       SYNC_TIMEZONE: 'Europe/Paris',
@@ -72,18 +87,20 @@ export class ChaosWorld {
   }
 
   /** Empty staging, the sandbox back to its seed with SLOTS time slots, CHANTIERS chantiers to push. */
-  async reset() {
+  async reset(options: ResetOptions = {}) {
     await this.t.db.query('TRUNCATE batigest_chantiers, batigest_heures, connecteur_runs, connecteur_record_issues');
     this.sandbox.faults.clear();
     this.sandbox.stats.clear();
+    this.overrides = {};
     const slots: SandboxTimeSlot[] = [];
     for (let i = 1; i <= SLOTS; i++) slots.push(slot(1000 + i, daysAgo(1 + (i % 20), '07:00:00'), 60 + i));
     this.sandbox.state.load({
       clients: [{ clientId: CLIENT_ID, clientSecret: NASTY_SECRETS.BATISIMPLY_CLIENT_SECRET }],
       users: [{ username: 'demo', password: NASTY_SECRETS.BATISIMPLY_PASSWORD }],
       timeSlots: slots,
+      projects: options.projects ?? [],
     });
-    const codes = Array.from({ length: CHANTIERS }, (_, i) => `K${String(i + 1).padStart(4, '0')}`);
+    const codes = Array.from({ length: options.chantiers ?? CHANTIERS }, (_, i) => chantierCode(i + 1));
     await this.t.db.query(
       `INSERT INTO batigest_chantiers (code, description, nom_client, sync) SELECT c, 'Chantier ' || c, 'Client', false FROM unnest($1::text[]) AS c`,
       [codes],
@@ -95,16 +112,21 @@ export class ChaosWorld {
     this.sandbox.faults.add(rules);
   }
 
+  /** Settings for the current case only (e.g. a client timeout shorter than a gateway's hold). */
+  settings(overrides: Env) {
+    this.overrides = { ...this.overrides, ...overrides };
+  }
+
   async cli(label: string, args: string[], onSpawn?: (child: ChildProcess) => void): Promise<CliResult> {
-    const result = await connecteur(args, this.env, onSpawn);
+    const result = await connecteur(args, { ...this.env, ...this.overrides }, onSpawn);
     this.outputs.push({ label: `${label} : connecteur ${args.join(' ')}`, text: `${result.stdout}\n${result.stderr}` });
     return result;
   }
 
   /** Runs `job` until it exits 0, at most `rounds` times: the rounds it took, or undefined. */
-  async converge(label: string, job: string, rounds: number): Promise<number | undefined> {
+  async converge(label: string, job: string, rounds: number, extra: string[] = []): Promise<number | undefined> {
     for (let round = 1; round <= rounds; round++) {
-      if ((await this.cli(label, ['run', job, '--json'])).code === 0) return round;
+      if ((await this.cli(label, ['run', job, '--json', ...extra])).code === 0) return round;
     }
     return undefined;
   }
@@ -118,8 +140,11 @@ export class ChaosWorld {
     return rows[0]!.n;
   }
 
-  /** What differs from the truth: duplicate projects, staged chantiers not matching BatiSimply, staged slots not matching it. */
-  async differences(options: { chantiers: boolean; heures: boolean }): Promise<string[]> {
+  /**
+   * What differs from the truth: duplicate projects, staged chantiers not matching BatiSimply, staged
+   * slots not matching it. `otherProjects`: projects BatiSimply holds that no staged chantier owns.
+   */
+  async differences(options: { chantiers: boolean; heures: boolean; otherProjects?: number }): Promise<string[]> {
     const problems: string[] = [];
     const projects = [...this.sandbox.state.projects.values()];
     const byCode = new Map<string, number[]>();
@@ -136,7 +161,10 @@ export class ChaosWorld {
           problems.push(`chantier ${r.code} : sync=${r.sync}, id=${r.batisimply_id}, projets=${ids.join('/') || 'aucun'}`);
         }
       }
-      if (projects.length !== rows.length) problems.push(`${projects.length} projets pour ${rows.length} chantiers`);
+      const others = options.otherProjects ?? 0;
+      if (projects.length !== rows.length + others) {
+        problems.push(`${projects.length} projets pour ${rows.length} chantiers${others ? ` et ${others} autres projets` : ''}`);
+      }
     }
     if (options.heures) {
       const { rows } = await this.t.db.query<{ id: string }>('SELECT id_heure AS id FROM batigest_heures WHERE deleted_at IS NULL ORDER BY 1');

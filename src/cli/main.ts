@@ -1,26 +1,19 @@
 /**
  * `connecteur`: the CLI of the interface (commander, in French). Exit codes: see exitCodes.ts.
  * Settings: the environment, then `local.settings.json` of the current folder (as `func start`).
+ * A command's modules (and the drivers behind them) are imported by its action, so that `--help`
+ * or one job does not load every command's.
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { loadSettings, settingSources, type LoadedSettings } from '../lib/config.js';
-import { formatAuditCsv, formatAuditText } from '../lib/audit/format.js';
-import { runAudit } from '../lib/audit/runAudit.js';
 import { describeCompanies } from '../lib/companies.js';
 import { CompanyDirectory } from '../lib/companyServices.js';
 import { ConfigurationError, toConnectorError } from '../lib/errors.js';
 import { createLogger, redact } from '../lib/log.js';
-import { checkAll } from '../lib/ops/checks.js';
-import { gatherStatus } from '../lib/ops/status.js';
-import { requireRunQueue } from '../lib/queue/client.js';
-import { enqueueRun } from '../lib/queue/runs.js';
 import type { Services } from '../lib/services.js';
 import { describeStaging } from '../lib/staging/describe.js';
-import { migrate } from '../lib/staging/migrate.js';
-import { openStaging } from '../lib/staging/open.js';
-import { isJobName, JOB_NAMES, type JobName } from '../lib/sync/jobs.js';
-import { runJob } from '../lib/sync/runner.js';
+import { isJobName, JOB_NAMES, type JobName } from '../lib/sync/jobNames.js';
 import { EXIT, exitForChecks, exitForError, exitForReport } from './exitCodes.js';
 import { frenchCommander } from './french.js';
 import { formatReport, formatSources, formatStatus } from './format.js';
@@ -99,6 +92,7 @@ export async function main(argv: string[], given?: LoadedSettings): Promise<numb
     .action((opts: { company?: string }) =>
       forEachCompany(opts, async (s, name) => {
         // Opened without the services, which would migrate it first and leave nothing to report.
+        const [{ openStaging }, { migrate }] = await Promise.all([import('../lib/staging/open.js'), import('../lib/staging/migrate.js')]);
         const db = await openStaging(s.env, s.scope.schema === 'public' ? undefined : s.scope.schema);
         try {
           const result = await migrate(db);
@@ -122,6 +116,7 @@ export async function main(argv: string[], given?: LoadedSettings): Promise<numb
     .option('--company <name>', 'la société (requis quand il y en a plusieurs)')
     .action((opts: { json?: boolean; company?: string }) =>
       withServices(opts, async (s) => {
+        const { checkAll } = await import('../lib/ops/checks.js');
         const results = await checkAll(s);
         if (opts.json) out(JSON.stringify(results, null, 2));
         else out([...results.map((r) => `${r.ok ? '✔' : '✘'} ${r.message}`), '', formatSources(settings(), settingSources(settings()))].join('\n'));
@@ -145,6 +140,7 @@ export async function main(argv: string[], given?: LoadedSettings): Promise<numb
     .action((job: JobName, opts: { dryRun?: boolean; json?: boolean; verbose?: boolean; allowMassDelete?: boolean; company?: string; queue?: boolean }) =>
       withServices({ json: opts.json, job, company: opts.company }, async (s) => {
         if (opts.queue) {
+          const [{ enqueueRun }, { requireRunQueue }] = await Promise.all([import('../lib/queue/runs.js'), import('../lib/queue/client.js')]);
           const request = { job, dryRun: opts.dryRun ?? false, allowMassDelete: opts.allowMassDelete ?? false, trigger: 'cli' as const };
           const { runId } = await enqueueRun(s, requireRunQueue(settings().env), request);
           const queued = { job, runId, status: 'queued', dryRun: request.dryRun, company: s.scope.company };
@@ -155,6 +151,7 @@ export async function main(argv: string[], given?: LoadedSettings): Promise<numb
         const file = settings().file;
         createLogger(console.sink).debug(`Réglages : environnement${file ? `, puis ${file}` : ''}, puis valeurs par défaut`, { event: 'settings' });
         try {
+          const { runJob } = await import('../lib/sync/runner.js');
           const outcome = await runJob(s, job, {
             trigger: 'cli',
             dryRun: opts.dryRun ?? false,
@@ -179,6 +176,7 @@ export async function main(argv: string[], given?: LoadedSettings): Promise<numb
     .option('--company <name>', 'une seule société (défaut : toutes)')
     .action((opts: { json?: boolean; check?: boolean; company?: string }) =>
       forEachCompany(opts, async (s, name) => {
+        const { gatherStatus } = await import('../lib/ops/status.js');
         const status = await gatherStatus(s, { checkConnections: opts.check ?? false });
         const sources = settingSources(settings());
         // Several companies: one JSON object per line, each naming its company.
@@ -200,6 +198,7 @@ export async function main(argv: string[], given?: LoadedSettings): Promise<numb
     .action((opts: { from?: string; to?: string; json?: boolean; csv?: boolean; company?: string }) =>
       withServices(opts, async (s) => {
         if (opts.json && opts.csv) throw new ConfigurationError('--json et --csv s’excluent.', { code: 'BAD_INPUT' });
+        const [{ runAudit }, { formatAuditCsv, formatAuditText }] = await Promise.all([import('../lib/audit/runAudit.js'), import('../lib/audit/format.js')]);
         const report = await runAudit(s, { from: opts.from, to: opts.to });
         out(opts.json ? JSON.stringify(report, null, 2) : opts.csv ? formatAuditCsv(report) : formatAuditText(report));
         // Like a run: 1 when there is something to look at.

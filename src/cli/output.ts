@@ -3,7 +3,8 @@
  * progress bar (cli-progress) per step. Elsewhere (a pipe, a file, CI): one JSON line per event
  * and no redrawn progress. Debug lines only with --verbose. stdout carries only the result.
  */
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgress from 'cli-progress';
 import { jsonLinesSink, type Level, type Sink } from '../lib/log.js';
 
 export interface Console {
@@ -12,6 +13,9 @@ export interface Console {
   /** Stops the bars; the terminal is left on a fresh line. */
   stop(): void;
 }
+
+// Required on the first bar (synchronously, from `progress`): a pipe or a run with nothing to do never loads it.
+const requireCjs = createRequire(import.meta.url);
 
 const LEVEL_FR: Record<Level, string> = { debug: 'détail', info: 'info', warn: 'attention', error: 'erreur' };
 
@@ -37,10 +41,13 @@ export function cliConsole(options: { verbose: boolean; tty?: boolean; stream?: 
   return {
     sink: (level, message) => keep(level) && line(level, message),
     progress(step, done, total) {
-      bars ??= new cliProgress.MultiBar(
-        { stream, format: '{step} [{bar}] {value}/{total} ({percentage} %)', hideCursor: true, clearOnComplete: false, stopOnComplete: false },
-        cliProgress.Presets.shades_classic,
-      );
+      if (!bars) {
+        const progressBars = requireCjs('cli-progress') as typeof cliProgress;
+        bars = new progressBars.MultiBar(
+          { stream, format: '{step} [{bar}] {value}/{total} ({percentage} %)', hideCursor: true, clearOnComplete: false, stopOnComplete: false },
+          progressBars.Presets.shades_classic,
+        );
+      }
       let bar = perStep.get(step);
       if (!bar) perStep.set(step, (bar = bars.create(total, 0, { step: step.padEnd(20) })));
       bar.setTotal(total);

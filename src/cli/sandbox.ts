@@ -1,8 +1,6 @@
 /** `connecteur sandbox`: the local BatiSimply, every option checked, what was loaded said. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { toConnectorError } from '../lib/errors.js';
-import { readSeed } from '../sandbox/seed.js';
-import { Sandbox } from '../sandbox/server.js';
 import { EXIT, exitForError } from './exitCodes.js';
 
 export function integerOption(min: number, max: number, what: string) {
@@ -35,6 +33,8 @@ export function sandboxCommand(program: Command, setCode: (code: number) => void
     .option('--token-lifetime <s>', 'durée de vie des jetons (secondes)', integerOption(1, 86_400, 'durée de vie des jetons'), 300)
     .action(async (opts: { port: number; host: string; seed?: string; tokenLifetime: number }) => {
       try {
+        // Loaded here: only this command runs the sandbox.
+        const [{ readSeed }, { Sandbox }] = await Promise.all([import('../sandbox/seed.js'), import('../sandbox/server.js')]);
         const seed = opts.seed ? await readSeed(opts.seed) : undefined;
         const sandbox = new Sandbox({ port: opts.port, host: opts.host, seed, tokenLifetimeSeconds: opts.tokenLifetime });
         let url: string;

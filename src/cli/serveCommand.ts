@@ -5,7 +5,6 @@ import { toConnectorError } from '../lib/errors.js';
 import { redact } from '../lib/log.js';
 import { Services } from '../lib/services.js';
 import { describeStaging } from '../lib/staging/describe.js';
-import { runInProcess, setServices } from '../functions/http.js';
 import { EXIT, exitForError } from './exitCodes.js';
 import { notice } from './output.js';
 import { integerOption, portInUse, untilStopped } from './sandbox.js';
@@ -18,6 +17,8 @@ export function serveCommand(program: Command, settings: () => LoadedSettings, s
     .option('--host <h>', 'adresse d\'écoute', '127.0.0.1')
     .action(async (opts: { port: number; host: string }) => {
       let services: Services | undefined;
+      // Loaded here: the triggers' helpers are needed by this command only.
+      const { runInProcess, setServices } = await import('../functions/http.js');
       try {
         const env = settings().env;
         notice('info', describeStaging(env), { event: 'staging' });

@@ -1,7 +1,5 @@
 /** GET /api/audit: the reconciliation audit, JSON (or `?format=csv`), for a window `?from=&to=`. Read-only. */
 import functions, { type HttpFunctionOptions, type HttpRequest } from '@azure/functions';
-import { formatAuditCsv } from '../lib/audit/format.js';
-import { runAudit } from '../lib/audit/runAudit.js';
 import { ConfigurationError } from '../lib/errors.js';
 import { companies, errorResponse, json } from './http.js';
 
@@ -9,6 +7,8 @@ export async function auditHandler(request: HttpRequest) {
   try {
     const format = request.query.get('format') ?? 'json';
     if (format !== 'json' && format !== 'csv') throw new ConfigurationError(`Paramètre format invalide : « ${format} » (json ou csv attendu).`, { code: 'BAD_INPUT' });
+    // The audit's modules load with its first request, not with the route.
+    const [{ runAudit }, { formatAuditCsv }] = await Promise.all([import('../lib/audit/runAudit.js'), import('../lib/audit/format.js')]);
     // `?company=`: with a single company it may be left out.
     const report = await runAudit(companies().get(request.query.get('company')), { from: request.query.get('from') ?? undefined, to: request.query.get('to') ?? undefined });
     if (format === 'json') return json(200, report);

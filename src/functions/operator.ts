@@ -1,17 +1,23 @@
 /** Operator routes: GET /api/status, GET /api/dashboard, POST /api/connect-{sqlserver,postgres,batisimply}. */
 import functions, { type HttpFunctionOptions, type HttpRequest } from '@azure/functions';
 import { ConfigurationError } from '../lib/errors.js';
-import { testConnection, type System } from '../lib/ops/checks.js';
-import { dashboardTimeZone, renderDashboard } from '../lib/ops/dashboard.js';
-import { gatherStatus } from '../lib/ops/status.js';
+import type { System } from '../lib/ops/checks.js';
 import { companies, errorResponse, json, readJsonBody } from './http.js';
 
 const wantsCheck = (request: HttpRequest) => request.query.get('check') === 'true';
+// The operator modules (and the drivers the checks open) load on the first request, not with the routes.
+const ops = {
+  status: () => import('../lib/ops/status.js'),
+  dashboard: () => import('../lib/ops/dashboard.js'),
+  checks: () => import('../lib/ops/checks.js'),
+};
+
 /** `?company=`; with a single company it may be left out. */
 const servicesOf = (request: HttpRequest) => companies().get(request.query.get('company'));
 
 export async function statusHandler(request: HttpRequest) {
   try {
+    const { gatherStatus } = await ops.status();
     return json(200, await gatherStatus(servicesOf(request), { checkConnections: wantsCheck(request) }));
   } catch (error) {
     return errorResponse(error);
@@ -21,6 +27,7 @@ export async function statusHandler(request: HttpRequest) {
 export async function dashboardHandler(request: HttpRequest) {
   try {
     const services = servicesOf(request);
+    const [{ gatherStatus }, { dashboardTimeZone, renderDashboard }] = await Promise.all([ops.status(), ops.dashboard()]);
     const status = await gatherStatus(services, { checkConnections: wantsCheck(request) });
     return {
       status: 200,
@@ -48,6 +55,7 @@ export function connectHandler(system: System) {
       if (body.save && s.secrets.kind !== 'keyvault') {
         throw new ConfigurationError('Enregistrement impossible : aucun coffre Key Vault configuré (KEY_VAULT_URL).', { code: 'KEYVAULT_NOT_CONFIGURED' });
       }
+      const { testConnection } = await ops.checks();
       const result = await testConnection(s, system, body, body.save === true);
       return json(result.ok ? 200 : 502, result);
     } catch (error) {

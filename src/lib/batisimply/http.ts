@@ -4,7 +4,8 @@
  * (a proxy was seen answering an HTML page with status 200).
  */
 import pRetry from 'p-retry';
-import { Agent, request, type Dispatcher } from 'undici';
+import { createRequire } from 'node:module';
+import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { UpstreamError } from '../errors.js';
 import { redact } from '../log.js';
@@ -62,6 +63,10 @@ function parseRetryAfter(value: string | string[] | undefined): number | undefin
   return Number.isNaN(date) ? undefined : Math.min(Math.max(date - Date.now(), 0), 60_000);
 }
 
+// Required when the first client is built: a job importing BatisimplyError to classify errors, with nothing to send, never loads undici.
+let undici: typeof import('undici') | undefined;
+const loadUndici = () => (undici ??= createRequire(import.meta.url)('undici') as typeof import('undici'));
+
 export class BatisimplyHttp {
   readonly dispatcher: Dispatcher;
   /** Requests sent, retries included: the benchmark and tests read it. */
@@ -74,7 +79,7 @@ export class BatisimplyHttp {
   ) {
     this.dispatcher =
       dispatcher ??
-      new Agent({
+      new (loadUndici().Agent)({
         keepAliveTimeout: 30_000,
         connections: 32,
         connect: { timeout: Math.min(settings.timeoutMs, 15_000) },
@@ -171,7 +176,7 @@ export class BatisimplyHttp {
     for (const [key, value] of Object.entries(options.query ?? {})) url.searchParams.set(key, String(value));
     this.requests++;
     try {
-      return await request(url, {
+      return await loadUndici().request(url, {
         method: method as Dispatcher.HttpMethod,
         dispatcher: this.dispatcher,
         headers: {

@@ -6,7 +6,7 @@
 import pg from 'pg';
 import { ConfigurationError, UpstreamError, type ConnectorError } from '../errors.js';
 import { RETRYABLE_SQLSTATES } from '../retry.js';
-import { lockDataFolder, type FolderLock } from './embeddedLock.js';
+import type { FolderLock } from './embeddedLock.js';
 
 export interface Queryable {
   query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
@@ -284,7 +284,8 @@ export class EmbeddedDb implements StagingDb {
   ) {}
 
   static async open(dataDir: string | undefined, options: { waitMs?: number } = {}): Promise<EmbeddedDb> {
-    const folderLock = dataDir ? await lockDataFolder(dataDir, options.waitMs) : null;
+    // The lock-file library loads with the embedded database only, as PGlite does.
+    const folderLock = dataDir ? await (await import('./embeddedLock.js')).lockDataFolder(dataDir, options.waitMs) : null;
     try {
       return new EmbeddedDb(await openPglite(dataDir), folderLock);
     } catch (error) {

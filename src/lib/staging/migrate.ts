@@ -1,10 +1,12 @@
 /**
  * Creates or upgrades the staging schema with Postgrator (numbered plain-SQL files beside this
  * module's source). Serialised by a lock so that instances starting together migrate once.
+ * Every staging open calls this: when the version table already holds the highest file's number,
+ * one query answers and Postgrator (with its glob and file reads) is not even loaded.
  */
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import Postgrator from 'postgrator';
 import type { StagingDb } from './db.js';
 import { ConflictError } from '../errors.js';
 
@@ -25,7 +27,31 @@ export interface MigrationResult {
   applied: string[];
 }
 
+const SCHEMA_TABLE = 'connecteur_schema_version';
+
+let latest: number | undefined;
+
+/** The highest migration number among the files (`007.do.queued-runs.sql` → 7). */
+export function latestMigration(): number {
+  latest ??= Math.max(0, ...readdirSync(MIGRATIONS_DIR).map((f) => /^(\d+)\.do\./.exec(f)?.[1]).filter((n) => n !== undefined).map(Number));
+  return latest;
+}
+
+/** The version the staging's table records, or null when there is no table yet. */
+async function recordedVersion(db: StagingDb): Promise<number | null> {
+  const table = await db.query<{ name: string | null }>(
+    `SELECT to_regclass(format('%I.${SCHEMA_TABLE}', coalesce($1::text, current_schema())))::text AS name`,
+    [db.schema ?? null],
+  );
+  const name = table.rows[0]?.name;
+  if (!name) return null;
+  const { rows } = await db.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${name}`);
+  return rows[0]?.version === null || rows[0]?.version === undefined ? null : Number(rows[0].version);
+}
+
 export async function migrate(db: StagingDb): Promise<MigrationResult> {
+  const current = await recordedVersion(db);
+  if (current !== null && current >= latestMigration()) return { from: current, to: current, applied: [] };
   let lock = await db.tryLock('connecteur:migrate');
   for (let attempt = 0; !lock && attempt < 100; attempt++) {
     await new Promise((r) => setTimeout(r, 100));
@@ -35,12 +61,13 @@ export async function migrate(db: StagingDb): Promise<MigrationResult> {
   try {
     if (db.schema) await db.query(`CREATE SCHEMA IF NOT EXISTS ${db.schema}`);
     const { rows } = await db.query<{ name: string }>('SELECT current_database() AS name');
+    const { default: Postgrator } = await import('postgrator');
     const postgrator = new Postgrator({
       migrationPattern: path.join(MIGRATIONS_DIR, '*.sql'),
       driver: 'pg',
       // Postgrator pastes this name into a string literal of its own SQL: it must arrive quoted.
       database: quoteLiteralBody(rows[0]?.name ?? 'postgres'),
-      schemaTable: 'connecteur_schema_version',
+      schemaTable: SCHEMA_TABLE,
       // A company's schema has its own version table; without this Postgrator would find public's.
       ...(db.schema ? { currentSchema: db.schema } : {}),
       execQuery: (query: string) => db.query(query),

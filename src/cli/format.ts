@@ -2,6 +2,7 @@
 import type { LoadedSettings, SettingSource } from '../lib/config.js';
 import type { StatusReport } from '../lib/ops/status.js';
 import { isChainReport, STATUS_FR, type AnyReport, type RecordAction, type RunReport } from '../lib/sync/report.js';
+import { frenchTime } from '../lib/ops/frenchTime.js';
 
 const ACTION_FR: Record<RecordAction, string> = {
   create: 'création',
@@ -45,7 +46,8 @@ export function formatReport(report: AnyReport): string {
   return [`${report.job} : ${STATUS_FR[report.status] ?? report.status}`, ...report.steps.map(stepText)].join('\n');
 }
 
-export function formatStatus(s: StatusReport): string {
+/** `timeZone`: SYNC_TIMEZONE, the zone the operator reads times in (as on the dashboard). */
+export function formatStatus(s: StatusReport, timeZone = 'Europe/Paris'): string {
   const lines: string[] = [];
   if (s.connections) {
     lines.push('Connexions :');
@@ -55,7 +57,7 @@ export function formatStatus(s: StatusReport): string {
   if (s.lastRuns.length === 0) lines.push('  (aucune)');
   for (const r of s.lastRuns) {
     const label = `${STATUS_FR[r.status] ?? r.status}${r.dryRun ? ' (simulation)' : ''}`;
-    lines.push(`  ${r.job.padEnd(20)} ${label.padEnd(22)} ${r.startedAt}  ${countsLine(r as unknown as RunReport)}`);
+    lines.push(`  ${r.job.padEnd(20)} ${label.padEnd(22)} ${frenchTime(r.startedAt, timeZone)}  ${countsLine(r as unknown as RunReport)}`);
     if (r.status === 'failed') lines.push(`      pourquoi : ${r.message ?? r.errors[0]?.message ?? 'raison inconnue'}`);
   }
   lines.push(`En attente : ${s.pending.chantiers} chantier(s) à envoyer, ${s.pending.heures} créneau(x) horaire(s) à exporter vers SuiviMO, dont ${s.pending.heuresHeld} retenu(s).`);

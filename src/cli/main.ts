@@ -12,6 +12,7 @@ import { CompanyDirectory } from '../lib/companyServices.js';
 import { ConfigurationError, toConnectorError } from '../lib/errors.js';
 import { createLogger, redact } from '../lib/log.js';
 import type { Services } from '../lib/services.js';
+import { operatorTimeZone as syncTimeZone } from '../lib/ops/frenchTime.js';
 import { describeStaging } from '../lib/staging/describe.js';
 import { isJobName, JOB_NAMES, type JobName } from '../lib/sync/jobNames.js';
 import { EXIT, exitForChecks, exitForError, exitForReport } from './exitCodes.js';
@@ -180,9 +181,9 @@ export async function main(argv: string[], given?: LoadedSettings): Promise<numb
         const status = await gatherStatus(s, { checkConnections: opts.check ?? false });
         const sources = settingSources(settings());
         // Several companies: one JSON object per line, each naming its company.
-        if (several()) out(opts.json ? JSON.stringify({ company: name, ...status, settings: sources }) : `— Société ${name} —\n${formatStatus(status)}`);
+        if (several()) out(opts.json ? JSON.stringify({ company: name, ...status, settings: sources }) : `— Société ${name} —\n${formatStatus(status, syncTimeZone(s))}`);
         else if (opts.json) out(JSON.stringify({ ...status, settings: sources }, null, 2));
-        else out(`${formatStatus(status)}\n\n${formatSources(settings(), sources)}`);
+        else out(`${formatStatus(status, syncTimeZone(s))}\n\n${formatSources(settings(), sources)}`);
         return status.connections ? exitForChecks(status.connections) : EXIT.ok;
       }),
     );

@@ -67,6 +67,16 @@ test('status --json shows the runs', async () => {
   assert.ok(status.lastRuns.some((run: { job: string }) => run.job === 'transfer-batisimply'));
 });
 
+test('status as text: times in SYNC_TIMEZONE, French format', async () => {
+  const json = JSON.parse((await connecteur(['status', '--json'], env)).stdout) as { lastRuns: { job: string; startedAt: string }[] };
+  const run = json.lastRuns.find((r) => r.job === 'transfer-batisimply')!;
+  const r = await connecteur(['status'], { ...env, SYNC_TIMEZONE: 'Asia/Tokyo' });
+  assert.equal(r.code, 0, r.stderr);
+  const expected = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Asia/Tokyo', dateStyle: 'short', timeStyle: 'medium' }).format(new Date(run.startedAt));
+  assert.ok(r.stdout.includes(expected), `${expected} in:\n${r.stdout}`);
+  assert.doesNotMatch(r.stdout, /\d{4}-\d{2}-\d{2}T\d{2}:/, 'no ISO timestamp');
+});
+
 test('check --json: each connection with the step that failed', async () => {
   const r = await connecteur(['check', '--json'], env);
   assert.equal(r.code, 2, 'a missing setting is a configuration error');

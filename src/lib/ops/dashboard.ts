@@ -7,6 +7,9 @@ import { auditSection } from '../audit/dashboardSection.js';
 import { JOB_LABELS, JOB_NAMES } from '../sync/jobs.js';
 import { MASS_DELETE_KEY } from '../sync/recupHeures.js';
 import { STATUS_FR } from '../sync/report.js';
+import { frenchTime, operatorTimeZone } from './frenchTime.js';
+
+export { frenchTime };
 import type { StatusReport } from './status.js';
 
 const e = (value: unknown) => escapeHtml(value === null || value === undefined ? '' : String(value));
@@ -16,13 +19,6 @@ class Html {
   constructor(readonly html: string) {}
 }
 
-/** "28/11/2026 16:07:14" in the ERP's wall-clock zone. */
-export function frenchTime(iso: string | null | undefined, timeZone: string): string {
-  if (!iso) return '';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat('fr-FR', { timeZone, dateStyle: 'short', timeStyle: 'medium' }).format(d);
-}
 
 /** A status is a coloured badge that also reads as text (never colour alone). */
 function statusBadge(status: string): Html {
@@ -203,10 +199,4 @@ ${auditSection()}
 }
 
 /** The zone the dashboard shows times in: SYNC_TIMEZONE, or Paris while that setting is unreadable. */
-export function dashboardTimeZone(services: { sync(): { SYNC_TIMEZONE: string } }): string {
-  try {
-    return services.sync().SYNC_TIMEZONE;
-  } catch {
-    return 'Europe/Paris';
-  }
-}
+export const dashboardTimeZone = operatorTimeZone;

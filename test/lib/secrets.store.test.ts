@@ -123,6 +123,7 @@ describe('EnvironmentSecrets', () => {
     assert.equal(await secrets.get('STAGING_DATABASE_URL'), undefined);
     await assert.rejects(secrets.save(), (e: Error & { code?: string; retryable?: boolean; service?: string }) => {
       assert.equal(e.code, 'KEYVAULT_NOT_CONFIGURED');
+      assert.equal((e as { system?: string }).system, 'keyvault');
       assert.equal(e.retryable, false);
       assert.match(e.message, /KEY_VAULT_URL/);
       return true;
@@ -174,6 +175,7 @@ describe('KeyVaultSecrets on a vault', () => {
     const secrets = store('e', { BATISIMPLY_PASSWORD: 'pw-env' });
     await assert.rejects(secrets.get('BATISIMPLY_PASSWORD'), (e: Error & { code?: string; cause?: { statusCode?: number } }) => {
       assert.equal(e.code, 'KEYVAULT_READ_FAILED');
+      assert.equal((e as { system?: string }).system, 'keyvault');
       assert.match(e.message, /« e-batisimply-password »/);
       assert.equal(e.cause?.statusCode, 403);
       return true;
@@ -209,6 +211,7 @@ describe('KeyVaultSecrets on a vault', () => {
     const secrets = store('h');
     await assert.rejects(secrets.save('BATISIMPLY_PASSWORD', 'x'), (e: Error & { code?: string; cause?: unknown }) => {
       assert.equal(e.code, 'KEYVAULT_WRITE_FAILED');
+      assert.equal((e as { system?: string }).system, 'keyvault');
       assert.match(e.message, /« h-batisimply-password »/);
       assert.ok(e.cause);
       return true;
@@ -233,6 +236,16 @@ describe('createSecretStore and withSecrets', () => {
     const vaulted = createSecretStore({ ...env, KEY_VAULT_URL: 'https://kv.example.vault.azure.net' }, (s) => `acme-${s}`);
     assert.ok(vaulted instanceof KeyVaultSecrets);
     assert.equal(vaulted.kind, 'keyvault');
+  });
+
+  test('a KEY_VAULT_URL that is no URL is refused, naming the Key Vault section', () => {
+    assert.throws(() => createSecretStore({ KEY_VAULT_URL: 'pas-une-url' }), /^ConfigurationError: Configuration Key Vault incomplète : .*KEY_VAULT_URL/);
+  });
+
+  test('the store built for a vault URL reads that vault, with a user-assigned identity named', async () => {
+    vault.secrets.set('i-batisimply-password', 'pw-i');
+    const secrets = createSecretStore({ KEY_VAULT_URL: vault.url, AZURE_CLIENT_ID: '00000000-0000-0000-0000-000000000001' }, (s) => `i-${s.toLowerCase().replaceAll('_', '-')}`);
+    assert.equal(await secrets.get('BATISIMPLY_PASSWORD'), 'pw-i');
   });
 
   test('withSecrets fills in the given settings only, leaving the rest of the environment', async () => {

@@ -104,9 +104,13 @@ describe('the request', () => {
     assert.equal(seen[1]!.url, '/api/project');
     assert.equal(seen[1]!.headers['content-type'], 'application/json');
     assert.deepEqual(JSON.parse(seen[1]!.body), { projectCode: 'P1' });
-    answers.push(json(200, {}));
-    await withHttp((http) => http.call('GET', 'x', anything), { baseUrl: `${base}/api/` });
+    answers.push(json(200, {}), json(200, {}));
+    await withHttp(async (http) => {
+      await http.call('GET', 'x', anything);
+      await http.call('GET', 'project/9/tasks', anything);
+    }, { baseUrl: `${base}/api/` });
     assert.equal(seen[2]!.url, '/api/x');
+    assert.equal(seen[3]!.url, '/api/project/9/tasks', 'only a leading slash is dropped');
   });
 
   test('a 401 renews the token once and sends again with the new one', async () => {
@@ -135,6 +139,7 @@ describe('failures', () => {
     await withHttp(async (http) => {
       const notFound = await failure(http.call('GET', 'project/9', anything));
       assert.equal(notFound.code, 'BATISIMPLY_NOT_FOUND');
+      assert.equal(notFound.system, 'batisimply');
       assert.equal(notFound.status, 404);
       assert.equal(notFound.retryable, false);
       assert.equal(notFound.ambiguous, false);
@@ -252,6 +257,7 @@ describe('answers', () => {
       const typed = await failure(http.call('GET', 'a', anything));
       assert.equal(typed.code, 'BATISIMPLY_BAD_RESPONSE');
       assert.equal(typed.retryable, false);
+      assert.equal(typed.ambiguous, false);
       assert.equal(typed.status, 200);
       assert.equal(typed.message, 'Réponse inattendue de BatiSimply à GET a : statut 200, type « text/jsonish », début : {"x":1}');
       const none = await failure(http.call('GET', 'b', anything));
@@ -288,6 +294,16 @@ describe('answers', () => {
     const value = await withHttp((http) => http.call('GET', 'a', z.object({ n: z.coerce.number() })));
     assert.deepEqual(value, { n: 4 });
   });
+});
+
+test('a closed client sends nothing more', async () => {
+  const http = new BatisimplyHttp({ baseUrl: `${base}/api`, timeoutMs: 5_000, maxRetries: 0 }, new Tokens());
+  answers.push(json(200, { first: 1 }));
+  assert.deepEqual(await http.call('GET', 'a', anything), { first: 1 });
+  await http.close();
+  const error = await failure(http.call('GET', 'b', anything));
+  assert.equal(error.code, 'BATISIMPLY_UNREACHABLE');
+  assert.equal(seen.length, 1);
 });
 
 describe('helpers', () => {

@@ -163,6 +163,20 @@ describe('marks', () => {
     assert.deepEqual(await row('A'), { at: null, sync: true, last_error: null, batisimply_id: '7' });
   });
 
+  test('a lost answer leaves the error of an earlier run in place; a failure in the same batch touches only its row', async () => {
+    await t.db.query(`UPDATE batigest_chantiers SET last_error = 'erreur précédente' WHERE code IN ('A', 'C')`);
+    const w = watched();
+    const writer = new PushWriter(w.db);
+    writer.ambiguous('A', Date.parse('2026-05-04T08:00:00Z'));
+    writer.failed('B', 'refusé');
+    writer.pushed({ code: 'D', revision: 0, batisimplyId: 4 });
+    await writer.close();
+    assert.equal((await row('A')).last_error, 'erreur précédente');
+    assert.equal((await row('B')).last_error, 'refusé');
+    assert.equal((await row('C')).last_error, 'erreur précédente');
+    assert.equal((await row('D')).last_error, null);
+  });
+
   test('a mark that cannot be written is thrown by close', async () => {
     const w = watched((text) => text.includes('last_error = f.message'));
     const writer = new PushWriter(w.db);

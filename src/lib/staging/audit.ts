@@ -1,20 +1,12 @@
 /** Read-only SQL of the reconciliation audit: the staged chantiers, and the slots and ledger of a window. */
 import type { SuiviMoRow } from '../batigest/port.js';
 import { normaliseWallClock } from '../time.js';
+import type { ChantierSource } from './chantiers.js';
 import type { Queryable } from './db.js';
 import type { ExistingSlot } from './heures.js';
 
-export interface AuditStagedChantier {
-  code: string;
-  libelle: string | null;
-  nomClient: string | null;
-  dateDebut: string | null;
-  dateFin: string | null;
-  adrChantier: string | null;
-  cpChantier: string | null;
-  villeChantier: string | null;
-  totalMo: number | null;
-  etat: string | null;
+/** A staged chantier as the audit compares it: the Batigest fields, and where its push stands. */
+export interface AuditStagedChantier extends ChantierSource {
   sync: boolean;
   lastError: string | null;
   batisimplyId: number | null;

@@ -23,7 +23,11 @@ function recordLines(r: RunReport): string[] {
     const detail = [x.fields?.length ? `champs : ${x.fields.join(', ')}` : '', x.reason ?? ''].filter(Boolean).join(' — ');
     lines.push(`    ${ACTION_FR[x.action].padEnd(12)} ${x.key}${detail ? ` (${detail})` : ''}`);
   }
-  if (changes.length > MAX_RECORDS) lines.push(`    … et ${changes.length - MAX_RECORDS} autres (--json pour la liste complète)`);
+  if (changes.length > MAX_RECORDS) lines.push(`    … et ${changes.length - MAX_RECORDS} autres (--json pour la liste)`);
+  const omitted = Object.entries(r.recordsOmitted ?? {}).filter(([action]) => action !== 'unchanged');
+  if (omitted.length > 0) {
+    lines.push(`    Comptés sans être listés : ${omitted.map(([action, n]) => `${ACTION_FR[action as RecordAction]} ${n}`).join(', ')}`);
+  }
   return lines;
 }
 

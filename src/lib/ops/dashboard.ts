@@ -143,6 +143,8 @@ ${auditSection()}
       lines.push('    ' + (ACTIONS[x.action] || x.action) + ' ' + x.key + (detail ? ' (' + detail + ')' : ''));
     });
     if (changes.length > 50) lines.push('    … et ' + (changes.length - 50) + ' autres');
+    var omitted = Object.keys(r.recordsOmitted || {}).filter(function (a) { return a !== 'unchanged'; });
+    if (omitted.length) lines.push('    Comptés sans être listés : ' + omitted.map(function (a) { return (ACTIONS[a] || a) + ' ' + r.recordsOmitted[a]; }).join(', '));
     return lines.join('\\n');
   }
   var polling = null;

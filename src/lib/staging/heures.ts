@@ -39,13 +39,18 @@ export interface ExistingSlot {
   deleted: boolean;
 }
 
-/** Per slot id: the digest last staged, and whether the row is marked deleted. One narrow read per batch. */
-export async function stagedHashes(db: Queryable, ids: readonly string[]): Promise<Map<string, { hash: string | null; deleted: boolean }>> {
-  const { rows } = await db.query<{ id: string; hash: string | null; deleted: boolean }>(
-    `SELECT id_heure AS id, content_hash AS hash, deleted_at IS NOT NULL AS deleted FROM batigest_heures WHERE id_heure = ANY($1::text[])`,
+/** Per slot id: the digest last staged, its start (epoch ms), and whether the row is marked deleted. One narrow read per batch. */
+export async function stagedHashes(
+  db: Queryable,
+  ids: readonly string[],
+): Promise<Map<string, { hash: string | null; startMs: number | null; deleted: boolean }>> {
+  const { rows } = await db.query<{ id: string; hash: string | null; start_ms: number | null; deleted: boolean }>(
+    `SELECT id_heure AS id, content_hash AS hash, (extract(epoch FROM start_utc) * 1000)::float8 AS start_ms,
+            deleted_at IS NOT NULL AS deleted
+     FROM batigest_heures WHERE id_heure = ANY($1::text[])`,
     [ids],
   );
-  return new Map(rows.map((r) => [r.id, { hash: r.hash, deleted: r.deleted }]));
+  return new Map(rows.map((r) => [r.id, { hash: r.hash, startMs: r.start_ms, deleted: r.deleted }]));
 }
 
 export async function existingSlots(db: Queryable, ids: readonly string[]): Promise<Map<string, ExistingSlot>> {
@@ -117,19 +122,33 @@ export async function upsertSlots(db: Queryable, slots: readonly StagedSlot[], r
   );
 }
 
-/** Ids of the window's staged slots that are not marked deleted. */
-export async function liveSlotIds(db: Queryable, from: Date, to: Date): Promise<string[]> {
-  // One array rather than a row object per slot: the window may hold hundreds of thousands.
+/**
+ * Staged slots of one period, not marked deleted, that are not among `listed` (the ids BatiSimply
+ * returned for that period): candidates for deletion, known once the whole window is read.
+ */
+export async function slotsMissingFrom(db: Queryable, from: Date, to: Date, listed: readonly string[]): Promise<string[]> {
   const { rows } = await db.query<{ ids: string[] | null }>(
-    `SELECT array_agg(id_heure) AS ids FROM batigest_heures WHERE deleted_at IS NULL AND start_utc >= $1 AND start_utc < $2`,
-    [from.toISOString(), to.toISOString()],
+    // An anti-join against the listed ids (a hash join), not a linear `<> ALL` scan per row.
+    `SELECT array_agg(h.id_heure) AS ids FROM batigest_heures h
+     WHERE h.deleted_at IS NULL AND h.start_utc >= $1 AND h.start_utc < $2
+       AND NOT EXISTS (SELECT 1 FROM unnest($3::text[]) AS l(id) WHERE l.id = h.id_heure)`,
+    [from.toISOString(), to.toISOString(), listed],
   );
   return rows[0]?.ids ?? [];
 }
 
+/** How many of the window's staged slots are not marked deleted. */
+export async function liveSlotCount(db: Queryable, from: Date, to: Date): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM batigest_heures WHERE deleted_at IS NULL AND start_utc >= $1 AND start_utc < $2`,
+    [from.toISOString(), to.toISOString()],
+  );
+  return rows[0]?.n ?? 0;
+}
+
 /**
- * Marks these slots deleted in BatiSimply. The caller finds them by comparing the window's ids
- * with what was read: a `NOT IN` of the whole window in SQL may be planned as a nested loop.
+ * Marks these slots deleted in BatiSimply. The caller finds them a period at a time
+ * (`slotsMissingFrom`), so that neither side holds the whole window's ids.
  */
 export async function markSlotsDeleted(db: Queryable, ids: readonly string[]): Promise<number> {
   if (ids.length === 0) return 0;

@@ -154,6 +154,15 @@ export async function recordOutcomes(db: Queryable, job: string, runId: string, 
   }
 }
 
+/** Keys of the job's records that failed or were held and have not gone through since. */
+export async function openIssueKeys(db: Queryable, job: string): Promise<Set<string>> {
+  const { rows } = await db.query<{ keys: string[] | null }>(
+    'SELECT array_agg(record_key) AS keys FROM connecteur_record_issues WHERE job = $1',
+    [job],
+  );
+  return new Set(rows[0]?.keys ?? []);
+}
+
 export interface RecordIssueRow {
   job: string;
   key: string;

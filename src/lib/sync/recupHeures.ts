@@ -9,7 +9,16 @@
 import { createHash } from 'node:crypto';
 import type { BatisimplyApi, TimeSlot, TimeSlotList } from '../batisimply/client.js';
 import { RecordError } from '../errors.js';
-import { existingSlots, liveSlotIds, markSlotsDeleted, stagedHashes, upsertSlots, type ExistingSlot, type StagedSlot } from '../staging/heures.js';
+import {
+  existingSlots,
+  liveSlotCount,
+  markSlotsDeleted,
+  slotsMissingFrom,
+  stagedHashes,
+  upsertSlots,
+  type ExistingSlot,
+  type StagedSlot,
+} from '../staging/heures.js';
 import type { Queryable } from '../staging/db.js';
 import { inTransaction } from '../staging/transaction.js';
 import { wallClockAt } from '../time.js';
@@ -99,14 +108,22 @@ function refusal(field: string, message: string) {
   return new RecordError('CRENEAU_INVALIDE', `Créneau refusé (${field}) : ${message}.`);
 }
 
-/** Stages one chunk's slots; the ones already staged as they are now are not written. */
-async function stageSlots(ctx: JobContext, tx: Queryable, slots: readonly StagedSlot[]) {
+/**
+ * Stages one period's slots; the ones already staged as they are now are not written. Returns the
+ * ids of staged slots whose start moved: the staged row of such a slot may sit in another period.
+ */
+async function stageSlots(ctx: JobContext, tx: Queryable, slots: readonly StagedSlot[]): Promise<string[]> {
   const hashes = await stagedHashes(tx, slots.map((s) => s.idHeure));
   const candidates: StagedSlot[] = [];
+  const moved: string[] = [];
   for (const slot of slots) {
     const staged = hashes.get(slot.idHeure);
-    if (staged && !staged.deleted && staged.hash === slot.contentHash) ctx.report.ok(slot.idHeure, 'unchanged');
-    else candidates.push(slot);
+    if (staged && !staged.deleted && staged.hash === slot.contentHash) {
+      ctx.report.ok(slot.idHeure, 'unchanged');
+      continue;
+    }
+    candidates.push(slot);
+    if (staged && staged.startMs !== Date.parse(slot.startUtc)) moved.push(slot.idHeure);
   }
   // New slots have nothing to compare with: read back only the rows that exist and differ.
   const known = candidates.filter((s) => hashes.has(s.idHeure)).map((s) => s.idHeure);
@@ -125,6 +142,7 @@ async function stageSlots(ctx: JobContext, tx: Queryable, slots: readonly Staged
   for (let i = 0; i < write.length; i += WRITE_BATCH) {
     await upsertSlots(tx, write.slice(i, i + WRITE_BATCH), relevant.slice(i, i + WRITE_BATCH));
   }
+  return moved;
 }
 
 /**
@@ -137,6 +155,33 @@ export function nextSpanMs(spanMs: number, slotsInSpan: number, maxSpanMs: numbe
   return Math.min(maxSpanMs, Math.max(HOUR_MS, Math.floor(Math.min(wanted, spanMs * 4) / 60_000) * 60_000));
 }
 
+/**
+ * What the read of the window tells about deletions, kept a period at a time so that memory does
+ * not follow the window: a staged slot is deleted when the period holding its start no longer
+ * lists it, unless BatiSimply listed it elsewhere in the window. Only the exceptions are kept:
+ * slots listed outside their start's period, slots whose start moved, refused slots.
+ */
+class DeletionTracker {
+  /** Staged slots a period did not list: deleted unless met elsewhere. */
+  private readonly missing = new Set<string>();
+  /** Slots met in the window whose staged row may sit in a period that did not list them. */
+  private readonly metElsewhere = new Set<string>();
+  /** A refused slot without a usable id might be any staged slot: then none is known to be deleted. */
+  unidentified = 0;
+
+  missedBy(ids: readonly string[]) {
+    for (const id of ids) this.missing.add(id);
+  }
+
+  metOutsideItsPeriod(id: string) {
+    this.metElsewhere.add(id);
+  }
+
+  gone(): string[] {
+    return [...this.missing].filter((id) => !this.metElsewhere.has(id));
+  }
+}
+
 export async function recupHeures(ctx: JobContext): Promise<void> {
   const sync = ctx.services.sync();
   const api: BatisimplyApi = await ctx.services.batisimply();
@@ -146,9 +191,11 @@ export async function recupHeures(ctx: JobContext): Promise<void> {
   const maxSpanMs = sync.HEURES_CHUNK_DAYS * DAY_MS;
   const total = to.getTime() - from.getTime();
 
-  const seen = new Set<string>();
-  /** A refused slot without a usable id might be any staged slot: then none is known to be deleted. */
-  let unidentified = 0;
+  const deletions = new DeletionTracker();
+  /** Slots staged in their own period that run past its end: a later period may list them again. */
+  const spanning = new Set<string>();
+  /** Slots staged from a period other than their start's (or refused): staged once. */
+  const stagedElsewhere = new Set<string>();
   const fetch = (start: number, span: number) => {
     const end = Math.min(to.getTime(), start + span);
     return { end, list: api.listTimeSlots(new Date(start), new Date(end)) };
@@ -157,6 +204,7 @@ export async function recupHeures(ctx: JobContext): Promise<void> {
   let next: { end: number; list: Promise<TimeSlotList> } | undefined = fetch(from.getTime(), span);
   for (let start = from.getTime(); next; ) {
     const { end } = next;
+    const periodStart = start;
     const list = await next.list;
     span = nextSpanMs(end - start, list.slots.length + list.refused.length, maxSpanMs);
     start = end;
@@ -164,50 +212,77 @@ export async function recupHeures(ctx: JobContext): Promise<void> {
     next = start < to.getTime() ? fetch(start, span) : undefined;
     // A rejection of the prefetched period is handled when it is awaited, not reported as unhandled meanwhile.
     next?.list.catch(() => {});
-    const fresh: StagedSlot[] = [];
+    /** Every id this period listed: the staged slots of the period that are not among them are missing. */
+    const listed: string[] = [];
     for (const refused of list.refused) {
-      if (refused.id === null) unidentified++;
-      else if (seen.has(refused.id)) continue;
-      else seen.add(refused.id);
+      if (refused.id === null) deletions.unidentified++;
+      else {
+        listed.push(refused.id);
+        // A refused slot exists in BatiSimply: never deleted, wherever its staged row sits.
+        deletions.metOutsideItsPeriod(refused.id);
+        if (stagedElsewhere.has(refused.id)) continue;
+        stagedElsewhere.add(refused.id);
+      }
       ctx.report.add('read');
-      ctx.report.fail(refused.id ?? `créneau sans identifiant ${unidentified}`, refusal(refused.field, refused.message));
+      ctx.report.fail(refused.id ?? `créneau sans identifiant ${deletions.unidentified}`, refusal(refused.field, refused.message));
     }
+    const fresh: StagedSlot[] = [];
+    const inPeriod = new Set<string>();
     for (const slot of list.slots) {
-      // Periods do not overlap, but a slot listed twice is staged once.
-      if (seen.has(slot.id)) continue;
-      seen.add(slot.id);
+      listed.push(slot.id);
+      const startMs = Date.parse(slot.startDate);
+      const own = startMs >= periodStart && startMs < end;
+      // Periods do not overlap, but a slot may be listed by each period it covers: staged once.
+      if (own) {
+        if (inPeriod.has(slot.id) || stagedElsewhere.has(slot.id)) continue;
+        inPeriod.add(slot.id);
+        if (Date.parse(slot.endDate) > end) spanning.add(slot.id);
+      } else {
+        deletions.metOutsideItsPeriod(slot.id);
+        if (spanning.has(slot.id) || stagedElsewhere.has(slot.id)) continue;
+        stagedElsewhere.add(slot.id);
+      }
       fresh.push(slotFields(slot, sync.SYNC_TIMEZONE));
     }
     ctx.report.add('read', fresh.length);
-    if (fresh.length > 0) await inTransaction(ctx.db, ctx.dryRun, (tx) => stageSlots(ctx, tx, fresh));
+    const [periodFrom, periodTo] = [new Date(periodStart), new Date(end)];
+    // The missing slots are read after the period's writes, in the same transaction (a dry run sees them too).
+    const missing =
+      fresh.length > 0
+        ? await inTransaction(ctx.db, ctx.dryRun, async (tx) => {
+            for (const id of await stageSlots(ctx, tx, fresh)) deletions.metOutsideItsPeriod(id);
+            return slotsMissingFrom(tx, periodFrom, periodTo, listed);
+          })
+        : await slotsMissingFrom(ctx.db, periodFrom, periodTo, listed);
+    deletions.missedBy(missing);
     ctx.progress(Math.round(((start - from.getTime()) / total) * 100), 101);
   }
 
   // Only now that the whole window was read is a missing slot known to be deleted.
-  if (unidentified > 0) {
+  if (deletions.unidentified > 0) {
     ctx.report.warn(
       'recup-heures',
       'SUPPRESSIONS_NON_DETERMINEES',
-      `${unidentified} créneau(x) sans identifiant lisible : aucun créneau n'est marqué supprimé pendant cette exécution.`,
+      `${deletions.unidentified} créneau(x) sans identifiant lisible : aucun créneau n'est marqué supprimé pendant cette exécution.`,
     );
   } else {
-    await inTransaction(ctx.db, ctx.dryRun, async (tx) => {
-      const live = await liveSlotIds(tx, from, to);
-      const gone = live.filter((id) => !seen.has(id));
-      const [staged, missing] = [live.length, gone.length];
-      if (missing === 0) return;
-      const share = missing / staged;
-      if (!ctx.allowMassDelete && missing >= sync.HEURES_MASS_DELETE_MIN && share > sync.HEURES_MASS_DELETE_MAX_RATIO) {
-        const message =
-          `Suppressions retenues : ${missing} des ${staged} créneaux de la période (${Math.round(share * 100)} %) ne sont plus renvoyés par BatiSimply ` +
-          `(au-delà de ${Math.round(sync.HEURES_MASS_DELETE_MAX_RATIO * 100)} %, HEURES_MASS_DELETE_MAX_RATIO). Panne ou mauvais compte ? ` +
-          `Si ces suppressions sont réelles, relancer avec --allow-mass-delete (ou ?allowMassDelete=true).`;
-        ctx.report.warn(MASS_DELETE_KEY, 'SUPPRESSION_MASSIVE_RETENUE', message);
-        ctx.report.hold(MASS_DELETE_KEY, 'SUPPRESSION_MASSIVE_RETENUE', message);
-        return;
-      }
-      ctx.report.add('deleted', await markSlotsDeleted(tx, gone));
-    });
+    const gone = deletions.gone();
+    if (gone.length > 0) {
+      await inTransaction(ctx.db, ctx.dryRun, async (tx) => {
+        const [staged, missing] = [await liveSlotCount(tx, from, to), gone.length];
+        const share = missing / staged;
+        if (!ctx.allowMassDelete && missing >= sync.HEURES_MASS_DELETE_MIN && share > sync.HEURES_MASS_DELETE_MAX_RATIO) {
+          const message =
+            `Suppressions retenues : ${missing} des ${staged} créneaux de la période (${Math.round(share * 100)} %) ne sont plus renvoyés par BatiSimply ` +
+            `(au-delà de ${Math.round(sync.HEURES_MASS_DELETE_MAX_RATIO * 100)} %, HEURES_MASS_DELETE_MAX_RATIO). Panne ou mauvais compte ? ` +
+            `Si ces suppressions sont réelles, relancer avec --allow-mass-delete (ou ?allowMassDelete=true).`;
+          ctx.report.warn(MASS_DELETE_KEY, 'SUPPRESSION_MASSIVE_RETENUE', message);
+          ctx.report.hold(MASS_DELETE_KEY, 'SUPPRESSION_MASSIVE_RETENUE', message);
+          return;
+        }
+        ctx.report.add('deleted', await markSlotsDeleted(tx, gone));
+      });
+    }
     if (!ctx.report.outcomes.some((o) => o.key === MASS_DELETE_KEY)) ctx.report.ok(MASS_DELETE_KEY);
   }
   ctx.progress(101, 101);

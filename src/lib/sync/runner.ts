@@ -10,6 +10,7 @@ import type { StagingDb } from '../staging/db.js';
 import {
   closeInterruptedRuns,
   finishRun,
+  openIssueKeys,
   pruneHistory,
   startRun,
   recordOutcomes,
@@ -156,7 +157,7 @@ async function runStep(
     const run = { runId, job, parentRunId, trigger: options.trigger, dryRun, status: 'running' as const };
     if (!(await startRun(db, run, fromQueue))) return duplicate(job, runId, dryRun);
     log.info(`Début du job ${job}${dryRun ? ' (simulation)' : ''}`, { trigger: options.trigger });
-    const report = new ReportBuilder();
+    const report = new ReportBuilder(dryRun ? new Set() : await openIssueKeys(db, job));
     let lastProgress = 0;
     const progress = (done: number, total: number) => {
       options.onProgress?.({ job, done, total });
@@ -184,7 +185,19 @@ async function runStep(
     logFinished(log, job, status, { durationMs, ...(fatal ? { code: fatal.code } : {}), ...report.counts });
     const warnings = report.warnings.length > 0 ? { warnings: report.warnings } : {};
     return {
-      report: { job, runId, status, dryRun, startedAt, finishedAt, counts: report.counts, errors: report.errors, ...warnings, records: report.records },
+      report: {
+        job,
+        runId,
+        status,
+        dryRun,
+        startedAt,
+        finishedAt,
+        counts: report.counts,
+        errors: report.errors,
+        ...warnings,
+        records: report.records,
+        ...(Object.keys(report.omitted).length > 0 ? { recordsOmitted: report.omitted } : {}),
+      },
       fatal,
     };
   } finally {

@@ -1,7 +1,7 @@
 /**
  * One import measurement in its own process, so that its peak RSS is its own. Modes:
  *   floor  — fetch every chunk of the window, JSON.parse, one bulk INSERT of the same rows;
- *   perRow — the same rows, one INSERT per slot (the earlier tool's way);
+ *   perRow — the same fetch, then one INSERT per slot (the earlier tool's way), in one transaction;
  *   job    — `recup-heures` on an empty staging, then again with nothing changed.
  * Prints one JSON line. Arguments: mode, database URL; BENCH_ENV holds the sandbox settings.
  */
@@ -88,11 +88,12 @@ async function floor() {
   return { ms, fetchedMs, rows: slots.length };
 }
 
+/** Timed like the floor and the job, from the first request to the last row staged: the same import, done the earlier tool's way. */
 async function perRow() {
   const db = new PostgresDb(dbUrl, { max: 1 });
+  const started = performance.now();
   const slots = await fetchAll();
   const cols = columns(slots) as unknown[][];
-  const started = performance.now();
   await db.transaction(async (tx) => {
     for (let i = 0; i < slots.length; i++) {
       await tx.query(

@@ -123,16 +123,15 @@ export async function upsertSlots(db: Queryable, slots: readonly StagedSlot[], r
 }
 
 /**
- * Staged slots of one period, not marked deleted, that are not among `listed` (the ids BatiSimply
- * returned for that period): candidates for deletion, known once the whole window is read.
+ * Ids of the staged slots of one period that are not marked deleted. The caller compares them with
+ * what BatiSimply listed for the period: done in SQL, the anti-join's plan would depend on
+ * statistics that a first import, inserting in the same transaction, has not refreshed yet.
  */
-export async function slotsMissingFrom(db: Queryable, from: Date, to: Date, listed: readonly string[]): Promise<string[]> {
+export async function livePeriodSlotIds(db: Queryable, from: Date, to: Date): Promise<string[]> {
+  // One array rather than a row object per slot.
   const { rows } = await db.query<{ ids: string[] | null }>(
-    // An anti-join against the listed ids (a hash join), not a linear `<> ALL` scan per row.
-    `SELECT array_agg(h.id_heure) AS ids FROM batigest_heures h
-     WHERE h.deleted_at IS NULL AND h.start_utc >= $1 AND h.start_utc < $2
-       AND NOT EXISTS (SELECT 1 FROM unnest($3::text[]) AS l(id) WHERE l.id = h.id_heure)`,
-    [from.toISOString(), to.toISOString(), listed],
+    `SELECT array_agg(id_heure) AS ids FROM batigest_heures WHERE deleted_at IS NULL AND start_utc >= $1 AND start_utc < $2`,
+    [from.toISOString(), to.toISOString()],
   );
   return rows[0]?.ids ?? [];
 }
@@ -148,7 +147,7 @@ export async function liveSlotCount(db: Queryable, from: Date, to: Date): Promis
 
 /**
  * Marks these slots deleted in BatiSimply. The caller finds them a period at a time
- * (`slotsMissingFrom`), so that neither side holds the whole window's ids.
+ * (`livePeriodSlotIds`), so that it never holds the whole window's ids.
  */
 export async function markSlotsDeleted(db: Queryable, ids: readonly string[]): Promise<number> {
   if (ids.length === 0) return 0;

@@ -12,8 +12,8 @@ import { RecordError } from '../errors.js';
 import {
   existingSlots,
   liveSlotCount,
+  livePeriodSlotIds,
   markSlotsDeleted,
-  slotsMissingFrom,
   stagedHashes,
   upsertSlots,
   type ExistingSlot,
@@ -212,7 +212,7 @@ export async function recupHeures(ctx: JobContext): Promise<void> {
     next = start < to.getTime() ? fetch(start, span) : undefined;
     // A rejection of the prefetched period is handled when it is awaited, not reported as unhandled meanwhile.
     next?.list.catch(() => {});
-    /** Every id this period listed: the staged slots of the period that are not among them are missing. */
+    /** Every id this period listed: the period's staged slots that are not among them are missing. */
     const listed: string[] = [];
     for (const refused of list.refused) {
       if (refused.id === null) deletions.unidentified++;
@@ -246,15 +246,16 @@ export async function recupHeures(ctx: JobContext): Promise<void> {
     }
     ctx.report.add('read', fresh.length);
     const [periodFrom, periodTo] = [new Date(periodStart), new Date(end)];
-    // The missing slots are read after the period's writes, in the same transaction (a dry run sees them too).
-    const missing =
+    // The period's staged slots are read after its writes, in the same transaction (a dry run sees them too).
+    const staged =
       fresh.length > 0
         ? await inTransaction(ctx.db, ctx.dryRun, async (tx) => {
             for (const id of await stageSlots(ctx, tx, fresh)) deletions.metOutsideItsPeriod(id);
-            return slotsMissingFrom(tx, periodFrom, periodTo, listed);
+            return livePeriodSlotIds(tx, periodFrom, periodTo);
           })
-        : await slotsMissingFrom(ctx.db, periodFrom, periodTo, listed);
-    deletions.missedBy(missing);
+        : await livePeriodSlotIds(ctx.db, periodFrom, periodTo);
+    const listedIds = new Set(listed);
+    deletions.missedBy(staged.filter((id) => !listedIds.has(id)));
     ctx.progress(Math.round(((start - from.getTime()) / total) * 100), 101);
   }
 

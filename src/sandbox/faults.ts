@@ -30,6 +30,8 @@ export const faultRuleSchema = z.object({
   rate: z.number().min(0).max(1).optional(),
   retryAfterSeconds: z.number().min(0).optional(),
   latencyMs: z.number().int().min(0).optional(),
+  /** `delayed-apply`: hold the write until released (`POST /__admin/release-writes`) instead of for `latencyMs`. */
+  release: z.literal('manual').optional(),
 });
 export type FaultRule = z.infer<typeof faultRuleSchema>;
 

@@ -56,6 +56,8 @@ export class Sandbox {
   readonly stats = new Map<string, number>();
   /** Writes held by the `delayed-apply` fault: still held, and applied once the hold ended. */
   readonly delayedWrites = { held: 0, applied: 0 };
+  /** Writes held by a `delayed-apply` fault with `release: 'manual'`, waiting for releaseHeldWrites(). */
+  private heldWrites: (() => void)[] = [];
   private readonly server: http.Server;
   private readonly tokenLifetime: number;
   private readonly maxPageSize: number;
@@ -110,7 +112,16 @@ export class Sandbox {
     return this.stats.get(route) ?? 0;
   }
 
+  /** Applies every write held until released; answers how many. */
+  releaseHeldWrites(): number {
+    const held = this.heldWrites;
+    this.heldWrites = [];
+    for (const release of held) release();
+    return held.length;
+  }
+
   async stop() {
+    this.releaseHeldWrites();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -146,7 +157,8 @@ export class Sandbox {
   /** The client may have given up long before: the write is applied all the same. */
   private async applyLate(fault: FaultRule, route: string, req: IncomingMessage, url: URL, raw: string, res: ServerResponse) {
     this.delayedWrites.held++;
-    await new Promise((r) => setTimeout(r, fault.latencyMs ?? 1_000));
+    // A test that must act while the write is held releases it itself, rather than racing a timer.
+    await new Promise<void>((r) => (fault.release === 'manual' ? this.heldWrites.push(r) : setTimeout(r, fault.latencyMs ?? 1_000)));
     let answer: Answer;
     try {
       answer = this.route(route, req, url, raw);
@@ -277,6 +289,7 @@ export class Sandbox {
       this.stats.clear();
       return { status: 200, body: { ok: true } };
     }
+    if (method === 'POST' && path === '/__admin/release-writes') return { status: 200, body: { released: this.releaseHeldWrites() } };
     if (method === 'POST' && path === '/__admin/faults') {
       this.faults.add(z.array(faultRuleSchema).parse(Array.isArray(body) ? body : [body]));
       return { status: 200, body: this.faults.list() };

@@ -159,18 +159,33 @@ describe('fault injection', () => {
     assert.deepEqual([...sandbox.state.projects.values()].map((p) => p.projectCode), ['L1']);
   });
   test('delayed apply: the client gives up, the write lands once the hold ends', async () => {
-    sandbox.faults.add([{ route: 'POST /api/project', fault: 'delayed-apply', times: 1, latencyMs: 400 }]);
+    sandbox.faults.add([{ route: 'POST /api/project', fault: 'delayed-apply', times: 1, latencyMs: 1 }]);
     const t = (await token(passwordGrant)).json.access_token as string;
-    await assert.rejects(
-      request(`${sandbox.url}/api/project`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
-        body: JSON.stringify(project('D1')),
-        signal: AbortSignal.timeout(50),
-      }),
-    );
+    const res = await request(`${sandbox.url}/api/project`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
+      body: JSON.stringify(project('D0')),
+    });
+    assert.equal(res.statusCode, 201);
+    await res.body.text();
+    assert.deepEqual([sandbox.delayedWrites.held, sandbox.delayedWrites.applied], [0, 1]);
+  });
+  test('delayed apply until released: held while the client gives up, applied by the admin call', async () => {
+    sandbox.faults.add([{ route: 'POST /api/project', fault: 'delayed-apply', times: 1, release: 'manual' }]);
+    const t = (await token(passwordGrant)).json.access_token as string;
+    const abort = new AbortController();
+    const posted = request(`${sandbox.url}/api/project`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
+      body: JSON.stringify(project('D1')),
+      signal: abort.signal,
+    });
+    while (sandbox.delayedWrites.held === 0) await new Promise((r) => setImmediate(r));
+    abort.abort();
+    await assert.rejects(posted);
     assert.equal(sandbox.state.projects.size, 0, 'not applied while held');
-    assert.equal(sandbox.delayedWrites.held, 1);
+    const released = await request(`${sandbox.url}/__admin/release-writes`, { method: 'POST' });
+    assert.deepEqual(await released.body.json(), { released: 1 });
     while (sandbox.delayedWrites.applied === 0) await new Promise((r) => setImmediate(r));
     assert.deepEqual([...sandbox.state.projects.values()].map((p) => p.projectCode), ['D1']);
     assert.equal(sandbox.delayedWrites.held, 0);

@@ -62,12 +62,12 @@ describe('a create that outlives the client timeout (#1)', () => {
   });
 
   test('look-up failing, then a new run while the create is still held: resolved before any POST', async () => {
-    // The hold outlasts the first run; the second run starts before the project exists.
+    // The create is held until the test releases it: past the first run, into the second one.
     const s = services({ BATISIMPLY_TIMEOUT_MS: '300', BATISIMPLY_CREATE_SETTLE_MS: '5000', BATISIMPLY_MAX_RETRIES: '1' });
     batigest.chantiers = [chantier('CH110')];
     const appliedBefore = sandbox.delayedWrites.applied;
     sandbox.faults.add([
-      { route: 'POST /api/project', fault: 'delayed-apply', latencyMs: 5000, times: 1 },
+      { route: 'POST /api/project', fault: 'delayed-apply', release: 'manual', times: 1 },
       { route: 'GET /api/project', fault: 'latency', latencyMs: 0, times: 1 },
       { route: 'GET /api/project', fault: '503', times: 1000 },
     ]);
@@ -79,7 +79,13 @@ describe('a create that outlives the client timeout (#1)', () => {
     assert.equal(sandbox.delayedWrites.applied, appliedBefore, 'the create is still held');
 
     sandbox.faults.clear();
-    const second = await push(s);
+    // The second run reads the project list (the project is not there yet), then waits for the
+    // create to land; the write is applied once that read was answered.
+    const listReads = sandbox.count('GET /api/project');
+    const running = push(s);
+    await until(() => sandbox.count('GET /api/project') > listReads);
+    assert.equal(sandbox.releaseHeldWrites(), 1);
+    const second = await running;
     assert.equal(second.counts.failed, 0);
     assert.equal(sandbox.count('POST /api/project'), 1, 'no second create');
     assert.deepEqual(codes(), ['CH110']);

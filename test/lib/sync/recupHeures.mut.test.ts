@@ -116,10 +116,15 @@ describe('the periods asked', () => {
 });
 
 describe('what is read, once', () => {
-  test('a slot listed by two periods is read and staged once', async () => {
-    const twice = at('1');
-    port.script.set(0, async () => ({ slots: [structuredClone(twice)], refused: [] }));
-    port.script.set(1, async () => ({ slots: [structuredClone(twice)], refused: [] }));
+  test('a slot across two periods, listed by both, is read and staged once', async () => {
+    // Half an hour before the first period ends, two hours long: an API listing the slots that
+    // overlap a period gives it to both.
+    let twice: ReturnType<typeof timeSlot> | undefined;
+    port.script.set(0, async (_served, period) => {
+      twice = timeSlot('1', new Date(period.end - 30 * 60_000).toISOString().replace('.000Z', 'Z'), 120);
+      return { slots: [structuredClone(twice)], refused: [] };
+    });
+    port.script.set(1, async () => ({ slots: [structuredClone(twice!)], refused: [] }));
     const report = await recup();
     assert.deepEqual([report.counts.read, report.counts.created, report.counts.unchanged], [1, 1, 0]);
   });

@@ -69,6 +69,8 @@ class StandIn implements BatisimplyApi {
   getFault: Error | undefined;
   /** Moved forward by each read when set: the time a read takes, on a mocked clock. */
   readTakesMs = 0;
+  /** Moved forward by each POST when set: the time a create takes before it fails or answers. */
+  createTakesMs = 0;
   /** Runs when a POST arrives, before it is applied. */
   onCreate: ((body: ProjectBody) => Promise<void>) | undefined;
   private nextId = 100;
@@ -107,6 +109,7 @@ class StandIn implements BatisimplyApi {
   async createProject(body: ProjectBody): Promise<Project> {
     this.calls.push(`POST ${body.projectCode}`);
     await this.onCreate?.(body);
+    if (this.createTakesMs) mock.timers.tick(this.createTakesMs);
     const script = this.creates.shift();
     if (script instanceof Error) throw script;
     if (script === 'unapplied') throw ambiguous();
@@ -148,6 +151,13 @@ async function run(api: StandIn, options: { dryRun?: boolean; env?: Env } = {}) 
   const services = new Services({ ...ENV, ...options.env }, { staging: t.db, batigest: new MemoryBatigest(), batisimply: api });
   const { db, recorded } = watched(t.db);
   const report = new ReportBuilder();
+  // The errors as thrown, for what the report does not keep (their cause).
+  const thrown: unknown[] = [];
+  const fail = report.fail.bind(report);
+  report.fail = (key, error) => {
+    thrown.push(error);
+    fail(key, error);
+  };
   const progress: [number, number][] = [];
   const warned: [string, Fields | undefined][] = [];
   const log: Logger = { debug() {}, info() {}, error() {}, warn: (m, f) => warned.push([m, f]), child: () => log };
@@ -157,7 +167,7 @@ async function run(api: StandIn, options: { dryRun?: boolean; env?: Env } = {}) 
   } finally {
     await services.close();
   }
-  return { report, progress, warned, recorded };
+  return { report, progress, warned, recorded, thrown };
 }
 
 /** Stages chantiers as `transfer` does (sync = false), then sets what the test needs by hand. */
@@ -206,16 +216,21 @@ describe('creates and updates', () => {
     assert.deepEqual(await staged('CH001'), { sync: true, batisimply_id: String(a!.id), attempted: null, last_error: null });
   });
 
-  test('the attempt is durable before the POST leaves', async () => {
+  test('the attempt is durable before the POST leaves, recorded ahead or not', async () => {
+    const now = Date.parse('2026-05-04T08:00:00Z');
+    mock.timers.enable({ apis: ['Date'], now });
     const api = new StandIn();
-    const seen: (Date | null)[] = [];
+    const seen: [string, string | undefined][] = [];
     api.onCreate = async (body) => {
-      seen.push((await staged(body.projectCode!)).attempted);
+      seen.push([body.projectCode!, (await staged(body.projectCode!)).attempted?.toISOString()]);
     };
-    await stage(chantier('CH001'));
+    // CH002's attempt of an earlier run settled long ago: it is not recorded ahead, but at its POST.
+    await stage(chantier('CH001'), { ...chantier('CH002'), attemptedAt: Date.parse('2020-01-01T00:00:00Z') });
     await run(api);
-    assert.equal(seen.length, 1);
-    assert.ok(seen[0] instanceof Date);
+    assert.deepEqual(seen, [
+      ['CH001', '2026-05-04T08:00:00.000Z'],
+      ['CH002', '2026-05-04T08:00:00.000Z'],
+    ]);
   });
 
   test('a code held by BatiSimply is updated with the whole object: its own fields kept, ours overlaid', async () => {
@@ -503,21 +518,26 @@ describe('a create whose answer is lost', () => {
     mock.timers.enable({ apis: ['Date'], now: Date.parse('2026-05-04T08:00:00Z') });
     const api = new StandIn();
     api.readTakesMs = LANDING_MS;
+    api.createTakesMs = 1_000;
     api.creates = ['unapplied', 'unapplied', 'unapplied', 'unapplied'];
     await stage(chantier('CH033'));
     const { report } = await run(api);
     assert.deepEqual(api.calls.filter((c) => c.startsWith('POST')).length, 3);
     assert.deepEqual(errorsOf(report), [['CH033', 'BATISIMPLY_TIMEOUT', 'délai dépassé']]);
     assert.deepEqual(api.projects.size, 0);
-    assert.notEqual((await staged('CH033')).attempted, null, 'the attempt stays for the next run to check');
+    // Each attempt: POST (1 s), then two reads (2.4 s each); the third create was lost at 08:00:15,
+    // a second after it was recorded. The staged time is that of the loss, for the next run to check.
+    assert.equal((await staged('CH033')).attempted?.toISOString(), '2026-05-04T08:00:15.000Z');
   });
 
   test('the look-up fails: the record fails as uncertain, its attempt kept', async () => {
     const api = new StandIn();
     api.creates = ['unapplied'];
-    api.reads = [{}, new Error('503')];
+    const lookUpError = new Error('503');
+    api.reads = [{}, lookUpError];
     await stage(chantier('CH034'));
-    const { report } = await run(api);
+    const { report, thrown } = await run(api);
+    assert.equal((thrown[0] as Error).cause, lookUpError);
     assert.deepEqual(errorsOf(report), [
       ['CH034', 'CREATION_INCERTAINE', 'Création du projet CH034 sans réponse, et la recherche par code a échoué (503) : elle sera vérifiée avant toute nouvelle création.'],
     ]);

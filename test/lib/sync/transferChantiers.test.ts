@@ -54,6 +54,15 @@ describe('transferChantiers', () => {
     assert.deepEqual([...report.succeeded], ['CH001', 'CH002', 'CH003', 'CH004', 'CH005']);
   });
 
+  test('a multiple of the batch size: no empty batch after the last one', async () => {
+    batigest.chantiers = ['CH001', 'CH002', 'CH003', 'CH004'].map((c) => chantier(c));
+    const { progress } = await transfer();
+    assert.deepEqual(progress, [
+      [2, 4],
+      [4, 4],
+    ]);
+  });
+
   test('a second run counts changed and unchanged rows', async () => {
     batigest.chantiers = ['CH001', 'CH002', 'CH003'].map((c) => chantier(c));
     await transfer();

@@ -1,18 +1,20 @@
 #!/usr/bin/env node
 /**
  * Second step of `npm run build`, after tsc: bundles the CLI (dist/src/cli/main.js and every module
- * it imports, lazily imported ones included) into dist/cli/, which bin/connecteur.js loads. One
- * process start then reads a handful of files instead of about 150 modules (zod alone is 95), and
- * tree-shaking drops the parts of zod that nothing uses (its other locales).
+ * it imports, lazily imported ones included) into one CommonJS file, dist/cli/main.cjs, which
+ * bin/connecteur.js requires. A start then reads one file instead of about 150 modules (zod alone
+ * is 95), and tree-shaking drops the parts of zod that nothing uses (its other locales).
  *
  * - Bundled: the connector's code and the packages that every run loads (BUNDLED). Every other
- *   package stays external: loaded from node_modules on first use, as before (the Azure SDKs,
- *   mssql, PGlite and its wasm files, postgrator, undici, cli-progress…).
- * - Lazy `import()`s become chunks of their own (ESM splitting), all in dist/cli/ beside main.js.
+ *   package stays external: required or imported from node_modules on first use, as before (the
+ *   Azure SDKs, mssql, PGlite and its wasm files, postgrator, undici, cli-progress…). A module
+ *   imported lazily runs, and requires its packages, only when first imported.
+ * - CommonJS in one file rather than ES modules split in chunks: the ES loader's work per module
+ *   (about 30 chunks for a run) cost more than compiling the code no run uses.
  * - `import.meta.url` keeps naming the compiled module it was written in (dist/src/…), so that
  *   paths relative to it (package.json, the staging migrations) and createRequire still resolve.
- * - Source maps chain to the TypeScript: `node --enable-source-maps bin/connecteur.js …` for
- *   stack traces in src/ (not by default: loading the maps costs start time).
+ * - Source maps chain to the TypeScript: `node --enable-source-maps bin/connecteur.js …` gives
+ *   stack traces in src/ (not by default: loading the map costs start time).
  */
 import { build } from 'esbuild';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,7 +33,6 @@ const external = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies, ...p
   .filter((name) => !BUNDLED.has(name))
   .flatMap((name) => [name, `${name}/*`]);
 
-/** Every output file sits in OUT (no subfolder): one relative URL per module is right in any chunk. */
 const compiledModuleUrl = {
   name: 'compiled-module-url',
   setup(b) {
@@ -40,7 +41,8 @@ const compiledModuleUrl = {
       const text = readFileSync(args.path, 'utf8');
       if (!text.includes('import.meta.url')) return undefined;
       const relative = path.relative(OUT, args.path).split(path.sep).join('/');
-      return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(relative)}, import.meta.url).href`), loader: 'js', resolveDir: path.dirname(args.path) };
+      const url = `require('node:url').pathToFileURL(require('node:path').join(__dirname, ${JSON.stringify(relative)})).href`;
+      return { contents: text.replaceAll('import.meta.url', url), loader: 'js', resolveDir: path.dirname(args.path) };
     });
   },
 };
@@ -63,20 +65,20 @@ const pgStreamWithoutFetch = {
 
 rmSync(OUT, { recursive: true, force: true });
 const result = await build({
-  entryPoints: { main: path.join(ROOT, 'dist/src/cli/main.js') },
-  outdir: OUT,
+  entryPoints: [path.join(ROOT, 'dist/src/cli/main.js')],
+  outfile: path.join(OUT, 'main.cjs'),
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   external,
-  // CommonJS packages (pg) call require() for Node's built-in modules: give the bundle one.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  // No comments (some are not ASCII, which doubles the source's size in memory); names are kept.
+  minifyWhitespace: true,
   sourcemap: 'linked',
   metafile: true,
   logLevel: 'warning',
   plugins: [compiledModuleUrl, pgStreamWithoutFetch],
 });
-// What went into which file: the tests read it.
+// What went into the bundle: the tests read it.
 writeFileSync(path.join(OUT, 'meta.json'), JSON.stringify(result.metafile));
+

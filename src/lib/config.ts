@@ -8,11 +8,12 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
+import { fr } from 'zod/locales';
 import { ConfigurationError } from './errors.js';
 
 // Operators read French: zod's own messages (types, formats) come in French too.
-z.config(z.locales.fr());
+z.config(fr());
 
 export type Env = Record<string, string | undefined>;
 
@@ -25,11 +26,16 @@ const bool = (fallback: boolean) =>
 const int = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).optional().default(fallback);
 
+const DEFAULT_TIME_ZONE = 'Europe/Paris';
+
+// The first Intl.DateTimeFormat of a process costs tens of milliseconds (ICU's date data): a CLI
+// run that converts no time does not pay it to learn that the default zone exists.
 const timeZone = z
   .string()
   .optional()
-  .default('Europe/Paris')
+  .default(DEFAULT_TIME_ZONE)
   .refine((tz) => {
+    if (tz === DEFAULT_TIME_ZONE) return true;
     try {
       new Intl.DateTimeFormat('en-US', { timeZone: tz });
       return true;

@@ -4,7 +4,7 @@
  * reset, a lost response after a successful write, an echo of the posted form in a 401 (token
  * endpoint), or an empty list.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const faultRuleSchema = z.object({
   /** "METHOD /path" as routed, e.g. "POST /api/project", "GET /api/project/{id}", "POST /token"; "*" for all. */

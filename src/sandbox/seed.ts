@@ -1,6 +1,6 @@
 /** Reading a sandbox seed file: JSON checked against the seed's shape, errors naming the file and the field. */
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigurationError } from '../lib/errors.js';
 import type { SandboxSeed } from './state.js';
 

@@ -5,7 +5,7 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { FaultPlan, faultRuleSchema, type FaultRule } from './faults.js';
 import { SandboxGeocoder } from './geocoder.js';
 import { SandboxState, type SandboxSeed, type SandboxTimeSlot } from './state.js';

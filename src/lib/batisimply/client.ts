@@ -2,7 +2,7 @@
  * BatiSimply's endpoints, all in this one module: paths and payload shapes are observations, not
  * a published contract (see the reference), so any change to them is made here only.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BatisimplySettings } from '../config.js';
 import type { SecretStore } from '../secrets.js';
 import { isoUtc } from '../time.js';

@@ -2,7 +2,7 @@
  * The shapes BatiSimply was seen to answer (see the reference). Every answer is validated here;
  * unknown fields are kept, missing required ones fail with what was received.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const tokenSchema = z.looseObject({
   access_token: z.string().min(1),

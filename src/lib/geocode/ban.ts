@@ -4,7 +4,7 @@
  * Retry-After) and 5xx are retried with the project's backoff.
  */
 import pRetry, { AbortError } from 'p-retry';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UpstreamError } from '../errors.js';
 import { BACKOFF, networkCode, RETRYABLE_HTTP_STATUSES } from '../retry.js';
 

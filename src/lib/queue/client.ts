@@ -3,7 +3,7 @@
  * are sent here; the host's queue trigger (src/functions/queue.ts) receives them. The SDK loads
  * on first use, so commands that never enqueue do not pay for it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseSection, queueSchema, type Env } from '../config.js';
 import { ConfigurationError, UpstreamError } from '../errors.js';
 import { registerSecret } from '../log.js';

@@ -19,13 +19,13 @@ const USER_GONE = '99999999-9999-4999-8999-999999999999';
 
 const keyOf = (k: SuiviMoKey): SuiviMoKey => ({ codeChantier: k.codeChantier, codeSalarie: k.codeSalarie, date: k.date });
 const rowOf = (r: SuiviMoRow): SuiviMoRow => ({ ...keyOf(r), nbh0: r.nbh0, trajet: r.trajet, panier: r.panier });
-/** An operation as the port's contract reads it: its kind, keys and values (the job may pass richer objects). */
+/** An operation as the port's contract reads it: its kind as given, keys and values (the job may pass richer objects). */
 const contractOf = (op: SuiviMoOp): SuiviMoOp =>
-  op.kind === 'insert'
-    ? { kind: 'insert', row: rowOf(op.row) }
-    : op.kind === 'update'
-      ? { kind: 'update', from: keyOf(op.from), to: rowOf(op.to) }
-      : { kind: 'delete', row: keyOf(op.row) };
+  'from' in op
+    ? { kind: op.kind, from: keyOf(op.from), to: rowOf(op.to) }
+    : op.kind === 'insert'
+      ? { kind: op.kind, row: rowOf(op.row) }
+      : { kind: op.kind, row: keyOf(op.row) };
 
 /** The in-memory Batigest, keeping every operation applied to SuiviMO. */
 class RecordingBatigest extends MemoryBatigest {

@@ -176,6 +176,15 @@ describe('deletions', () => {
     assert.deepEqual(await ledgerRows(), []);
   });
 
+  test('our row removed by hand, then the slot refused: counted unchanged, the ledger emptied', async () => {
+    await stage('1', { status: 'REFUSED' });
+    await ledger('1', { row: row('DUPJ', 1) });
+    const report = await exportStep();
+    assert.deepEqual([report.counts.unchanged, report.counts.deleted, report.counts.held], [1, 0, 0]);
+    assert.deepEqual(batigest.applied, []);
+    assert.deepEqual(await ledgerRows(), []);
+  });
+
   test('our row edited by hand, then the slot refused: held with its reason, the row kept', async () => {
     await stage('1', { status: 'REFUSED' });
     await ledger('1', { row: row('DUPJ', 1) });
@@ -353,6 +362,15 @@ describe('writes a crash left unconfirmed', () => {
     assert.equal(report.counts.unchanged, 1);
     assert.deepEqual(batigest.applied, []);
     assert.deepEqual(await ledgerRows(), []);
+  });
+
+  test('a deletion that reached SuiviMO, then the slot validated again: the row is written again', async () => {
+    await stage('1');
+    await ledger('1', { row: row('DUPJ', 1), intent: { target: null } });
+    const report = await exportStep();
+    assert.equal(report.counts.created, 1);
+    assert.deepEqual(batigest.applied, [{ kind: 'insert', row: row('DUPJ', 1) }]);
+    assert.deepEqual(batigest.suiviMo, [row('DUPJ', 1)]);
   });
 
   test('a deletion that did not reach SuiviMO: done now', async () => {

@@ -34,7 +34,15 @@ class RecordingBatigest extends MemoryBatigest {
   override withSuiviMo<T>(fn: (tx: SuiviMoTransaction) => Promise<T>): Promise<T> {
     return super.withSuiviMo((tx) =>
       fn({
-        read: (keys) => tx.read(keys),
+        read: (keys) => {
+          // SQL Server binds each key's fields (a wall-clock date it must parse): a half-made key fails there, so here too.
+          for (const k of keys) {
+            if (typeof k.codeChantier !== 'string' || typeof k.codeSalarie !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d$/.test(k.date)) {
+              throw new Error(`SuiviMO : clé incomplète ${JSON.stringify(k)}`);
+            }
+          }
+          return tx.read(keys);
+        },
         apply: async (ops) => {
           this.applied.push(...ops.map(contractOf));
           await tx.apply(ops);

@@ -394,8 +394,8 @@ test('childRuns: the steps of that chain, oldest first, then by run id', async (
   await run(2, 'transfer', 'succeeded', { parent: 1, minutesAgo: 8 });
   await run(5, 'heures', 'succeeded', { minutesAgo: 4 });
   await run(6, 'recup-heures', 'succeeded', { parent: 5, minutesAgo: 3 });
-  // Same started_at for 3 and 4: the run id decides.
-  await t.db.query(`UPDATE connecteur_runs SET started_at = (SELECT started_at FROM connecteur_runs WHERE run_id = $1) WHERE run_id = $2`, [id(3), id(4)]);
+  // Same started_at for 3 and 4, 3 written last (so stored after 4): the run id decides.
+  await t.db.query(`UPDATE connecteur_runs SET started_at = (SELECT started_at FROM connecteur_runs WHERE run_id = $1) WHERE run_id = $2`, [id(4), id(3)]);
   assert.deepEqual(
     (await childRuns(t.db, id(1))).map((r) => r.runId),
     [id(2), id(3), id(4)],

@@ -93,7 +93,10 @@ async function holdLock(job: string): Promise<HeldLock> {
 test('a step run: its report, its row, the context its work gets, its two log lines', async () => {
   const s = services();
   const { log, lines } = capture();
-  const calls = stepDoes('transfer', (ctx) => {
+  const ownRowWhileWorking: unknown[] = [];
+  const calls = stepDoes('transfer', async (ctx) => {
+    const { rows } = await t.db.query(`SELECT status, finished_at IS NOT NULL AS finished FROM connecteur_runs WHERE job = 'transfer'`);
+    ownRowWhileWorking.push(...rows);
     ctx.report.add('read', 3);
     ctx.report.ok('A', 'created');
     ctx.report.ok('B');
@@ -118,6 +121,7 @@ test('a step run: its report, its row, the context its work gets, its two log li
     fatal: undefined,
   });
   assert.equal(calls.length, 1);
+  assert.deepEqual(ownRowWhileWorking, [{ status: 'running', finished: false }]);
   assert.deepEqual([calls[0]!.dryRun, calls[0]!.allowMassDelete, calls[0]!.db === t.db, calls[0]!.services === s], [false, false, true, true]);
 
   const row = await getRun(t.db, report.runId);
@@ -486,8 +490,9 @@ test('a busy chain: an operator gets a ConflictError, the timer a skipped run', 
   try {
     await assert.rejects(runJob(services(), 'chantiers', { trigger: 'cli' }), ConflictError);
     const report = (await runJob(services(), 'chantiers', { trigger: 'timer' })).report as RunReport;
-    assert.deepEqual([report.job, report.status, report.errors[0]?.code], ['chantiers', 'skipped', 'JOB_RUNNING']);
-    assert.equal((await getRun(t.db, report.runId))?.status, 'skipped');
+    assert.deepEqual([report.job, report.status, report.dryRun, report.errors[0]?.code], ['chantiers', 'skipped', false, 'JOB_RUNNING']);
+    const row = await getRun(t.db, report.runId);
+    assert.deepEqual([row?.status, row?.dryRun], ['skipped', false]);
   } finally {
     await lock.release();
   }

@@ -1,0 +1,539 @@
+/**
+ * The runner in-process, with stand-in steps: each test replaces the steps' work in STEP_JOBS, so
+ * that what the runner records (report, run rows, locks, progress, log lines) is pinned without
+ * any outside system. Busy jobs are made by holding their lock, never by timing.
+ */
+import assert from 'node:assert/strict';
+import { after, afterEach, before, beforeEach, test } from 'node:test';
+import type { Env } from '../../../src/lib/config.js';
+import { ConflictError, RecordError, UpstreamError } from '../../../src/lib/errors.js';
+import { createLogger, type Sink } from '../../../src/lib/log.js';
+import { Services } from '../../../src/lib/services.js';
+import type { HeldLock, StagingDb } from '../../../src/lib/staging/db.js';
+import { childRuns, getRun, insertQueuedRun, insertRun, recentRuns, recordOutcomes } from '../../../src/lib/staging/runs.js';
+import { STEP_JOBS, type JobContext, type StepJobName } from '../../../src/lib/sync/jobs.js';
+import { emptyCounts, type ChainReport, type RunReport } from '../../../src/lib/sync/report.js';
+import { runJob } from '../../../src/lib/sync/runner.js';
+import { FaultyDb } from '../../support/faultyDb.js';
+import { freshDatabase, type TestDatabase } from '../../support/pg.js';
+
+// Settings every step validates; nothing is called at these addresses (the steps are stand-ins).
+const ENV: Env = {
+  SYNC_TIMEZONE: 'Europe/Paris',
+  RUN_HISTORY_DAYS: '2',
+  BATISIMPLY_API_URL: 'http://127.0.0.1:9/api',
+  BATISIMPLY_TOKEN_URL: 'http://127.0.0.1:9/token',
+  BATISIMPLY_CLIENT_ID: 'runner-test-client',
+  BATISIMPLY_USERNAME: 'runner-test-user',
+  BATISIMPLY_PASSWORD: 'runner-test-password-5d1a',
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+const QUEUED = '00000000-0000-4000-8000-00000000000a';
+const OTHER = '00000000-0000-4000-8000-00000000000b';
+
+let t: TestDatabase;
+const realSteps = { ...STEP_JOBS };
+
+before(async () => (t = await freshDatabase()));
+after(() => t.drop());
+beforeEach(() => t.db.query('TRUNCATE connecteur_runs, connecteur_record_issues'));
+afterEach(() => void Object.assign(STEP_JOBS, realSteps));
+
+/** Replaces a step's work; the contexts it was called with are kept. */
+function stepDoes(job: StepJobName, work: (ctx: JobContext) => Promise<void> | void = () => {}): JobContext[] {
+  const calls: JobContext[] = [];
+  STEP_JOBS[job] = async (ctx) => {
+    calls.push(ctx);
+    await work(ctx);
+  };
+  return calls;
+}
+
+function capture() {
+  const lines: { level: string; message: string; fields: Record<string, unknown> }[] = [];
+  const sink: Sink = (level, message, fields) => void lines.push({ level, message, fields });
+  return { log: createLogger(sink), lines };
+}
+
+/** The staging database, noting the locks asked for and the progress written, as they are sent. */
+class RecordingDb implements StagingDb {
+  readonly kind = 'postgres' as const;
+  locks: string[] = [];
+  progress: unknown[] = [];
+  constructor(private readonly inner: StagingDb) {}
+  query<R>(text: string, params?: unknown[]) {
+    if (text.startsWith('UPDATE connecteur_runs SET progress')) this.progress.push(JSON.parse(params![1] as string));
+    return this.inner.query<R>(text, params);
+  }
+  transaction<T>(fn: Parameters<StagingDb['transaction']>[0]) {
+    return this.inner.transaction(fn) as Promise<T>;
+  }
+  exec(script: string) {
+    return this.inner.exec(script);
+  }
+  tryLock(key: string): Promise<HeldLock | null> {
+    this.locks.push(key);
+    return this.inner.tryLock(key);
+  }
+  close() {
+    return Promise.resolve();
+  }
+}
+
+const services = (staging: StagingDb = t.db, env: Env = ENV) => new Services(env, { staging });
+
+async function holdLock(job: string): Promise<HeldLock> {
+  const lock = await t.db.tryLock(`connecteur:job:${job}`);
+  assert.ok(lock, `the lock of ${job}`);
+  return lock;
+}
+
+test('a step run: its report, its row, the context its work gets, its two log lines', async () => {
+  const s = services();
+  const { log, lines } = capture();
+  const ownRowWhileWorking: unknown[] = [];
+  const calls = stepDoes('transfer', async (ctx) => {
+    const { rows } = await t.db.query(`SELECT status, finished_at IS NOT NULL AS finished FROM connecteur_runs WHERE job = 'transfer'`);
+    ownRowWhileWorking.push(...rows);
+    ctx.report.add('read', 3);
+    ctx.report.ok('A', 'created');
+    ctx.report.ok('B');
+  });
+  const outcome = await runJob(s, 'transfer', { trigger: 'cli', log });
+  const report = outcome.report as RunReport;
+  assert.match(report.runId, UUID);
+  assert.match(report.startedAt, ISO_MS);
+  assert.match(report.finishedAt, ISO_MS);
+  assert.deepEqual(outcome, {
+    report: {
+      job: 'transfer',
+      runId: report.runId,
+      status: 'succeeded',
+      dryRun: false,
+      startedAt: report.startedAt,
+      finishedAt: report.finishedAt,
+      counts: { ...emptyCounts(), read: 3, created: 1 },
+      errors: [],
+      records: [{ key: 'A', action: 'create' }],
+    },
+    fatal: undefined,
+  });
+  assert.equal(calls.length, 1);
+  assert.deepEqual(ownRowWhileWorking, [{ status: 'running', finished: false }]);
+  assert.deepEqual([calls[0]!.dryRun, calls[0]!.allowMassDelete, calls[0]!.db === t.db, calls[0]!.services === s], [false, false, true, true]);
+
+  const row = await getRun(t.db, report.runId);
+  assert.deepEqual(
+    [row?.job, row?.status, row?.trigger, row?.dryRun, row?.parentRunId, row?.message, row?.counts, row?.errors],
+    ['transfer', 'succeeded', 'cli', false, null, null, { ...emptyCounts(), read: 3, created: 1 }, []],
+  );
+
+  const durationMs = Date.parse(report.finishedAt) - Date.parse(report.startedAt);
+  assert.deepEqual(lines, [
+    { level: 'info', message: 'Début du job transfer', fields: { job: 'transfer', runId: report.runId, dryRun: false, trigger: 'cli' } },
+    {
+      level: 'info',
+      message: 'Fin du job transfer : réussi',
+      fields: { job: 'transfer', runId: report.runId, dryRun: false, event: 'run.finished', status: 'succeeded', durationMs, ...emptyCounts(), read: 3, created: 1 },
+    },
+  ]);
+
+  // The lock was released: the next run goes.
+  assert.equal(((await runJob(s, 'transfer', { trigger: 'cli' })).report as RunReport).status, 'succeeded');
+});
+
+test('a dry run: told to the work and the log, no record outcome kept; a real run keeps them', async () => {
+  const s = services();
+  await recordOutcomes(t.db, 'transfer', OTHER, [{ key: 'A', kind: 'failed', code: 'E', message: 'avant' }], []);
+  const calls = stepDoes('transfer', (ctx) => {
+    ctx.report.ok('A', 'unchanged');
+    ctx.report.fail('B', new RecordError('CHANTIER_INVALID', 'invalide'));
+  });
+  const { log, lines } = capture();
+  const dry = (await runJob(s, 'transfer', { trigger: 'cli', dryRun: true, allowMassDelete: true, log })).report as RunReport;
+  assert.deepEqual([dry.dryRun, dry.status, calls[0]!.dryRun, calls[0]!.allowMassDelete], [true, 'partial', true, true]);
+  assert.equal((await getRun(t.db, dry.runId))?.dryRun, true);
+  assert.equal(lines[0]?.message, 'Début du job transfer (simulation)');
+  const issues = async () => (await t.db.query<{ k: string }>(`SELECT record_key AS k FROM connecteur_record_issues ORDER BY 1`)).rows.map((r) => r.k);
+  assert.deepEqual(await issues(), ['A']);
+
+  await runJob(s, 'transfer', { trigger: 'cli' });
+  assert.deepEqual(await issues(), ['B']);
+});
+
+test('a step whose work throws: failed, its error first, its message on the row, logged as errors', async () => {
+  const { log, lines } = capture();
+  stepDoes('transfer', (ctx) => {
+    ctx.report.fail('R1', new RecordError('CHANTIER_INVALID', 'invalide'));
+    throw new UpstreamError('batisimply', 'BatiSimply indisponible.');
+  });
+  const outcome = await runJob(services(), 'transfer', { trigger: 'timer', log });
+  const report = outcome.report as RunReport;
+  assert.equal(outcome.fatal?.code, 'BATISIMPLY_UNAVAILABLE');
+  assert.equal(report.status, 'failed');
+  assert.deepEqual(report.errors, [
+    { key: 'transfer', code: 'BATISIMPLY_UNAVAILABLE', message: 'BatiSimply indisponible.' },
+    { key: 'R1', code: 'CHANTIER_INVALID', message: 'invalide' },
+  ]);
+  const row = await getRun(t.db, report.runId);
+  assert.deepEqual([row?.status, row?.message, row?.errors.length], ['failed', 'BatiSimply indisponible.', 2]);
+  assert.deepEqual(
+    lines.map((l) => [l.level, l.message, l.fields.code]),
+    [
+      ['info', 'Début du job transfer', undefined],
+      ['error', 'Échec du job transfer : BatiSimply indisponible.', 'BATISIMPLY_UNAVAILABLE'],
+      ['error', 'Fin du job transfer : échec', 'BATISIMPLY_UNAVAILABLE'],
+    ],
+  );
+});
+
+test('a step whose work throws an unexpected error: INTERNAL', async () => {
+  stepDoes('transfer', () => {
+    throw new Error('boom');
+  });
+  const report = (await runJob(services(), 'transfer', { trigger: 'cli' })).report as RunReport;
+  assert.deepEqual(report.errors, [{ key: 'transfer', code: 'INTERNAL', message: 'Erreur interne : boom' }]);
+});
+
+test('a step whose settings are missing fails before its work', async () => {
+  const calls = stepDoes('transfer-batisimply');
+  const { BATISIMPLY_API_URL: _, ...env } = ENV;
+  const outcome = await runJob(services(t.db, env), 'transfer-batisimply', { trigger: 'cli' });
+  assert.equal(calls.length, 0);
+  assert.equal((outcome.report as RunReport).status, 'failed');
+  assert.equal(outcome.fatal?.code, 'CONFIG_INVALID');
+  assert.equal((outcome.report as RunReport).errors[0]?.key, 'transfer-batisimply');
+});
+
+test('progress: every call is passed on; the run row is written first, then at most once a second, and at the end', async () => {
+  const db = new RecordingDb(t.db);
+  const told: unknown[] = [];
+  const written: unknown[][] = [];
+  stepDoes('transfer', (ctx) => {
+    ctx.progress(1, 10);
+    written.push([...db.progress]);
+    ctx.progress(2, 10);
+    written.push([...db.progress]);
+    ctx.progress(10, 10);
+    written.push([...db.progress]);
+  });
+  const report = (await runJob(services(db), 'transfer', { trigger: 'cli', onProgress: (p) => told.push(p) })).report as RunReport;
+  assert.equal(report.status, 'succeeded');
+  assert.deepEqual(told, [
+    { job: 'transfer', done: 1, total: 10 },
+    { job: 'transfer', done: 2, total: 10 },
+    { job: 'transfer', done: 10, total: 10 },
+  ]);
+  const first = { done: 1, total: 10, step: 'transfer' };
+  assert.deepEqual(written, [[first], [first], [first, { done: 10, total: 10, step: 'transfer' }]]);
+  assert.deepEqual(db.locks, ['connecteur:job:transfer']);
+});
+
+test('progress without onProgress: the work goes on', async () => {
+  stepDoes('transfer', (ctx) => ctx.progress(1, 2));
+  assert.equal(((await runJob(services(), 'transfer', { trigger: 'cli' })).report as RunReport).status, 'succeeded');
+});
+
+test('warnings: in the report when there are some', async () => {
+  stepDoes('transfer', (ctx) => ctx.report.warn('W', 'GEOCODE_MISS', 'adresse inconnue'));
+  const report = (await runJob(services(), 'transfer', { trigger: 'cli' })).report as RunReport;
+  assert.deepEqual(report.warnings, [{ key: 'W', code: 'GEOCODE_MISS', message: 'adresse inconnue' }]);
+  assert.equal(report.status, 'succeeded');
+});
+
+test('a step run prunes the history older than RUN_HISTORY_DAYS', async () => {
+  stepDoes('transfer');
+  for (const [runId, days] of [
+    [QUEUED, 3],
+    [OTHER, 1],
+  ] as const) {
+    await insertRun(t.db, { runId, job: 'recup-heures', parentRunId: null, trigger: 'cli', dryRun: false, status: 'succeeded' });
+    await t.db.query(`UPDATE connecteur_runs SET started_at = now() - make_interval(days => $2) WHERE run_id = $1`, [runId, days]);
+  }
+  await runJob(services(), 'transfer', { trigger: 'cli' });
+  assert.equal(await getRun(t.db, QUEUED), null);
+  assert.equal((await getRun(t.db, OTHER))?.status, 'succeeded');
+});
+
+test('a busy step asked by an operator: ConflictError naming the running run, logged skipped, nothing recorded', async () => {
+  const calls = stepDoes('transfer');
+  await insertRun(t.db, { runId: OTHER, job: 'transfer', parentRunId: null, trigger: 'timer', dryRun: false, status: 'running' });
+  const lock = await holdLock('transfer');
+  try {
+    for (const trigger of ['cli', 'http'] as const) {
+      const { log, lines } = capture();
+      const error = await runJob(services(), 'transfer', { trigger, log }).then(
+        () => assert.fail('resolved'),
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof ConflictError);
+      assert.equal(error.message, `Le job « transfer » est déjà en cours (exécution ${OTHER}).`);
+      assert.equal(error.runningRunId, OTHER);
+      assert.deepEqual(lines, [
+        {
+          level: 'info',
+          message: 'Fin du job transfer : ignoré',
+          fields: { event: 'run.finished', job: 'transfer', status: 'skipped', code: 'JOB_RUNNING', message: error.message },
+        },
+      ]);
+    }
+  } finally {
+    await lock.release();
+  }
+  assert.equal(calls.length, 0);
+  assert.equal((await recentRuns(t.db)).length, 1);
+});
+
+test('a busy step with no running row: the message names no run', async () => {
+  const lock = await holdLock('transfer');
+  try {
+    await assert.rejects(runJob(services(), 'transfer', { trigger: 'cli' }), { message: 'Le job « transfer » est déjà en cours.', runningRunId: null });
+  } finally {
+    await lock.release();
+  }
+});
+
+test('a busy step fired by the timer: skipped, recorded with its reason, logged', async () => {
+  const calls = stepDoes('transfer');
+  const lock = await holdLock('transfer');
+  const { log, lines } = capture();
+  let outcome;
+  try {
+    outcome = await runJob(services(), 'transfer', { trigger: 'timer', dryRun: true, log });
+  } finally {
+    await lock.release();
+  }
+  const report = outcome.report as RunReport;
+  const message = 'Le job « transfer » est déjà en cours.';
+  assert.match(report.runId, UUID);
+  assert.match(report.startedAt, ISO_MS);
+  assert.deepEqual(outcome, {
+    report: {
+      job: 'transfer',
+      runId: report.runId,
+      status: 'skipped',
+      dryRun: true,
+      startedAt: report.startedAt,
+      finishedAt: report.startedAt,
+      counts: emptyCounts(),
+      errors: [{ key: 'transfer', code: 'JOB_RUNNING', message }],
+    },
+  });
+  assert.equal(calls.length, 0);
+  const row = await getRun(t.db, report.runId);
+  assert.deepEqual(
+    [row?.status, row?.trigger, row?.dryRun, row?.parentRunId, row?.message, typeof row?.finishedAt],
+    ['skipped', 'timer', true, null, message, 'string'],
+  );
+  assert.deepEqual(lines, [
+    {
+      level: 'info',
+      message: 'Fin du job transfer : ignoré',
+      fields: { event: 'run.finished', job: 'transfer', status: 'skipped', runId: report.runId, code: 'JOB_RUNNING' },
+    },
+  ]);
+});
+
+test('a busy step taken from the queue by the timer: its queued row is claimed as skipped, once', async () => {
+  await insertQueuedRun(t.db, { runId: QUEUED, job: 'transfer', trigger: 'timer', dryRun: false });
+  const lock = await holdLock('transfer');
+  try {
+    const first = await runJob(services(), 'transfer', { trigger: 'timer', runId: QUEUED });
+    assert.deepEqual([first.report.runId, first.report.status, first.duplicate], [QUEUED, 'skipped', undefined]);
+    assert.equal((await getRun(t.db, QUEUED))?.status, 'skipped');
+    const again = await runJob(services(), 'transfer', { trigger: 'timer', runId: QUEUED });
+    assert.equal(again.duplicate, true);
+  } finally {
+    await lock.release();
+  }
+  assert.equal((await recentRuns(t.db)).length, 1);
+});
+
+test('a step taken from the queue: runs as its queued row; a second delivery runs nothing', async () => {
+  const calls = stepDoes('transfer');
+  await insertQueuedRun(t.db, { runId: QUEUED, job: 'transfer', trigger: 'http', dryRun: false });
+  const first = await runJob(services(), 'transfer', { trigger: 'http', runId: QUEUED });
+  assert.deepEqual([first.report.runId, first.report.status, first.duplicate], [QUEUED, 'succeeded', undefined]);
+  assert.equal((await getRun(t.db, QUEUED))?.status, 'succeeded');
+  const again = await runJob(services(), 'transfer', { trigger: 'http', runId: QUEUED, dryRun: true });
+  const report = again.report as RunReport;
+  assert.match(report.startedAt, ISO_MS);
+  assert.deepEqual(again, {
+    report: { job: 'transfer', runId: QUEUED, status: 'skipped', dryRun: true, startedAt: report.startedAt, finishedAt: report.startedAt, counts: emptyCounts(), errors: [] },
+    duplicate: true,
+  });
+  assert.equal(calls.length, 1);
+  assert.equal((await recentRuns(t.db)).length, 1);
+});
+
+test('a chain: its steps in order under it, its counts and errors summed, its status the worst, one log line', async () => {
+  const db = new RecordingDb(t.db);
+  const chainRowWhileStepping: unknown[] = [];
+  stepDoes('transfer', async (ctx) => {
+    const { rows } = await t.db.query<{ status: string; finished: boolean }>(
+      `SELECT status, finished_at IS NOT NULL AS finished FROM connecteur_runs WHERE job = 'chantiers'`,
+    );
+    chainRowWhileStepping.push(...rows);
+    ctx.report.add('read', 2);
+    ctx.report.ok('A', 'created');
+    ctx.report.fail('B', new RecordError('CHANTIER_INVALID', 'invalide'));
+  });
+  stepDoes('transfer-batisimply', (ctx) => {
+    ctx.report.add('read', 3);
+    ctx.report.ok('C', 'updated');
+    ctx.report.hold('D', 'PROJECT_AMBIGUOUS', 'ambigu');
+  });
+  const { log, lines } = capture();
+  const outcome = await runJob(services(db), 'chantiers', { trigger: 'timer', log });
+  const report = outcome.report as ChainReport;
+  assert.equal(outcome.fatal, undefined);
+  assert.match(report.runId, UUID);
+  assert.deepEqual(
+    { ...report, steps: report.steps.map((s) => [s.job, s.status, s.dryRun]) },
+    {
+      job: 'chantiers',
+      runId: report.runId,
+      status: 'partial',
+      dryRun: false,
+      steps: [
+        ['transfer', 'partial', false],
+        ['transfer-batisimply', 'partial', false],
+      ],
+    },
+  );
+  assert.deepEqual(chainRowWhileStepping, [{ status: 'running', finished: false }]);
+  assert.deepEqual(db.locks, ['connecteur:job:chantiers', 'connecteur:job:transfer', 'connecteur:job:transfer-batisimply']);
+
+  const counts = { read: 5, created: 1, updated: 1, deleted: 0, unchanged: 0, failed: 1, held: 1 };
+  const chainRow = await getRun(t.db, report.runId);
+  assert.deepEqual([chainRow?.status, chainRow?.trigger, chainRow?.parentRunId, chainRow?.dryRun, chainRow?.counts], ['partial', 'timer', null, false, counts]);
+  assert.deepEqual(
+    chainRow?.errors.map((e) => e.key),
+    ['B', 'D'],
+  );
+  const steps = await childRuns(t.db, report.runId);
+  assert.deepEqual(
+    steps.map((r) => [r.job, r.runId, r.trigger, r.status]),
+    report.steps.map((s) => [s.job, s.runId, 'timer', 'partial']),
+  );
+  assert.deepEqual(lines.filter((l) => l.fields.job === 'chantiers'), [
+    { level: 'info', message: 'Fin du job chantiers : partiel', fields: { event: 'run.finished', job: 'chantiers', status: 'partial', runId: report.runId, dryRun: false, ...counts } },
+  ]);
+
+  // The chain's lock was released: the next run goes.
+  assert.equal((await runJob(services(), 'chantiers', { trigger: 'cli' })).report.status, 'partial');
+});
+
+test('a chain whose first step fails: the next step still runs, the chain fails with the first error', async () => {
+  stepDoes('transfer', () => {
+    throw new UpstreamError('batigest', 'SQL Server injoignable.');
+  });
+  const second = stepDoes('transfer-batisimply');
+  const { log, lines } = capture();
+  const outcome = await runJob(services(), 'chantiers', { trigger: 'cli', log });
+  assert.equal(second.length, 1);
+  assert.equal(outcome.report.status, 'failed');
+  assert.equal(outcome.fatal?.code, 'BATIGEST_UNAVAILABLE');
+  assert.deepEqual(lines.at(-1)?.level, 'error');
+  assert.equal((await getRun(t.db, outcome.report.runId))?.status, 'failed');
+});
+
+test('a chain whose last step fails: the chain fails with that error', async () => {
+  stepDoes('transfer');
+  stepDoes('transfer-batisimply', () => {
+    throw new UpstreamError('batisimply', 'BatiSimply indisponible.');
+  });
+  const outcome = await runJob(services(), 'chantiers', { trigger: 'cli' });
+  assert.equal(outcome.fatal?.code, 'BATISIMPLY_UNAVAILABLE');
+});
+
+test('a dry run of a chain: every step is a dry run', async () => {
+  const first = stepDoes('transfer');
+  const second = stepDoes('transfer-batisimply');
+  const report = (await runJob(services(), 'chantiers', { trigger: 'cli', dryRun: true })).report as ChainReport;
+  assert.deepEqual([report.dryRun, first[0]?.dryRun, second[0]?.dryRun, (await getRun(t.db, report.runId))?.dryRun], [true, true, true, true]);
+});
+
+test('a chain whose step is busy: that step is skipped and recorded under the chain, the chain goes on', async () => {
+  const first = stepDoes('transfer');
+  const second = stepDoes('transfer-batisimply');
+  const lock = await holdLock('transfer');
+  let outcome;
+  try {
+    outcome = await runJob(services(), 'chantiers', { trigger: 'cli' });
+  } finally {
+    await lock.release();
+  }
+  const report = outcome.report as ChainReport;
+  assert.deepEqual([first.length, second.length, report.status, outcome.fatal], [0, 1, 'skipped', undefined]);
+  assert.deepEqual(
+    report.steps.map((s) => [s.job, s.status, s.errors.map((e) => e.code)]),
+    [
+      ['transfer', 'skipped', ['JOB_RUNNING']],
+      ['transfer-batisimply', 'succeeded', []],
+    ],
+  );
+  assert.deepEqual(
+    (await childRuns(t.db, report.runId)).map((r) => [r.job, r.status, r.trigger]),
+    [
+      ['transfer', 'skipped', 'cli'],
+      ['transfer-batisimply', 'succeeded', 'cli'],
+    ],
+  );
+});
+
+test('a busy chain: an operator gets a ConflictError, the timer a skipped run', async () => {
+  const first = stepDoes('transfer');
+  const lock = await holdLock('chantiers');
+  try {
+    await assert.rejects(runJob(services(), 'chantiers', { trigger: 'cli' }), ConflictError);
+    const report = (await runJob(services(), 'chantiers', { trigger: 'timer' })).report as RunReport;
+    assert.deepEqual([report.job, report.status, report.dryRun, report.errors[0]?.code], ['chantiers', 'skipped', false, 'JOB_RUNNING']);
+    const row = await getRun(t.db, report.runId);
+    assert.deepEqual([row?.status, row?.dryRun], ['skipped', false]);
+  } finally {
+    await lock.release();
+  }
+  assert.equal(first.length, 0);
+});
+
+test('a chain taken from the queue: runs as its queued row, its steps under it; a second delivery runs nothing', async () => {
+  const first = stepDoes('transfer');
+  stepDoes('transfer-batisimply');
+  await insertQueuedRun(t.db, { runId: QUEUED, job: 'chantiers', trigger: 'http', dryRun: false });
+  const outcome = await runJob(services(), 'chantiers', { trigger: 'http', runId: QUEUED });
+  const report = outcome.report as ChainReport;
+  assert.deepEqual([report.runId, report.status, outcome.duplicate], [QUEUED, 'succeeded', undefined]);
+  assert.equal((await getRun(t.db, QUEUED))?.status, 'succeeded');
+  const steps = await childRuns(t.db, QUEUED);
+  assert.deepEqual(
+    steps.map((s) => s.job),
+    ['transfer', 'transfer-batisimply'],
+  );
+  assert.ok(steps.every((s) => UUID.test(s.runId) && s.runId !== QUEUED));
+
+  const again = await runJob(services(), 'chantiers', { trigger: 'http', runId: QUEUED });
+  assert.deepEqual([again.duplicate, again.report.runId, again.report.status, first.length], [true, QUEUED, 'skipped', 1]);
+});
+
+test('the history write failing: the error is thrown and logged failed with its code and message', async () => {
+  const faulty = new FaultyDb(t.db);
+  faulty.failOn = /INSERT INTO connecteur_runs/;
+  const { log, lines } = capture();
+  await assert.rejects(runJob(services(faulty), 'transfer', { trigger: 'timer', log }), { code: 'INTERNAL' });
+  assert.deepEqual(lines, [
+    {
+      level: 'error',
+      message: 'Fin du job transfer : échec',
+      fields: {
+        event: 'run.finished',
+        job: 'transfer',
+        status: 'failed',
+        code: 'INTERNAL',
+        message: 'Erreur interne : simulated crash at staging /INSERT INTO connecteur_runs/',
+      },
+    },
+  ]);
+});

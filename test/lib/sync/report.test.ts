@@ -43,8 +43,8 @@ test('add: one by default, n when given', () => {
   assert.equal(report.counts.read, 5);
 });
 
-test('ok with each count: counted, listed with its action and detail, marked succeeded', () => {
-  const report = new ReportBuilder();
+test('ok with each count: counted, listed with its action and detail, marked succeeded when an issue was open', () => {
+  const report = new ReportBuilder(new Set(['A', 'B', 'C', 'D']));
   report.ok('A', 'created');
   report.ok('B', 'updated', { fields: ['description'] });
   report.ok('C', 'deleted', { reason: 'supprimé de Batigest' });
@@ -60,7 +60,7 @@ test('ok with each count: counted, listed with its action and detail, marked suc
 });
 
 test('ok without a count: marked succeeded, neither counted nor listed', () => {
-  const report = new ReportBuilder();
+  const report = new ReportBuilder(new Set(['A']));
   report.ok('A');
   assert.deepEqual(report.counts, emptyCounts());
   assert.deepEqual(report.records, []);

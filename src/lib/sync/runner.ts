@@ -159,15 +159,23 @@ async function runStep(
     log.info(`Début du job ${job}${dryRun ? ' (simulation)' : ''}`, { trigger: options.trigger });
     const report = new ReportBuilder(dryRun ? new Set() : await openIssueKeys(db, job));
     let lastProgress = 0;
+    /** Progress writes still under way: the run's last row must not be overwritten by one of them. */
+    const progressWrites = new Set<Promise<void>>();
     const progress = (done: number, total: number) => {
       options.onProgress?.({ job, done, total });
       const now = Date.now();
       if (now - lastProgress < PROGRESS_EVERY_MS && done < total) return;
       lastProgress = now;
-      void updateProgress(db, runId, { done, total, step: job }).catch(() => {});
+      const write: Promise<void> = updateProgress(db, runId, { done, total, step: job })
+        .catch(() => {})
+        .finally(() => progressWrites.delete(write));
+      progressWrites.add(write);
     };
     let fatal: ConnectorError | undefined;
+    /** Read before the work, so that an invalid value fails the run before it changes anything. */
+    let historyDays: number | undefined;
     try {
+      historyDays = parseSection(stagingSchema, services.env, 'staging').RUN_HISTORY_DAYS;
       await validateJobSettings(services, job);
       await STEP_JOBS[job]({ services, db, dryRun, allowMassDelete: options.allowMassDelete ?? false, report, log, progress });
     } catch (error) {
@@ -176,9 +184,10 @@ async function runStep(
       log.error(`Échec du job ${job} : ${fatal.message}`, { code: fatal.code });
     }
     const status = fatal ? 'failed' : report.status();
+    await Promise.all(progressWrites);
     await finishRun(db, runId, { status, counts: report.counts, errors: report.errors, message: fatal?.message });
     if (!dryRun) await recordOutcomes(db, job, runId, report.outcomes, [...report.succeeded]);
-    await pruneHistory(db, parseSection(stagingSchema, services.env, 'staging').RUN_HISTORY_DAYS);
+    if (historyDays !== undefined) await pruneHistory(db, historyDays);
     const finishedAt = new Date().toISOString();
     const durationMs = Date.parse(finishedAt) - Date.parse(startedAt);
     // One line per run carrying its metrics: Application Insights turns customDimensions into queries and alerts.

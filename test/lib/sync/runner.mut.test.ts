@@ -537,3 +537,55 @@ test('the history write failing: the error is thrown and logged failed with its 
     },
   ]);
 });
+
+/** Holds each progress write until the test lets it go, noting when each write and the final row were sent. */
+class HoldingDb extends RecordingDb {
+  events: string[] = [];
+  private held: (() => void)[] = [];
+  heldCount = 0;
+  override query<R>(text: string, params?: unknown[]) {
+    if (text.startsWith('UPDATE connecteur_runs SET progress')) {
+      this.events.push('progress sent');
+      this.heldCount++;
+      return new Promise<void>((r) => this.held.push(r)).then(async () => {
+        const answer = await super.query<R>(text, params);
+        this.events.push('progress written');
+        return answer;
+      });
+    }
+    if (text.includes('SET status = $2, counts = $3')) this.events.push('run finished');
+    return super.query<R>(text, params);
+  }
+  release() {
+    for (const r of this.held.splice(0)) r();
+  }
+}
+
+test('a progress write still under way when the work ends is written before the run row is finished', async () => {
+  const db = new HoldingDb(t.db);
+  let returned = false;
+  stepDoes('transfer', (ctx) => {
+    ctx.progress(1, 2);
+    returned = true;
+  });
+  const running = runJob(services(db), 'transfer', { trigger: 'cli' });
+  // Macrotasks: by the time this sees the work returned, the runner has gone as far as it goes unwaited.
+  while (!(returned && db.heldCount === 1)) await new Promise((r) => setTimeout(r, 5));
+  await new Promise((r) => setImmediate(r));
+  db.release();
+  const report = (await running).report as RunReport;
+  assert.equal(report.status, 'succeeded');
+  assert.deepEqual(db.events, ['progress sent', 'progress written', 'run finished']);
+  const { rows } = await t.db.query<{ progress: unknown }>(`SELECT progress FROM connecteur_runs WHERE job = 'transfer'`);
+  assert.deepEqual(rows, [{ progress: null }]);
+});
+
+test('an invalid RUN_HISTORY_DAYS fails the run before its work, not after it', async () => {
+  const calls = stepDoes('transfer');
+  const outcome = await runJob(services(t.db, { ...ENV, RUN_HISTORY_DAYS: 'jamais' }), 'transfer', { trigger: 'cli' });
+  assert.equal((outcome.report as RunReport).status, 'failed');
+  assert.equal(outcome.fatal?.code, 'CONFIG_INVALID');
+  assert.equal(calls.length, 0);
+  const { rows } = await t.db.query<{ status: string }>(`SELECT status FROM connecteur_runs WHERE job = 'transfer'`);
+  assert.deepEqual(rows, [{ status: 'failed' }]);
+});

@@ -330,6 +330,7 @@ describe('the URL read again after refused credentials', () => {
     await assert.rejects(db.query('SELECT 1'), (e: Error & { code?: string }) => e.code === 'STAGING_LOGIN_FAILED');
     assert.equal(db.pool, pool as unknown as pg.Pool);
     assert.equal(pool.ended, 0);
+    assert.equal(pool.calls, 1, 'not tried again on the same pool');
   });
 
   test('a new URL: the old pool is closed and the query runs on the new one', async () => {

@@ -341,6 +341,7 @@ describe('finishChantiers', () => {
     await hoursFetched();
     const ctx = await context();
     await finishChantiers(ctx);
+    assert.deepEqual(api.gets, [], 'no id, no read by id');
     assert.equal(api.lists, 1);
     assert.deepEqual(api.puts.map((p) => p.id).sort(), [1, 2]);
   });

@@ -1,0 +1,418 @@
+/**
+ * Pins the decisions of the chantier-end job one by one, in process: `detectEndedChantiers` and
+ * `finishChantiers` called directly on a real staging database, with BatiSimply replaced by an
+ * in-memory project list that records every call. Each case checks the exact report, staged row
+ * or request, so that a changed condition, word or id is seen (mutation testing, issue #15).
+ */
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import type { BatisimplyApi, Project, ProjectBody } from '../../../src/lib/batisimply/client.js';
+import { BatisimplyError } from '../../../src/lib/batisimply/http.js';
+import type { Env } from '../../../src/lib/config.js';
+import { createLogger, silentSink } from '../../../src/lib/log.js';
+import { Services } from '../../../src/lib/services.js';
+import { detectEndedChantiers, finishChantiers } from '../../../src/lib/sync/finishChantiers.js';
+import type { JobContext } from '../../../src/lib/sync/jobs.js';
+import { ReportBuilder } from '../../../src/lib/sync/report.js';
+import { chantier } from '../../support/chantiers.js';
+import { MemoryBatigest } from '../../support/memoryBatigest.js';
+import { freshDatabase, type TestDatabase } from '../../support/pg.js';
+
+/** BatiSimply's projects in memory; every call is recorded. */
+class FakeProjects implements BatisimplyApi {
+  projects: Project[] = [];
+  gets: number[] = [];
+  lists = 0;
+  puts: { id: number; body: ProjectBody }[] = [];
+  /** The error `getProject` throws for an id, instead of answering. */
+  getError = new Map<number, Error>();
+
+  async listProjects() {
+    this.lists++;
+    return structuredClone(this.projects);
+  }
+  async readProjects(): Promise<never> {
+    throw new Error('readProjects is not expected here');
+  }
+  async getProject(id: number) {
+    this.gets.push(id);
+    const error = this.getError.get(id);
+    if (error) throw error;
+    const found = this.projects.find((p) => p.id === id);
+    if (!found) throw new BatisimplyError(`projet ${id} introuvable`, { code: 'BATISIMPLY_HTTP', retryable: false, status: 404 });
+    return structuredClone(found);
+  }
+  async createProject(): Promise<Project> {
+    throw new Error('createProject is not expected here');
+  }
+  async updateProject(id: number, body: ProjectBody) {
+    this.puts.push({ id, body });
+    return { ...body, id } as Project;
+  }
+  async listTimeSlots(): Promise<never> {
+    throw new Error('listTimeSlots is not expected here');
+  }
+  async ping() {}
+  async close() {}
+}
+
+/** BatiSimply settings that parse; the fake answers, so nothing is ever sent to this address. */
+const BATISIMPLY_ENV: Env = {
+  BATISIMPLY_API_URL: 'http://127.0.0.1:9/api',
+  BATISIMPLY_TOKEN_URL: 'http://127.0.0.1:9/token',
+  BATISIMPLY_CLIENT_ID: 'client',
+  BATISIMPLY_USERNAME: 'user',
+  BATISIMPLY_PASSWORD: 'password',
+  BATISIMPLY_CONCURRENCY: '1',
+};
+
+let t: TestDatabase;
+let api: FakeProjects;
+let batigest: MemoryBatigest;
+let services: Services | undefined;
+
+before(async () => (t = await freshDatabase()));
+after(async () => {
+  await services?.close();
+  await t.drop();
+});
+beforeEach(async () => {
+  await t.db.query('TRUNCATE batigest_chantiers, batigest_heures, connecteur_runs');
+  api = new FakeProjects();
+  batigest = new MemoryBatigest();
+});
+
+/** A job context on the test database, with these settings (SYNC_TIMEZONE always set). */
+async function context(env: Env = BATISIMPLY_ENV, dryRun = false): Promise<JobContext> {
+  await services?.close();
+  services = new Services({ SYNC_TIMEZONE: 'Europe/Paris', ...env }, { staging: t.db, batigest, batisimply: api });
+  return { services, db: t.db, dryRun, report: new ReportBuilder(), log: createLogger(silentSink), progress: () => {} };
+}
+
+interface StagedChantier {
+  batisimplyId?: number;
+  /** The chantier ended an hour ago (with this reason, null: none recorded). */
+  endReason?: string | null;
+  finState?: string;
+}
+
+async function stage(code: string, s: StagedChantier = {}) {
+  await t.db.query(
+    `INSERT INTO batigest_chantiers (code, description, sync, batisimply_id, ended_at, end_reason, fin_state)
+     VALUES ($1, 'x', true, $2, CASE WHEN $3 THEN now() - interval '1 hour' END, $4, $5)`,
+    [code, s.batisimplyId ?? null, s.endReason !== undefined, s.endReason ?? null, s.finState ?? null],
+  );
+}
+
+/** A recup-heures run that began after every end staged so far. */
+async function hoursFetched() {
+  await t.db.query(
+    `INSERT INTO connecteur_runs (run_id, job, trigger, status, started_at) VALUES (gen_random_uuid(), 'recup-heures', 'cli', 'succeeded', now())`,
+  );
+}
+
+const row = async (code: string) =>
+  (await t.db.query<{ ended: boolean; end_reason: string | null; fin_state: string | null; batisimply_id: number | null; fin_date_set: boolean }>(
+    `SELECT ended_at IS NOT NULL AS ended, end_reason, fin_state, batisimply_id, fin_date IS NOT NULL AS fin_date_set
+     FROM batigest_chantiers WHERE code = $1`,
+    [code],
+  )).rows[0];
+
+describe('detectEndedChantiers', () => {
+  test('Batigest answering no chantier: one warning with the count, nothing ended, no Etat read', async () => {
+    await stage('CH001');
+    await stage('CH002');
+    const ctx = await context();
+    await detectEndedChantiers(ctx, t.db, batigest, []);
+    assert.deepEqual(ctx.report.warnings, [
+      {
+        key: 'chantiers',
+        code: 'AUCUN_CHANTIER',
+        message: 'Batigest ne renvoie aucun chantier : 2 chantier(s) déjà connus laissés ouverts par prudence (vérifiez CHANTIERS_ETATS).',
+      },
+    ]);
+    assert.equal((await row('CH001'))?.ended, false);
+    assert.equal(batigest.reads.chantierEtats, 0);
+  });
+
+  test('an empty staging and an empty answer: no warning', async () => {
+    const ctx = await context();
+    await detectEndedChantiers(ctx, t.db, batigest, []);
+    assert.deepEqual(ctx.report.warnings, []);
+  });
+
+  test('every staged chantier still returned: no Etat read, no warning', async () => {
+    await stage('CH001');
+    const ctx = await context();
+    await detectEndedChantiers(ctx, t.db, batigest, [chantier('CH001')]);
+    assert.deepEqual(ctx.report.warnings, []);
+    assert.equal(batigest.reads.chantierEtats, 0);
+  });
+
+  test('an Etat out of two CHANTIERS_ETATS: the reason names the Etat and the list', async () => {
+    await stage('CH001');
+    await stage('CH002');
+    batigest.chantiers = [chantier('CH001', { etat: 'T' })];
+    const ctx = await context({ ...BATISIMPLY_ENV, CHANTIERS_ETATS: 'E,P' });
+    await detectEndedChantiers(ctx, t.db, batigest, [chantier('CH002')]);
+    const reason = 'Etat « T » hors de CHANTIERS_ETATS (E, P)';
+    assert.deepEqual(ctx.report.warnings, [
+      { key: 'CH001', code: 'CHANTIER_FINI', message: `Chantier CH001 ${reason} : sera terminé dans BatiSimply.` },
+    ]);
+    assert.deepEqual(await row('CH001'), { ended: true, end_reason: reason, fin_state: null, batisimply_id: null, fin_date_set: false });
+    assert.equal((await row('CH002'))?.ended, false);
+  });
+
+  test('an Etat left empty in Batigest, CHANTIERS_ETATS unset: both shown empty', async () => {
+    await stage('CH001');
+    batigest.chantiers = [chantier('CH001', { etat: null as unknown as string })];
+    const ctx = await context();
+    await detectEndedChantiers(ctx, t.db, batigest, [chantier('CH002')]);
+    assert.equal((await row('CH001'))?.end_reason, 'Etat «  » hors de CHANTIERS_ETATS ()');
+  });
+
+  test('CHANTIERS_FIN_MODE=none: the end is recorded and the project left open', async () => {
+    await stage('CH001');
+    const ctx = await context({ ...BATISIMPLY_ENV, CHANTIERS_FIN_MODE: 'none' });
+    await detectEndedChantiers(ctx, t.db, batigest, [chantier('CH002')]);
+    assert.deepEqual(ctx.report.warnings, [
+      {
+        key: 'CH001',
+        code: 'CHANTIER_FINI',
+        message: 'Chantier CH001 supprimé de Batigest : laissé ouvert dans BatiSimply (CHANTIERS_FIN_MODE=none).',
+      },
+    ]);
+    assert.equal((await row('CH001'))?.end_reason, 'supprimé de Batigest');
+  });
+
+  test('chantiers that come back: reopened and reported in code order', async () => {
+    await stage('CH009', { endReason: 'supprimé de Batigest', finState: 'finished' });
+    await stage('CH003', { endReason: 'supprimé de Batigest' });
+    const ctx = await context();
+    await detectEndedChantiers(ctx, t.db, batigest, [chantier('CH003'), chantier('CH009')]);
+    assert.deepEqual(ctx.report.warnings, [
+      { key: 'CH003', code: 'CHANTIER_REVENU', message: "Chantier CH003 de retour dans Batigest : rouvert dans BatiSimply s'il y avait été fermé." },
+      { key: 'CH009', code: 'CHANTIER_REVENU', message: "Chantier CH009 de retour dans Batigest : rouvert dans BatiSimply s'il y avait été fermé." },
+    ]);
+    // The end is undone; fin_state stays until the push reopens the project.
+    assert.deepEqual(await row('CH009'), { ended: false, end_reason: null, fin_state: 'finished', batisimply_id: null, fin_date_set: false });
+  });
+});
+
+describe('finishChantiers', () => {
+  test('nothing pending: BatiSimply is not even configured', async () => {
+    await stage('CH001');
+    const ctx = await context({});
+    await finishChantiers(ctx);
+    assert.deepEqual(ctx.report.counts.read, 0);
+  });
+
+  test('CHANTIERS_FIN_MODE=none: an end is left alone, a return is still undone', async () => {
+    await stage('CH001', { endReason: 'supprimé de Batigest' });
+    await stage('CH002', { finState: 'absent' });
+    await hoursFetched();
+    const ctx = await context({ ...BATISIMPLY_ENV, CHANTIERS_FIN_MODE: 'none' });
+    await finishChantiers(ctx);
+    assert.deepEqual(ctx.report.records, [{ key: 'CH002', action: 'unchanged' }]);
+    assert.equal(ctx.report.counts.read, 1);
+    assert.equal((await row('CH001'))?.fin_state, null);
+    assert.equal((await row('CH002'))?.fin_state, null);
+  });
+
+  test('an end before any recup-heures: held until the hours are fetched, in the mode’s word', async () => {
+    await stage('CH001', { batisimplyId: 5, endReason: 'supprimé de Batigest' });
+    api.projects = [{ id: 5, projectCode: 'CH001' }];
+    const ctx = await context({ ...BATISIMPLY_ENV, CHANTIERS_FIN_MODE: 'archived' });
+    await finishChantiers(ctx);
+    assert.deepEqual(ctx.report.errors, [
+      {
+        key: 'CH001',
+        code: 'HEURES_A_RECUPERER',
+        message: 'Chantier CH001 supprimé de Batigest : il sera archivé dans BatiSimply après la prochaine récupération des heures (recup-heures) et leur export.',
+      },
+    ]);
+    assert.deepEqual(api.gets, []);
+    assert.deepEqual(api.puts, []);
+  });
+
+  test('hours not yet exported, one of them held: the end waits and says which', async () => {
+    await stage('CH001', { batisimplyId: 5, endReason: null });
+    // One slot by its code, one by the project id alone (code not yet resolved), one exported.
+    await t.db.query(
+      `INSERT INTO batigest_heures (id_heure, code_projet, id_projet, sync, held_code) VALUES
+         ('1', 'CH001', null, false, 'SALARIE_INCONNU'), ('2', null, 5, false, null), ('3', 'CH001', 5, true, null)`,
+    );
+    await hoursFetched();
+    const ctx = await context();
+    await finishChantiers(ctx);
+    assert.deepEqual(ctx.report.errors, [
+      {
+        key: 'CH001',
+        code: 'HEURES_EN_ATTENTE',
+        message:
+          "Chantier CH001 terminé : 2 créneau(x) d'heures encore à exporter vers SuiviMO, dont 1 retenue(s) : à résoudre d'abord. Il sera terminé dans BatiSimply une fois ces heures exportées.",
+      },
+    ]);
+    assert.deepEqual(api.puts, []);
+  });
+
+  test('hours not yet exported, none held: no mention of held ones', async () => {
+    await stage('CH001', { endReason: 'supprimé de Batigest' });
+    await t.db.query(`INSERT INTO batigest_heures (id_heure, code_projet, sync) VALUES ('1', 'CH001', false)`);
+    await hoursFetched();
+    const ctx = await context();
+    await finishChantiers(ctx);
+    assert.equal(
+      ctx.report.errors[0]?.message,
+      "Chantier CH001 supprimé de Batigest : 1 créneau(x) d'heures encore à exporter vers SuiviMO. Il sera terminé dans BatiSimply une fois ces heures exportées.",
+    );
+  });
+
+  test('a project found by its id is finished: the whole object sent back with the flag', async () => {
+    await stage('CH001', { batisimplyId: 5, endReason: 'supprimé de Batigest' });
+    api.projects = [{ id: 5, projectCode: 'CH001', projectName: 'Nom', customerName: 'Client' }];
+    await hoursFetched();
+    const ctx = await context();
+    await finishChantiers(ctx);
+    assert.deepEqual(api.puts, [{ id: 5, body: { id: 5, projectCode: 'CH001', projectName: 'Nom', customerName: 'Client', isFinished: true } }]);
+    assert.equal(api.lists, 0, 'found by its id, no listing');
+    assert.deepEqual(ctx.report.records, [{ key: 'CH001', action: 'update' }]);
+    assert.deepEqual(ctx.report.warnings, [
+      { key: 'CH001', code: 'CHANTIER_FINI', message: 'Chantier CH001 supprimé de Batigest : projet BatiSimply 5 terminé.' },
+    ]);
+    assert.deepEqual(await row('CH001'), { ended: true, end_reason: 'supprimé de Batigest', fin_state: 'finished', batisimply_id: 5, fin_date_set: true });
+    assert.equal(ctx.report.counts.read, 1);
+  });
+
+  test('archived mode: isArchived set, and the id of a project found by code is stored', async () => {
+    await stage('CH001', { endReason: 'supprimé de Batigest' });
+    api.projects = [{ id: 7, projectCode: 'CH001' }];
+    await hoursFetched();
+    const ctx = await context({ ...BATISIMPLY_ENV, CHANTIERS_FIN_MODE: 'archived' });
+    await finishChantiers(ctx);
+    assert.deepEqual(api.puts, [{ id: 7, body: { id: 7, projectCode: 'CH001', isArchived: true } }]);
+    assert.equal(ctx.report.warnings[0]?.message, 'Chantier CH001 supprimé de Batigest : projet BatiSimply 7 archivé.');
+    assert.deepEqual(await row('CH001'), { ended: true, end_reason: 'supprimé de Batigest', fin_state: 'archived', batisimply_id: 7, fin_date_set: true });
+  });
+
+  test('dry run: the project it would finish is reported, nothing is sent or stored', async () => {
+    await stage('CH001', { batisimplyId: 5, endReason: 'supprimé de Batigest' });
+    await stage('CH002', { endReason: 'supprimé de Batigest' });
+    api.projects = [{ id: 5, projectCode: 'CH001' }];
+    await hoursFetched();
+    const ctx = await context(BATISIMPLY_ENV, true);
+    await finishChantiers(ctx);
+    assert.deepEqual(api.puts, []);
+    assert.deepEqual(ctx.report.records, [
+      { key: 'CH001', action: 'update' },
+      { key: 'CH002', action: 'unchanged' },
+    ]);
+    assert.equal((await row('CH001'))?.fin_state, null);
+    assert.equal((await row('CH002'))?.fin_state, null);
+  });
+
+  test('no project in BatiSimply: marked absent, nothing sent', async () => {
+    await stage('CH001', { endReason: 'supprimé de Batigest' });
+    api.projects = [{ id: 3, projectCode: 'CH999' }];
+    await hoursFetched();
+    const ctx = await context();
+    await finishChantiers(ctx);
+    assert.deepEqual(api.puts, []);
+    assert.deepEqual(ctx.report.records, [{ key: 'CH001', action: 'unchanged' }]);
+    assert.deepEqual(ctx.report.warnings, []);
+    assert.equal((await row('CH001'))?.fin_state, 'absent');
+  });
+
+  test('a stored id BatiSimply no longer knows (404): found by code, the oldest project of the code', async () => {
+    await stage('CH001', { batisimplyId: 99, endReason: 'supprimé de Batigest' });
+    api.projects = [{ id: 12, projectCode: 'CH001' }, { id: 4, projectCode: null }, { id: 8, projectCode: 'CH001' }, { id: 10, projectCode: 'CH001' }];
+    await hoursFetched();
+    const ctx = await context();
+    await finishChantiers(ctx);
+    assert.deepEqual(api.gets, [99]);
+    assert.deepEqual(api.puts.map((p) => p.id), [8]);
+    assert.equal((await row('CH001'))?.batisimply_id, 8);
+  });
+
+  test('several chantiers without an id: BatiSimply is listed once', async () => {
+    await stage('CH001', { endReason: 'supprimé de Batigest' });
+    await stage('CH002', { endReason: 'supprimé de Batigest' });
+    api.projects = [{ id: 1, projectCode: 'CH001' }, { id: 2, projectCode: 'CH002' }];
+    await hoursFetched();
+    const ctx = await context();
+    await finishChantiers(ctx);
+    assert.deepEqual(api.gets, [], 'no id, no read by id');
+    assert.equal(api.lists, 1);
+    assert.deepEqual(api.puts.map((p) => p.id).sort(), [1, 2]);
+  });
+
+  test('BatiSimply failing the read of one project (500): that chantier fails, the next is finished', async () => {
+    await stage('CH001', { batisimplyId: 5, endReason: 'supprimé de Batigest' });
+    await stage('CH002', { batisimplyId: 6, endReason: 'supprimé de Batigest' });
+    api.projects = [{ id: 5, projectCode: 'CH001' }, { id: 6, projectCode: 'CH002' }];
+    api.getError.set(5, new BatisimplyError('BatiSimply : erreur 500', { code: 'BATISIMPLY_HTTP', retryable: true, status: 500 }));
+    await hoursFetched();
+    const ctx = await context();
+    await finishChantiers(ctx);
+    assert.equal(api.lists, 0, 'a 500 is not a missing project');
+    assert.deepEqual(ctx.report.errors.map((e) => [e.key, e.code]), [['CH001', 'BATISIMPLY_HTTP']]);
+    assert.deepEqual(api.puts.map((p) => p.id), [6]);
+    assert.equal((await row('CH001'))?.fin_state, null);
+  });
+
+  test('a 404 that is not an answer of BatiSimply fails the chantier instead of searching by code', async () => {
+    await stage('CH001', { batisimplyId: 5, endReason: 'supprimé de Batigest' });
+    api.projects = [{ id: 8, projectCode: 'CH001' }];
+    api.getError.set(5, Object.assign(new Error('not found'), { status: 404 }));
+    await hoursFetched();
+    const ctx = await context();
+    await finishChantiers(ctx);
+    assert.equal(api.lists, 0);
+    assert.equal(ctx.report.counts.failed, 1);
+    assert.deepEqual(api.puts, []);
+  });
+
+  test('a returned chantier whose project was archived: reopened (isArchived false)', async () => {
+    await stage('CH001', { batisimplyId: 5, finState: 'archived' });
+    api.projects = [{ id: 5, projectCode: 'CH001', isArchived: true }];
+    const ctx = await context();
+    await finishChantiers(ctx);
+    assert.deepEqual(api.puts, [{ id: 5, body: { id: 5, projectCode: 'CH001', isArchived: false } }]);
+    assert.deepEqual(ctx.report.records, [{ key: 'CH001', action: 'update' }]);
+    assert.deepEqual(ctx.report.warnings, [
+      { key: 'CH001', code: 'CHANTIER_ROUVERT', message: 'Chantier CH001 de retour dans Batigest : projet BatiSimply 5 rouvert.' },
+    ]);
+    assert.deepEqual(await row('CH001'), { ended: false, end_reason: null, fin_state: null, batisimply_id: 5, fin_date_set: false });
+  });
+
+  test('a returned chantier whose project was finished: reopened (isFinished false)', async () => {
+    await stage('CH001', { batisimplyId: 5, finState: 'finished' });
+    api.projects = [{ id: 5, projectCode: 'CH001', isFinished: true }];
+    const ctx = await context();
+    await finishChantiers(ctx);
+    assert.deepEqual(api.puts, [{ id: 5, body: { id: 5, projectCode: 'CH001', isFinished: false } }]);
+  });
+
+  test('a returned chantier that had no project (absent): BatiSimply is not asked', async () => {
+    await stage('CH001', { batisimplyId: 5, finState: 'absent' });
+    api.projects = [{ id: 5, projectCode: 'CH001' }];
+    const ctx = await context();
+    await finishChantiers(ctx);
+    assert.deepEqual(api.gets, []);
+    assert.equal(api.lists, 0);
+    assert.deepEqual(api.puts, []);
+    assert.deepEqual(ctx.report.records, [{ key: 'CH001', action: 'unchanged' }]);
+    assert.deepEqual(ctx.report.warnings, []);
+    assert.equal((await row('CH001'))?.fin_state, null);
+  });
+
+  test('a returned chantier in a dry run: reported, nothing sent or stored', async () => {
+    await stage('CH001', { batisimplyId: 5, finState: 'finished' });
+    api.projects = [{ id: 5, projectCode: 'CH001', isFinished: true }];
+    const ctx = await context(BATISIMPLY_ENV, true);
+    await finishChantiers(ctx);
+    assert.deepEqual(api.puts, []);
+    assert.deepEqual(ctx.report.records, [{ key: 'CH001', action: 'update' }]);
+    assert.equal((await row('CH001'))?.fin_state, 'finished');
+  });
+});

@@ -29,13 +29,32 @@ test('a free folder: created, locked, and its holder written beside it', async (
   }
 });
 
+test('the holder names the command as typed: each argument by its base name, spaces between', async () => {
+  const dir = folder();
+  const argv = process.argv;
+  process.argv = [argv[0]!, '/usr/lib/node_modules/connecteur/bin/connecteur.js', 'run', 'transfer-batisimply'];
+  let lock: Awaited<ReturnType<typeof lockDataFolder>> | undefined;
+  try {
+    lock = await lockDataFolder(dir, 0);
+  } finally {
+    process.argv = argv;
+  }
+  try {
+    const holder = JSON.parse(await readFile(`${dir}.holder.json`, 'utf8')) as { command: string };
+    assert.equal(holder.command, 'connecteur.js run transfer-batisimply');
+  } finally {
+    await lock.release();
+  }
+});
+
 test('a held folder: refused after the wait, naming the holder', async () => {
   const dir = folder();
   const lock = await lockDataFolder(dir, 0);
   try {
     const holder = JSON.parse(await readFile(`${dir}.holder.json`, 'utf8')) as { pid: number; command: string; since: string };
-    await assert.rejects(lockDataFolder(dir, 0), (e: Error & { code?: string; retryable?: boolean }) => {
+    await assert.rejects(lockDataFolder(dir, 0), (e: Error & { code?: string; retryable?: boolean; system?: string }) => {
       assert.equal(e.code, 'STAGING_LOCKED');
+      assert.equal(e.system, 'staging');
       assert.equal(e.retryable, false);
       assert.equal(
         e.message,

@@ -111,6 +111,17 @@ describe('mass deletions are held until confirmed', () => {
     assert.deepEqual(issues.rows, [{ kind: 'held', code: 'SUPPRESSION_MASSIVE_RETENUE' }]);
   });
 
+  test('held again by the next run, the issue stays open and counts its attempts', async () => {
+    setSlots(...many());
+    await recup();
+    setSlots();
+    await recup();
+    const again = await recup();
+    assert.equal(again.status, 'partial');
+    const issues = await t.db.query('SELECT record_key, kind, attempts FROM connecteur_record_issues');
+    assert.deepEqual(issues.rows, [{ record_key: 'suppressions-creneaux', kind: 'held', attempts: 2 }]);
+  });
+
   test('confirmed by the operator, the deletions go through and the held issue is resolved', async () => {
     setSlots(...many());
     await recup();

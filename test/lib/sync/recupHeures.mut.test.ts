@@ -129,6 +129,15 @@ describe('what is read, once', () => {
     assert.deepEqual([report.counts.read, report.counts.created, report.counts.unchanged], [1, 1, 0]);
   });
 
+  test('a slot listed twice in one period is read and staged once', async () => {
+    port.script.set(0, async (_served, period) => {
+      const once = timeSlot('1', new Date(period.start + 60 * 60_000).toISOString().replace('.000Z', 'Z'), 60);
+      return { slots: [structuredClone(once), structuredClone(once)], refused: [] };
+    });
+    const report = await recup();
+    assert.deepEqual([report.counts.read, report.counts.created, report.counts.unchanged], [1, 1, 0]);
+  });
+
   test('a refused slot listed by two periods is read and failed once', async () => {
     const refused = { id: '9', field: 'totalTimeMinutes', message: 'nombre entier de minutes attendu' };
     port.script.set(0, alsoRefused([refused]));

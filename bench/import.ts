@@ -64,6 +64,8 @@ export async function importRows(sizes: { n: number; repeat: number; perRow: boo
         jobs.push(await inFreshDb((url) => runChild<JobResult>(CHILD, ['job', url], childEnv)));
       }
       const perRowMs = perRow ? (await inFreshDb((url) => runChild<{ ms: number }>(CHILD, ['perRow', url], childEnv))).ms : undefined;
+      // The same job with V8's own heap growth (no heapPolicy.ts): what the policy saves.
+      const v8Defaults = await inFreshDb((url) => runChild<JobResult>(CHILD, ['job', url], { ...childEnv, BENCH_V8_DEFAULTS: '1' }));
       const floor = median(floors);
       const first = median(jobs.map((j) => j.first.ms));
       const again = median(jobs.map((j) => j.again.ms));
@@ -101,7 +103,13 @@ export async function importRows(sizes: { n: number; repeat: number; perRow: boo
         note: `${Math.max(...jobs.map((j) => j.writtenAgain))} rows written`,
       });
       rows.push({ scenario: `peak RSS, import ${label} slots (process)`, figure: rss, unit: 'MB', target: '≤ 200 MB', met: rss <= 200 });
-      raw[n] = { floors, jobs, perRowMs };
+      rows.push({
+        scenario: `peak RSS, import ${label} slots, V8's default heap growth`,
+        figure: v8Defaults.rssMb,
+        unit: 'MB',
+        note: `recup-heures ${v8Defaults.first.ms.toFixed(0)} ms`,
+      });
+      raw[n] = { floors, jobs, perRowMs, v8Defaults };
     } finally {
       await sandbox.stop();
     }

@@ -10,6 +10,7 @@ import { loadSettings, settingSources, type LoadedSettings } from '../lib/config
 import { describeCompanies } from '../lib/companies.js';
 import { CompanyDirectory } from '../lib/companyServices.js';
 import { ConfigurationError, toConnectorError } from '../lib/errors.js';
+import { applyHeapPolicy } from '../lib/heapPolicy.js';
 import { createLogger, redact } from '../lib/log.js';
 import type { Services } from '../lib/services.js';
 import { operatorTimeZone as syncTimeZone } from '../lib/ops/frenchTime.js';
@@ -39,6 +40,7 @@ function jsonError(error: unknown, job?: string): unknown {
 }
 
 export async function main(argv: string[], given?: LoadedSettings): Promise<number> {
+  applyHeapPolicy();
   let code: number = EXIT.ok;
   let loaded: LoadedSettings | undefined = given;
   const settings = () => (loaded ??= loadSettings());

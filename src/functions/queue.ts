@@ -1,8 +1,12 @@
 /** The queue triggers: execute a run's message; end the run whose message the host gave up on. */
 import functions, { type InvocationContext, type StorageQueueFunctionOptions } from '@azure/functions';
+import { applyHeapPolicy } from '../lib/heapPolicy.js';
 import { MAX_DEQUEUE_COUNT, RUNS_POISON_QUEUE, RUNS_QUEUE, runMessageSchema } from '../lib/queue/client.js';
 import { abandonRun, executeRunMessage } from '../lib/queue/runs.js';
 import { companies, contextLogger } from './http.js';
+
+// The worker that runs the jobs: their heap grows by half of what they keep (heapPolicy.ts).
+applyHeapPolicy();
 
 const servicesOf = (company: string) => companies().get(company);
 

@@ -268,10 +268,11 @@ export class Sandbox {
     }
     const from = Date.parse(start);
     const to = Date.parse(end);
-    const slots = [...this.state.timeSlots.values()].filter((s) => {
-      const t = Date.parse(s.startDate);
-      return t >= from && t < to;
-    });
+    const slots: SandboxTimeSlot[] = [];
+    for (const s of this.state.timeSlots.values()) {
+      const t = this.state.startMs(s);
+      if (t >= from && t < to) slots.push(s);
+    }
     return { status: 200, body: slots };
   }
 

@@ -3,6 +3,7 @@ import type { SuiviMoRow } from '../batigest/port.js';
 import { redact } from '../log.js';
 import { normaliseWallClock } from '../time.js';
 import type { Queryable } from './db.js';
+import { arrayLiteral } from './pgArray.js';
 
 export interface StagedSlot {
   idHeure: string;
@@ -48,7 +49,7 @@ export async function stagedHashes(
     `SELECT id_heure AS id, content_hash AS hash, (extract(epoch FROM start_utc) * 1000)::float8 AS start_ms,
             deleted_at IS NOT NULL AS deleted
      FROM batigest_heures WHERE id_heure = ANY($1::text[])`,
-    [ids],
+    [arrayLiteral(ids)],
   );
   return new Map(rows.map((r) => [r.id, { hash: r.hash, startMs: r.start_ms, deleted: r.deleted }]));
 }
@@ -60,7 +61,7 @@ export async function existingSlots(db: Queryable, ids: readonly string[]): Prom
             code_projet AS "codeProjet", status_management AS status, total_heure AS "totalHeure", panier, trajet,
             user_name AS "userName", deleted_at IS NOT NULL AS deleted
      FROM batigest_heures WHERE id_heure = ANY($1::text[])`,
-    [ids],
+    [arrayLiteral(ids)],
   );
   return new Map(
     rows.map((r) => [
@@ -77,7 +78,7 @@ export async function existingSlots(db: Queryable, ids: readonly string[]): Prom
  */
 export async function upsertSlots(db: Queryable, slots: readonly StagedSlot[], reachesSuiviMo: readonly boolean[]) {
   if (slots.length === 0) return;
-  const col = <K extends keyof StagedSlot>(k: K) => slots.map((s) => s[k]);
+  const col = <K extends keyof StagedSlot>(k: K) => arrayLiteral(slots.map((s) => s[k]));
   await db.query(
     `INSERT INTO batigest_heures AS h
        (id_heure, date_debut, date_fin, start_utc, end_utc, id_utilisateur, id_projet, project_code_in_slot, code_projet,
@@ -117,7 +118,7 @@ export async function upsertSlots(db: Queryable, slots: readonly StagedSlot[], r
       col('trajet'),
       col('userName'),
       col('contentHash'),
-      reachesSuiviMo,
+      arrayLiteral(reachesSuiviMo),
     ],
   );
 }
@@ -156,7 +157,7 @@ export async function markSlotsDeleted(db: Queryable, ids: readonly string[]): P
        UPDATE batigest_heures SET deleted_at = now(), sync = false, revision = revision + 1, updated_at = now()
        WHERE id_heure = ANY($1::text[]) AND deleted_at IS NULL RETURNING 1)
      SELECT count(*)::int AS n FROM d`,
-    [ids],
+    [arrayLiteral(ids)],
   );
   return rows[0]?.n ?? 0;
 }

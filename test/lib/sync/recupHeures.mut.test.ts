@@ -190,6 +190,82 @@ describe('what is read, once', () => {
       process.off('unhandledRejection', onUnhandled);
     }
   });
+
+  describe('a write that fails (the next period is read and sorted out while one is written)', () => {
+    /** Staging refuses the row of slot "bloque", as a constraint or a full disk would. */
+    before(() =>
+      t.db.exec(`CREATE FUNCTION refuse_bloque() RETURNS trigger LANGUAGE plpgsql AS $$
+                 BEGIN IF NEW.id_heure = 'bloque' THEN RAISE EXCEPTION 'écriture refusée par la base'; END IF; RETURN NEW; END $$;
+               CREATE TRIGGER refuse_bloque BEFORE INSERT OR UPDATE ON batigest_heures FOR EACH ROW EXECUTE FUNCTION refuse_bloque();`),
+    );
+    after(() => t.db.exec('DROP TRIGGER refuse_bloque ON batigest_heures; DROP FUNCTION refuse_bloque();'));
+
+    const watchUnhandled = async (body: () => Promise<void>) => {
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown) => unhandled.push(reason);
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        await body();
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.deepEqual(unhandled, []);
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+      }
+    };
+
+    test('stops the run with its own error: the next period, listed meanwhile, is not written', () =>
+      watchUnhandled(async () => {
+        port.slots = [timeSlot('bloque', ago(2.5 * DAY), 60), timeSlot('1', ago(2.6 * DAY), 60), at('2', 1)];
+        const report = await recup();
+        assert.equal(report.status, 'failed');
+        assert.match(report.errors[0]!.message, /écriture refusée par la base/);
+        assert.equal(port.calls.length, 2);
+        // The first period's transaction rolled back; the second was never written.
+        assert.deepEqual(await liveIds(), []);
+      }));
+
+    test('is the error reported when the next period fails too', () =>
+      watchUnhandled(async () => {
+        port.slots = [timeSlot('bloque', ago(2.5 * DAY), 60), at('2', 1)];
+        port.script.set(1, () => Promise.reject(new Error('BatiSimply ne répond plus')));
+        const report = await recup();
+        assert.equal(report.status, 'failed');
+        assert.match(report.errors[0]!.message, /écriture refusée par la base/);
+        assert.deepEqual(await liveIds(), []);
+      }));
+
+    test('fails the run without an unhandled rejection while the next period is still on its way', () =>
+      watchUnhandled(async () => {
+        port.slots = [timeSlot('bloque', ago(2.5 * DAY), 60), at('2', 1)];
+        // The second period answers only once the first one's transaction has failed, a turn of the event loop later.
+        let writeFailed!: () => void;
+        const failed = new Promise<void>((resolve) => (writeFailed = resolve));
+        port.script.set(1, (served) => failed.then(() => new Promise<TimeSlotList>((resolve) => setImmediate(() => resolve(served)))));
+        const db = t.db;
+        const staging = new Proxy(db, {
+          get(target, prop) {
+            if (prop === 'transaction') {
+              return (fn: Parameters<typeof db.transaction>[0]) =>
+                target.transaction(fn).catch((error: unknown) => {
+                  writeFailed();
+                  throw error;
+                });
+            }
+            const value = Reflect.get(target, prop, target) as unknown;
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        });
+        const watched = new Services(env, { staging, batisimply: port });
+        try {
+          const report = await recup({ on: watched });
+          assert.equal(report.status, 'failed');
+          assert.match(report.errors[0]!.message, /écriture refusée par la base/);
+          assert.equal(port.calls.length, 2);
+        } finally {
+          await watched.close();
+        }
+      }));
+  });
 });
 
 describe('missing slots: deleted, or held past the threshold (at least 2 and over half)', () => {

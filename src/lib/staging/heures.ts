@@ -71,6 +71,44 @@ export async function existingSlots(db: Queryable, ids: readonly string[]): Prom
   );
 }
 
+/** The staged columns of a slot, in the order of `slotParameters`. */
+const SLOT_COLUMNS = `id_heure, date_debut, date_fin, start_utc, end_utc, id_utilisateur, id_projet, project_code_in_slot,
+  code_projet, status_management, total_heure, panier, trajet, user_name, content_hash`;
+/** One row per slot from the array parameters $1…$15 (`slotParameters`), and `more` arrays after them. */
+const slotRows = (more = '') => `unnest($1::text[], $2::timestamp[], $3::timestamp[], $4::timestamptz[], $5::timestamptz[], $6::uuid[],
+  $7::bigint[], $8::text[], $9::text[], $10::text[], $11::int[], $12::bool[], $13::bool[], $14::text[], $15::text[]${more})`;
+
+function slotParameters(slots: readonly StagedSlot[]): string[] {
+  const col = <K extends keyof StagedSlot>(k: K) => arrayLiteral(slots.map((s) => s[k]));
+  return [
+    col('idHeure'),
+    col('dateDebut'),
+    col('dateFin'),
+    col('startUtc'),
+    col('endUtc'),
+    col('idUtilisateur'),
+    col('idProjet'),
+    col('projectCodeInSlot'),
+    col('codeProjet'),
+    col('status'),
+    col('totalHeure'),
+    col('panier'),
+    col('trajet'),
+    col('userName'),
+    col('contentHash'),
+  ];
+}
+
+/**
+ * Inserts slots that staging does not hold (the caller read their ids in the same transaction,
+ * under the job's lock): a plain INSERT, cheaper than an upsert's conflict check on each row. A new
+ * slot always waits for SuiviMO.
+ */
+export async function insertNewSlots(db: Queryable, slots: readonly StagedSlot[]) {
+  if (slots.length === 0) return;
+  await db.query(`INSERT INTO batigest_heures (${SLOT_COLUMNS}, sync, revision) SELECT *, false, 1 FROM ${slotRows()}`, slotParameters(slots));
+}
+
 /**
  * Inserts or updates slots. `reachesSuiviMo[i]` says whether the change touches what SuiviMO gets:
  * only then does `sync` go back to false (and the revision move), so an edit of nothing that
@@ -78,19 +116,9 @@ export async function existingSlots(db: Queryable, ids: readonly string[]): Prom
  */
 export async function upsertSlots(db: Queryable, slots: readonly StagedSlot[], reachesSuiviMo: readonly boolean[]) {
   if (slots.length === 0) return;
-  const col = <K extends keyof StagedSlot>(k: K) => arrayLiteral(slots.map((s) => s[k]));
   await db.query(
-    `INSERT INTO batigest_heures AS h
-       (id_heure, date_debut, date_fin, start_utc, end_utc, id_utilisateur, id_projet, project_code_in_slot, code_projet,
-        status_management, total_heure, panier, trajet, user_name, content_hash, sync, revision)
-     SELECT i.id_heure, i.date_debut, i.date_fin, i.start_utc, i.end_utc, i.id_utilisateur, i.id_projet,
-            i.project_code_in_slot, i.code_projet, i.status, i.total, i.panier, i.trajet, i.user_name, i.content_hash,
-            NOT i.relevant, 1
-     FROM unnest($1::text[], $2::timestamp[], $3::timestamp[], $4::timestamptz[], $5::timestamptz[], $6::uuid[],
-                 $7::bigint[], $8::text[], $9::text[], $10::text[], $11::int[], $12::bool[], $13::bool[], $14::text[],
-                 $15::text[], $16::bool[])
-       AS i(id_heure, date_debut, date_fin, start_utc, end_utc, id_utilisateur, id_projet, project_code_in_slot,
-            code_projet, status, total, panier, trajet, user_name, content_hash, relevant)
+    `INSERT INTO batigest_heures AS h (${SLOT_COLUMNS}, sync, revision)
+     SELECT ${SLOT_COLUMNS}, NOT relevant, 1 FROM ${slotRows(', $16::bool[]')} AS i(${SLOT_COLUMNS}, relevant)
      ON CONFLICT (id_heure) DO UPDATE SET
        date_debut = EXCLUDED.date_debut, date_fin = EXCLUDED.date_fin, start_utc = EXCLUDED.start_utc,
        end_utc = EXCLUDED.end_utc, id_utilisateur = EXCLUDED.id_utilisateur, id_projet = EXCLUDED.id_projet,
@@ -102,24 +130,7 @@ export async function upsertSlots(db: Queryable, slots: readonly StagedSlot[], r
        sync = h.sync AND EXCLUDED.sync,
        revision = h.revision + CASE WHEN EXCLUDED.sync THEN 0 ELSE 1 END,
        updated_at = now()`,
-    [
-      col('idHeure'),
-      col('dateDebut'),
-      col('dateFin'),
-      col('startUtc'),
-      col('endUtc'),
-      col('idUtilisateur'),
-      col('idProjet'),
-      col('projectCodeInSlot'),
-      col('codeProjet'),
-      col('status'),
-      col('totalHeure'),
-      col('panier'),
-      col('trajet'),
-      col('userName'),
-      col('contentHash'),
-      arrayLiteral(reachesSuiviMo),
-    ],
+    [...slotParameters(slots), arrayLiteral(reachesSuiviMo)],
   );
 }
 

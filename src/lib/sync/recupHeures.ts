@@ -12,6 +12,7 @@ import type { BatisimplyApi, TimeSlot, TimeSlotList } from '../batisimply/client
 import { RecordError } from '../errors.js';
 import {
   existingSlots,
+  insertNewSlots,
   liveSlotCount,
   livePeriodSlotIds,
   markSlotsDeleted,
@@ -146,6 +147,8 @@ async function stageSlots(ctx: JobContext, tx: Queryable, slots: readonly Staged
   // New slots have nothing to compare with: read back only the rows that exist and differ.
   const known = candidates.filter((s) => hashes.has(s.idHeure)).map((s) => s.idHeure);
   const existing = known.length > 0 ? await existingSlots(tx, known) : new Map<string, ExistingSlot>();
+  /** Slots staging does not hold at all: inserted. */
+  const added: StagedSlot[] = [];
   const write: StagedSlot[] = [];
   const relevant: boolean[] = [];
   for (const fields of candidates) {
@@ -154,9 +157,14 @@ async function stageSlots(ctx: JobContext, tx: Queryable, slots: readonly Staged
     const live = prev && !prev.deleted;
     // Same values, digest not yet stored (a row staged before digests existed): store it, nothing else.
     ctx.report.ok(fields.idHeure, live ? (changedAtAll(next, prev) ? 'updated' : 'unchanged') : 'created');
+    if (!hashes.has(fields.idHeure)) {
+      added.push(next);
+      continue;
+    }
     write.push(next);
     relevant.push(reachesSuiviMo(next, prev));
   }
+  for (let i = 0; i < added.length; i += WRITE_BATCH) await insertNewSlots(tx, added.slice(i, i + WRITE_BATCH));
   for (let i = 0; i < write.length; i += WRITE_BATCH) {
     await upsertSlots(tx, write.slice(i, i + WRITE_BATCH), relevant.slice(i, i + WRITE_BATCH));
   }

@@ -92,6 +92,8 @@ export class Services {
       ? new PostgresDb(s.STAGING_DATABASE_URL, { max: s.STAGING_POOL_MAX, schema, refreshUrl })
       : await EmbeddedDb.open(s.STAGING_EMBEDDED_DIR);
     this.owned.push(() => db.close());
+    // The two connections a run uses (its lock holds one), opened together rather than in turn.
+    if (db instanceof PostgresDb) await db.warm(2);
     await migrate(db);
     return db;
   });

@@ -98,3 +98,13 @@ test('CLI: a run needs --company when several are configured; companies lists th
   const companies = JSON.parse(listed.stdout) as { name: string; schema: string }[];
   assert.deepEqual(companies.map((c) => `${c.name}:${c.schema}`), ['acme:company_acme', 'beta:company_beta']);
 });
+
+test("a company's staging opens the two connections a run uses at once: migrated, both idle", async () => {
+  const fresh = new CompanyDirectory(env);
+  try {
+    const db = (await fresh.get('beta').staging()) as import('../../src/lib/staging/db.js').PostgresDb;
+    assert.deepEqual([db.pool.totalCount, db.pool.idleCount], [2, 2]);
+  } finally {
+    await fresh.close();
+  }
+});

@@ -228,6 +228,19 @@ export class PostgresDb implements StagingDb {
     await this.query(script);
   }
 
+  /**
+   * Opens up to `count` connections at once and leaves them idle in the pool: a run needs two (its
+   * lock holds one), and opened one after the other the second waits for the first.
+   */
+  async warm(count: number): Promise<void> {
+    const missing = Math.min(count, this.options.max ?? 10) - this.pool.totalCount;
+    if (missing <= 0) return;
+    const opened = await Promise.allSettled(Array.from({ length: missing }, () => this.withPool((pool) => pool.connect())));
+    for (const o of opened) if (o.status === 'fulfilled') o.value.release();
+    const refused = opened.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (refused) throw stagingError(refused.reason, this.target);
+  }
+
   async tryLock(name: string): Promise<HeldLock | null> {
     const key = this.schema ? `${this.schema}:${name}` : name;
     let client: pg.PoolClient;

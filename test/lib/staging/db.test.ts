@@ -28,6 +28,7 @@ after(async () => {
 class FailingPool {
   calls = 0;
   ended = 0;
+  totalCount = 0;
   constructor(private readonly error: object) {}
   async query(): Promise<never> {
     this.calls++;
@@ -99,6 +100,55 @@ describe('the pool', () => {
     const { rows } = await db.query<{ path: string }>(`SELECT current_setting('search_path') AS path`);
     assert.deepEqual(rows, [{ path: 'acme' }]);
     assert.equal(db.schema, 'acme');
+  });
+});
+
+describe('warm: the connections a run needs, opened together', () => {
+  test('two connections, both idle; a lock and a query then open no third', async () => {
+    const db = new PostgresDb(t.url);
+    opened.push(db);
+    await db.warm(2);
+    assert.deepEqual([db.pool.totalCount, db.pool.idleCount], [2, 2]);
+    const lock = await db.tryLock('connecteur:job:test');
+    assert.ok(lock);
+    await db.query('SELECT 1');
+    await lock.release();
+    assert.equal(db.pool.totalCount, 2);
+  });
+
+  test('never more than the pool allows, and nothing more when they are open', async () => {
+    const one = new PostgresDb(t.url, { max: 1 });
+    opened.push(one);
+    await one.warm(2);
+    assert.equal(one.pool.totalCount, 1);
+    const two = new PostgresDb(t.url);
+    opened.push(two);
+    await two.warm(2);
+    await two.warm(2);
+    assert.equal(two.pool.totalCount, 2);
+  });
+
+  test('a server that cannot be reached fails it with the staging error', async () => {
+    const { db, pool } = await failingDb(URL_OF, failure('ECONNREFUSED'));
+    await assert.rejects(db.warm(2), (e: Error & { code?: string }) => e.code === 'STAGING_UNREACHABLE');
+    assert.equal(pool.calls, 2);
+  });
+
+  test('when one of the two fails, the one that opened goes back to the pool', async () => {
+    const db = new PostgresDb(URL_OF);
+    await db.pool.end();
+    let released = 0;
+    let connects = 0;
+    db.pool = {
+      totalCount: 0,
+      connect: async () => {
+        if (connects++ === 0) return { release: () => released++ };
+        throw failure('ECONNREFUSED');
+      },
+      end: async () => {},
+    } as unknown as pg.Pool;
+    await assert.rejects(db.warm(2), (e: Error & { code?: string }) => e.code === 'STAGING_UNREACHABLE');
+    assert.equal(released, 1);
   });
 });
 

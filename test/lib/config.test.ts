@@ -49,3 +49,29 @@ test('an unknown time zone is refused; Europe/Paris is the default', () => {
 test('a blank setting counts as unset: its default applies', () => {
   assert.equal(parseSection(syncSchema, { SYNC_TIMEZONE: '  ' }, 'sync').SYNC_TIMEZONE, 'Europe/Paris');
 });
+
+test('settings are parsed without compiling a fast path (zod JIT): parsed once, compiling costs more', async () => {
+  const { z } = await import('zod');
+  /** How many functions zod compiles (`new Function`) while `fn` runs. */
+  const compiled = (fn: () => void) => {
+    const real = globalThis.Function;
+    let count = 0;
+    globalThis.Function = new Proxy(real, {
+      construct(target, args) {
+        count++;
+        return Reflect.construct(target, args);
+      },
+    });
+    try {
+      fn();
+    } finally {
+      globalThis.Function = real;
+    }
+    return count;
+  };
+  const section = () => z.object({ A_SETTING: z.string().default('a'), ANOTHER: z.coerce.number().int().default(1) });
+  // The control: a plain parse of a fresh object schema does compile one, so the count can see it.
+  assert.ok(compiled(() => section().safeParse({})) > 0);
+  assert.equal(compiled(() => parseSection(section(), {}, 'essai')), 0);
+  assert.deepEqual(parseSection(section(), { ANOTHER: '3' }, 'essai'), { A_SETTING: 'a', ANOTHER: 3 });
+});

@@ -62,7 +62,8 @@ test('an empty array is an empty literal', async () => {
 });
 
 test('only what needs it is quoted (the point of the encoding)', () => {
-  assert.equal(arrayLiteral(['CH001', 'a b', '', 'null', null, 5, true]), '{CH001,"a b","","null",NULL,5,true}');
+  // Four letters that are not NULL stay bare: only the word NULL, in any case, needs quotes.
+  assert.equal(arrayLiteral(['CH001', 'CH01', 'a b', '', 'null', null, 5, true]), '{CH001,CH01,"a b","","null",NULL,5,true}');
 });
 
 test('a number that PostgreSQL cannot read is refused with its value named', () => {

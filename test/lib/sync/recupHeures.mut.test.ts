@@ -191,6 +191,24 @@ describe('what is read, once', () => {
     }
   });
 
+  test('a period of more than 5,000 slots is written in batches: each slot once, inserted then updated', async () => {
+    // All in the window's first day (the first period), past one write batch (WRITE_BATCH = 5,000).
+    port.slots = Array.from({ length: 5_001 }, (_, i) => timeSlot(String(i + 1), ago(2.2 * DAY + (i % 900) * 60_000), 60));
+    const first = await recup();
+    assert.equal(first.status, 'succeeded');
+    assert.equal(first.counts.created, 5_001);
+    const rows = async () =>
+      (await t.db.query<{ n: number; revisions: number[]; minutes: number[] }>(
+        'SELECT count(*)::int AS n, array_agg(DISTINCT revision) AS revisions, array_agg(DISTINCT total_heure) AS minutes FROM batigest_heures',
+      )).rows[0]!;
+    assert.deepEqual(await rows(), { n: 5_001, revisions: [1], minutes: [60] });
+    for (const slot of port.slots) slot.totalTimeMinutes = 90;
+    const second = await recup();
+    assert.equal(second.status, 'succeeded');
+    assert.equal(second.counts.updated, 5_001);
+    assert.deepEqual(await rows(), { n: 5_001, revisions: [2], minutes: [90] });
+  });
+
   describe('a write that fails (the next period is read and sorted out while one is written)', () => {
     /** Staging refuses the row of slot "bloque", as a constraint or a full disk would. */
     before(() =>

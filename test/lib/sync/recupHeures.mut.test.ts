@@ -63,6 +63,19 @@ const issues = async () =>
 const markExported = () => t.db.query('UPDATE batigest_heures SET sync = true');
 /** The period's slots, and these refused items along with them. */
 const alsoRefused = (refused: TimeSlotList['refused']) => async (served: TimeSlotList): Promise<TimeSlotList> => ({ ...served, refused });
+/** Runs `body`, then fails if any promise was rejected with nobody to handle it (checked a turn of the event loop later). */
+async function watchUnhandled(body: () => Promise<void>) {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    await body();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+}
 /** An instant `ms` before now, to the minute, as "…Z". */
 const ago = (ms: number) => new Date(Math.floor((Date.now() - ms) / 60_000) * 60_000).toISOString().replace('.000Z', 'Z');
 
@@ -170,11 +183,8 @@ describe('what is read, once', () => {
     assert.deepEqual(await liveIds(), ['1', '2']);
   });
 
-  test('a period that fails while the one before is written fails the run, and that one stays staged', async () => {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown) => unhandled.push(reason);
-    process.on('unhandledRejection', onUnhandled);
-    try {
+  test('a period that fails while the one before is written fails the run, and that one stays staged', () =>
+    watchUnhandled(async () => {
       // Slot 1 lies in the first period (the window's first day), so that period has rows to write.
       port.slots = [timeSlot('1', ago(2.5 * DAY), 60), at('2', 1)];
       // The second request fails at once, before the first period's slots are written.
@@ -184,12 +194,7 @@ describe('what is read, once', () => {
       assert.match(report.errors[0]!.message, /BatiSimply ne répond plus/);
       assert.equal(port.calls.length, 2);
       assert.deepEqual(await liveIds(), ['1']);
-      await new Promise((resolve) => setImmediate(resolve));
-      assert.deepEqual(unhandled, []);
-    } finally {
-      process.off('unhandledRejection', onUnhandled);
-    }
-  });
+    }));
 
   test('a period of more than 5,000 slots is written in batches: each slot once, inserted then updated', async () => {
     // All in the window's first day (the first period), past one write batch (WRITE_BATCH = 5,000).
@@ -217,19 +222,6 @@ describe('what is read, once', () => {
                CREATE TRIGGER refuse_bloque BEFORE INSERT OR UPDATE ON batigest_heures FOR EACH ROW EXECUTE FUNCTION refuse_bloque();`),
     );
     after(() => t.db.exec('DROP TRIGGER refuse_bloque ON batigest_heures; DROP FUNCTION refuse_bloque();'));
-
-    const watchUnhandled = async (body: () => Promise<void>) => {
-      const unhandled: unknown[] = [];
-      const onUnhandled = (reason: unknown) => unhandled.push(reason);
-      process.on('unhandledRejection', onUnhandled);
-      try {
-        await body();
-        await new Promise((resolve) => setImmediate(resolve));
-        assert.deepEqual(unhandled, []);
-      } finally {
-        process.off('unhandledRejection', onUnhandled);
-      }
-    };
 
     test('stops the run with its own error: the next period, listed meanwhile, is not written', () =>
       watchUnhandled(async () => {

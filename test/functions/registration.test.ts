@@ -4,9 +4,9 @@
  * each registered function's bindings are checked — an HTTP route without a function key fails here.
  */
 import assert from 'node:assert/strict';
-import Module from 'node:module';
 import { before, test } from 'node:test';
 import { JOB_NAMES } from '../../src/lib/sync/jobs.js';
+import { installFakeFunctionsCore, type Registration } from '../support/functionsCore.js';
 
 interface Binding {
   type: string;
@@ -16,25 +16,10 @@ interface Binding {
   route?: string;
   schedule?: string;
 }
-const registered: { name: string; bindings: Record<string, Binding> }[] = [];
+const registered: Registration<Binding>[] = [];
 
 before(async () => {
-  const fakeCore = {
-    setProgrammingModel() {},
-    registerFunction(metadata: { name: string; bindings: Record<string, Binding> }) {
-      registered.push(metadata);
-      return { dispose() {} };
-    },
-    registerHook() {
-      return { dispose() {} };
-    },
-    log() {},
-  };
-  const loader = Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown };
-  const load = loader._load;
-  loader._load = function (request: string, ...rest: unknown[]) {
-    return request === '@azure/functions-core' ? fakeCore : load.call(this, request, ...rest);
-  };
+  installFakeFunctionsCore<Binding>((metadata) => registered.push(metadata));
   await import('../../src/functions/jobs.js');
   await import('../../src/functions/operator.js');
   await import('../../src/functions/audit.js');

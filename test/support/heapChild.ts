@@ -3,7 +3,7 @@
  * like an import (pages of small objects, a few kept) so that V8 sets its heap limit several times.
  * Run under --trace-gc-verbose: the test reads the growth factor V8 printed for each limit.
  */
-import Module from 'node:module';
+import { installFakeFunctionsCore } from './functionsCore.js';
 
 const entry = process.argv[2];
 if (entry === 'policy') {
@@ -13,13 +13,7 @@ if (entry === 'policy') {
   const { main } = await import('../../src/cli/main.js');
   await main(['--version']);
 } else if (entry === 'functions') {
-  // The host's module, faked as in registration.test.ts, so that the entry files load outside the host.
-  const fakeCore = { setProgrammingModel() {}, registerFunction: () => ({ dispose() {} }), registerHook: () => ({ dispose() {} }), log() {} };
-  const loader = Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown };
-  const load = loader._load;
-  loader._load = function (request: string, ...rest: unknown[]) {
-    return request === '@azure/functions-core' ? fakeCore : load.call(this, request, ...rest);
-  };
+  installFakeFunctionsCore();
   await import(`../../src/functions/${process.argv[3]}.js`);
 }
 

@@ -82,7 +82,9 @@ async function drain(queue: QueueClient, servicesOf: (company: string) => Servic
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (done < expected) {
-        const { receivedMessageItems: [item] } = await queue.receiveMessages({ numberOfMessages: 1, visibilityTimeout: 600 });
+        const {
+          receivedMessageItems: [item],
+        } = await queue.receiveMessages({ numberOfMessages: 1, visibilityTimeout: 600 });
         if (!item) {
           await new Promise((r) => setTimeout(r, 20));
           continue;
@@ -148,7 +150,16 @@ async function round(n: number, concurrency: number, azurite: { connectionString
       `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name = 'batigest_chantiers'`,
     );
     for (const s of services.values()) await s.close();
-    return { ms, cpuPercent, load: os.loadavg()[0]!, statuses: Object.fromEntries(statuses), cross, created, suivimo, publicTables: pub[0]!.n };
+    return {
+      ms,
+      cpuPercent,
+      load: os.loadavg()[0]!,
+      statuses: Object.fromEntries(statuses),
+      cross,
+      created,
+      suivimo,
+      publicTables: pub[0]!.n,
+    };
   } finally {
     for (const s of sandboxes) await s.stop();
     await t.drop();
@@ -169,12 +180,16 @@ try {
     [`${COMPANIES} companies`, 1, serial],
     [`${COMPANIES} companies`, CONCURRENCY, all],
   ] as const;
-  console.log('\n| scenario | concurrency | total | one × N ÷ concurrency | ratio | process CPU | load average (1 min, 2 cores) | runs | projects created | SuiviMO rows | cross-company rows |');
+  console.log(
+    '\n| scenario | concurrency | total | one × N ÷ concurrency | ratio | process CPU | load average (1 min, 2 cores) | runs | projects created | SuiviMO rows | cross-company rows |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const [label, c, r] of rows) {
     const n = label.startsWith('1 ') ? 1 : COMPANIES;
     const exp = (one.ms * n) / c;
-    console.log(`| ${label} | ${c} | ${(r.ms / 1000).toFixed(1)} s | ${(exp / 1000).toFixed(1)} s | ${(r.ms / exp).toFixed(2)} | ${r.cpuPercent} % | ${r.load.toFixed(1)} | ${JSON.stringify(r.statuses)} | ${r.created} | ${r.suivimo} | ${r.cross} |`);
+    console.log(
+      `| ${label} | ${c} | ${(r.ms / 1000).toFixed(1)} s | ${(exp / 1000).toFixed(1)} s | ${(r.ms / exp).toFixed(2)} | ${r.cpuPercent} % | ${r.load.toFixed(1)} | ${JSON.stringify(r.statuses)} | ${r.created} | ${r.suivimo} | ${r.cross} |`,
+    );
   }
 } finally {
   await azurite.stop();

@@ -21,7 +21,8 @@ export function benchSlots(n: number): SandboxTimeSlot[] {
       startDate: new Date(start).toISOString().replace('.000Z', 'Z'),
       endDate: new Date(start + minutes * 60_000).toISOString().replace('.000Z', 'Z'),
       user: { id: `00000000-0000-4000-8000-${String(i % USERS).padStart(12, '0')}`, firstName: 'Jean', lastName: `SALARIE ${i % USERS}` },
-      project: project === 0 ? { id: 1 + (i % PROJECTS) } : { id: 1 + (i % PROJECTS), projectCode: `CH${String(i % PROJECTS).padStart(4, '0')}` },
+      project:
+        project === 0 ? { id: 1 + (i % PROJECTS) } : { id: 1 + (i % PROJECTS), projectCode: `CH${String(i % PROJECTS).padStart(4, '0')}` },
       managementStatus: i % 3 === 0 ? 'PENDING' : 'VALIDATED',
       totalTimeMinutes: minutes,
       hasPackedLunch: i % 2 === 0,

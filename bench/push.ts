@@ -115,5 +115,16 @@ async function bareClient(sandbox: Sandbox, bodies: readonly string[], concurren
 if (process.argv[1]?.endsWith('/bench/push.js')) {
   const [n = 2000, latencyMs = 20, concurrency = 8, rounds = 3] = process.argv.slice(2).map(Number);
   const result = await benchPush({ n, latencyMs, concurrency, rounds });
-  console.log(JSON.stringify({ n, latencyMs, concurrency, rounds, ...result, jobMs: Math.round(result.jobMs), bareUndiciMs: Math.round(result.bareUndiciMs), ratio: Number(result.ratio.toFixed(3)) }));
+  console.log(
+    JSON.stringify({
+      n,
+      latencyMs,
+      concurrency,
+      rounds,
+      ...result,
+      jobMs: Math.round(result.jobMs),
+      bareUndiciMs: Math.round(result.bareUndiciMs),
+      ratio: Number(result.ratio.toFixed(3)),
+    }),
+  );
 }

@@ -22,7 +22,9 @@ const quick = process.argv.includes('--quick');
 
 /** The sandbox must never be what a benchmark measures: its own throughput, for reference. */
 async function sandboxRows(): Promise<Row[]> {
-  const sandbox = new Sandbox({ seed: { projects: Array.from({ length: 50 }, (_, i) => ({ id: i + 1, projectCode: `P${i}`, projectName: `P${i}` })) } });
+  const sandbox = new Sandbox({
+    seed: { projects: Array.from({ length: 50 }, (_, i) => ({ id: i + 1, projectCode: `P${i}`, projectName: `P${i}` })) },
+  });
   await sandbox.start();
   const token = sandbox.state.issueToken(3600);
   const agent = new Agent({ connections: 16 });
@@ -32,7 +34,10 @@ async function sandboxRows(): Promise<Row[]> {
     Promise.all(
       Array.from({ length: 16 }, async () => {
         while (next++ < total) {
-          const res = await request(`${sandbox.url}/api/project?page=0&size=20`, { dispatcher: agent, headers: { authorization: `Bearer ${token}` } });
+          const res = await request(`${sandbox.url}/api/project?page=0&size=20`, {
+            dispatcher: agent,
+            headers: { authorization: `Bearer ${token}` },
+          });
           await res.body.dump();
         }
       }),
@@ -48,13 +53,17 @@ async function transferRows(): Promise<Row[]> {
   const t = await freshDatabase();
   try {
     const rows = Array.from({ length: 5_000 }, (_, i) => chantier(`C${String(i).padStart(6, '0')}`));
-    const [batched] = await time(() => t.db.transaction(async (tx) => {
-      for (let i = 0; i < rows.length; i += 500) await upsertChantiers(tx, rows.slice(i, i + 500));
-    }));
+    const [batched] = await time(() =>
+      t.db.transaction(async (tx) => {
+        for (let i = 0; i < rows.length; i += 500) await upsertChantiers(tx, rows.slice(i, i + 500));
+      }),
+    );
     await t.db.query('TRUNCATE batigest_chantiers');
-    const [perRow] = await time(() => t.db.transaction(async (tx) => {
-      for (const row of rows) await upsertChantiers(tx, [row]);
-    }));
+    const [perRow] = await time(() =>
+      t.db.transaction(async (tx) => {
+        for (const row of rows) await upsertChantiers(tx, [row]);
+      }),
+    );
     return [
       {
         scenario: 'transfer 5,000 chantiers, batches of 500',
@@ -110,7 +119,8 @@ for (const scenario of SCENARIOS) {
   const result = await scenario();
   rows.push(...result.rows);
   if (result.raw !== undefined) raw.push(result.raw);
-  for (const r of result.rows) console.error(`  ${r.scenario}: ${r.figure.toFixed(0)} ${r.unit}${r.ratio === undefined ? '' : ` (${r.ratio.toFixed(2)}×)`}`);
+  for (const r of result.rows)
+    console.error(`  ${r.scenario}: ${r.figure.toFixed(0)} ${r.unit}${r.ratio === undefined ? '' : ` (${r.ratio.toFixed(2)}×)`}`);
 }
 console.log('');
 printTable(rows);

@@ -27,7 +27,9 @@ async function medianProcesses(commands: { args: string[]; env?: NodeJS.ProcessE
 
 export async function startupRows(): Promise<Row[]> {
   const dir = path.join(ROOT, 'dist/src/functions');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.js')).map((f) => path.join(dir, f));
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => path.join(dir, f));
   const loader = `const t = performance.now(); for (const f of ${JSON.stringify(files)}) await import(f); console.log(JSON.stringify({ ms: performance.now() - t }));`;
   const loads: number[] = [];
   for (let i = 0; i < REPEAT; i++) {
@@ -57,14 +59,22 @@ export async function startupRows(): Promise<Row[]> {
   try {
     const env = { ...process.env, ...sandbox.connectorSettings(), STAGING_DATABASE_URL: t.url };
     // `node -e 0` interleaved with the CLI: the ratio compares the same moments of the machine.
-    [bare, cli] = (await medianProcesses([{ args: ['-e', '0'] }, { args: [path.join(ROOT, 'bin/connecteur.js'), 'run', 'transfer-batisimply'], env }])) as [number, number];
+    [bare, cli] = (await medianProcesses([
+      { args: ['-e', '0'] },
+      { args: [path.join(ROOT, 'bin/connecteur.js'), 'run', 'transfer-batisimply'], env },
+    ])) as [number, number];
   } finally {
     await t.drop();
     await sandbox.stop();
   }
   return [
     { scenario: 'node -e 0 (process)', figure: bare, unit: 'ms' },
-    { scenario: 'load the bundled CLI, dist/cli/main.cjs (in process)', figure: libraryLoad, unit: 'ms', note: 'loaded by every CLI run: part of the CLI row below' },
+    {
+      scenario: 'load the bundled CLI, dist/cli/main.cjs (in process)',
+      figure: libraryLoad,
+      unit: 'ms',
+      note: 'loaded by every CLI run: part of the CLI row below',
+    },
     { scenario: 'load dist/src/functions/*.js (in process)', figure: load, unit: 'ms', target: '≤ 300 ms', met: load <= 300 },
     {
       scenario: 'connecteur run transfer-batisimply, nothing to do (process)',

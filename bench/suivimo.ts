@@ -81,9 +81,16 @@ export async function suiviMoRows(n = 10_000): Promise<Row[]> {
   const t = await freshDatabase();
   try {
     const memory = new MemoryBatigest();
-    memory.salaries = Array.from({ length: 300 }, (_, i) => ({ code: `S${i}`, nom: `S${i}`, codeBs: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` }));
+    memory.salaries = Array.from({ length: 300 }, (_, i) => ({
+      code: `S${i}`,
+      nom: `S${i}`,
+      codeBs: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    }));
     const batigest = new CountingBatigest(memory);
-    const services = new Services({ ...sandbox.connectorSettings(), SYNC_TIMEZONE: 'Europe/Paris', BATISIMPLY_TIMEOUT_MS: '60000' }, { staging: t.db, batigest });
+    const services = new Services(
+      { ...sandbox.connectorSettings(), SYNC_TIMEZONE: 'Europe/Paris', BATISIMPLY_TIMEOUT_MS: '60000' },
+      { staging: t.db, batigest },
+    );
     await runJob(services, 'recup-heures', { trigger: 'cli' });
     const outcome = await runJob(services, 'heures-to-sqlserver', { trigger: 'cli' });
     const report = outcome.report as RunReport;

@@ -54,7 +54,8 @@ export interface Row {
 }
 
 export function printTable(rows: readonly Row[]) {
-  const fmt = (v: number, unit: string) => (unit === 'ms' ? `${v.toFixed(0)} ms` : unit === 'MB' ? `${v.toFixed(0)} MB` : `${Math.round(v)} ${unit}`);
+  const fmt = (v: number, unit: string) =>
+    unit === 'ms' ? `${v.toFixed(0)} ms` : unit === 'MB' ? `${v.toFixed(0)} MB` : `${Math.round(v)} ${unit}`;
   const cells = rows.map((r) => [
     r.scenario,
     fmt(r.figure, r.unit),

@@ -35,7 +35,9 @@ async function demo() {
       console.log(formatReport(report));
     }
     console.log(`\nProjets dans BatiSimply : ${[...sandbox.state.projects.values()].map((p) => p.projectCode).join(', ')}`);
-    console.log(`Appels d'écriture à BatiSimply : ${sandbox.count('POST /api/project')} création(s), ${sandbox.count('PUT /api/project')} mise(s) à jour\n`);
+    console.log(
+      `Appels d'écriture à BatiSimply : ${sandbox.count('POST /api/project')} création(s), ${sandbox.count('PUT /api/project')} mise(s) à jour\n`,
+    );
     const status = await gatherStatus(services, { checkConnections: false });
     console.log(formatStatus(status));
     if (status.pending.heures > 0) {

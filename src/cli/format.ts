@@ -64,7 +64,9 @@ export function formatStatus(s: StatusReport, timeZone = 'Europe/Paris'): string
     lines.push(`  ${r.job.padEnd(20)} ${label.padEnd(22)} ${frenchTime(r.startedAt, timeZone)}  ${countsLine(r as unknown as RunReport)}`);
     if (r.status === 'failed') lines.push(`      pourquoi : ${r.message ?? r.errors[0]?.message ?? 'raison inconnue'}`);
   }
-  lines.push(`En attente : ${s.pending.chantiers} chantier(s) à envoyer, ${s.pending.heures} créneau(x) horaire(s) à exporter vers SuiviMO, dont ${s.pending.heuresHeld} retenu(s).`);
+  lines.push(
+    `En attente : ${s.pending.chantiers} chantier(s) à envoyer, ${s.pending.heures} créneau(x) horaire(s) à exporter vers SuiviMO, dont ${s.pending.heuresHeld} retenu(s).`,
+  );
   if (s.held.length > 0) {
     lines.push('Retenus :');
     for (const h of s.held) lines.push(`  ${h.job} ${h.key} [${h.code}] ${h.message} (${h.attempts} tentative(s))`);

@@ -5,9 +5,12 @@ const ERRORS: [RegExp, string][] = [
   [/^error: unknown command '(.*)'/, 'erreur : commande inconnue « $1 »'],
   [/^error: missing required argument '(.*)'/, 'erreur : argument obligatoire manquant « $1 »'],
   [/^error: unknown option '(.*)'/, 'erreur : option inconnue « $1 »'],
-  [/^error: too many arguments for '(.*)'\. Expected (\d+) arguments? but got (\d+)\./, 'erreur : trop d\'arguments pour « $1 » ($2 attendu(s), $3 donné(s)).'],
-  [/^error: too many arguments\. Expected (\d+) arguments? but got (\d+)\./, 'erreur : trop d\'arguments ($1 attendu(s), $2 donné(s)).'],
-  [/^error: option '(.*)' argument missing/, 'erreur : l\'option « $1 » attend une valeur'],
+  [
+    /^error: too many arguments for '(.*)'\. Expected (\d+) arguments? but got (\d+)\./,
+    "erreur : trop d'arguments pour « $1 » ($2 attendu(s), $3 donné(s)).",
+  ],
+  [/^error: too many arguments\. Expected (\d+) arguments? but got (\d+)\./, "erreur : trop d'arguments ($1 attendu(s), $2 donné(s))."],
+  [/^error: option '(.*)' argument missing/, "erreur : l'option « $1 » attend une valeur"],
   [/^error: option '(.*)' argument '(.*)' is invalid\./, 'erreur : option « $1 » : valeur « $2 » invalide :'],
   [/^error: command-argument value '(.*)' is invalid for argument '(.*)'\./, 'erreur : valeur « $1 » invalide pour « $2 » :'],
   [/^error: required option '(.*)' not specified/, 'erreur : option obligatoire « $1 » manquante'],
@@ -39,11 +42,11 @@ export function translateHelp(text: string): string {
 export function frenchCommander(program: Command, write: { out(s: string): void; err(s: string): void }): Command {
   return program
     .helpOption('-h, --help', 'affiche cette aide')
-    .helpCommand('help [commande]', 'affiche l\'aide d\'une commande')
+    .helpCommand('help [commande]', "affiche l'aide d'une commande")
     .configureOutput({
       writeOut: (s) => write.out(translateHelp(s)),
       writeErr: (s) => write.err(translateHelp(s)),
       outputError: (s, w) => w(translateError(s)),
     })
-    .showHelpAfterError('(« connecteur --help » pour l\'aide)');
+    .showHelpAfterError("(« connecteur --help » pour l'aide)");
 }

@@ -28,14 +28,23 @@ export { EXIT } from './exitCodes.js';
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-const err = (text: string) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
 
 /** The error as scripts read it with --json: always a JSON document on stdout. */
 function jsonError(error: unknown, job?: string): unknown {
   const e = toConnectorError(error);
   const message = redact(e.message);
   const now = new Date().toISOString();
-  if (job) return { job, runId: null, status: 'failed', dryRun: false, startedAt: now, finishedAt: now, counts: null, errors: [{ key: job, code: e.code, message }] };
+  if (job)
+    return {
+      job,
+      runId: null,
+      status: 'failed',
+      dryRun: false,
+      startedAt: now,
+      finishedAt: now,
+      counts: null,
+      errors: [{ key: job, code: e.code, message }],
+    };
   return { status: 'failed', errors: [{ key: 'connecteur', code: e.code, message }] };
 }
 
@@ -114,7 +123,7 @@ export async function main(argv: string[], given?: LoadedSettings): Promise<numb
 
   program
     .command('check')
-    .description('teste chaque connexion configurée et dit d\'où vient chaque réglage')
+    .description("teste chaque connexion configurée et dit d'où vient chaque réglage")
     .option('--json', 'sortie JSON')
     .option('--company <name>', 'la société (requis quand il y en a plusieurs)')
     .action((opts: { json?: boolean; company?: string }) =>
@@ -122,7 +131,12 @@ export async function main(argv: string[], given?: LoadedSettings): Promise<numb
         const { checkAll } = await import('../lib/ops/checks.js');
         const results = await checkAll(s);
         if (opts.json) out(JSON.stringify(results, null, 2));
-        else out([...results.map((r) => `${r.ok ? '✔' : '✘'} ${r.message}`), '', formatSources(settings(), settingSources(settings()))].join('\n'));
+        else
+          out(
+            [...results.map((r) => `${r.ok ? '✔' : '✘'} ${r.message}`), '', formatSources(settings(), settingSources(settings()))].join(
+              '\n',
+            ),
+          );
         return exitForChecks(results);
       }),
     );
@@ -140,42 +154,53 @@ export async function main(argv: string[], given?: LoadedSettings): Promise<numb
     .option('--allow-mass-delete', 'confirme les suppressions de créneaux retenues par recup-heures (HEURES_MASS_DELETE_MAX_RATIO)')
     .option('--company <name>', 'la société (requis quand il y en a plusieurs)')
     .option('--queue', 'met l’exécution dans la file d’attente (AzureWebJobsStorage) au lieu de la lancer ici')
-    .action((job: JobName, opts: { dryRun?: boolean; json?: boolean; verbose?: boolean; allowMassDelete?: boolean; company?: string; queue?: boolean }) =>
-      withServices({ json: opts.json, job, company: opts.company }, async (s) => {
-        if (opts.queue) {
-          const [{ enqueueRun }, { requireRunQueue }] = await Promise.all([import('../lib/queue/runs.js'), import('../lib/queue/client.js')]);
-          const request = { job, dryRun: opts.dryRun ?? false, allowMassDelete: opts.allowMassDelete ?? false, trigger: 'cli' as const };
-          const { runId } = await enqueueRun(s, requireRunQueue(settings().env), request);
-          const queued = { job, runId, status: 'queued', dryRun: request.dryRun, company: s.scope.company };
-          out(opts.json ? JSON.stringify(queued, null, 2) : `${job} : en file d’attente (exécution ${runId}, société ${s.scope.company}).`);
-          return EXIT.ok;
-        }
-        const console = cliConsole({ verbose: opts.verbose ?? false });
-        const file = settings().file;
-        createLogger(console.sink).debug(`Réglages : environnement${file ? `, puis ${file}` : ''}, puis valeurs par défaut`, { event: 'settings' });
-        try {
-          const { runJob } = await import('../lib/sync/runner.js');
-          const outcome = await runJob(s, job, {
-            trigger: 'cli',
-            dryRun: opts.dryRun ?? false,
-            allowMassDelete: opts.allowMassDelete ?? false,
-            log: createLogger(console.sink, { trigger: 'cli' }),
-            onProgress: ({ job: step, done, total }) => console.progress(step, done, total),
+    .action(
+      (
+        job: JobName,
+        opts: { dryRun?: boolean; json?: boolean; verbose?: boolean; allowMassDelete?: boolean; company?: string; queue?: boolean },
+      ) =>
+        withServices({ json: opts.json, job, company: opts.company }, async (s) => {
+          if (opts.queue) {
+            const [{ enqueueRun }, { requireRunQueue }] = await Promise.all([
+              import('../lib/queue/runs.js'),
+              import('../lib/queue/client.js'),
+            ]);
+            const request = { job, dryRun: opts.dryRun ?? false, allowMassDelete: opts.allowMassDelete ?? false, trigger: 'cli' as const };
+            const { runId } = await enqueueRun(s, requireRunQueue(settings().env), request);
+            const queued = { job, runId, status: 'queued', dryRun: request.dryRun, company: s.scope.company };
+            out(
+              opts.json ? JSON.stringify(queued, null, 2) : `${job} : en file d’attente (exécution ${runId}, société ${s.scope.company}).`,
+            );
+            return EXIT.ok;
+          }
+          const console = cliConsole({ verbose: opts.verbose ?? false });
+          const file = settings().file;
+          createLogger(console.sink).debug(`Réglages : environnement${file ? `, puis ${file}` : ''}, puis valeurs par défaut`, {
+            event: 'settings',
           });
-          console.stop();
-          out(opts.json ? JSON.stringify(outcome.report, null, 2) : formatReport(outcome.report));
-          return exitForReport(outcome.report, outcome.fatal);
-        } finally {
-          console.stop();
-        }
-      }),
+          try {
+            const { runJob } = await import('../lib/sync/runner.js');
+            const outcome = await runJob(s, job, {
+              trigger: 'cli',
+              dryRun: opts.dryRun ?? false,
+              allowMassDelete: opts.allowMassDelete ?? false,
+              log: createLogger(console.sink, { trigger: 'cli' }),
+              onProgress: ({ job: step, done, total }) => console.progress(step, done, total),
+            });
+            console.stop();
+            out(opts.json ? JSON.stringify(outcome.report, null, 2) : formatReport(outcome.report));
+            return exitForReport(outcome.report, outcome.fatal);
+          } finally {
+            console.stop();
+          }
+        }),
     );
 
   program
     .command('status')
     .description('dernières exécutions, enregistrements en attente et retenus')
     .option('--json', 'sortie JSON')
-    .option('--check', 'teste aussi les connexions (code 2 ou 3 si l\'une échoue)')
+    .option('--check', "teste aussi les connexions (code 2 ou 3 si l'une échoue)")
     .option('--company <name>', 'une seule société (défaut : toutes)')
     .action((opts: { json?: boolean; check?: boolean; company?: string }) =>
       forEachCompany(opts, async (s, name) => {
@@ -183,7 +208,12 @@ export async function main(argv: string[], given?: LoadedSettings): Promise<numb
         const status = await gatherStatus(s, { checkConnections: opts.check ?? false });
         const sources = settingSources(settings());
         // Several companies: one JSON object per line, each naming its company.
-        if (several()) out(opts.json ? JSON.stringify({ company: name, ...status, settings: sources }) : `— Société ${name} —\n${formatStatus(status, syncTimeZone(s))}`);
+        if (several())
+          out(
+            opts.json
+              ? JSON.stringify({ company: name, ...status, settings: sources })
+              : `— Société ${name} —\n${formatStatus(status, syncTimeZone(s))}`,
+          );
         else if (opts.json) out(JSON.stringify({ ...status, settings: sources }, null, 2));
         else out(`${formatStatus(status, syncTimeZone(s))}\n\n${formatSources(settings(), sources)}`);
         return status.connections ? exitForChecks(status.connections) : EXIT.ok;
@@ -201,7 +231,10 @@ export async function main(argv: string[], given?: LoadedSettings): Promise<numb
     .action((opts: { from?: string; to?: string; json?: boolean; csv?: boolean; company?: string }) =>
       withServices(opts, async (s) => {
         if (opts.json && opts.csv) throw new ConfigurationError('--json et --csv s’excluent.', { code: 'BAD_INPUT' });
-        const [{ runAudit }, { formatAuditCsv, formatAuditText }] = await Promise.all([import('../lib/audit/runAudit.js'), import('../lib/audit/format.js')]);
+        const [{ runAudit }, { formatAuditCsv, formatAuditText }] = await Promise.all([
+          import('../lib/audit/runAudit.js'),
+          import('../lib/audit/format.js'),
+        ]);
         const report = await runAudit(s, { from: opts.from, to: opts.to });
         out(opts.json ? JSON.stringify(report, null, 2) : opts.csv ? formatAuditCsv(report) : formatAuditText(report));
         // Like a run: 1 when there is something to look at.
@@ -220,7 +253,8 @@ export async function main(argv: string[], given?: LoadedSettings): Promise<numb
         else {
           for (const c of companies) {
             out(`${c.name} — schéma de staging ${c.schema}, secrets Key Vault : ${c.secrets.join(', ')}`);
-            for (const [section, state] of Object.entries(c.sections)) out(`  ${state === 'ok' ? '✔' : '✘'} ${section}${state === 'ok' ? '' : ` : ${state}`}`);
+            for (const [section, state] of Object.entries(c.sections))
+              out(`  ${state === 'ok' ? '✔' : '✘'} ${section}${state === 'ok' ? '' : ` : ${state}`}`);
           }
         }
         const complete = companies.every((c) => Object.values(c.sections).every((state) => state === 'ok'));

@@ -44,7 +44,13 @@ export function cliConsole(options: { verbose: boolean; tty?: boolean; stream?: 
       if (!bars) {
         const progressBars = requireCjs('cli-progress') as typeof cliProgress;
         bars = new progressBars.MultiBar(
-          { stream, format: '{step} [{bar}] {value}/{total} ({percentage} %)', hideCursor: true, clearOnComplete: false, stopOnComplete: false },
+          {
+            stream,
+            format: '{step} [{bar}] {value}/{total} ({percentage} %)',
+            hideCursor: true,
+            clearOnComplete: false,
+            stopOnComplete: false,
+          },
           progressBars.Presets.shades_classic,
         );
       }

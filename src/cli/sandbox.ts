@@ -6,7 +6,8 @@ import { EXIT, exitForError } from './exitCodes.js';
 export function integerOption(min: number, max: number, what: string) {
   return (v: string) => {
     const n = Number(v);
-    if (!/^\d+$/.test(v.trim()) || !Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${what} : entier entre ${min} et ${max} attendu`);
+    if (!/^\d+$/.test(v.trim()) || !Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`${what} : entier entre ${min} et ${max} attendu`);
     return n;
   };
 }
@@ -27,8 +28,8 @@ export function sandboxCommand(program: Command, setCode: (code: number) => void
   program
     .command('sandbox')
     .description('une API BatiSimply locale pour les tests et les démonstrations')
-    .option('--port <n>', 'port d\'écoute', integerOption(0, 65535, 'port'), 8089)
-    .option('--host <h>', 'adresse d\'écoute', '127.0.0.1')
+    .option('--port <n>', "port d'écoute", integerOption(0, 65535, 'port'), 8089)
+    .option('--host <h>', "adresse d'écoute", '127.0.0.1')
     .option('--seed <fichier>', 'état initial (JSON)')
     .option('--token-lifetime <s>', 'durée de vie des jetons (secondes)', integerOption(1, 86_400, 'durée de vie des jetons'), 300)
     .action(async (opts: { port: number; host: string; seed?: string; tokenLifetime: number }) => {

@@ -43,7 +43,9 @@ function compile(name: string, options: HttpFunctionOptions): Route {
 }
 
 export function localRoutes(): Route[] {
-  return Object.entries({ ...jobFunctions, ...operatorFunctions, ...runFunctions, ...auditFunctions }).map(([name, options]) => compile(name, options));
+  return Object.entries({ ...jobFunctions, ...operatorFunctions, ...runFunctions, ...auditFunctions }).map(([name, options]) =>
+    compile(name, options),
+  );
 }
 
 function sameToken(given: string | null, token: string): boolean {
@@ -56,7 +58,7 @@ function sameToken(given: string | null, token: string): boolean {
 export async function startLocalServer(options: { port: number; host?: string; token?: string }): Promise<LocalServer> {
   const token = options.token ?? randomBytes(18).toString('base64url');
   const routes = localRoutes();
-  const server = http.createServer(async (req, res) => {
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const send = (status: number, body: unknown) =>
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
@@ -67,9 +69,13 @@ export async function startLocalServer(options: { port: number; host?: string; t
     if (!found) return send(404, { code: 'NOT_FOUND', message: `Route inconnue : ${url.pathname}` });
     const key = url.searchParams.get('code') ?? (req.headers['x-functions-key'] as string | undefined) ?? null;
     if (!sameToken(key, token)) {
-      return send(401, { code: 'UNAUTHORIZED', message: 'Jeton manquant ou invalide : ajoutez ?code=<jeton affiché au démarrage de « connecteur serve »>.' });
+      return send(401, {
+        code: 'UNAUTHORIZED',
+        message: 'Jeton manquant ou invalide : ajoutez ?code=<jeton affiché au démarrage de « connecteur serve »>.',
+      });
     }
-    if (!found.r.options.methods?.includes(req.method as 'GET')) return send(405, { code: 'METHOD_NOT_ALLOWED', message: `Méthode ${req.method} non acceptée.` });
+    if (!found.r.options.methods?.includes(req.method as 'GET'))
+      return send(405, { code: 'METHOD_NOT_ALLOWED', message: `Méthode ${req.method} non acceptée.` });
     try {
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
@@ -89,7 +95,8 @@ export async function startLocalServer(options: { port: number; host?: string; t
     } catch (error) {
       send(500, { code: 'INTERNAL', message: `Erreur interne : ${(error as Error).message}` });
     }
-  });
+  };
+  const server = http.createServer((req, res) => void handle(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host ?? '127.0.0.1', resolve);

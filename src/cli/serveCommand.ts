@@ -13,8 +13,8 @@ export function serveCommand(program: Command, settings: () => LoadedSettings, s
   program
     .command('serve')
     .description('le tableau de bord et les routes HTTP sur cette machine (sans func)')
-    .option('--port <n>', 'port d\'écoute', integerOption(0, 65535, 'port'), 7071)
-    .option('--host <h>', 'adresse d\'écoute', '127.0.0.1')
+    .option('--port <n>', "port d'écoute", integerOption(0, 65535, 'port'), 7071)
+    .option('--host <h>', "adresse d'écoute", '127.0.0.1')
     .action(async (opts: { port: number; host: string }) => {
       let services: Services | undefined;
       // Loaded here: the triggers' helpers are needed by this command only.

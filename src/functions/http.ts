@@ -86,7 +86,8 @@ export async function readDryRun(request: HttpRequest): Promise<boolean> {
   }
   const query = request.query.get('dryRun');
   if (query !== null) {
-    if (!['true', 'false', '1', '0', ''].includes(query)) throw new ConfigurationError(`Paramètre dryRun invalide : « ${query} » (true ou false attendu).`, { code: 'BAD_INPUT' });
+    if (!['true', 'false', '1', '0', ''].includes(query))
+      throw new ConfigurationError(`Paramètre dryRun invalide : « ${query} » (true ou false attendu).`, { code: 'BAD_INPUT' });
     return query === 'true' || query === '1' || query === '';
   }
   return body.dryRun ?? false;
@@ -123,7 +124,8 @@ async function readLimitedText(request: HttpRequest): Promise<string> {
 export function readAllowMassDelete(request: HttpRequest): boolean {
   const query = request.query.get('allowMassDelete');
   if (query === null) return false;
-  if (!['true', 'false', '1', '0', ''].includes(query)) throw new ConfigurationError(`Paramètre allowMassDelete invalide : « ${query} » (true ou false attendu).`, { code: 'BAD_INPUT' });
+  if (!['true', 'false', '1', '0', ''].includes(query))
+    throw new ConfigurationError(`Paramètre allowMassDelete invalide : « ${query} » (true ou false attendu).`, { code: 'BAD_INPUT' });
   return query === 'true' || query === '1' || query === '';
 }
 

@@ -1,10 +1,26 @@
 /** HTTP triggers `POST /api/<job>` and the two timers: parse, run the job, map the report to an answer. */
-import functions, { type HttpFunctionOptions, type HttpRequest, type InvocationContext, type Timer, type TimerFunctionOptions } from '@azure/functions';
+import functions, {
+  type HttpFunctionOptions,
+  type HttpRequest,
+  type InvocationContext,
+  type Timer,
+  type TimerFunctionOptions,
+} from '@azure/functions';
 import { applyHeapPolicy } from '../lib/heapPolicy.js';
 import { JOB_NAMES, type JobName } from '../lib/sync/jobs.js';
 import { runJob } from '../lib/sync/runner.js';
 import { enqueueRun } from '../lib/queue/runs.js';
-import { answerMessage, companies, contextLogger, errorResponse, httpStatusFor, json, readAllowMassDelete, readDryRun, runQueue } from './http.js';
+import {
+  answerMessage,
+  companies,
+  contextLogger,
+  errorResponse,
+  httpStatusFor,
+  json,
+  readAllowMassDelete,
+  readDryRun,
+  runQueue,
+} from './http.js';
 import { enqueueAnswer } from './runs.js';
 
 // The worker that runs the jobs: their heap grows by half of what they keep (heapPolicy.ts).

@@ -53,7 +53,9 @@ export function connectHandler(system: System) {
       }
       const s = servicesOf(request);
       if (body.save && s.secrets.kind !== 'keyvault') {
-        throw new ConfigurationError('Enregistrement impossible : aucun coffre Key Vault configuré (KEY_VAULT_URL).', { code: 'KEYVAULT_NOT_CONFIGURED' });
+        throw new ConfigurationError('Enregistrement impossible : aucun coffre Key Vault configuré (KEY_VAULT_URL).', {
+          code: 'KEYVAULT_NOT_CONFIGURED',
+        });
       }
       const { testConnection } = await ops.checks();
       const result = await testConnection(s, system, body, body.save === true);

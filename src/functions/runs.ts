@@ -76,8 +76,18 @@ export async function listRunsHandler(request: HttpRequest): Promise<HttpRespons
 }
 
 export const runFunctions: Record<string, HttpFunctionOptions> = {
-  'run-get': { methods: ['GET'], authLevel: 'function', route: 'runs/{runId}', handler: (r: HttpRequest, _c: InvocationContext) => getRunHandler(r) },
-  'run-list': { methods: ['GET'], authLevel: 'function', route: 'runs', handler: (r: HttpRequest, _c: InvocationContext) => listRunsHandler(r) },
+  'run-get': {
+    methods: ['GET'],
+    authLevel: 'function',
+    route: 'runs/{runId}',
+    handler: (r: HttpRequest, _c: InvocationContext) => getRunHandler(r),
+  },
+  'run-list': {
+    methods: ['GET'],
+    authLevel: 'function',
+    route: 'runs',
+    handler: (r: HttpRequest, _c: InvocationContext) => listRunsHandler(r),
+  },
 };
 
 for (const [name, options] of Object.entries(runFunctions)) functions.app.http(name, options);

@@ -36,7 +36,14 @@ const keysOf = (schema: unknown) => Object.keys((schema as { shape: object }).sh
 /** Settings that belong to one company: never inherited from the flat settings by a named company. */
 export const COMPANY_OWN_SETTINGS = [
   ...keysOf(batigestSchema),
-  ...['BATISIMPLY_CLIENT_ID', 'BATISIMPLY_CLIENT_SECRET', 'BATISIMPLY_USERNAME', 'BATISIMPLY_PASSWORD', 'BATISIMPLY_GRANT_TYPE', 'BATISIMPLY_HEADQUARTER_ID'],
+  ...[
+    'BATISIMPLY_CLIENT_ID',
+    'BATISIMPLY_CLIENT_SECRET',
+    'BATISIMPLY_USERNAME',
+    'BATISIMPLY_PASSWORD',
+    'BATISIMPLY_GRANT_TYPE',
+    'BATISIMPLY_HEADQUARTER_ID',
+  ],
   'CHANTIERS_ETATS',
   'HEURES_WINDOW_DAYS',
 ];
@@ -65,7 +72,8 @@ export function listCompanies(env: Env): Company[] {
     else if (!COMPANY_SETTINGS.includes(setting)) problems.push(`${key} : ${setting} n’est pas un réglage propre à une société`);
     else if (prefixes.get(prefix) === DEFAULT_COMPANY) problems.push(`${key} : la société default garde les réglages sans préfixe`);
   }
-  if (problems.length > 0) throw new ConfigurationError(`Configuration sociétés invalide : ${problems.join(' ; ')}`, { code: 'CONFIG_INVALID' });
+  if (problems.length > 0)
+    throw new ConfigurationError(`Configuration sociétés invalide : ${problems.join(' ; ')}`, { code: 'CONFIG_INVALID' });
   return names.map((name) => companyFrom(env, name));
 }
 
@@ -97,7 +105,10 @@ export function findCompany(env: Env, name: string | undefined | null): Company 
     });
   }
   const company = companies.find((c) => c.name === name);
-  if (!company) throw new ConfigurationError(`Société inconnue « ${name} » (configurées : ${companies.map((c) => c.name).join(', ')}).`, { code: 'BAD_INPUT' });
+  if (!company)
+    throw new ConfigurationError(`Société inconnue « ${name} » (configurées : ${companies.map((c) => c.name).join(', ')}).`, {
+      code: 'BAD_INPUT',
+    });
   return company;
 }
 
@@ -125,6 +136,11 @@ export function describeCompanies(env: Env): CompanyCheck[] {
         sections[section] = (error as Error).message;
       }
     }
-    return { name: c.name, schema: c.schema, secrets: Object.keys(SECRET_SETTINGS).map((s) => companySecretName(c.secretPrefix, s as SecretSetting)), sections };
+    return {
+      name: c.name,
+      schema: c.schema,
+      secrets: Object.keys(SECRET_SETTINGS).map((s) => companySecretName(c.secretPrefix, s as SecretSetting)),
+      sections,
+    };
   });
 }

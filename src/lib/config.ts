@@ -23,8 +23,7 @@ const bool = (fallback: boolean) =>
     .optional()
     .transform((v) => (v === undefined ? fallback : v.toLowerCase() === 'true' || v === '1'));
 
-const int = (fallback: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).optional().default(fallback);
+const int = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).optional().default(fallback);
 
 const DEFAULT_TIME_ZONE = 'Europe/Paris';
 
@@ -78,7 +77,8 @@ function checkPostgresUrl(value: string, ctx: z.core.$RefinementCtx<string>) {
     return void ctx.addIssue({ code: 'custom', message: 'URL illisible (postgresql://utilisateur@serveur:5432/base)' });
   }
   if (!url.hostname) ctx.addIssue({ code: 'custom', message: 'serveur manquant (postgresql://utilisateur@serveur:5432/base)' });
-  if (url.pathname.replace(/^\//, '') === '') ctx.addIssue({ code: 'custom', message: 'nom de base manquant (postgresql://utilisateur@serveur:5432/base)' });
+  if (url.pathname.replace(/^\//, '') === '')
+    ctx.addIssue({ code: 'custom', message: 'nom de base manquant (postgresql://utilisateur@serveur:5432/base)' });
   const sslmode = url.searchParams.get('sslmode');
   if (sslmode !== null && !SSL_MODES.includes(sslmode)) {
     ctx.addIssue({ code: 'custom', message: `sslmode « ${sslmode} » inconnu (attendu : ${SSL_MODES.join(', ')})` });
@@ -103,7 +103,14 @@ export const companiesSchema = z.object({
   COMPANIES: z
     .string()
     .optional()
-    .transform((v) => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter((s) => s !== '')))
+    .transform((v) =>
+      v === undefined
+        ? undefined
+        : v
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s !== ''),
+    )
     .pipe(
       z
         .array(z.string().regex(/^[a-z][a-z0-9-]{0,29}$/, 'noms de société en minuscules, chiffres et tirets (ex. acme,beta-btp)'))
@@ -120,7 +127,10 @@ export const companiesSchema = z.object({
 export const queueSchema = z.object({
   AzureWebJobsStorage: z.string().optional(),
   AzureWebJobsStorage__queueServiceUri: z.url().optional(),
-  AzureWebJobsStorage__accountName: z.string().regex(/^[a-z0-9]{3,24}$/, 'nom de compte de stockage attendu').optional(),
+  AzureWebJobsStorage__accountName: z
+    .string()
+    .regex(/^[a-z0-9]{3,24}$/, 'nom de compte de stockage attendu')
+    .optional(),
   AzureWebJobsStorage__clientId: z.string().optional(),
 });
 
@@ -304,7 +314,10 @@ export function loadSettings(dir: string = process.cwd(), environment: Env = pro
   try {
     parsed = localSettingsSchema.parse(JSON.parse(text));
   } catch (error) {
-    const detail = error instanceof z.ZodError ? error.issues.map((i) => `${i.path.join('.') || '(racine)'} : ${i.message}`).join(' ; ') : (error as Error).message;
+    const detail =
+      error instanceof z.ZodError
+        ? error.issues.map((i) => `${i.path.join('.') || '(racine)'} : ${i.message}`).join(' ; ')
+        : (error as Error).message;
     throw new ConfigurationError(`Fichier ${file} illisible : ${detail}`, { code: 'CONFIG_LOCAL_SETTINGS', cause: error });
   }
   const values: Env = Object.fromEntries(Object.entries(parsed.Values ?? {}).map(([k, v]) => [k, String(v)]));
@@ -316,7 +329,11 @@ export function loadSettings(dir: string = process.cwd(), environment: Env = pro
 }
 
 function setKeys(env: Env): Set<string> {
-  return new Set(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== '').map(([k]) => k));
+  return new Set(
+    Object.entries(env)
+      .filter(([, v]) => v !== undefined && v.trim() !== '')
+      .map(([k]) => k),
+  );
 }
 
 /** Where each known setting comes from, without any value (for `check` and `status`). */
@@ -324,7 +341,9 @@ export function settingSources(loaded: LoadedSettings): { setting: string; sourc
   const vault = loaded.env.KEY_VAULT_URL !== undefined && loaded.env.KEY_VAULT_URL.trim() !== '';
   const out: { setting: string; source: SettingSource }[] = [];
   for (const schema of Object.values(ALL_SCHEMAS)) {
-    const shape = (schema instanceof z.ZodObject ? schema : (schema as unknown as { def: { in?: z.ZodObject } }).def.in ?? schema) as z.ZodObject;
+    const shape = (
+      schema instanceof z.ZodObject ? schema : ((schema as unknown as { def: { in?: z.ZodObject } }).def.in ?? schema)
+    ) as z.ZodObject;
     for (const [name, field] of Object.entries(shape.shape ?? {})) {
       let source: SettingSource;
       if (vault && name in SECRET_SETTINGS) source = 'Key Vault';

@@ -33,11 +33,7 @@ export class UpstreamError extends ConnectorError {
   readonly code: string;
   override readonly retryable: boolean;
   readonly system: OutsideSystem;
-  constructor(
-    system: OutsideSystem,
-    message: string,
-    options?: { code?: string; retryable?: boolean; cause?: unknown },
-  ) {
+  constructor(system: OutsideSystem, message: string, options?: { code?: string; retryable?: boolean; cause?: unknown }) {
     super(message, options);
     this.system = system;
     this.code = options?.code ?? `${system.toUpperCase()}_UNAVAILABLE`;

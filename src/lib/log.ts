@@ -86,7 +86,9 @@ function secretPattern(): RegExp | undefined {
   if (!pattern) {
     const variants = [...new Set([...secrets].flatMap(secretVariants))].sort((a, b) => b.length - a.length);
     // Percent-escapes are case-insensitive on the wire (%2b = %2B).
-    const sources = variants.map((v) => escapeRegExp(v).replace(/%([0-9A-F])([0-9A-F])/g, (_, a: string, b: string) => `%[${a}${a.toLowerCase()}][${b}${b.toLowerCase()}]`));
+    const sources = variants.map((v) =>
+      escapeRegExp(v).replace(/%([0-9A-F])([0-9A-F])/g, (_, a: string, b: string) => `%[${a}${a.toLowerCase()}][${b}${b.toLowerCase()}]`),
+    );
     pattern = new RegExp(sources.join('|'), 'g');
   }
   return pattern;
@@ -116,10 +118,12 @@ export interface Logger {
 }
 
 export function createLogger(sink: Sink, base: Fields = {}): Logger {
-  const emit = (level: Level) => (message: string, fields: Fields = {}) => {
-    const merged = redactDeep(JSON.parse(JSON.stringify({ ...base, ...fields })) as Fields);
-    sink(level, redact(message), merged);
-  };
+  const emit =
+    (level: Level) =>
+    (message: string, fields: Fields = {}) => {
+      const merged = redactDeep(JSON.parse(JSON.stringify({ ...base, ...fields })) as Fields);
+      sink(level, redact(message), merged);
+    };
   return {
     debug: emit('debug'),
     info: emit('info'),

@@ -85,7 +85,9 @@ export class Services {
     const [{ EmbeddedDb, PostgresDb }, { migrate }] = await Promise.all([import('./staging/db.js'), import('./staging/migrate.js')]);
     const schema = this.scope.schema === 'public' ? undefined : this.scope.schema;
     if (schema && !s.STAGING_DATABASE_URL) {
-      throw new ConfigurationError('Plusieurs sociétés demandent une base de staging PostgreSQL : STAGING_DATABASE_URL manquant.', { code: 'CONFIG_INVALID' });
+      throw new ConfigurationError('Plusieurs sociétés demandent une base de staging PostgreSQL : STAGING_DATABASE_URL manquant.', {
+        code: 'CONFIG_INVALID',
+      });
     }
     const refreshUrl = () => this.refreshSecret('STAGING_DATABASE_URL');
     const db = s.STAGING_DATABASE_URL

@@ -24,9 +24,24 @@ export interface GeocoderAnswer {
 }
 
 const RESULT_COLUMNS = [
-  'latitude', 'longitude', 'result_label', 'result_score', 'result_score_next', 'result_type', 'result_id', 'result_housenumber',
-  'result_name', 'result_street', 'result_postcode', 'result_city', 'result_context', 'result_citycode', 'result_oldcitycode',
-  'result_oldcity', 'result_district', 'result_status',
+  'latitude',
+  'longitude',
+  'result_label',
+  'result_score',
+  'result_score_next',
+  'result_type',
+  'result_id',
+  'result_housenumber',
+  'result_name',
+  'result_street',
+  'result_postcode',
+  'result_city',
+  'result_context',
+  'result_citycode',
+  'result_oldcitycode',
+  'result_oldcity',
+  'result_district',
+  'result_status',
 ];
 
 export class SandboxGeocoder {
@@ -54,7 +69,8 @@ export class SandboxGeocoder {
   private search(url: URL): GeocoderAnswer {
     const q = url.searchParams.get('q') ?? '';
     // The BAN refuses queries shorter than 3 characters.
-    if (q.trim().length < 3) return { status: 400, body: { code: 400, detail: ['q: must contain between 3 and 200 chars and start with a number or a letter'] } };
+    if (q.trim().length < 3)
+      return { status: 400, body: { code: 400, detail: ['q: must contain between 3 and 200 chars and start with a number or a letter'] } };
     const hit = this.match(q);
     return {
       status: 200,
@@ -73,7 +89,8 @@ export class SandboxGeocoder {
   private async csv(raw: string, contentType: string): Promise<GeocoderAnswer> {
     const form = await new Response(raw, { headers: { 'content-type': contentType } }).formData().catch(() => null);
     const file = form?.get('data');
-    if (!form || !file || typeof file === 'string') return { status: 400, body: { code: 400, message: 'A CSV file must be provided in data field' } };
+    if (!form || !file || typeof file === 'string')
+      return { status: 400, body: { code: 400, message: 'A CSV file must be provided in data field' } };
     const columns = form.getAll('columns').map(String);
     const { parse } = await import('csv-parse/sync');
     const rows: Record<string, string>[] = parse(await file.text(), { columns: true, skip_empty_lines: true });

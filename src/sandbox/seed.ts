@@ -42,13 +42,19 @@ export async function readSeed(file: string): Promise<SandboxSeed> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new ConfigurationError(`Fichier de départ ${file} illisible (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`, { code: 'SEED_UNREADABLE', cause: error });
+    throw new ConfigurationError(
+      `Fichier de départ ${file} illisible (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`,
+      { code: 'SEED_UNREADABLE', cause: error },
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new ConfigurationError(`Fichier de départ ${file} : JSON invalide (${(error as Error).message}).`, { code: 'SEED_INVALID', cause: error });
+    throw new ConfigurationError(`Fichier de départ ${file} : JSON invalide (${(error as Error).message}).`, {
+      code: 'SEED_INVALID',
+      cause: error,
+    });
   }
   const parsed = seedSchema.safeParse(json);
   if (!parsed.success) {

@@ -73,7 +73,8 @@ describe('Batigest SQL Server contract', { skip: SKIP }, () => {
   after(async () => {
     await adapter?.close();
     if (admin) {
-      for (const table of ['SuiviMO', 'Salarie', 'Devis', 'ChantierDef']) await admin.request().batch(`DROP TABLE IF EXISTS [${schema}].[${table}]`);
+      for (const table of ['SuiviMO', 'Salarie', 'Devis', 'ChantierDef'])
+        await admin.request().batch(`DROP TABLE IF EXISTS [${schema}].[${table}]`);
       await admin.request().batch(`DROP SCHEMA IF EXISTS [${schema}]`);
       await admin.close();
     }
@@ -81,7 +82,10 @@ describe('Batigest SQL Server contract', { skip: SKIP }, () => {
 
   test('chantiers: every field, intact, with the hours sold of accepted quotes of the client', async () => {
     const rows = await adapter.readChantiers();
-    assert.deepEqual(rows.map((r) => r.code), ['CH001', 'CH002', 'CH003']);
+    assert.deepEqual(
+      rows.map((r) => r.code),
+      ['CH001', 'CH002', 'CH003'],
+    );
     assert.deepEqual(rows[0], {
       code: 'CH001',
       libelle: 'Rénovation « Château »',
@@ -100,12 +104,18 @@ describe('Batigest SQL Server contract', { skip: SKIP }, () => {
   });
 
   test('chantiers filtered by Etat', async () => {
-    assert.deepEqual((await adapter.readChantiers(['T'])).map((r) => r.code), ['CH003']);
+    assert.deepEqual(
+      (await adapter.readChantiers(['T'])).map((r) => r.code),
+      ['CH003'],
+    );
   });
 
   test('chantier états by code: present ones with their Etat, a deleted code absent', async () => {
     const etats = await adapter.readChantierEtats(['CH001', 'CH003', 'GONE']);
-    assert.deepEqual([...etats].sort(), [['CH001', 'E'], ['CH003', 'T']]);
+    assert.deepEqual([...etats].sort(), [
+      ['CH001', 'E'],
+      ['CH003', 'T'],
+    ]);
     assert.equal((await adapter.readChantierEtats([])).size, 0);
   });
 
@@ -143,7 +153,12 @@ describe('Batigest SQL Server contract', { skip: SKIP }, () => {
   test('an operation that touches no row rolls the whole batch back', async () => {
     const other = { ...row, date: '2026-11-02T08:00' };
     await assert.rejects(
-      adapter.withSuiviMo((tx) => tx.apply([{ kind: 'insert', row: other }, { kind: 'delete', row: { ...row, codeSalarie: 'NOBODY' } }])),
+      adapter.withSuiviMo((tx) =>
+        tx.apply([
+          { kind: 'insert', row: other },
+          { kind: 'delete', row: { ...row, codeSalarie: 'NOBODY' } },
+        ]),
+      ),
       /sans effet unique/,
     );
     assert.deepEqual(await adapter.withSuiviMo((tx) => tx.read([other])), []);
@@ -169,13 +184,20 @@ describe('Batigest SQL Server contract', { skip: SKIP }, () => {
   });
 
   test('batches larger than the 2,100-parameter limit are split', async () => {
-    const rows = Array.from({ length: 800 }, (_, i) => ({ ...row, date: `2026-12-${String((i % 28) + 1).padStart(2, '0')}T${String(Math.floor(i / 28) % 24).padStart(2, '0')}:${String(Math.floor(i / 672) * 30).padStart(2, '0')}` }));
+    const rows = Array.from({ length: 800 }, (_, i) => ({
+      ...row,
+      date: `2026-12-${String((i % 28) + 1).padStart(2, '0')}T${String(Math.floor(i / 28) % 24).padStart(2, '0')}:${String(Math.floor(i / 672) * 30).padStart(2, '0')}`,
+    }));
     await adapter.withSuiviMo((tx) => tx.apply(rows.map((r) => ({ kind: 'insert' as const, row: r }))));
     assert.equal((await adapter.withSuiviMo((tx) => tx.read(rows))).length, 800);
   });
 
   test('a mixed batch packed to the parameter limit (updates, deletes and inserts in one request) applies as a whole', async () => {
-    const at = (i: number) => ({ ...row, codeSalarie: 'DUPJ', date: `2027-01-${String((i % 28) + 1).padStart(2, '0')}T${String(Math.floor(i / 28) % 24).padStart(2, '0')}:00` });
+    const at = (i: number) => ({
+      ...row,
+      codeSalarie: 'DUPJ',
+      date: `2027-01-${String((i % 28) + 1).padStart(2, '0')}T${String(Math.floor(i / 28) % 24).padStart(2, '0')}:00`,
+    });
     const first = Array.from({ length: 600 }, (_, i) => at(i));
     await adapter.withSuiviMo((tx) => tx.apply(first.map((r) => ({ kind: 'insert' as const, row: r }))));
     const ops = [

@@ -25,9 +25,10 @@ const BOUND_MS = Number(process.env.CHAOS_BOUND_MS ?? 8 * 60_000);
 const ROUNDS = 6;
 
 const FAULT_MODES: [string, FaultRule[]][] = [
-  ...(['429', '500', '503', 'reset', 'lost-response'] as const).map(
-    (fault): [string, FaultRule[]] => [`fautes ${fault} à 20 %`, [{ route: '*', fault, rate: 0.2, retryAfterSeconds: 0 }]],
-  ),
+  ...(['429', '500', '503', 'reset', 'lost-response'] as const).map((fault): [string, FaultRule[]] => [
+    `fautes ${fault} à 20 %`,
+    [{ route: '*', fault, rate: 0.2, retryAfterSeconds: 0 }],
+  ]),
   ['réponses lentes à 20 %', [{ route: '*', fault: 'latency', rate: 0.2, latencyMs: 300 }]],
   [
     'fautes mêlées à 20 %',
@@ -75,7 +76,12 @@ async function echoCase(w: ChaosWorld) {
     await w.reset();
     w.faults([{ route: 'POST /token', fault: 'echo-form' }]);
     const problems: string[] = [];
-    for (const args of [['run', 'recup-heures', '--json'], ['run', 'transfer-batisimply'], ['check', '--json'], ['status', '--json']]) {
+    for (const args of [
+      ['run', 'recup-heures', '--json'],
+      ['run', 'transfer-batisimply'],
+      ['check', '--json'],
+      ['status', '--json'],
+    ]) {
       const r = await w.cli('écho', args);
       if (args[0] === 'run' && r.code === 0) problems.push(`${args.join(' ')} a réussi malgré le refus`);
     }
@@ -123,7 +129,8 @@ function drawKillPoint(random: () => number, job: string): KillPoint {
   if (kind === 0) {
     return {
       what: 'exécution enregistrée',
-      reached: async (w) => (await w.t.db.query(`SELECT 1 FROM connecteur_runs WHERE job = $1 AND status = 'running'`, [job])).rows.length > 0,
+      reached: async (w) =>
+        (await w.t.db.query(`SELECT 1 FROM connecteur_runs WHERE job = $1 AND status = 'running'`, [job])).rows.length > 0,
     };
   }
   if (job === 'transfer-batisimply') {
@@ -132,7 +139,8 @@ function drawKillPoint(random: () => number, job: string): KillPoint {
       ? { what: `${k}e création reçue`, reached: async (w) => w.sandbox.count('POST /api/project') >= k }
       : {
           what: `${k} chantiers marqués envoyés`,
-          reached: async (w) => (await w.t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM batigest_chantiers WHERE sync')).rows[0]!.n >= k,
+          reached: async (w) =>
+            (await w.t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM batigest_chantiers WHERE sync')).rows[0]!.n >= k,
         };
   }
   const k = between(random, 1, 3);

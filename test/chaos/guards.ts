@@ -6,7 +6,7 @@
  */
 import type { SandboxProject } from '../../src/sandbox/state.js';
 import { attempt, note } from './table.js';
-import { chantierCode, ChaosWorld, SLOTS, until } from './world.js';
+import { chantierCode, type ChaosWorld, SLOTS, until } from './world.js';
 
 const ROUNDS = 4;
 /** Chantiers pushed through the delayed-apply gateway. */
@@ -25,7 +25,8 @@ const MASS_KEY = 'SUPPRESSION_MASSIVE_RETENUE';
 function reportCodes(stdout: string): { status: string; codes: string[] } {
   type Report = { status: string; errors?: { code: string }[]; warnings?: { code: string }[]; steps?: Report[] };
   const report = JSON.parse(stdout) as Report;
-  const codes = (r: Report): string[] => [...(r.errors ?? []), ...(r.warnings ?? [])].map((e) => e.code).concat((r.steps ?? []).flatMap(codes));
+  const codes = (r: Report): string[] =>
+    [...(r.errors ?? []), ...(r.warnings ?? [])].map((e) => e.code).concat((r.steps ?? []).flatMap(codes));
   return { status: report.status, codes: codes(report) };
 }
 
@@ -62,7 +63,10 @@ export async function delayedApplyCase(w: ChaosWorld) {
     const problems = await w.differences({ chantiers: true, heures: false });
     if (!rounds) problems.unshift(`transfer-batisimply sans succès en ${ROUNDS} exécutions`);
     if (applied === 0) problems.push("aucune création retenue : le cas n'a rien éprouvé");
-    note(name, `${applied} création(s) appliquée(s) après abandon, ${DELAYED_CHANTIERS} chantiers, convergé en ${rounds ?? '∞'} exécution(s)`);
+    note(
+      name,
+      `${applied} création(s) appliquée(s) après abandon, ${DELAYED_CHANTIERS} chantiers, convergé en ${rounds ?? '∞'} exécution(s)`,
+    );
     return problems;
   });
 }
@@ -82,7 +86,8 @@ export async function lyingPagingCase(w: ChaosWorld) {
     const problems = await w.differences({ chantiers: true, heures: false, otherProjects: OTHER_PROJECTS });
     if (!rounds) problems.unshift('transfer-batisimply sans succès en 2 exécutions');
     for (const p of existing) {
-      if (w.sandbox.state.projects.get(p.id)?.projectName === p.projectName) problems.push(`projet existant ${p.projectCode} non mis à jour`);
+      if (w.sandbox.state.projects.get(p.id)?.projectName === p.projectName)
+        problems.push(`projet existant ${p.projectCode} non mis à jour`);
     }
     note(name, `${w.sandbox.count('GET /api/project')} lecture(s) de page pour ${OTHER_PROJECTS + EXISTING} projets existants`);
     return problems;

@@ -167,14 +167,18 @@ export class ChaosWorld {
       }
     }
     if (options.heures) {
-      const { rows } = await this.t.db.query<{ id: string }>('SELECT id_heure AS id FROM batigest_heures WHERE deleted_at IS NULL ORDER BY 1');
+      const { rows } = await this.t.db.query<{ id: string }>(
+        'SELECT id_heure AS id FROM batigest_heures WHERE deleted_at IS NULL ORDER BY 1',
+      );
       const staged = rows.map((r) => r.id).join(',');
       const truth = [...this.sandbox.state.timeSlots.keys()].sort().join(',');
       if (staged !== truth) problems.push(`heures en staging ≠ BatiSimply (${rows.length} pour ${this.sandbox.state.timeSlots.size})`);
     }
     const locks = await this.heldLocks();
     if (locks > 0) problems.push(`${locks} verrou(s) restés pris`);
-    const { rows: running } = await this.t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM connecteur_runs WHERE status = 'running'`);
+    const { rows: running } = await this.t.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM connecteur_runs WHERE status = 'running'`,
+    );
     if (running[0]!.n > 0) problems.push(`${running[0]!.n} exécution(s) restées « running »`);
     return problems;
   }

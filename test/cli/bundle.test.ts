@@ -69,7 +69,11 @@ test('the build bundles the CLI into one file, with zod’s French locale only',
   assert.ok(existsSync(BUNDLE), 'npm run build makes dist/cli/main.cjs');
   // What the bundle holds: the inputs with bytes in it (tree-shaking reads every locale, keeps two).
   const meta = JSON.parse(readFileSync(META, 'utf8')) as { outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }> };
-  const inputs = Object.values(meta.outputs).flatMap((o) => Object.entries(o.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([name]) => name));
+  const inputs = Object.values(meta.outputs).flatMap((o) =>
+    Object.entries(o.inputs)
+      .filter(([, i]) => i.bytesInOutput > 0)
+      .map(([name]) => name),
+  );
   assert.ok(inputs.includes('dist/src/cli/main.js'), inputs.slice(0, 5).join(', '));
   const locales = inputs.filter((i) => /zod\/v4\/locales\/(?!index)/.test(i)).map((i) => i.replace(/.*\//, ''));
   assert.deepEqual(locales.sort(), ['en.js', 'fr.js']);
@@ -79,12 +83,29 @@ test('run with nothing to do loads the bundle, no package from node_modules and 
   const r = await run(['run', 'transfer-batisimply']);
   assert.equal(r.code, 0, r.stderr.slice(-2000));
   assert.match(r.stdout, /transfer-batisimply : réussi/);
-  const loaded = r.stderr.split('\n').filter((l) => l.startsWith('LOADED ')).map((l) => l.slice('LOADED '.length));
-  assert.ok(loaded.some((l) => l.endsWith('/dist/cli/main.cjs')), loaded.join('\n'));
-  assert.deepEqual(loaded.filter((l) => l.includes('/dist/src/')), [], 'the compiled modules are not loaded one by one');
-  assert.deepEqual(loaded.filter((l) => /node_modules/.test(l)), [], 'zod, pg and commander come from the bundle; nothing else is needed');
+  const loaded = r.stderr
+    .split('\n')
+    .filter((l) => l.startsWith('LOADED '))
+    .map((l) => l.slice('LOADED '.length));
+  assert.ok(
+    loaded.some((l) => l.endsWith('/dist/cli/main.cjs')),
+    loaded.join('\n'),
+  );
+  assert.deepEqual(
+    loaded.filter((l) => l.includes('/dist/src/')),
+    [],
+    'the compiled modules are not loaded one by one',
+  );
+  assert.deepEqual(
+    loaded.filter((l) => /node_modules/.test(l)),
+    [],
+    'zod, pg and commander come from the bundle; nothing else is needed',
+  );
   const builtins = r.stderr.split('\n').filter((l) => l.startsWith('NODE '));
   assert.ok(builtins.length > 0);
-  assert.deepEqual(builtins.filter((l) => /internal\/deps\/undici/.test(l)), [], 'pg made no Response');
+  assert.deepEqual(
+    builtins.filter((l) => /internal\/deps\/undici/.test(l)),
+    [],
+    'pg made no Response',
+  );
 });
-

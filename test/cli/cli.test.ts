@@ -56,7 +56,11 @@ test('a missing setting: exit 2 naming it', async () => {
 });
 
 test('an unreachable outside system: exit 3', async () => {
-  const r = await connecteur(['run', 'recup-heures'], { ...env, BATISIMPLY_TOKEN_URL: 'http://127.0.0.1:9/t', BATISIMPLY_MAX_RETRIES: '0' });
+  const r = await connecteur(['run', 'recup-heures'], {
+    ...env,
+    BATISIMPLY_TOKEN_URL: 'http://127.0.0.1:9/t',
+    BATISIMPLY_MAX_RETRIES: '0',
+  });
   assert.equal(r.code, 3, r.stderr);
 });
 
@@ -72,7 +76,9 @@ test('status as text: times in SYNC_TIMEZONE, French format', async () => {
   const run = json.lastRuns.find((r) => r.job === 'transfer-batisimply')!;
   const r = await connecteur(['status'], { ...env, SYNC_TIMEZONE: 'Asia/Tokyo' });
   assert.equal(r.code, 0, r.stderr);
-  const expected = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Asia/Tokyo', dateStyle: 'short', timeStyle: 'medium' }).format(new Date(run.startedAt));
+  const expected = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Asia/Tokyo', dateStyle: 'short', timeStyle: 'medium' }).format(
+    new Date(run.startedAt),
+  );
   assert.ok(r.stdout.includes(expected), `${expected} in:\n${r.stdout}`);
   assert.doesNotMatch(r.stdout, /\d{4}-\d{2}-\d{2}T\d{2}:/, 'no ISO timestamp');
 });

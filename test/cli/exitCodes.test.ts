@@ -27,7 +27,14 @@ after(async () => {
 
 const pending = (code: string) => t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ($1, 'x', false)`, [code]);
 const unreachable = 'http://127.0.0.1:9';
-const sqlServerDown = { BATIGEST_SQL_SERVER: '127.0.0.1', BATIGEST_SQL_PORT: '9', BATIGEST_SQL_DATABASE: 'b', BATIGEST_SQL_USER: 'u', BATIGEST_SQL_PASSWORD: 'p', BATIGEST_SQL_ENCRYPT: 'false' };
+const sqlServerDown = {
+  BATIGEST_SQL_SERVER: '127.0.0.1',
+  BATIGEST_SQL_PORT: '9',
+  BATIGEST_SQL_DATABASE: 'b',
+  BATIGEST_SQL_USER: 'u',
+  BATIGEST_SQL_PASSWORD: 'p',
+  BATIGEST_SQL_ENCRYPT: 'false',
+};
 const stagingAt = (database: string, user = 'postgres') => {
   const u = new URL(t.url);
   u.username = user;
@@ -35,7 +42,15 @@ const stagingAt = (database: string, user = 'postgres') => {
   return u.toString();
 };
 
-const CASES: { name: string; args: string[]; env: () => Env; setup?: () => Promise<unknown>; code: number; stderr?: RegExp; stdout?: RegExp }[] = [
+const CASES: {
+  name: string;
+  args: string[];
+  env: () => Env;
+  setup?: () => Promise<unknown>;
+  code: number;
+  stderr?: RegExp;
+  stdout?: RegExp;
+}[] = [
   { name: 'run: everything went through', args: ['run', 'transfer-batisimply'], env: () => env, setup: () => pending('OK1'), code: 0 },
   { name: 'run: a record failed', args: ['run', 'transfer-batisimply'], env: () => env, setup: () => pending('TROPLONG9'), code: 1 },
   {
@@ -46,8 +61,20 @@ const CASES: { name: string; args: string[]; env: () => Env; setup?: () => Promi
     code: 3,
     stdout: /BatiSimply injoignable sur 127\.0\.0\.1:9 /,
   },
-  { name: 'run: BatiSimply unreachable for recup-heures', args: ['run', 'recup-heures'], env: () => ({ ...env, BATISIMPLY_TOKEN_URL: `${unreachable}/t` }), code: 3, stderr: /injoignable sur 127\.0\.0\.1:9 \(BATISIMPLY_TOKEN_URL/ },
-  { name: 'run: a refused password', args: ['run', 'recup-heures'], env: () => ({ ...env, BATISIMPLY_PASSWORD: 'mauvais-mot-de-passe' }), code: 2, stderr: /Authentification BatiSimply/ },
+  {
+    name: 'run: BatiSimply unreachable for recup-heures',
+    args: ['run', 'recup-heures'],
+    env: () => ({ ...env, BATISIMPLY_TOKEN_URL: `${unreachable}/t` }),
+    code: 3,
+    stderr: /injoignable sur 127\.0\.0\.1:9 \(BATISIMPLY_TOKEN_URL/,
+  },
+  {
+    name: 'run: a refused password',
+    args: ['run', 'recup-heures'],
+    env: () => ({ ...env, BATISIMPLY_PASSWORD: 'mauvais-mot-de-passe' }),
+    code: 2,
+    stderr: /Authentification BatiSimply/,
+  },
   { name: 'run: a missing setting', args: ['run', 'transfer'], env: () => env, code: 2, stderr: /BATIGEST_SQL_SERVER manquant/ },
   {
     name: 'run: a missing setting with nothing pending',
@@ -59,14 +86,44 @@ const CASES: { name: string; args: string[]; env: () => Env; setup?: () => Promi
   { name: 'run: an unknown job', args: ['run', 'tout'], env: () => env, code: 2, stderr: /job inconnu « tout »/ },
   { name: 'run: an unknown option', args: ['run', 'transfer', '--vite'], env: () => env, code: 2, stderr: /option inconnue « --vite »/ },
   { name: 'check: a missing setting', args: ['check'], env: () => env, code: 2 },
-  { name: 'check: SQL Server unreachable', args: ['check'], env: () => ({ ...env, ...sqlServerDown }), code: 3, stdout: /SQL Server injoignable sur 127\.0\.0\.1:9 / },
+  {
+    name: 'check: SQL Server unreachable',
+    args: ['check'],
+    env: () => ({ ...env, ...sqlServerDown }),
+    code: 3,
+    stdout: /SQL Server injoignable sur 127\.0\.0\.1:9 /,
+  },
   { name: 'status: no connection test', args: ['status'], env: () => env, code: 0 },
   { name: 'status --check: a connection fails', args: ['status', '--check'], env: () => ({ ...env, ...sqlServerDown }), code: 3 },
   { name: 'migrate: up to date', args: ['migrate'], env: () => ({ STAGING_DATABASE_URL: t.url }), code: 0 },
-  { name: 'migrate: staging unreachable', args: ['migrate'], env: () => ({ STAGING_DATABASE_URL: 'postgresql://postgres@127.0.0.1:9/x' }), code: 3, stderr: /127\.0\.0\.1:9/ },
-  { name: 'migrate: the database does not exist', args: ['migrate'], env: () => ({ STAGING_DATABASE_URL: stagingAt('connecteur_absente') }), code: 2, stderr: /createdb/ },
-  { name: 'migrate: an unknown user', args: ['migrate'], env: () => ({ STAGING_DATABASE_URL: stagingAt('postgres', 'inconnu_xyz') }), code: 2, stderr: /inconnu_xyz/ },
-  { name: 'migrate: a URL without a database', args: ['migrate'], env: () => ({ STAGING_DATABASE_URL: 'postgres://' }), code: 2, stderr: /STAGING_DATABASE_URL invalide/ },
+  {
+    name: 'migrate: staging unreachable',
+    args: ['migrate'],
+    env: () => ({ STAGING_DATABASE_URL: 'postgresql://postgres@127.0.0.1:9/x' }),
+    code: 3,
+    stderr: /127\.0\.0\.1:9/,
+  },
+  {
+    name: 'migrate: the database does not exist',
+    args: ['migrate'],
+    env: () => ({ STAGING_DATABASE_URL: stagingAt('connecteur_absente') }),
+    code: 2,
+    stderr: /createdb/,
+  },
+  {
+    name: 'migrate: an unknown user',
+    args: ['migrate'],
+    env: () => ({ STAGING_DATABASE_URL: stagingAt('postgres', 'inconnu_xyz') }),
+    code: 2,
+    stderr: /inconnu_xyz/,
+  },
+  {
+    name: 'migrate: a URL without a database',
+    args: ['migrate'],
+    env: () => ({ STAGING_DATABASE_URL: 'postgres://' }),
+    code: 2,
+    stderr: /STAGING_DATABASE_URL invalide/,
+  },
   { name: 'sandbox: a bad option', args: ['sandbox', '--token-lifetime', 'abc'], env: () => ({}), code: 2, stderr: /entier entre/ },
 ];
 

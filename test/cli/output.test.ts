@@ -30,18 +30,18 @@ test('not a terminal: one JSON line per event, no progress redraw; --json: the r
   assert.ok(lines.some((l) => (JSON.parse(l) as { message: string }).message === 'Fin du job transfer-batisimply : réussi'));
   assert.ok(!lines.some((l) => (JSON.parse(l) as { level: string }).level === 'debug'), 'no debug line without --verbose');
   const report = JSON.parse(r.stdout) as RunReport;
-  assert.deepEqual(
-    report.records?.map((x) => [x.key, x.action]).sort(),
-    [
-      ['CH001', 'create'],
-      ['CH002', 'create'],
-    ],
-  );
+  assert.deepEqual(report.records?.map((x) => [x.key, x.action]).sort(), [
+    ['CH001', 'create'],
+    ['CH002', 'create'],
+  ]);
 });
 
 test('--verbose adds the debug lines', async () => {
   const r = await connecteur(['run', 'transfer-batisimply', '--dry-run', '--verbose'], env);
-  assert.ok(r.stderr.split('\n').some((l) => l.includes('"level":"debug"')), r.stderr);
+  assert.ok(
+    r.stderr.split('\n').some((l) => l.includes('"level":"debug"')),
+    r.stderr,
+  );
 });
 
 test('a dry run in text lists each planned action', async () => {
@@ -50,17 +50,24 @@ test('a dry run in text lists each planned action', async () => {
 });
 
 const SCRIPT = '/usr/bin/script';
-test('in a terminal: a progress bar and readable log lines', { skip: existsSync(SCRIPT) ? false : 'no script(1) to make a terminal' }, async () => {
-  // script(1) runs the CLI on a pseudo-terminal; stdout goes away so only stderr is seen.
-  const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} run transfer-batisimply --dry-run 2>&1 >/dev/null`;
-  const output = await new Promise<string>((resolve, reject) => {
-    const child = spawn(SCRIPT, ['-qec', command, '/dev/null'], { env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let text = '';
-    child.stdout.on('data', (d) => (text += d));
-    child.on('error', reject);
-    child.on('close', () => resolve(text));
-  });
-  assert.match(output, /\d{2}:\d{2}:\d{2} info\s+Début du job transfer-batisimply \(simulation\)/);
-  assert.match(output, /transfer-batisimply\s+\[[█░]+\] 2\/2 \(100 %\)/);
-  assert.doesNotMatch(output, /"level":/, 'no JSON in a terminal');
-});
+test(
+  'in a terminal: a progress bar and readable log lines',
+  { skip: existsSync(SCRIPT) ? false : 'no script(1) to make a terminal' },
+  async () => {
+    // script(1) runs the CLI on a pseudo-terminal; stdout goes away so only stderr is seen.
+    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} run transfer-batisimply --dry-run 2>&1 >/dev/null`;
+    const output = await new Promise<string>((resolve, reject) => {
+      const child = spawn(SCRIPT, ['-qec', command, '/dev/null'], {
+        env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let text = '';
+      child.stdout.on('data', (d) => (text += d));
+      child.on('error', reject);
+      child.on('close', () => resolve(text));
+    });
+    assert.match(output, /\d{2}:\d{2}:\d{2} info\s+Début du job transfer-batisimply \(simulation\)/);
+    assert.match(output, /transfer-batisimply\s+\[[█░]+\] 2\/2 \(100 %\)/);
+    assert.doesNotMatch(output, /"level":/, 'no JSON in a terminal');
+  },
+);

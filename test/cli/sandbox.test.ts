@@ -60,7 +60,10 @@ test('a good seed: what was loaded is said', async () => {
     hasPackedLunch: false,
     hasHomeToWorkJourney: false,
   };
-  const file = await seedFile('bon.json', JSON.stringify({ projects: [{ id: 1, projectCode: 'CH001', projectName: 'Un' }], timeSlots: [slot] }));
+  const file = await seedFile(
+    'bon.json',
+    JSON.stringify({ projects: [{ id: 1, projectCode: 'CH001', projectName: 'Un' }], timeSlots: [slot] }),
+  );
   const child = spawn(process.execPath, [BIN, 'sandbox', '--port', '0', '--seed', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   const loaded = await new Promise<string>((resolve, reject) => {
     let out = '';

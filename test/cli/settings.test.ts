@@ -50,7 +50,10 @@ test('status --json lists the source of each setting', async () => {
   const r = await connecteur(['status', '--json'], {}, undefined, { cwd: dir });
   assert.equal(r.code, 0, r.stderr);
   const sources = (JSON.parse(r.stdout) as { settings: { setting: string; source: string }[] }).settings;
-  assert.deepEqual(sources.find((s) => s.setting === 'STAGING_DATABASE_URL'), { setting: 'STAGING_DATABASE_URL', source: 'local.settings.json' });
+  assert.deepEqual(
+    sources.find((s) => s.setting === 'STAGING_DATABASE_URL'),
+    { setting: 'STAGING_DATABASE_URL', source: 'local.settings.json' },
+  );
 });
 
 test('a malformed local.settings.json is named', async () => {

@@ -27,7 +27,10 @@ after(async () => {
 });
 
 const call = (query = '') =>
-  jobHandler('recup-heures')(new HttpRequest({ method: 'POST', url: `http://localhost/api/recup-heures${query}` }), new InvocationContext({ invocationId: 't', functionName: 't' }));
+  jobHandler('recup-heures')(
+    new HttpRequest({ method: 'POST', url: `http://localhost/api/recup-heures${query}` }),
+    new InvocationContext({ invocationId: 't', functionName: 't' }),
+  );
 const body = (res: HttpResponseInit) => res.jsonBody as { status: string; counts: { deleted: number; held: number } };
 
 test('held without the parameter, done with ?allowMassDelete=true, 400 when malformed', async () => {

@@ -33,14 +33,23 @@ beforeEach(async () => {
 });
 
 const post = (route: string, body?: unknown) =>
-  new HttpRequest({ method: 'POST', url: `http://localhost/api/${route}`, body: body === undefined ? undefined : { string: JSON.stringify(body) } });
+  new HttpRequest({
+    method: 'POST',
+    url: `http://localhost/api/${route}`,
+    body: body === undefined ? undefined : { string: JSON.stringify(body) },
+  });
 const get = (route: string) => new HttpRequest({ method: 'GET', url: `http://localhost/api/${route}` });
 const context = () => new InvocationContext({ invocationId: 'test', functionName: 'test' });
 const body = (res: HttpResponseInit) => res.jsonBody as Record<string, unknown>;
 
 describe('registration', () => {
   test('one POST route per job, named after it', () => {
-    assert.deepEqual(Object.values(jobFunctions).map((f) => f.route).sort(), [...JOB_NAMES].sort());
+    assert.deepEqual(
+      Object.values(jobFunctions)
+        .map((f) => f.route)
+        .sort(),
+      [...JOB_NAMES].sort(),
+    );
     for (const f of Object.values(jobFunctions)) assert.deepEqual(f.methods, ['POST']);
   });
   test('every HTTP route requires a function key', () => {
@@ -55,7 +64,10 @@ describe('registration', () => {
 describe('job routes', () => {
   test('dryRun in the query: 200 with the report, nothing written', async () => {
     await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'x', false)`);
-    const res = await jobHandler('transfer-batisimply')(new HttpRequest({ method: 'POST', url: 'http://localhost/api/transfer-batisimply?dryRun=true' }), context());
+    const res = await jobHandler('transfer-batisimply')(
+      new HttpRequest({ method: 'POST', url: 'http://localhost/api/transfer-batisimply?dryRun=true' }),
+      context(),
+    );
     assert.equal(res.status, 200);
     assert.equal(body(res).dryRun, true);
     assert.equal((body(res).counts as { created: number }).created, 1);
@@ -75,12 +87,18 @@ describe('job routes', () => {
     assert.deepEqual(rows, [{ sync: false, batisimply_id: null, sync_date: null }]);
   });
   test('a malformed dryRun: 400 with a French message', async () => {
-    const res = await jobHandler('transfer')(new HttpRequest({ method: 'POST', url: 'http://localhost/api/transfer?dryRun=peut-etre' }), context());
+    const res = await jobHandler('transfer')(
+      new HttpRequest({ method: 'POST', url: 'http://localhost/api/transfer?dryRun=peut-etre' }),
+      context(),
+    );
     assert.equal(res.status, 400);
     assert.match(String(body(res).message), /dryRun invalide/);
   });
   test('a body that is not JSON: 400', async () => {
-    const res = await jobHandler('transfer')(new HttpRequest({ method: 'POST', url: 'http://localhost/api/transfer', body: { string: '{oops' } }), context());
+    const res = await jobHandler('transfer')(
+      new HttpRequest({ method: 'POST', url: 'http://localhost/api/transfer', body: { string: '{oops' } }),
+      context(),
+    );
     assert.equal(res.status, 400);
   });
   test('Batigest not configured: 400 naming the missing settings', async () => {
@@ -159,7 +177,11 @@ describe('operator routes', () => {
 describe('internal failure', () => {
   test('a run that fails for an unexpected reason: 500 with the report, in French', async () => {
     const broken = new Services(env, {
-      batisimply: { listTimeSlots: async () => { throw new TypeError('boom'); } } as never,
+      batisimply: {
+        listTimeSlots: async () => {
+          throw new TypeError('boom');
+        },
+      } as never,
     });
     setServices(broken);
     const res = await jobHandler('recup-heures')(post('recup-heures'), context());

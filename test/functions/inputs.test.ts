@@ -28,7 +28,12 @@ beforeEach(async () => {
 });
 
 const post = (route: string, text?: string, headers: Record<string, string> = {}) =>
-  new HttpRequest({ method: 'POST', url: `http://localhost/api/${route}`, headers, body: text === undefined ? undefined : { string: text } });
+  new HttpRequest({
+    method: 'POST',
+    url: `http://localhost/api/${route}`,
+    headers,
+    body: text === undefined ? undefined : { string: text },
+  });
 const context = () => new InvocationContext({ invocationId: 'test', functionName: 'test' });
 const runs = async () => (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM connecteur_runs')).rows[0]!.n;
 const message = (res: HttpResponseInit) => String((res.jsonBody as { message?: string }).message);

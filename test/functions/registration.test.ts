@@ -25,7 +25,11 @@ before(async () => {
   await import('../../src/functions/audit.js');
 });
 
-const triggers = () => registered.map((f) => ({ name: f.name, trigger: Object.values(f.bindings).find((b) => b.direction === 'in' && b.type.endsWith('Trigger'))! }));
+const triggers = () =>
+  registered.map((f) => ({
+    name: f.name,
+    trigger: Object.values(f.bindings).find((b) => b.direction === 'in' && b.type.endsWith('Trigger'))!,
+  }));
 
 test('every registered HTTP function requires a function key', () => {
   const http = triggers().filter((f) => f.trigger.type === 'httpTrigger');
@@ -55,6 +59,10 @@ test('one POST route per job, and the operator routes', () => {
 });
 
 test('the two timers run on the schedule settings', () => {
-  const timers = Object.fromEntries(triggers().filter((f) => f.trigger.type === 'timerTrigger').map((f) => [f.name, f.trigger.schedule]));
+  const timers = Object.fromEntries(
+    triggers()
+      .filter((f) => f.trigger.type === 'timerTrigger')
+      .map((f) => [f.name, f.trigger.schedule]),
+  );
   assert.deepEqual(timers, { chantiersTimer: '%CHANTIERS_SCHEDULE%', heuresTimer: '%HEURES_SCHEDULE%' });
 });

@@ -10,7 +10,17 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 
 const FUNCTIONS = new URL('../../src/functions/', import.meta.url);
-const HEAVY = ['mssql', 'tedious', '@azure/identity', '@azure/keyvault-secrets', '@azure/storage-queue', 'pg', '@electric-sql/pglite', 'undici', 'postgrator'];
+const HEAVY = [
+  'mssql',
+  'tedious',
+  '@azure/identity',
+  '@azure/keyvault-secrets',
+  '@azure/storage-queue',
+  'pg',
+  '@electric-sql/pglite',
+  'undici',
+  'postgrator',
+];
 
 const hook = `
 import { writeSync } from 'node:fs';
@@ -30,7 +40,9 @@ function packagesOf(urls: string[]): Set<string> {
 }
 
 test('loading the entry files loads no driver and no Azure SDK but the Functions library', async () => {
-  const files = readdirSync(FUNCTIONS).filter((f) => f.endsWith('.js')).map((f) => fileURLToPath(new URL(f, FUNCTIONS)));
+  const files = readdirSync(FUNCTIONS)
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => fileURLToPath(new URL(f, FUNCTIONS)));
   assert.ok(files.length >= 5);
   const script = `
     import { register, createRequire } from 'node:module';
@@ -47,5 +59,8 @@ test('loading the entry files loads no driver and no Azure SDK but the Functions
   assert.match(stderr, /^DONE$/m);
   const loaded = packagesOf(stderr.split('\n').filter((l) => l.startsWith('LOADED ')));
   assert.ok(loaded.has('@azure/functions'), [...loaded].join(', '));
-  assert.deepEqual(HEAVY.filter((p) => loaded.has(p)), []);
+  assert.deepEqual(
+    HEAVY.filter((p) => loaded.has(p)),
+    [],
+  );
 });

@@ -13,7 +13,7 @@ let parser: Parser;
 export async function bicepFiles(dir = path.join(ROOT, 'infra')): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const files = await Promise.all(
-    entries.map((e) => (e.isDirectory() ? bicepFiles(path.join(dir, e.name)) : e.name.endsWith('.bicep') ? [path.join(dir, e.name)] : [])),
+    entries.map(async (e) => (e.isDirectory() ? bicepFiles(path.join(dir, e.name)) : e.name.endsWith('.bicep') ? [path.join(dir, e.name)] : [])),
   );
   return files.flat().sort();
 }
@@ -48,7 +48,11 @@ describe('bicep syntax', () => {
     for (const file of files) {
       const tree = parser.parse(await readFile(file, 'utf8'))!;
       const error = firstError(tree.rootNode);
-      assert.equal(error, null, `${path.relative(ROOT, file)}:${(error?.startPosition.row ?? 0) + 1}: syntax error near «${error?.text.slice(0, 60)}»`);
+      assert.equal(
+        error,
+        null,
+        `${path.relative(ROOT, file)}:${(error?.startPosition.row ?? 0) + 1}: syntax error near «${error?.text.slice(0, 60)}»`,
+      );
     }
   });
 });

@@ -68,7 +68,10 @@ describe('preprovision', () => {
   test('Microsoft.App not registered: it is registered', async () => {
     const run = await hook('preprovision.sh', { ...AZD, FAKE_PROVIDER_STATE: 'NotRegistered' });
     assert.equal(run.code, 0, run.out);
-    assert.ok(run.calls.some((c) => c.startsWith('az provider register --namespace Microsoft.App')), run.calls.join('\n'));
+    assert.ok(
+      run.calls.some((c) => c.startsWith('az provider register --namespace Microsoft.App')),
+      run.calls.join('\n'),
+    );
   });
 
   test('Microsoft.App already registered: nothing is registered', async () => {
@@ -83,8 +86,9 @@ describe('preprovision', () => {
     assert.match(run.out, /az login/);
   });
 
-  test('the environment\'s vault was deleted (found by its tags): its resource group is recreated and the vault recovered', async () => {
-    const deleted = 'kv-prod-abc\\t/subscriptions/sub-1/resourceGroups/rg-prod/providers/Microsoft.KeyVault/vaults/kv-prod-abc\\tfrancecentral\\n';
+  test("the environment's vault was deleted (found by its tags): its resource group is recreated and the vault recovered", async () => {
+    const deleted =
+      'kv-prod-abc\\t/subscriptions/sub-1/resourceGroups/rg-prod/providers/Microsoft.KeyVault/vaults/kv-prod-abc\\tfrancecentral\\n';
     const run = await hook('preprovision.sh', { ...AZD, FAKE_DELETED_VAULTS: deleted });
     assert.equal(run.code, 0, run.out);
     const list = run.calls.find((c) => c.startsWith('az keyvault list-deleted')) ?? '';
@@ -101,7 +105,8 @@ describe('preprovision', () => {
   });
 
   test('a recovery that fails stops the provision', async () => {
-    const deleted = 'kv-prod-abc\\t/subscriptions/sub-1/resourceGroups/rg-prod/providers/Microsoft.KeyVault/vaults/kv-prod-abc\\tfrancecentral\\n';
+    const deleted =
+      'kv-prod-abc\\t/subscriptions/sub-1/resourceGroups/rg-prod/providers/Microsoft.KeyVault/vaults/kv-prod-abc\\tfrancecentral\\n';
     const run = await hook('preprovision.sh', { ...AZD, FAKE_DELETED_VAULTS: deleted, FAKE_FAIL: 'keyvault-recover' });
     assert.notEqual(run.code, 0);
     assert.match(run.out, /kv-prod-abc/);
@@ -116,7 +121,11 @@ describe('preprovision', () => {
 
 describe('postprovision', () => {
   test('lists the secrets still missing', async () => {
-    const run = await hook('postprovision.sh', { AZURE_KEY_VAULT_NAME: 'kv', FAKE_SECRETS: 'staging-database-url batisimply-password', ALERT_EMAIL: 'a@b.fr' });
+    const run = await hook('postprovision.sh', {
+      AZURE_KEY_VAULT_NAME: 'kv',
+      FAKE_SECRETS: 'staging-database-url batisimply-password',
+      ALERT_EMAIL: 'a@b.fr',
+    });
     assert.equal(run.code, 0);
     assert.match(run.out, /Secrets à renseigner dans Key Vault kv : batigest-sql-password batisimply-client-secret\n/);
   });

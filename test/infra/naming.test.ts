@@ -88,7 +88,10 @@ describe('resource names', () => {
   test('main.bicep names everything through the naming module, with uniqueString of subscription and environment', async () => {
     const main = await readFile(path.join(ROOT, 'infra/main.bicep'), 'utf8');
     assert.match(main, /import \{[^}]*environmentSlug[^}]*resourceNames[^}]*\} from 'naming\.bicep'/);
-    assert.match(main, /resourceNames\(environmentName, environmentSlug\(environmentName\), uniqueString\(subscription\(\)\.id, environmentName\)\)/);
+    assert.match(
+      main,
+      /resourceNames\(environmentName, environmentSlug\(environmentName\), uniqueString\(subscription\(\)\.id, environmentName\)\)/,
+    );
     // No other file builds a name from the environment name.
     for (const file of ['infra/resources.bicep', 'infra/modules/alerts.bicep', 'infra/modules/network.bicep']) {
       const text = await readFile(path.join(ROOT, file), 'utf8');

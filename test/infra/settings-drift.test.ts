@@ -56,14 +56,18 @@ test('every app setting the Bicep sets is read by the code or the host', async (
   const hostSettings = objectKeys(await read('infra/modules/functionapp.bicep'), 'var hostSettings = {');
   assert.deepEqual(hostSettings.sort(), [...HOST_SETTINGS].sort());
   const known = new Set(codeSettings());
-  assert.deepEqual(appSettings.filter((s) => !known.has(s)), []);
+  assert.deepEqual(
+    appSettings.filter((s) => !known.has(s)),
+    [],
+  );
 });
 
 test('no secret is an app setting; every secret name the code reads is in the vault module', async () => {
   const appSettings = objectKeys(await read('infra/resources.bicep'), 'appSettings: {');
   for (const setting of Object.keys(SECRET_SETTINGS)) assert.ok(!appSettings.includes(setting), `${setting} must come from Key Vault`);
   const vault = await read('infra/modules/keyvault.bicep');
-  for (const name of Object.values(SECRET_SETTINGS)) assert.match(vault, new RegExp(`name: '${name}'`), `secret ${name} missing from the vault module`);
+  for (const name of Object.values(SECRET_SETTINGS))
+    assert.match(vault, new RegExp(`name: '${name}'`), `secret ${name} missing from the vault module`);
 });
 
 interface OptionalSettings {
@@ -110,9 +114,21 @@ test('every parameter of main.bicep is mapped in main.parameters.json or deliber
   const mapped = await mappedParams();
   const defaulted = new Set(Object.keys((await optional()).defaultedParameters));
   assert.ok(params.size > 40, `found ${params.size} params`);
-  assert.deepEqual([...params.keys()].filter((p) => !mapped.has(p) && !defaulted.has(p)), [], 'map them in infra/main.parameters.json');
-  assert.deepEqual([...mapped.keys()].filter((p) => !params.has(p)), [], 'mapped but not a parameter of main.bicep');
-  assert.deepEqual([...defaulted].filter((p) => mapped.has(p) || !params.has(p)), [], 'defaultedParameters must be unmapped parameters');
+  assert.deepEqual(
+    [...params.keys()].filter((p) => !mapped.has(p) && !defaulted.has(p)),
+    [],
+    'map them in infra/main.parameters.json',
+  );
+  assert.deepEqual(
+    [...mapped.keys()].filter((p) => !params.has(p)),
+    [],
+    'mapped but not a parameter of main.bicep',
+  );
+  assert.deepEqual(
+    [...defaulted].filter((p) => mapped.has(p) || !params.has(p)),
+    [],
+    'defaultedParameters must be unmapped parameters',
+  );
 });
 
 test('a default in main.parameters.json is the Bicep default', async () => {
@@ -152,7 +168,7 @@ function poolFits(sku: string, instances: number, poolMax: number): boolean {
   return instances * poolMax + OPERATOR_RESERVE <= limit - AZURE_RESERVED;
 }
 
-test('pool sizing: instances × STAGING_POOL_MAX + reserve ≤ the SKU\'s user connections', async () => {
+test("pool sizing: instances × STAGING_POOL_MAX + reserve ≤ the SKU's user connections", async () => {
   // The earlier template: 40 instances × 10 connections on a B1ms (35 user connections).
   assert.equal(poolFits('Standard_B1ms', 40, 10), false);
   const mapped = await mappedParams();

@@ -35,11 +35,13 @@ describe('deployment template', () => {
   });
 
   test('traces, which both alerts count, are not sampled away', async () => {
-    const host = JSON.parse(await read('host.json')) as { logging: { applicationInsights: { samplingSettings: { excludedTypes: string } } } };
+    const host = JSON.parse(await read('host.json')) as {
+      logging: { applicationInsights: { samplingSettings: { excludedTypes: string } } };
+    };
     assert.deepEqual(host.logging.applicationInsights.samplingSettings.excludedTypes.split(';').sort(), ['Exception', 'Request', 'Trace']);
   });
 
-  test('app settings set by hand survive a provision (merged under the template\'s)', async () => {
+  test("app settings set by hand survive a provision (merged under the template's)", async () => {
     const module = await read('infra/modules/appsettings.bicep');
     assert.match(module, /list\('\$\{site\.id\}\/config\/appsettings'/);
     assert.match(module, /properties: union\(current, settings\)/);
@@ -76,15 +78,24 @@ describe('deployment template', () => {
       assert.match(vault, new RegExp(`${flag}: false`));
     }
     const network = await read('infra/modules/network.bicep');
-    assert.match(network, /name: 'snet-app'\n\s+properties: \{\n\s+addressPrefix: appSubnetPrefix\n\s+networkSecurityGroup: \{ id: appNsg\.id \}/);
-    assert.match(network, /name: 'snet-postgres'\n\s+properties: \{\n\s+addressPrefix: postgresSubnetPrefix\n\s+networkSecurityGroup: \{ id: postgresNsg\.id \}/);
+    assert.match(
+      network,
+      /name: 'snet-app'\n\s+properties: \{\n\s+addressPrefix: appSubnetPrefix\n\s+networkSecurityGroup: \{ id: appNsg\.id \}/,
+    );
+    assert.match(
+      network,
+      /name: 'snet-postgres'\n\s+properties: \{\n\s+addressPrefix: postgresSubnetPrefix\n\s+networkSecurityGroup: \{ id: postgresNsg\.id \}/,
+    );
     assert.match(await read('.github/workflows/ci.yml'), /^permissions:\n\s+contents: read$/m);
   });
 
   test('the deployed package holds dist and production dependencies only', async () => {
     const azure = await read('azure.yaml');
     assert.match(azure, /^\s+remoteBuild: false$/m);
-    assert.match(azure, /dist: \.azure-package\n(?:\s+#.*\n)*\s+remoteBuild: false\n\s+hooks:\n\s+prepackage:\n\s+shell: sh\n\s+run: \.\/infra\/scripts\/package\.sh/);
+    assert.match(
+      azure,
+      /dist: \.azure-package\n(?:\s+#.*\n)*\s+remoteBuild: false\n\s+hooks:\n\s+prepackage:\n\s+shell: sh\n\s+run: \.\/infra\/scripts\/package\.sh/,
+    );
     const script = await read('infra/scripts/package.sh');
     assert.match(script, /out="\$root\/\.azure-package"/);
     assert.match(script, /npm ci --omit=dev --omit=optional/);

@@ -50,16 +50,24 @@ test('each company stages in its own schema and pushes to its own BatiSimply: no
   assert.equal((a!.report as RunReport).counts.created, 2);
   assert.equal((b!.report as RunReport).counts.created, 1);
   assert.deepEqual([...acmeApi.state.projects.values()].map((p) => p.projectCode).sort(), ['AC001', 'AC002']);
-  assert.deepEqual([...betaApi.state.projects.values()].map((p) => p.projectCode), ['BE001']);
+  assert.deepEqual(
+    [...betaApi.state.projects.values()].map((p) => p.projectCode),
+    ['BE001'],
+  );
   const { rows } = await t.db.query<{ schema: string; code: string }>(
     `SELECT 'company_acme' AS schema, code FROM company_acme.batigest_chantiers UNION ALL
      SELECT 'company_beta', code FROM company_beta.batigest_chantiers ORDER BY 1, 2`,
   );
-  assert.deepEqual(rows.map((r) => `${r.schema}:${r.code}`), ['company_acme:AC001', 'company_acme:AC002', 'company_beta:BE001']);
+  assert.deepEqual(
+    rows.map((r) => `${r.schema}:${r.code}`),
+    ['company_acme:AC001', 'company_acme:AC002', 'company_beta:BE001'],
+  );
   // The flat (public) tables stay empty, and each run is in its company's history only.
   const { rows: pub } = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM batigest_chantiers');
   assert.equal(pub[0]!.n, 0);
-  const { rows: runs } = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM company_acme.connecteur_runs WHERE run_id = $1`, [b!.report.runId]);
+  const { rows: runs } = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM company_acme.connecteur_runs WHERE run_id = $1`, [
+    b!.report.runId,
+  ]);
   assert.equal(runs[0]!.n, 0);
 });
 
@@ -76,7 +84,11 @@ test('locks are per company: a job running for acme does not hold beta back', as
 });
 
 test('one company unreachable never fails another’s run', async () => {
-  const broken = new CompanyDirectory({ ...env, COMPANY_ACME__BATISIMPLY_TOKEN_URL: 'http://127.0.0.1:9/token', BATISIMPLY_MAX_RETRIES: '0' });
+  const broken = new CompanyDirectory({
+    ...env,
+    COMPANY_ACME__BATISIMPLY_TOKEN_URL: 'http://127.0.0.1:9/token',
+    BATISIMPLY_MAX_RETRIES: '0',
+  });
   try {
     await stage('acme', ['AC003']);
     await stage('beta', ['BE002']);
@@ -96,7 +108,10 @@ test('CLI: a run needs --company when several are configured; companies lists th
   assert.equal(ran.code, 0, ran.stderr);
   const listed = await connecteur(['companies', '--json'], env);
   const companies = JSON.parse(listed.stdout) as { name: string; schema: string }[];
-  assert.deepEqual(companies.map((c) => `${c.name}:${c.schema}`), ['acme:company_acme', 'beta:company_beta']);
+  assert.deepEqual(
+    companies.map((c) => `${c.name}:${c.schema}`),
+    ['acme:company_acme', 'beta:company_beta'],
+  );
 });
 
 test("a company's staging opens the two connections a run uses at once: migrated, both idle", async () => {

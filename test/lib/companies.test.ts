@@ -23,7 +23,12 @@ describe('companies from the settings', () => {
   });
 
   test('COMPANIES=acme,beta: each takes its own settings, its schema, its secret names', () => {
-    const env = { ...flat, COMPANIES: 'acme, beta-btp', COMPANY_ACME__BATIGEST_SQL_SERVER: 'sql.acme', COMPANY_BETA_BTP__CHANTIERS_ETATS: 'E,T' };
+    const env = {
+      ...flat,
+      COMPANIES: 'acme, beta-btp',
+      COMPANY_ACME__BATIGEST_SQL_SERVER: 'sql.acme',
+      COMPANY_BETA_BTP__CHANTIERS_ETATS: 'E,T',
+    };
     const [acme, beta] = listCompanies(env);
     assert.equal(acme!.env.BATIGEST_SQL_SERVER, 'sql.acme');
     assert.equal(acme!.schema, 'company_acme');
@@ -53,11 +58,17 @@ describe('companies from the settings', () => {
   });
 
   test('a setting for a company that is not listed is refused', () => {
-    assert.throws(() => listCompanies({ ...flat, COMPANIES: 'acme', COMPANY_GAMMA__BATIGEST_SQL_SERVER: 'x' }), /COMPANY_GAMMA__BATIGEST_SQL_SERVER ne correspond à aucune société/);
+    assert.throws(
+      () => listCompanies({ ...flat, COMPANIES: 'acme', COMPANY_GAMMA__BATIGEST_SQL_SERVER: 'x' }),
+      /COMPANY_GAMMA__BATIGEST_SQL_SERVER ne correspond à aucune société/,
+    );
   });
 
   test('a company setting that is not a company setting is refused', () => {
-    assert.throws(() => listCompanies({ ...flat, COMPANIES: 'acme', COMPANY_ACME__STAGING_DATABASE_URL: 'x' }), /n’est pas un réglage propre à une société/);
+    assert.throws(
+      () => listCompanies({ ...flat, COMPANIES: 'acme', COMPANY_ACME__STAGING_DATABASE_URL: 'x' }),
+      /n’est pas un réglage propre à une société/,
+    );
   });
 
   test('malformed or repeated names are refused', () => {
@@ -67,7 +78,10 @@ describe('companies from the settings', () => {
 
   test('every per-company setting is a setting the code reads (drift)', () => {
     const known = new Set(Object.values(ALL_SCHEMAS).flatMap((s) => Object.keys((s as unknown as { shape: object }).shape)));
-    assert.deepEqual(COMPANY_SETTINGS.filter((s) => !known.has(s)), []);
+    assert.deepEqual(
+      COMPANY_SETTINGS.filter((s) => !known.has(s)),
+      [],
+    );
     assert.ok(COMPANY_SETTINGS.includes('BATIGEST_SQL_SERVER') && COMPANY_SETTINGS.includes('BATISIMPLY_HEADQUARTER_ID'));
   });
 

@@ -3,39 +3,79 @@ import { test } from 'node:test';
 import { batigestSchema, batisimplySchema, parseSection, syncSchema } from '../../src/lib/config.js';
 
 test('a missing setting names itself', () => {
-  assert.throws(() => parseSection(batigestSchema, { BATIGEST_SQL_SERVER: 'sql.local' }, 'Batigest'), (e: Error) => {
-    assert.match(e.message, /BATIGEST_SQL_DATABASE manquant/);
-    assert.match(e.message, /BATIGEST_SQL_USER manquant/);
-    assert.match(e.message, /BATIGEST_SQL_PASSWORD manquant/);
-    return true;
-  });
+  assert.throws(
+    () => parseSection(batigestSchema, { BATIGEST_SQL_SERVER: 'sql.local' }, 'Batigest'),
+    (e: Error) => {
+      assert.match(e.message, /BATIGEST_SQL_DATABASE manquant/);
+      assert.match(e.message, /BATIGEST_SQL_USER manquant/);
+      assert.match(e.message, /BATIGEST_SQL_PASSWORD manquant/);
+      return true;
+    },
+  );
 });
 
 test('a malformed setting names itself, never its value', () => {
   assert.throws(
-    () => parseSection(batigestSchema, { BATIGEST_SQL_SERVER: 's', BATIGEST_SQL_DATABASE: 'd', BATIGEST_SQL_USER: 'u', BATIGEST_SQL_PASSWORD: 'Tres-Secret-77', BATIGEST_SQL_PORT: 'abc' }, 'Batigest'),
+    () =>
+      parseSection(
+        batigestSchema,
+        {
+          BATIGEST_SQL_SERVER: 's',
+          BATIGEST_SQL_DATABASE: 'd',
+          BATIGEST_SQL_USER: 'u',
+          BATIGEST_SQL_PASSWORD: 'Tres-Secret-77',
+          BATIGEST_SQL_PORT: 'abc',
+        },
+        'Batigest',
+      ),
     (e: Error) => /BATIGEST_SQL_PORT invalide/.test(e.message) && !e.message.includes('Tres-Secret-77'),
   );
 });
 
 test('defaults are visible: port 1433, TLS on, certificate checked, NbH3/NbH4', () => {
-  const s = parseSection(batigestSchema, { BATIGEST_SQL_SERVER: 's', BATIGEST_SQL_DATABASE: 'd', BATIGEST_SQL_USER: 'u', BATIGEST_SQL_PASSWORD: 'p' }, 'Batigest');
+  const s = parseSection(
+    batigestSchema,
+    { BATIGEST_SQL_SERVER: 's', BATIGEST_SQL_DATABASE: 'd', BATIGEST_SQL_USER: 'u', BATIGEST_SQL_PASSWORD: 'p' },
+    'Batigest',
+  );
   assert.deepEqual(
-    [s.BATIGEST_SQL_PORT, s.BATIGEST_SQL_ENCRYPT, s.BATIGEST_SQL_TRUST_SERVER_CERTIFICATE, s.BATIGEST_SUIVIMO_TRAJET_COLUMN, s.BATIGEST_SUIVIMO_PANIER_COLUMN],
+    [
+      s.BATIGEST_SQL_PORT,
+      s.BATIGEST_SQL_ENCRYPT,
+      s.BATIGEST_SQL_TRUST_SERVER_CERTIFICATE,
+      s.BATIGEST_SUIVIMO_TRAJET_COLUMN,
+      s.BATIGEST_SUIVIMO_PANIER_COLUMN,
+    ],
     [1433, true, false, 'NbH3', 'NbH4'],
   );
 });
 
 test('an allowance column that is not a plain name is refused', () => {
   assert.throws(
-    () => parseSection(batigestSchema, { BATIGEST_SQL_SERVER: 's', BATIGEST_SQL_DATABASE: 'd', BATIGEST_SQL_USER: 'u', BATIGEST_SQL_PASSWORD: 'p', BATIGEST_SUIVIMO_PANIER_COLUMN: 'NbH4]; DROP TABLE x;--' }, 'Batigest'),
+    () =>
+      parseSection(
+        batigestSchema,
+        {
+          BATIGEST_SQL_SERVER: 's',
+          BATIGEST_SQL_DATABASE: 'd',
+          BATIGEST_SQL_USER: 'u',
+          BATIGEST_SQL_PASSWORD: 'p',
+          BATIGEST_SUIVIMO_PANIER_COLUMN: 'NbH4]; DROP TABLE x;--',
+        },
+        'Batigest',
+      ),
     /BATIGEST_SUIVIMO_PANIER_COLUMN invalide/,
   );
 });
 
 test('grant password needs a username and a password', () => {
   assert.throws(
-    () => parseSection(batisimplySchema, { BATISIMPLY_API_URL: 'https://api.example', BATISIMPLY_TOKEN_URL: 'https://sso.example/t', BATISIMPLY_CLIENT_ID: 'c' }, 'BatiSimply'),
+    () =>
+      parseSection(
+        batisimplySchema,
+        { BATISIMPLY_API_URL: 'https://api.example', BATISIMPLY_TOKEN_URL: 'https://sso.example/t', BATISIMPLY_CLIENT_ID: 'c' },
+        'BatiSimply',
+      ),
     /BATISIMPLY_USERNAME.*BATISIMPLY_PASSWORD/,
   );
 });
@@ -72,6 +112,9 @@ test('settings are parsed without compiling a fast path (zod JIT): parsed once, 
   const section = () => z.object({ A_SETTING: z.string().default('a'), ANOTHER: z.coerce.number().int().default(1) });
   // The control: a plain parse of a fresh object schema does compile one, so the count can see it.
   assert.ok(compiled(() => section().safeParse({})) > 0);
-  assert.equal(compiled(() => parseSection(section(), {}, 'essai')), 0);
+  assert.equal(
+    compiled(() => parseSection(section(), {}, 'essai')),
+    0,
+  );
   assert.deepEqual(parseSection(section(), { ANOTHER: '3' }, 'essai'), { A_SETTING: 'a', ANOTHER: 3 });
 });

@@ -18,10 +18,13 @@ for (const [setting, value] of [
   ['BATISIMPLY_API_URL', 'data:text/plain,x'],
 ] as const) {
   test(`${setting}=${value}: refused, in French, naming the setting`, () => {
-    assert.throws(() => parseSection(batisimplySchema, { ...base, [setting]: value }, 'BatiSimply'), (e: Error) => {
-      assert.match(e.message, new RegExp(`${setting} invalide \\(URL http:// ou https:// attendue`));
-      return true;
-    });
+    assert.throws(
+      () => parseSection(batisimplySchema, { ...base, [setting]: value }, 'BatiSimply'),
+      (e: Error) => {
+        assert.match(e.message, new RegExp(`${setting} invalide \\(URL http:// ou https:// attendue`));
+        return true;
+      },
+    );
   });
 }
 

@@ -48,11 +48,17 @@ test("an operator's flag on node's command line stands (0: V8's default)", async
   assert.match(stdout, /applied null/);
   assert.ok(f.length >= 3);
   // V8's own factor depends on the machine and the moment; the policy's fixed one is not forced on it.
-  assert.ok(f.some((x) => x !== policyFactor), `facteurs : ${f.join(', ')}`);
+  assert.ok(
+    f.some((x) => x !== policyFactor),
+    `facteurs : ${f.join(', ')}`,
+  );
 });
 
 test('without the policy, V8 chooses the factor itself (what the policy replaces)', async () => {
   const { factors: f } = await factors([], ['none']);
   assert.ok(f.length >= 3);
-  assert.ok(f.some((x) => x !== policyFactor), `facteurs : ${f.join(', ')}`);
+  assert.ok(
+    f.some((x) => x !== policyFactor),
+    `facteurs : ${f.join(', ')}`,
+  );
 });

@@ -51,10 +51,14 @@ class FakeVault {
   url = '';
 
   async start() {
-    this.server = createServer(TEST_TLS, (req, res) => void this.answer(req).then(([status, body]) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    }));
+    this.server = createServer(
+      TEST_TLS,
+      (req, res) =>
+        void this.answer(req).then(([status, body]) => {
+          res.writeHead(status, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(body));
+        }),
+    );
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.url = `https://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
@@ -188,10 +192,15 @@ describe('KeyVaultSecrets on a vault', () => {
   test('a credential that cannot be built is retried on the next read', async () => {
     vault.secrets.set('f-batisimply-password', 'pw-f');
     let attempts = 0;
-    const secrets = new KeyVaultSecrets(vault.url, {}, async () => {
-      if (++attempts === 1) throw new Error('no identity yet');
-      return credential;
-    }, (s) => `f-${s.toLowerCase().replaceAll('_', '-')}`);
+    const secrets = new KeyVaultSecrets(
+      vault.url,
+      {},
+      async () => {
+        if (++attempts === 1) throw new Error('no identity yet');
+        return credential;
+      },
+      (s) => `f-${s.toLowerCase().replaceAll('_', '-')}`,
+    );
     await assert.rejects(secrets.get('BATISIMPLY_PASSWORD'), (e: Error & { code?: string }) => e.code === 'KEYVAULT_READ_FAILED');
     assert.equal(await secrets.get('BATISIMPLY_PASSWORD'), 'pw-f');
     assert.equal(attempts, 2);
@@ -239,12 +248,18 @@ describe('createSecretStore and withSecrets', () => {
   });
 
   test('a KEY_VAULT_URL that is no URL is refused, naming the Key Vault section', () => {
-    assert.throws(() => createSecretStore({ KEY_VAULT_URL: 'pas-une-url' }), /^ConfigurationError: Configuration Key Vault incomplète : .*KEY_VAULT_URL/);
+    assert.throws(
+      () => createSecretStore({ KEY_VAULT_URL: 'pas-une-url' }),
+      /^ConfigurationError: Configuration Key Vault incomplète : .*KEY_VAULT_URL/,
+    );
   });
 
   test('the store built for a vault URL reads that vault, with a user-assigned identity named', async () => {
     vault.secrets.set('i-batisimply-password', 'pw-i');
-    const secrets = createSecretStore({ KEY_VAULT_URL: vault.url, AZURE_CLIENT_ID: '00000000-0000-0000-0000-000000000001' }, (s) => `i-${s.toLowerCase().replaceAll('_', '-')}`);
+    const secrets = createSecretStore(
+      { KEY_VAULT_URL: vault.url, AZURE_CLIENT_ID: '00000000-0000-0000-0000-000000000001' },
+      (s) => `i-${s.toLowerCase().replaceAll('_', '-')}`,
+    );
     assert.equal(await secrets.get('BATISIMPLY_PASSWORD'), 'pw-i');
   });
 

@@ -40,7 +40,10 @@ let sandbox: Sandbox;
 before(async () => {
   t = await freshDatabase();
   ({ sandbox } = await startSandbox({
-    seed: { clients: [{ clientId: 'bridge-data', clientSecret: SECRETS.BATISIMPLY_CLIENT_SECRET }], users: [{ username: 'demo', password: SECRETS.BATISIMPLY_PASSWORD }] },
+    seed: {
+      clients: [{ clientId: 'bridge-data', clientSecret: SECRETS.BATISIMPLY_CLIENT_SECRET }],
+      users: [{ username: 'demo', password: SECRETS.BATISIMPLY_PASSWORD }],
+    },
   }));
 });
 after(async () => {
@@ -78,7 +81,10 @@ test('no secret value in logs, reports, checks or run history', async () => {
     log.warn(`diagnostic: ${SECRETS.BATIGEST_SQL_PASSWORD}`);
     // The staging password alone (not the whole URL), as a driver error quoting it would print it.
     log.error(`connexion refusée pour le mot de passe ${SECRETS.STAGING_PASSWORD}`, { password: SECRETS.STAGING_PASSWORD });
-    assert.ok(lines.some((l) => l.includes('connexion refusée pour le mot de passe ***')), 'the staging password is masked on its own');
+    assert.ok(
+      lines.some((l) => l.includes('connexion refusée pour le mot de passe ***')),
+      'the staging password is masked on its own',
+    );
     const checks = await checkAll(services);
     const history = await recentRuns(await services.staging());
     const everything = [lines.join('\n'), JSON.stringify(outcome.report), JSON.stringify(checks), JSON.stringify(history)].join('\n');
@@ -154,7 +160,10 @@ test('a token endpoint that echoes the posted form: no secret in report, history
     );
     const checks = await checkAll(services);
     // The echo reached the text that the stores are handed: each masks it where it enters.
-    const echoed = new UpstreamError('batisimply', `BatiSimply a répondu 400 : ${JSON.stringify({ echo: NASTY_SECRETS })} ${new URLSearchParams(NASTY_SECRETS)}`);
+    const echoed = new UpstreamError(
+      'batisimply',
+      `BatiSimply a répondu 400 : ${JSON.stringify({ echo: NASTY_SECRETS })} ${new URLSearchParams(NASTY_SECRETS)}`,
+    );
     const report = new ReportBuilder();
     report.fail('ECHO1', echoed);
     report.hold('ECHO2', 'HELD', echoed.message);

@@ -57,7 +57,15 @@ test('the same instant in two zones, asked in turn, honours each zone', () => {
 test('every minute around both 2026 changes matches Intl, in four zones', () => {
   const intl = (ms: number, timeZone: string) => {
     const p = Object.fromEntries(
-      new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      new Intl.DateTimeFormat('en-CA', {
+        timeZone,
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      })
         .formatToParts(new Date(ms))
         .map((x) => [x.type, x.value]),
     );

@@ -49,12 +49,25 @@ before(async () => {
   const runId = '00000000-0000-4000-8000-000000000001';
   await insertRun(t.db, { runId, job: 'heures-to-sqlserver', parentRunId: null, trigger: 'timer', dryRun: false, status: 'running' });
   const counts = { read: 3, created: 1, updated: 0, deleted: 0, unchanged: 1, failed: 0, held: 1 };
-  const held = { key: '4711', kind: 'held' as const, code: 'SALARIE_INCONNU', message: `Salarié introuvable : aucun Salarie.CodeBS = 99999999-9999-4999-8999-999999999999 (${XSS} dans BatiSimply).` };
+  const held = {
+    key: '4711',
+    kind: 'held' as const,
+    code: 'SALARIE_INCONNU',
+    message: `Salarié introuvable : aucun Salarie.CodeBS = 99999999-9999-4999-8999-999999999999 (${XSS} dans BatiSimply).`,
+  };
   await finishRun(t.db, runId, { status: 'partial', counts, errors: [{ key: held.key, code: held.code, message: held.message }] });
   await recordOutcomes(t.db, 'heures-to-sqlserver', runId, [held], []);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 
@@ -92,7 +105,10 @@ test('dashboard: runs, held records, a dry run from its button, XSS as text', { 
   assert.match(connections, /SQL Server \(Batigest\) : échec à l'étape « configuration »/);
 
   await page.locator('button[data-job="transfer-batisimply"][data-dry]').click();
-  await page.locator('#result').filter({ hasText: /créés 1/ }).waitFor({ timeout: 15_000 });
+  await page
+    .locator('#result')
+    .filter({ hasText: /créés 1/ })
+    .waitFor({ timeout: 15_000 });
   const result = await page.locator('#result').innerText();
   assert.match(result, /transfer-batisimply \(simulation\) : réussi/);
   assert.equal(sandbox.state.projects.size, 0, 'a dry run writes nothing');
@@ -103,8 +119,14 @@ test('dashboard: runs, held records, a dry run from its button, XSS as text', { 
   // Live progress: a slow BatiSimply makes recup-heures last a few seconds; the page shows where it is.
   sandbox.faults.add([{ route: 'GET /api/timeSlotManagement/allUsers', fault: 'latency', latencyMs: 700, rate: 1 }]);
   await page.locator('button[data-job="recup-heures"]:not([data-dry])').click();
-  await page.locator('#progress').filter({ hasText: /recup-heures en cours : \d+\/\d+/ }).waitFor({ timeout: 10_000 });
-  await page.locator('#result').filter({ hasText: /recup-heures : réussi/ }).waitFor({ timeout: 20_000 });
+  await page
+    .locator('#progress')
+    .filter({ hasText: /recup-heures en cours : \d+\/\d+/ })
+    .waitFor({ timeout: 10_000 });
+  await page
+    .locator('#result')
+    .filter({ hasText: /recup-heures : réussi/ })
+    .waitFor({ timeout: 20_000 });
   sandbox.faults.clear();
 
   assert.deepEqual(dialogs, [], 'no script from the data ran');
@@ -141,41 +163,48 @@ function startServe(settings: Env): Promise<{ child: ChildProcess; dashboard: st
   });
 }
 
-test('connecteur serve: the same dashboard behind its token, French times, coloured statuses, planned actions', { skip: SKIP }, async () => {
-  // A host storage in the settings (as local.settings.json has it): serve still runs jobs itself.
-  const serve = await startServe({ ...env, SYNC_TIMEZONE: 'Europe/Paris', AzureWebJobsStorage: 'UseDevelopmentStorage=true' });
-  try {
-    const denied = await fetch(`${serve.base}/api/status`);
-    assert.equal(denied.status, 401);
-    assert.match(((await denied.json()) as { message: string }).message, /Jeton/);
-    // The run history route of the Functions app is mounted too.
-    const token = new URL(serve.dashboard).searchParams.get('code')!;
-    const history = await fetch(`${serve.base}/api/runs?code=${encodeURIComponent(token)}`);
-    assert.equal(history.status, 200);
-    assert.match(JSON.stringify(await history.json()), /heures-to-sqlserver/);
+test(
+  'connecteur serve: the same dashboard behind its token, French times, coloured statuses, planned actions',
+  { skip: SKIP },
+  async () => {
+    // A host storage in the settings (as local.settings.json has it): serve still runs jobs itself.
+    const serve = await startServe({ ...env, SYNC_TIMEZONE: 'Europe/Paris', AzureWebJobsStorage: 'UseDevelopmentStorage=true' });
+    try {
+      const denied = await fetch(`${serve.base}/api/status`);
+      assert.equal(denied.status, 401);
+      assert.match(((await denied.json()) as { message: string }).message, /Jeton/);
+      // The run history route of the Functions app is mounted too.
+      const token = new URL(serve.dashboard).searchParams.get('code')!;
+      const history = await fetch(`${serve.base}/api/runs?code=${encodeURIComponent(token)}`);
+      assert.equal(history.status, 200);
+      assert.match(JSON.stringify(await history.json()), /heures-to-sqlserver/);
 
-    const page = await browser!.newPage({ viewport: { width: 1280, height: 1400 } });
-    await page.goto(serve.dashboard);
-    assert.equal(await page.title(), 'Connecteur SAGES — tableau de bord');
-    // The seeded run: its status is a coloured badge that reads as text, its time French, in Paris time.
-    const badge = page.locator('#runs .st-partial');
-    assert.equal(await badge.innerText(), 'partiel');
-    assert.notEqual(await badge.evaluate('(el) => getComputedStyle(el).backgroundColor'), 'rgba(0, 0, 0, 0)');
-    const runs = await page.locator('#runs').innerText();
-    assert.match(runs, /\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}:\d{2}/, 'a French date and time');
-    assert.doesNotMatch(runs, /\d{4}-\d{2}-\d{2}T/, 'no ISO timestamp');
+      const page = await browser!.newPage({ viewport: { width: 1280, height: 1400 } });
+      await page.goto(serve.dashboard);
+      assert.equal(await page.title(), 'Connecteur SAGES — tableau de bord');
+      // The seeded run: its status is a coloured badge that reads as text, its time French, in Paris time.
+      const badge = page.locator('#runs .st-partial');
+      assert.equal(await badge.innerText(), 'partiel');
+      assert.notEqual(await badge.evaluate('(el) => getComputedStyle(el).backgroundColor'), 'rgba(0, 0, 0, 0)');
+      const runs = await page.locator('#runs').innerText();
+      assert.match(runs, /\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}:\d{2}/, 'a French date and time');
+      assert.doesNotMatch(runs, /\d{4}-\d{2}-\d{2}T/, 'no ISO timestamp');
 
-    await page.locator('button[data-job="transfer-batisimply"][data-dry]').click();
-    await page.locator('#result').filter({ hasText: /Actions prévues/ }).waitFor({ timeout: 30_000 });
-    const result = await page.locator('#result').innerText();
-    assert.match(result, /transfer-batisimply \(simulation\) : réussi/);
-    assert.match(result, /création CH001/);
-    assert.equal(sandbox.state.projects.size, 0, 'a dry run writes nothing');
-    await page.close();
-  } finally {
-    await serve.stop();
-  }
-});
+      await page.locator('button[data-job="transfer-batisimply"][data-dry]').click();
+      await page
+        .locator('#result')
+        .filter({ hasText: /Actions prévues/ })
+        .waitFor({ timeout: 30_000 });
+      const result = await page.locator('#result').innerText();
+      assert.match(result, /transfer-batisimply \(simulation\) : réussi/);
+      assert.match(result, /création CH001/);
+      assert.equal(sandbox.state.projects.size, 0, 'a dry run writes nothing');
+      await page.close();
+    } finally {
+      await serve.stop();
+    }
+  },
+);
 
 test('held mass deletion: the dashboard shows why and its button confirms them', { skip: SKIP }, async () => {
   const slots = Array.from({ length: 30 }, (_, i) => slot(9_000 + i, daysAgo(2, `0${i % 9}:${String(i).padStart(2, '0')}:00`), 60));
@@ -191,14 +220,21 @@ test('held mass deletion: the dashboard shows why and its button confirms them',
     await services.close();
   }
   const live = async () =>
-    (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM batigest_heures WHERE id_heure LIKE $1 AND deleted_at IS NULL', ['9%'])).rows[0]!.n;
+    (
+      await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM batigest_heures WHERE id_heure LIKE $1 AND deleted_at IS NULL', [
+        '9%',
+      ])
+    ).rows[0]!.n;
   assert.equal(await live(), 30);
 
   const page = await browser!.newPage({ viewport: { width: 1280, height: 1400 } });
   await page.goto(`${server.url}/api/dashboard?code=test-key`);
   assert.match(await page.locator('#mass-delete').innerText(), /30 des 30 créneaux/);
   await page.locator('button[data-allow-mass-delete]').click();
-  await page.locator('#result').filter({ hasText: /recup-heures : réussi/ }).waitFor({ timeout: 20_000 });
+  await page
+    .locator('#result')
+    .filter({ hasText: /recup-heures : réussi/ })
+    .waitFor({ timeout: 20_000 });
   assert.equal(await live(), 0, 'the confirmed deletions went through');
   await page.reload();
   assert.equal(await page.locator('#mass-delete').count(), 0, 'nothing left to confirm');

@@ -40,7 +40,9 @@ let consumer: Promise<void>;
 function route(pathname: string, method: string): { handler: HttpHandler; params: Record<string, string> } | undefined {
   const run = /^runs\/([^/]+)$/.exec(pathname);
   if (run && method === 'GET') return { handler: (r) => getRunHandler(r), params: { runId: run[1]! } };
-  const f = Object.values({ ...jobFunctions, ...operatorFunctions }).find((o) => o.route === pathname && o.methods?.includes(method as 'GET'));
+  const f = Object.values({ ...jobFunctions, ...operatorFunctions }).find(
+    (o) => o.route === pathname && o.methods?.includes(method as 'GET'),
+  );
   return f ? { handler: f.handler, params: {} } : undefined;
 }
 
@@ -51,14 +53,21 @@ before(async () => {
   const env = { ...(await openEnv()), AzureWebJobsStorage: azurite.connectionString };
   setServices(new Services(env));
   await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'Chantier 1', false)`);
-  server = http.createServer(async (req, res) => {
-    const u = new URL(req.url ?? '/', 'http://localhost');
-    const found = route(u.pathname.replace(/^\/api\//, ''), req.method!);
-    if (!found) return void res.writeHead(404).end();
-    const request = new HttpRequest({ method: req.method!, url: u.toString(), headers: req.headers as Record<string, string>, params: found.params });
-    const answer = (await found.handler(request, new InvocationContext({ functionName: 'http' }))) as HttpResponseInit;
-    const body = answer.jsonBody !== undefined ? JSON.stringify(answer.jsonBody) : String(answer.body ?? '');
-    res.writeHead(answer.status ?? 200, (answer.headers ?? {}) as Record<string, string>).end(body);
+  server = http.createServer((req, res) => {
+    void (async () => {
+      const u = new URL(req.url ?? '/', 'http://localhost');
+      const found = route(u.pathname.replace(/^\/api\//, ''), req.method!);
+      if (!found) return void res.writeHead(404).end();
+      const request = new HttpRequest({
+        method: req.method!,
+        url: u.toString(),
+        headers: req.headers as Record<string, string>,
+        params: found.params,
+      });
+      const answer = (await found.handler(request, new InvocationContext({ functionName: 'http' }))) as HttpResponseInit;
+      const body = answer.jsonBody !== undefined ? JSON.stringify(answer.jsonBody) : String(answer.body ?? '');
+      res.writeHead(answer.status ?? 200, (answer.headers ?? {}) as Record<string, string>).end(body);
+    })();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -67,17 +76,25 @@ before(async () => {
   await queue.createIfNotExists();
   consumer = (async () => {
     while (!stopping) {
-      const { receivedMessageItems: [item] } = await queue.receiveMessages({ numberOfMessages: 1, visibilityTimeout: 60 });
+      const {
+        receivedMessageItems: [item],
+      } = await queue.receiveMessages({ numberOfMessages: 1, visibilityTimeout: 60 });
       if (!item) {
         await new Promise((r) => setTimeout(r, 50));
         continue;
       }
       const body = JSON.parse(Buffer.from(item.messageText, 'base64').toString('utf8'));
-      await runQueueHandler(body, new InvocationContext({ functionName: 'runQueue', triggerMetadata: { dequeueCount: item.dequeueCount } }));
+      await runQueueHandler(
+        body,
+        new InvocationContext({ functionName: 'runQueue', triggerMetadata: { dequeueCount: item.dequeueCount } }),
+      );
       await queue.deleteMessage(item.messageId, item.popReceipt);
     }
   })();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
 });
 
 async function openEnv() {
@@ -100,9 +117,14 @@ test('a dashboard button enqueues the run and follows it to its report', { skip:
   const page = await browser!.newPage();
   await page.goto(`${url}/api/dashboard`);
   await page.locator('button[data-job="transfer-batisimply"]:not([data-dry])').click();
-  await page.locator('#result').filter({ hasText: /transfer-batisimply : réussi/ }).waitFor({ timeout: 30_000 });
+  await page
+    .locator('#result')
+    .filter({ hasText: /transfer-batisimply : réussi/ })
+    .waitFor({ timeout: 30_000 });
   assert.match(await page.locator('#result').innerText(), /créés 1/);
-  const { rows } = await t.db.query<{ queued: boolean }>(`SELECT queued_at IS NOT NULL AS queued FROM connecteur_runs WHERE job = 'transfer-batisimply'`);
+  const { rows } = await t.db.query<{ queued: boolean }>(
+    `SELECT queued_at IS NOT NULL AS queued FROM connecteur_runs WHERE job = 'transfer-batisimply'`,
+  );
   assert.deepEqual(rows, [{ queued: true }], 'the run went through the queue');
   assert.equal(sandbox.state.projects.size, 1);
 });

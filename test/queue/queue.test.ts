@@ -61,7 +61,9 @@ interface Delivered {
 /** The next message of the run queue, as the host hands it to the trigger (base64 decoded, JSON parsed). */
 async function nextMessage(): Promise<Delivered> {
   for (;;) {
-    const { receivedMessageItems: [item] } = await queue.receiveMessages({ numberOfMessages: 1, visibilityTimeout: 60 });
+    const {
+      receivedMessageItems: [item],
+    } = await queue.receiveMessages({ numberOfMessages: 1, visibilityTimeout: 60 });
     if (item) {
       await queue.deleteMessage(item.messageId, item.popReceipt);
       return { body: JSON.parse(Buffer.from(item.messageText, 'base64').toString('utf8')), dequeueCount: item.dequeueCount };
@@ -104,7 +106,10 @@ test('POST a job: 202, queued run, Location; the queue handler runs it; GET /api
   assert.equal(sandbox.state.projects.size, 1);
 
   const list = await listRunsHandler(get('runs?job=transfer-batisimply&status=succeeded'));
-  assert.deepEqual(body(list).runs.map((r: { runId: string }) => r.runId), [runId]);
+  assert.deepEqual(
+    body(list).runs.map((r: { runId: string }) => r.runId),
+    [runId],
+  );
   const none = await listRunsHandler(get('runs?status=failed'));
   assert.deepEqual(body(none).runs, []);
   // Every status of the report can be asked for, interrupted runs included.
@@ -118,7 +123,10 @@ test('a chain on the queue: GET reports its steps', async () => {
   const runId = body(res).runId as string;
   await runQueueHandler((await nextMessage()).body, context());
   const view = body(await getRunHandler(get(`runs/${runId}`, runId)));
-  assert.deepEqual(view.steps.map((s: { job: string }) => s.job), ['transfer', 'transfer-batisimply']);
+  assert.deepEqual(
+    view.steps.map((s: { job: string }) => s.job),
+    ['transfer', 'transfer-batisimply'],
+  );
   assert.equal(view.steps[1].status, 'succeeded');
 });
 
@@ -210,7 +218,10 @@ test('an unreadable message is dropped without a retry', async () => {
 });
 
 test('timers enqueue, they do not run', async () => {
-  await timerFunctions.chantiersTimer!.handler({ isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } }, context());
+  await timerFunctions.chantiersTimer!.handler(
+    { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } },
+    context(),
+  );
   const message = await nextMessage();
   assert.equal((message.body as { job: string }).job, 'chantiers');
   const run = await getRun(t.db, (message.body as { runId: string }).runId);
@@ -218,9 +229,15 @@ test('timers enqueue, they do not run', async () => {
   assert.equal(run?.trigger, 'timer');
   assert.equal(sandbox.state.projects.size, 0);
   // A second tick while the first is still queued skips its turn instead of piling up.
-  await timerFunctions.chantiersTimer!.handler({ isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } }, context());
+  await timerFunctions.chantiersTimer!.handler(
+    { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } },
+    context(),
+  );
   const { rows } = await t.db.query<{ status: string }>(`SELECT status FROM connecteur_runs ORDER BY status`);
-  assert.deepEqual(rows.map((r) => r.status), ['queued', 'skipped']);
+  assert.deepEqual(
+    rows.map((r) => r.status),
+    ['queued', 'skipped'],
+  );
 });
 
 test('host.json retries a message as many times as the handler expects', async () => {
@@ -237,7 +254,11 @@ test('connecteur run --queue records the run and enqueues it; without a storage 
   assert.equal(status, 'queued');
   assert.equal(((await nextMessage()).body as { runId: string }).runId, runId);
   assert.equal((await getRun(t.db, runId))?.trigger, 'cli');
-  assert.doesNotMatch(r.stdout + r.stderr, /Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/, 'the account key is never printed');
+  assert.doesNotMatch(
+    r.stdout + r.stderr,
+    /Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/,
+    'the account key is never printed',
+  );
 
   const { AzureWebJobsStorage: _, ...withoutQueue } = env;
   const refused = await connecteur(['run', 'transfer-batisimply', '--queue'], withoutQueue);

@@ -14,7 +14,13 @@ async function token(body: Record<string, string>) {
   return { status: res.statusCode, json: (await res.body.json()) as Record<string, unknown> };
 }
 
-const passwordGrant = { grant_type: 'password', client_id: 'bridge-data', client_secret: 'sandbox-secret', username: 'demo', password: 'demo' };
+const passwordGrant = {
+  grant_type: 'password',
+  client_id: 'bridge-data',
+  client_secret: 'sandbox-secret',
+  username: 'demo',
+  password: 'demo',
+};
 
 async function api(method: string, path: string, body?: unknown, bearer?: string) {
   const t = bearer ?? ((await token(passwordGrant)).json.access_token as string);
@@ -24,10 +30,21 @@ async function api(method: string, path: string, body?: unknown, bearer?: string
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.body.text();
-  return { status: res.statusCode, headers: res.headers, text, json: text && /json/.test(String(res.headers['content-type'])) ? JSON.parse(text) : undefined };
+  return {
+    status: res.statusCode,
+    headers: res.headers,
+    text,
+    json: text && /json/.test(String(res.headers['content-type'])) ? JSON.parse(text) : undefined,
+  };
 }
 
-const project = (code: string) => ({ projectCode: code, projectName: `Chantier ${code}`, headQuarter: { id: 1 }, startEstimated: '2026-01-01', endEstimated: null });
+const project = (code: string) => ({
+  projectCode: code,
+  projectName: `Chantier ${code}`,
+  headQuarter: { id: 1 },
+  startEstimated: '2026-01-01',
+  endEstimated: null,
+});
 
 before(async () => {
   sandbox = new Sandbox({ maxPageSize: 2, seed: { timeSlots: [] } });
@@ -82,7 +99,10 @@ describe('projects', () => {
     assert.equal(page0.elements.length, 2);
     assert.equal(page0.totalPages, 2);
     const page1 = (await api('GET', '/api/project?page=1&size=100')).json;
-    assert.deepEqual(page1.elements.map((p: { projectCode: string }) => p.projectCode), ['A3']);
+    assert.deepEqual(
+      page1.elements.map((p: { projectCode: string }) => p.projectCode),
+      ['A3'],
+    );
   });
   test('body without projectCode: 400 with the reason', async () => {
     const res = await api('POST', '/api/project', { projectName: 'x', headQuarter: { id: 1 } });
@@ -111,13 +131,36 @@ describe('time slots', () => {
   test('slots of the window, as a bare array', async () => {
     sandbox.state.load({
       timeSlots: [
-        { id: 1, startDate: '2026-05-04T06:00:00Z', endDate: '2026-05-04T10:00:00Z', user: { id: '7b5c3f9e-0d5e-4a55-9a63-6f1e8c1a2b3c' }, project: null, managementStatus: 'VALIDATED', totalTimeMinutes: 240, hasPackedLunch: false, hasHomeToWorkJourney: false },
-        { id: 2, startDate: '2026-06-04T06:00:00Z', endDate: '2026-06-04T10:00:00Z', user: { id: '7b5c3f9e-0d5e-4a55-9a63-6f1e8c1a2b3c' }, project: null, managementStatus: 'VALIDATED', totalTimeMinutes: 240, hasPackedLunch: false, hasHomeToWorkJourney: false },
+        {
+          id: 1,
+          startDate: '2026-05-04T06:00:00Z',
+          endDate: '2026-05-04T10:00:00Z',
+          user: { id: '7b5c3f9e-0d5e-4a55-9a63-6f1e8c1a2b3c' },
+          project: null,
+          managementStatus: 'VALIDATED',
+          totalTimeMinutes: 240,
+          hasPackedLunch: false,
+          hasHomeToWorkJourney: false,
+        },
+        {
+          id: 2,
+          startDate: '2026-06-04T06:00:00Z',
+          endDate: '2026-06-04T10:00:00Z',
+          user: { id: '7b5c3f9e-0d5e-4a55-9a63-6f1e8c1a2b3c' },
+          project: null,
+          managementStatus: 'VALIDATED',
+          totalTimeMinutes: 240,
+          hasPackedLunch: false,
+          hasHomeToWorkJourney: false,
+        },
       ],
     });
     const res = await api('GET', '/api/timeSlotManagement/allUsers?startDate=2026-05-01T00:00:00Z&endDate=2026-05-31T00:00:00Z');
     assert.equal(res.status, 200);
-    assert.deepEqual(res.json.map((s: { id: number }) => s.id), [1]);
+    assert.deepEqual(
+      res.json.map((s: { id: number }) => s.id),
+      [1],
+    );
   });
 });
 
@@ -156,7 +199,10 @@ describe('fault injection', () => {
   test('lost response after a write: no answer, but the project exists', async () => {
     sandbox.faults.add([{ route: 'POST /api/project', fault: 'lost-response', times: 1 }]);
     await assert.rejects(api('POST', '/api/project', project('L1')));
-    assert.deepEqual([...sandbox.state.projects.values()].map((p) => p.projectCode), ['L1']);
+    assert.deepEqual(
+      [...sandbox.state.projects.values()].map((p) => p.projectCode),
+      ['L1'],
+    );
   });
   test('delayed apply: the client gives up, the write lands once the hold ends', async () => {
     sandbox.faults.add([{ route: 'POST /api/project', fault: 'delayed-apply', times: 1, latencyMs: 1 }]);
@@ -187,7 +233,10 @@ describe('fault injection', () => {
     const released = await request(`${sandbox.url}/__admin/release-writes`, { method: 'POST' });
     assert.deepEqual(await released.body.json(), { released: 1 });
     while (sandbox.delayedWrites.applied === 0) await new Promise((r) => setImmediate(r));
-    assert.deepEqual([...sandbox.state.projects.values()].map((p) => p.projectCode), ['D1']);
+    assert.deepEqual(
+      [...sandbox.state.projects.values()].map((p) => p.projectCode),
+      ['D1'],
+    );
     assert.equal(sandbox.delayedWrites.held, 0);
   });
   test('lying paging: totals say one page, the next pages still answer', async () => {
@@ -196,16 +245,32 @@ describe('fault injection', () => {
     const page0 = (await api('GET', '/api/project?page=0&size=2')).json;
     assert.deepEqual([page0.totalPages, page0.totalElements], [1, 2]);
     const page2 = (await api('GET', '/api/project?page=2&size=2')).json;
-    assert.deepEqual(page2.elements.map((p: { projectCode: string }) => p.projectCode), ['P5']);
+    assert.deepEqual(
+      page2.elements.map((p: { projectCode: string }) => p.projectCode),
+      ['P5'],
+    );
   });
   test('admin API sets faults and edits slots', async () => {
-    let res = await request(`${sandbox.url}/__admin/faults`, { method: 'POST', body: JSON.stringify({ route: '*', fault: '503', times: 1 }) });
+    let res = await request(`${sandbox.url}/__admin/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ route: '*', fault: '503', times: 1 }),
+    });
     assert.equal(res.statusCode, 200);
     await res.body.dump();
     assert.equal((await api('GET', '/api/project', undefined, 'whatever')).status, 503);
     res = await request(`${sandbox.url}/__admin/time-slots`, {
       method: 'POST',
-      body: JSON.stringify({ id: 9, startDate: '2026-05-04T06:00:00Z', endDate: '2026-05-04T07:00:00Z', user: { id: '7b5c3f9e-0d5e-4a55-9a63-6f1e8c1a2b3c' }, project: null, managementStatus: 'VALIDATED', totalTimeMinutes: 60, hasPackedLunch: true, hasHomeToWorkJourney: false }),
+      body: JSON.stringify({
+        id: 9,
+        startDate: '2026-05-04T06:00:00Z',
+        endDate: '2026-05-04T07:00:00Z',
+        user: { id: '7b5c3f9e-0d5e-4a55-9a63-6f1e8c1a2b3c' },
+        project: null,
+        managementStatus: 'VALIDATED',
+        totalTimeMinutes: 60,
+        hasPackedLunch: true,
+        hasHomeToWorkJourney: false,
+      }),
     });
     await res.body.dump();
     res = await request(`${sandbox.url}/__admin/time-slots/9`, { method: 'PATCH', body: JSON.stringify({ totalTimeMinutes: 90 }) });
@@ -228,7 +293,9 @@ describe('seed files', () => {
   test('`connecteur sandbox --seed examples/…` serves the example seed', async () => {
     const { spawn } = await import('node:child_process');
     const { BIN } = await import('../support/cli.js');
-    const child = spawn(process.execPath, [BIN, 'sandbox', '--port', '0', '--seed', 'examples/sandbox-seed.json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'sandbox', '--port', '0', '--seed', 'examples/sandbox-seed.json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         child.stdout.on('data', (d: Buffer) => {

@@ -12,7 +12,12 @@ export interface CliResult {
 }
 
 /** Runs `connecteur …` in its own process, with only the given settings (plus PATH). */
-export function connecteur(args: string[], env: Env, onSpawn?: (child: ChildProcess) => void, options: { cwd?: string } = {}): Promise<CliResult> {
+export function connecteur(
+  args: string[],
+  env: Env,
+  onSpawn?: (child: ChildProcess) => void,
+  options: { cwd?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,

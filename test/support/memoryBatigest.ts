@@ -2,7 +2,15 @@
  * The Batigest port in memory, for the jobs' tests: transactions that commit or roll back as a
  * whole, and a fault that can be armed at every step of a SuiviMO write.
  */
-import type { BatigestPort, ChantierSource, Salarie, SuiviMoKey, SuiviMoOp, SuiviMoRow, SuiviMoTransaction } from '../../src/lib/batigest/port.js';
+import type {
+  BatigestPort,
+  ChantierSource,
+  Salarie,
+  SuiviMoKey,
+  SuiviMoOp,
+  SuiviMoRow,
+  SuiviMoTransaction,
+} from '../../src/lib/batigest/port.js';
 import { suiviMoKeyId } from '../../src/lib/batigest/port.js';
 
 export type BatigestCrashPoint = 'read' | 'apply' | 'beforeCommit' | 'afterCommit';
@@ -46,7 +54,9 @@ export class MemoryBatigest implements BatigestPort {
 
   async readSuiviMoBetween(from: string, to: string) {
     this.reads.suiviMoBetween++;
-    return structuredClone(this.suiviMo.filter((r) => r.date >= from && r.date < `${to}`).sort((a, b) => suiviMoKeyId(a).localeCompare(suiviMoKeyId(b))));
+    return structuredClone(
+      this.suiviMo.filter((r) => r.date >= from && r.date < `${to}`).sort((a, b) => suiviMoKeyId(a).localeCompare(suiviMoKeyId(b))),
+    );
   }
 
   async withSuiviMo<T>(fn: (tx: SuiviMoTransaction) => Promise<T>): Promise<T> {

@@ -10,5 +10,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<{ sand
 
 export function sandboxEnv(sandbox: Sandbox): Env {
   // Short timeouts and few retries keep the fault tests quick.
-  return { ...sandbox.connectorSettings(), BATISIMPLY_MAX_RETRIES: '3', BATISIMPLY_TIMEOUT_MS: '2000', BATISIMPLY_CREATE_SETTLE_MS: '500', SYNC_TIMEZONE: 'Europe/Paris' };
+  return {
+    ...sandbox.connectorSettings(),
+    BATISIMPLY_MAX_RETRIES: '3',
+    BATISIMPLY_TIMEOUT_MS: '2000',
+    BATISIMPLY_CREATE_SETTLE_MS: '500',
+    SYNC_TIMEZONE: 'Europe/Paris',
+  };
 }

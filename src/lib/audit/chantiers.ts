@@ -27,7 +27,9 @@ export function differingFields(c: ChantierSource, p: Project): string[] {
   return pairs
     .filter(([, ours, theirs]) => {
       const [a, b] = [norm(ours), norm(theirs)];
-      return typeof a === 'number' || typeof b === 'number' ? Number(a ?? NaN) !== Number(b ?? NaN) && !(a === null && b === null) : a !== b;
+      return typeof a === 'number' || typeof b === 'number'
+        ? Number(a ?? NaN) !== Number(b ?? NaN) && !(a === null && b === null)
+        : a !== b;
     })
     .map(([field, ours, theirs]) => `${field} : Batigest ${shown(norm(ours))}, BatiSimply ${shown(norm(theirs))}`);
 }
@@ -48,7 +50,8 @@ function stagedDiffers(c: ChantierSource, s: AuditStagedChantier): boolean {
 
 export function auditChantiers(inputs: AuditInputs): Finding[] {
   const findings: Finding[] = [];
-  const add = (kind: Finding['kind'], code: string, message: string, action: string) => findings.push({ kind, key: code, chantier: code, message, action });
+  const add = (kind: Finding['kind'], code: string, message: string, action: string) =>
+    findings.push({ kind, key: code, chantier: code, message, action });
   const etats = inputs.etats;
   const staged = new Map(inputs.staging.chantiers.map((s) => [s.code, s]));
   const byCode = new Map<string, Project[]>();
@@ -65,26 +68,50 @@ export function auditChantiers(inputs: AuditInputs): Finding[] {
     const s = staged.get(c.code);
     if (etats && !etats.includes(c.etat ?? '')) {
       if (!project) {
-        add('CHANTIER_FILTRE_ETAT', c.code, `Chantier ${c.code} absent de BatiSimply : son Etat « ${c.etat ?? ''} » n'est pas dans CHANTIERS_ETATS (${etats.join(', ')}).`,
-          `Rien à faire s'il est terminé ; sinon ajoutez « ${c.etat ?? ''} » à CHANTIERS_ETATS.`);
+        add(
+          'CHANTIER_FILTRE_ETAT',
+          c.code,
+          `Chantier ${c.code} absent de BatiSimply : son Etat « ${c.etat ?? ''} » n'est pas dans CHANTIERS_ETATS (${etats.join(', ')}).`,
+          `Rien à faire s'il est terminé ; sinon ajoutez « ${c.etat ?? ''} » à CHANTIERS_ETATS.`,
+        );
       } else if (!flagged(project)) {
         findings.push(endPending(c.code, project, s, `son Etat « ${c.etat ?? ''} » n'est plus dans CHANTIERS_ETATS`));
       }
       continue;
     }
     if (!s || s.ended) {
-      add('CHANTIER_NON_TRANSFERE', c.code, s ? `Chantier ${c.code} de retour dans Batigest, encore noté terminé en staging.` : `Chantier ${c.code} présent dans Batigest, pas encore en staging.`,
-        'Lancez « connecteur run chantiers ».');
+      add(
+        'CHANTIER_NON_TRANSFERE',
+        c.code,
+        s
+          ? `Chantier ${c.code} de retour dans Batigest, encore noté terminé en staging.`
+          : `Chantier ${c.code} présent dans Batigest, pas encore en staging.`,
+        'Lancez « connecteur run chantiers ».',
+      );
       continue;
     }
     if (!project) {
       if (s.lastError) {
-        add('CHANTIER_EN_ECHEC', c.code, `Chantier ${c.code} absent de BatiSimply : le dernier envoi a échoué (${s.lastError}).`, 'Corrigez la cause indiquée, puis lancez « connecteur run transfer-batisimply ».');
+        add(
+          'CHANTIER_EN_ECHEC',
+          c.code,
+          `Chantier ${c.code} absent de BatiSimply : le dernier envoi a échoué (${s.lastError}).`,
+          'Corrigez la cause indiquée, puis lancez « connecteur run transfer-batisimply ».',
+        );
       } else if (!s.sync) {
-        add('CHANTIER_EN_ATTENTE', c.code, `Chantier ${c.code} en attente d'envoi vers BatiSimply depuis ${s.updatedAt}.`, 'Lancez « connecteur run transfer-batisimply ».');
+        add(
+          'CHANTIER_EN_ATTENTE',
+          c.code,
+          `Chantier ${c.code} en attente d'envoi vers BatiSimply depuis ${s.updatedAt}.`,
+          'Lancez « connecteur run transfer-batisimply ».',
+        );
       } else {
-        add('PROJET_DISPARU', c.code, `Chantier ${c.code} envoyé${s.batisimplyId ? ` (projet ${s.batisimplyId})` : ''} mais absent de BatiSimply : supprimé là-bas ?`,
-          `Pour le recréer : UPDATE batigest_chantiers SET sync = false WHERE code = '${c.code}', puis « connecteur run transfer-batisimply ».`);
+        add(
+          'PROJET_DISPARU',
+          c.code,
+          `Chantier ${c.code} envoyé${s.batisimplyId ? ` (projet ${s.batisimplyId})` : ''} mais absent de BatiSimply : supprimé là-bas ?`,
+          `Pour le recréer : UPDATE batigest_chantiers SET sync = false WHERE code = '${c.code}', puis « connecteur run transfer-batisimply ».`,
+        );
       }
       continue;
     }
@@ -101,17 +128,32 @@ export function auditChantiers(inputs: AuditInputs): Finding[] {
 
   for (const [code, projects] of byCode) {
     if (projects.length > 1) {
-      add('PROJET_EN_DOUBLE', code, `Code ${code} porté par ${projects.length} projets BatiSimply (${projects.map((p) => p.id).join(', ')}) : le connecteur tient à jour le plus ancien (${projects[0]!.id}).`,
-        'Archivez les doublons dans BatiSimply après avoir vérifié qu’aucune heure n’y est saisie.');
+      add(
+        'PROJET_EN_DOUBLE',
+        code,
+        `Code ${code} porté par ${projects.length} projets BatiSimply (${projects.map((p) => p.id).join(', ')}) : le connecteur tient à jour le plus ancien (${projects[0]!.id}).`,
+        'Archivez les doublons dans BatiSimply après avoir vérifié qu’aucune heure n’y est saisie.',
+      );
     }
     const project = projects[0]!;
     if (batigestCodes.has(code) || flagged(project)) continue;
     const s = staged.get(code);
     if (s) findings.push(endPending(code, project, s, 'supprimé de Batigest'));
-    else add('PROJET_SANS_CHANTIER', code, `Projet BatiSimply ${project.id} (${code}) sans chantier dans Batigest.`, 'Créé directement dans BatiSimply : créez le chantier dans Batigest, ou archivez le projet.');
+    else
+      add(
+        'PROJET_SANS_CHANTIER',
+        code,
+        `Projet BatiSimply ${project.id} (${code}) sans chantier dans Batigest.`,
+        'Créé directement dans BatiSimply : créez le chantier dans Batigest, ou archivez le projet.',
+      );
   }
   for (const p of noCode.filter((x) => !flagged(x))) {
-    findings.push({ kind: 'PROJET_SANS_CHANTIER', key: `projet ${p.id}`, message: `Projet BatiSimply ${p.id} (« ${p.projectName ?? ''} ») sans code chantier.`, action: 'Renseignez son code chantier Batigest dans BatiSimply, ou archivez-le.' });
+    findings.push({
+      kind: 'PROJET_SANS_CHANTIER',
+      key: `projet ${p.id}`,
+      message: `Projet BatiSimply ${p.id} (« ${p.projectName ?? ''} ») sans code chantier.`,
+      action: 'Renseignez son code chantier Batigest dans BatiSimply, ou archivez-le.',
+    });
   }
   return findings;
 }

@@ -21,9 +21,11 @@ const H = (n: number) => `${Math.round(n * 100) / 100} h`;
 const HOLD_ACTIONS: Record<string, string> = {
   SALARIE_INCONNU: 'Renseignez dans Batigest le CodeBS du salarié (son identifiant BatiSimply), puis lancez « connecteur run heures ».',
   SALARIE_AMBIGU: 'Ne laissez ce CodeBS qu’à un seul salarié dans Batigest, puis lancez « connecteur run heures ».',
-  CHANTIER_NON_RESOLU: 'Donnez un code chantier au projet dans BatiSimply (ou lancez « connecteur run chantiers »), puis « connecteur run heures ».',
+  CHANTIER_NON_RESOLU:
+    'Donnez un code chantier au projet dans BatiSimply (ou lancez « connecteur run chantiers »), puis « connecteur run heures ».',
   CODE_CHANTIER_TROP_LONG: 'Corrigez le code du projet dans BatiSimply (8 caractères au plus), puis lancez « connecteur run heures ».',
-  CONFLIT_SUIVIMO: 'Vérifiez la ligne SuiviMO citée dans Batigest (supprimez la saisie à la main en double), puis lancez « connecteur run heures ».',
+  CONFLIT_SUIVIMO:
+    'Vérifiez la ligne SuiviMO citée dans Batigest (supprimez la saisie à la main en double), puis lancez « connecteur run heures ».',
   CRENEAU_INCOMPLET: 'Complétez le créneau dans BatiSimply, puis lancez « connecteur run heures ».',
 };
 
@@ -61,7 +63,11 @@ export function auditHours(inputs: AuditInputs): { findings: Finding[]; buckets:
     const want = 'row' in desired ? desired.row : null;
     const hours = validated ? hoursOf(slot.totalTimeMinutes) : 0;
     const who = salaries.get(next.idUtilisateur)?.[0]?.code ?? `${next.userName ?? next.idUtilisateur} (sans salarié Batigest)`;
-    const bsBucket: Bucket = { chantier: want?.codeChantier ?? next.codeProjet ?? '(non résolu)', salarie: want?.codeSalarie ?? who, month: next.dateDebut.slice(0, 7) };
+    const bsBucket: Bucket = {
+      chantier: want?.codeChantier ?? next.codeProjet ?? '(non résolu)',
+      salarie: want?.codeSalarie ?? who,
+      month: next.dateDebut.slice(0, 7),
+    };
     if (validated) buckets.set(slot.id, bsBucket);
     if (want && validated) wanted.set(suiviMoKeyId(want), slot.id);
 
@@ -85,10 +91,17 @@ export function auditHours(inputs: AuditInputs): { findings: Finding[]; buckets:
 
     if (!validated && !row) continue;
     if (!validated) {
-      const action = s?.staged && !reachesSuiviMo(next, s) && !s.sync
-        ? s.heldCode ? (HOLD_ACTIONS[s.heldCode] ?? 'Corrigez la cause indiquée, puis lancez « connecteur run heures ».') : 'Lancez « connecteur run heures-to-sqlserver » : la ligne sera retirée.'
-        : 'Lancez « connecteur run heures » : la ligne sera retirée.';
-      add('LIGNE_CRENEAU_NON_VALIDE', `Ligne SuiviMO ${keyText(row!)} (${H(row!.nbh0)}) écrite par le connecteur pour le créneau ${slot.id}, qui n'est plus validé (${slot.managementStatus}).`, action);
+      const action =
+        s?.staged && !reachesSuiviMo(next, s) && !s.sync
+          ? s.heldCode
+            ? (HOLD_ACTIONS[s.heldCode] ?? 'Corrigez la cause indiquée, puis lancez « connecteur run heures ».')
+            : 'Lancez « connecteur run heures-to-sqlserver » : la ligne sera retirée.'
+          : 'Lancez « connecteur run heures » : la ligne sera retirée.';
+      add(
+        'LIGNE_CRENEAU_NON_VALIDE',
+        `Ligne SuiviMO ${keyText(row!)} (${H(row!.nbh0)}) écrite par le connecteur pour le créneau ${slot.id}, qui n'est plus validé (${slot.managementStatus}).`,
+        action,
+      );
       continue;
     }
     if (!s?.staged) {
@@ -96,19 +109,41 @@ export function auditHours(inputs: AuditInputs): { findings: Finding[]; buckets:
     } else if (reachesSuiviMo(next, s)) {
       add('HEURE_A_RECUPERER', `${label} modifié dans BatiSimply depuis la dernière récupération.`, 'Lancez « connecteur run heures ».');
     } else if (!s.sync && s.heldCode) {
-      add('HEURE_RETENUE', `${label} retenu : ${s.heldReason ?? s.heldCode}`, HOLD_ACTIONS[s.heldCode] ?? 'Corrigez la cause indiquée, puis lancez « connecteur run heures ».');
+      add(
+        'HEURE_RETENUE',
+        `${label} retenu : ${s.heldReason ?? s.heldCode}`,
+        HOLD_ACTIONS[s.heldCode] ?? 'Corrigez la cause indiquée, puis lancez « connecteur run heures ».',
+      );
     } else if (!s.sync || s.intent) {
-      add('HEURE_EN_ATTENTE', `${label} en attente d'export vers SuiviMO depuis ${s.updatedAt ?? '?'}.`, 'Lancez « connecteur run heures-to-sqlserver ».');
+      add(
+        'HEURE_EN_ATTENTE',
+        `${label} en attente d'export vers SuiviMO depuis ${s.updatedAt ?? '?'}.`,
+        'Lancez « connecteur run heures-to-sqlserver ».',
+      );
     } else if (!written) {
-      add('HEURE_SANS_LIGNE', `${label} noté exporté, sans ligne SuiviMO connue du connecteur.`, `Réexportez-le : UPDATE batigest_heures SET sync = false WHERE id_heure = '${slot.id}', puis « connecteur run heures-to-sqlserver ».`);
+      add(
+        'HEURE_SANS_LIGNE',
+        `${label} noté exporté, sans ligne SuiviMO connue du connecteur.`,
+        `Réexportez-le : UPDATE batigest_heures SET sync = false WHERE id_heure = '${slot.id}', puis « connecteur run heures-to-sqlserver ».`,
+      );
     } else if (!row) {
-      add('LIGNE_SUPPRIMEE_A_LA_MAIN', `Ligne SuiviMO ${keyText(written)} écrite par le connecteur pour le ${desc} : supprimée (ou déplacée) dans Batigest.`,
-        `Ressaisissez-la dans Batigest, ou réexportez le créneau (UPDATE batigest_heures SET sync = false WHERE id_heure = '${slot.id}', puis « connecteur run heures-to-sqlserver »).`);
+      add(
+        'LIGNE_SUPPRIMEE_A_LA_MAIN',
+        `Ligne SuiviMO ${keyText(written)} écrite par le connecteur pour le ${desc} : supprimée (ou déplacée) dans Batigest.`,
+        `Ressaisissez-la dans Batigest, ou réexportez le créneau (UPDATE batigest_heures SET sync = false WHERE id_heure = '${slot.id}', puis « connecteur run heures-to-sqlserver »).`,
+      );
     } else if (!sameSuiviMoValues(row, written)) {
-      add('LIGNE_MODIFIEE_A_LA_MAIN', `Ligne SuiviMO ${keyText(row)} écrite par le connecteur pour le ${desc} : modifiée dans Batigest (NbH0 ${row.nbh0}, le connecteur avait écrit ${written.nbh0}).`,
-        'Gardez la modification si elle est voulue ; sinon remettez la valeur du connecteur dans Batigest.');
+      add(
+        'LIGNE_MODIFIEE_A_LA_MAIN',
+        `Ligne SuiviMO ${keyText(row)} écrite par le connecteur pour le ${desc} : modifiée dans Batigest (NbH0 ${row.nbh0}, le connecteur avait écrit ${written.nbh0}).`,
+        'Gardez la modification si elle est voulue ; sinon remettez la valeur du connecteur dans Batigest.',
+      );
     } else if (!want || suiviMoKeyId(want) !== suiviMoKeyId(row) || !sameSuiviMoValues(want, row)) {
-      add('HEURE_EN_ATTENTE', `${label} : la ligne SuiviMO ${keyText(row)} ne correspond plus au créneau.`, 'Lancez « connecteur run heures ».');
+      add(
+        'HEURE_EN_ATTENTE',
+        `${label} : la ligne SuiviMO ${keyText(row)} ne correspond plus au créneau.`,
+        'Lancez « connecteur run heures ».',
+      );
     }
   }
 
@@ -122,7 +157,7 @@ export function auditHours(inputs: AuditInputs): { findings: Finding[]; buckets:
     claimed.add(suiviMoKeyId(row));
     const action = s.deleted
       ? s.heldCode
-        ? HOLD_ACTIONS[s.heldCode] ?? 'Corrigez la cause indiquée, puis lancez « connecteur run heures ».'
+        ? (HOLD_ACTIONS[s.heldCode] ?? 'Corrigez la cause indiquée, puis lancez « connecteur run heures ».')
         : 'Lancez « connecteur run heures-to-sqlserver » : la ligne sera retirée.'
       : 'Lancez « connecteur run heures » : la disparition du créneau sera notée et sa ligne retirée.';
     push({
@@ -143,13 +178,30 @@ export function auditHours(inputs: AuditInputs): { findings: Finding[]; buckets:
     const id = suiviMoKeyId(row);
     if (claimed.has(id)) continue;
     const slotId = wanted.get(id);
-    const common = { key: id, chantier: row.codeChantier, salarie: row.codeSalarie, date: row.date, heuresBatisimply: 0, heuresBatigest: row.nbh0, bucketBatigest: rowBucket(row) };
+    const common = {
+      key: id,
+      chantier: row.codeChantier,
+      salarie: row.codeSalarie,
+      date: row.date,
+      heuresBatisimply: 0,
+      heuresBatigest: row.nbh0,
+      bucketBatigest: rowBucket(row),
+    };
     if (slotId) {
-      push({ kind: 'SAISIE_MAIN_A_CLE_CONNECTEUR', ...common, message: `Ligne SuiviMO ${keyText(row)} (${H(row.nbh0)}) saisie à la main, à la clé où le connecteur écrirait le créneau ${slotId}.`,
-        action: 'Si elle fait double emploi avec le créneau, supprimez-la dans Batigest, puis lancez « connecteur run heures » ; sinon déplacez-la d’une minute.' });
+      push({
+        kind: 'SAISIE_MAIN_A_CLE_CONNECTEUR',
+        ...common,
+        message: `Ligne SuiviMO ${keyText(row)} (${H(row.nbh0)}) saisie à la main, à la clé où le connecteur écrirait le créneau ${slotId}.`,
+        action:
+          'Si elle fait double emploi avec le créneau, supprimez-la dans Batigest, puis lancez « connecteur run heures » ; sinon déplacez-la d’une minute.',
+      });
     } else {
-      push({ kind: 'SAISIE_MAIN', ...common, message: `Ligne SuiviMO ${keyText(row)} (${H(row.nbh0)}) saisie dans Batigest, sans créneau BatiSimply.`,
-        action: 'Rien à faire si la saisie est voulue ; sinon supprimez-la dans Batigest.' });
+      push({
+        kind: 'SAISIE_MAIN',
+        ...common,
+        message: `Ligne SuiviMO ${keyText(row)} (${H(row.nbh0)}) saisie dans Batigest, sans créneau BatiSimply.`,
+        action: 'Rien à faire si la saisie est voulue ; sinon supprimez-la dans Batigest.',
+      });
     }
   }
   return { findings, buckets };

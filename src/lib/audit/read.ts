@@ -54,7 +54,8 @@ export async function readAuditInputs(services: Services, window: AuditWindow): 
   const readSlots = async () => {
     const slots = new Map<string, TimeSlot>();
     for (let t = start; t < end; t += HEURES_CHUNK_DAYS * DAY_MS) {
-      for (const s of (await api.listTimeSlots(new Date(t), new Date(Math.min(end, t + HEURES_CHUNK_DAYS * DAY_MS)))).slots) slots.set(s.id, s);
+      for (const s of (await api.listTimeSlots(new Date(t), new Date(Math.min(end, t + HEURES_CHUNK_DAYS * DAY_MS)))).slots)
+        slots.set(s.id, s);
     }
     const inWindow = (s: TimeSlot) => {
       const day = toWallClock(new Date(s.startDate), window.timeZone).slice(0, 10);
@@ -71,7 +72,12 @@ export async function readAuditInputs(services: Services, window: AuditWindow): 
     readSlots(),
     auditChantiers(db),
   ]);
-  const slots = await auditSlots(db, window.from, window.to, bsSlots.map((s) => s.id));
+  const slots = await auditSlots(
+    db,
+    window.from,
+    window.to,
+    bsSlots.map((s) => s.id),
+  );
   return {
     window,
     batigest: { chantiers, salaries, suiviMo },

@@ -22,7 +22,13 @@ class Table {
   }
   rows(): TotalRow[] {
     return [...this.cells.values()]
-      .map((r) => ({ ...r, batisimply: round(r.batisimply), batigest: round(r.batigest), expliquee: round(r.expliquee), difference: round(r.batisimply - r.batigest) }))
+      .map((r) => ({
+        ...r,
+        batisimply: round(r.batisimply),
+        batigest: round(r.batigest),
+        expliquee: round(r.expliquee),
+        difference: round(r.batisimply - r.batigest),
+      }))
       .sort((a, b) => a.key.localeCompare(b.key) || a.month.localeCompare(b.month));
   }
 }
@@ -39,7 +45,8 @@ export function auditTotals(inputs: AuditInputs, findings: readonly Finding[], b
     const b = bucketOfSlot(slot.id);
     if (b) add(b, 'batisimply', hoursOf(slot.totalTimeMinutes));
   }
-  for (const row of inputs.batigest.suiviMo) add({ chantier: row.codeChantier, salarie: row.codeSalarie, month: row.date.slice(0, 7) }, 'batigest', row.nbh0);
+  for (const row of inputs.batigest.suiviMo)
+    add({ chantier: row.codeChantier, salarie: row.codeSalarie, month: row.date.slice(0, 7) }, 'batigest', row.nbh0);
   for (const f of findings) {
     if (f.bucketBatisimply && f.heuresBatisimply) add(f.bucketBatisimply, 'expliquee', f.heuresBatisimply);
     if (f.bucketBatigest && f.heuresBatigest) add(f.bucketBatigest, 'expliquee', -f.heuresBatigest);
@@ -47,7 +54,8 @@ export function auditTotals(inputs: AuditInputs, findings: readonly Finding[], b
   const parChantier = chantiers.rows();
   const parSalarie = salaries.rows();
   const sum = (rows: TotalRow[], pick: (r: TotalRow) => number) => round(rows.reduce((n, r) => n + pick(r), 0));
-  const unexplained = (rows: TotalRow[]) => sum(rows, (r) => (Math.abs(r.difference - r.expliquee) >= TOLERANCE ? Math.abs(r.difference - r.expliquee) : 0));
+  const unexplained = (rows: TotalRow[]) =>
+    sum(rows, (r) => (Math.abs(r.difference - r.expliquee) >= TOLERANCE ? Math.abs(r.difference - r.expliquee) : 0));
   return {
     parChantier,
     parSalarie,

@@ -32,9 +32,7 @@ export interface SuiviMoValues {
 export type SuiviMoRow = SuiviMoKey & SuiviMoValues;
 
 export type SuiviMoOp =
-  | { kind: 'insert'; row: SuiviMoRow }
-  | { kind: 'update'; from: SuiviMoKey; to: SuiviMoRow }
-  | { kind: 'delete'; row: SuiviMoKey };
+  { kind: 'insert'; row: SuiviMoRow } | { kind: 'update'; from: SuiviMoKey; to: SuiviMoRow } | { kind: 'delete'; row: SuiviMoKey };
 
 export interface SuiviMoTransaction {
   /** The rows at these keys, locked until the transaction ends. */

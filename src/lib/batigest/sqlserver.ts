@@ -129,7 +129,8 @@ export class SqlServerBatigest implements BatigestPort {
         this.pool = await this.connect(this.options.config);
       } catch (error) {
         const refreshed = (error as { code?: string }).code === 'ELOGIN' ? await this.options.refreshPassword?.() : undefined;
-        if (!refreshed || refreshed === this.options.config.password) throw batigestError(error, 'connexion', `${this.options.config.server}:${this.options.config.port ?? 1433}`);
+        if (!refreshed || refreshed === this.options.config.password)
+          throw batigestError(error, 'connexion', `${this.options.config.server}:${this.options.config.port ?? 1433}`);
         this.options.config.password = refreshed;
         try {
           this.pool = await this.connect(this.options.config);
@@ -190,20 +191,18 @@ export class SqlServerBatigest implements BatigestPort {
         FROM ${this.t.chantier} c
         ${filter}
         ORDER BY c.Code`);
-      return result.recordset.map(
-        (r): ChantierSource => ({
-          code: String(r.Code).trim(),
-          libelle: text(r.Libelle),
-          nomClient: text(r.NomClient),
-          dateDebut: toIsoDate(r.DateDebut),
-          dateFin: toIsoDate(r.DateFin),
-          adrChantier: text(r.AdrChantier),
-          cpChantier: text(r.CPChantier),
-          villeChantier: text(r.VilleChantier),
-          etat: text(r.Etat),
-          totalMo: r.TotalMO === null || r.TotalMO === undefined ? null : Number(r.TotalMO),
-        }),
-      );
+      return result.recordset.map((r): ChantierSource => ({
+        code: String(r.Code).trim(),
+        libelle: text(r.Libelle),
+        nomClient: text(r.NomClient),
+        dateDebut: toIsoDate(r.DateDebut),
+        dateFin: toIsoDate(r.DateFin),
+        adrChantier: text(r.AdrChantier),
+        cpChantier: text(r.CPChantier),
+        villeChantier: text(r.VilleChantier),
+        etat: text(r.Etat),
+        totalMo: r.TotalMO === null || r.TotalMO === undefined ? null : Number(r.TotalMO),
+      }));
     });
   }
 
@@ -238,8 +237,7 @@ export class SqlServerBatigest implements BatigestPort {
     return this.inTransaction('lecture de SuiviMO', async (tx) => {
       const result = await new sql.Request(tx)
         .input('from', sql.DateTime, wallClockToSqlDate(`${from}T00:00`))
-        .input('to', sql.DateTime, wallClockToSqlDate(`${to}T00:00`))
-        .query(`
+        .input('to', sql.DateTime, wallClockToSqlDate(`${to}T00:00`)).query(`
           SELECT CodeChantier, CodeSalarie, [Date], NbH0, ${this.trajet} AS Trajet, ${this.panier} AS Panier
           FROM ${this.t.suiviMo}
           WHERE [Date] >= @from AND [Date] < @to

@@ -95,10 +95,14 @@ export class KeycloakTokens implements TokenProvider {
       status = response.statusCode;
       text = await response.body.text();
     } catch (error) {
-      throw new UpstreamError('batisimply', `Serveur d'authentification BatiSimply injoignable sur ${hostPort(this.tokenUrl)} (BATISIMPLY_TOKEN_URL, ${networkCode(error) ?? 'erreur réseau'}).`, {
-        code: 'BATISIMPLY_SSO_UNREACHABLE',
-        cause: error,
-      });
+      throw new UpstreamError(
+        'batisimply',
+        `Serveur d'authentification BatiSimply injoignable sur ${hostPort(this.tokenUrl)} (BATISIMPLY_TOKEN_URL, ${networkCode(error) ?? 'erreur réseau'}).`,
+        {
+          code: 'BATISIMPLY_SSO_UNREACHABLE',
+          cause: error,
+        },
+      );
     }
     let json: unknown;
     try {
@@ -109,7 +113,9 @@ export class KeycloakTokens implements TokenProvider {
     if (status === 400 || status === 401) {
       const kc = keycloakErrorSchema.safeParse(json);
       // Only a short masked excerpt: a gateway was seen quoting the whole posted form here.
-      const reason = kc.success ? snippet(`${kc.data.error}${kc.data.error_description ? ` : ${kc.data.error_description}` : ''}`) : snippet(text);
+      const reason = kc.success
+        ? snippet(`${kc.data.error}${kc.data.error_description ? ` : ${kc.data.error_description}` : ''}`)
+        : snippet(text);
       throw new UpstreamError('batisimply', `Authentification BatiSimply refusée (${status}) : ${reason}`, {
         code: 'BATISIMPLY_LOGIN_FAILED',
         retryable: false,
@@ -117,10 +123,14 @@ export class KeycloakTokens implements TokenProvider {
     }
     const parsed = tokenSchema.safeParse(json);
     if (status !== 200 || !parsed.success) {
-      throw new UpstreamError('batisimply', `Réponse inattendue du serveur d'authentification BatiSimply : statut ${status}, début : ${snippet(text)}`, {
-        code: 'BATISIMPLY_SSO_BAD_RESPONSE',
-        retryable: RETRYABLE_HTTP_STATUSES.has(status),
-      });
+      throw new UpstreamError(
+        'batisimply',
+        `Réponse inattendue du serveur d'authentification BatiSimply : statut ${status}, début : ${snippet(text)}`,
+        {
+          code: 'BATISIMPLY_SSO_BAD_RESPONSE',
+          retryable: RETRYABLE_HTTP_STATUSES.has(status),
+        },
+      );
     }
     const lifetime = parsed.data.expires_in * 1000;
     // Renew before expiry: 10 % of the lifetime, at most 30 s, so a call never leaves with a dying token.

@@ -2,14 +2,23 @@
  * BatiSimply's endpoints, all in this one module: paths and payload shapes are observations, not
  * a published contract (see the reference), so any change to them is made here only.
  */
-import * as z from 'zod';
+import type * as z from 'zod';
 import type { BatisimplySettings } from '../config.js';
 import type { SecretStore } from '../secrets.js';
 import { isoUtc } from '../time.js';
 import { KeycloakTokens, type TokenProvider } from './auth.js';
 import { BatisimplyError, BatisimplyHttp } from './http.js';
 import { readProjectList, type ProjectListing } from './projectList.js';
-import { checkTimeSlot, projectPageSchema, projectSchema, timeSlotListSchema, type Project, type ProjectBody, type RefusedSlot, type TimeSlot } from './schemas.js';
+import {
+  checkTimeSlot,
+  projectPageSchema,
+  projectSchema,
+  timeSlotListSchema,
+  type Project,
+  type ProjectBody,
+  type RefusedSlot,
+  type TimeSlot,
+} from './schemas.js';
 
 export type { Project, ProjectBody, ProjectListing, RefusedSlot, TimeSlot };
 
@@ -57,7 +66,13 @@ export class BatisimplyClient implements BatisimplyApi {
     } catch (error) {
       // A success answer we cannot read still means the project was created.
       if (error instanceof BatisimplyError && error.code === 'BATISIMPLY_BAD_RESPONSE' && (error.status ?? 0) < 300) {
-        throw new BatisimplyError(error.message, { code: error.code, status: error.status, retryable: false, ambiguous: true, cause: error });
+        throw new BatisimplyError(error.message, {
+          code: error.code,
+          status: error.status,
+          retryable: false,
+          ambiguous: true,
+          cause: error,
+        });
       }
       throw error;
     }

@@ -93,7 +93,12 @@ export class BatisimplyHttp {
    * a POST only when it surely was not applied (429, connection refused): other failures are
    * thrown with `ambiguous` set so that the caller checks before writing again.
    */
-  async call<S extends z.ZodType>(method: 'GET' | 'POST' | 'PUT', path: string, schema: S, options: CallOptions = {}): Promise<z.output<S>> {
+  async call<S extends z.ZodType>(
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    schema: S,
+    options: CallOptions = {},
+  ): Promise<z.output<S>> {
     const label = `${method} ${path}`;
     return pRetry(() => this.once(method, path, schema, options, label), {
       retries: this.settings.maxRetries,

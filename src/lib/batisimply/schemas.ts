@@ -17,7 +17,13 @@ export const keycloakErrorSchema = z.looseObject({
 
 /** A missing id is refused, never coerced: an id 0 would send every later update to `PUT` id 0. */
 const projectId = z.union(
-  [z.number().int().positive(), z.string().regex(/^[1-9]\d*$/).transform(Number)],
+  [
+    z.number().int().positive(),
+    z
+      .string()
+      .regex(/^[1-9]\d*$/)
+      .transform(Number),
+  ],
   { error: (issue) => `identifiant de projet absent ou invalide (reçu ${JSON.stringify(issue.input) ?? 'rien'})` },
 );
 
@@ -130,7 +136,8 @@ export function checkTimeSlot(raw: unknown): { slot: TimeSlot } | { refused: Ref
       if (!isObject(raw.project)) throw new Refusal('project', 'objet attendu');
       const pid = raw.project.id;
       const n = typeof pid === 'number' ? pid : typeof pid === 'string' && /^\d+$/.test(pid) ? Number(pid) : NaN;
-      if (!Number.isSafeInteger(n)) throw new Refusal('project.id', pid === null || pid === undefined ? 'identifiant de projet manquant' : 'entier attendu');
+      if (!Number.isSafeInteger(n))
+        throw new Refusal('project.id', pid === null || pid === undefined ? 'identifiant de projet manquant' : 'entier attendu');
       project = { id: n, projectCode: optionalText(raw.project.projectCode, 'project.projectCode') };
     }
     const minutes = raw.totalTimeMinutes;
@@ -142,7 +149,11 @@ export function checkTimeSlot(raw: unknown): { slot: TimeSlot } | { refused: Ref
         id,
         startDate,
         endDate,
-        user: { id: user.id, firstName: optionalText(user.firstName, 'user.firstName'), lastName: optionalText(user.lastName, 'user.lastName') },
+        user: {
+          id: user.id,
+          firstName: optionalText(user.firstName, 'user.firstName'),
+          lastName: optionalText(user.lastName, 'user.lastName'),
+        },
         project,
         managementStatus: optionalText(raw.managementStatus, 'managementStatus') ?? 'UNKNOWN',
         totalTimeMinutes: minutes,

@@ -48,10 +48,18 @@ export class BanGeocoder {
     try {
       json = JSON.parse(text);
     } catch (error) {
-      throw new UpstreamError('geocoder', `Géocodeur : réponse illisible (${text.slice(0, 120)}).`, { code: 'GEOCODER_BAD_ANSWER', retryable: false, cause: error });
+      throw new UpstreamError('geocoder', `Géocodeur : réponse illisible (${text.slice(0, 120)}).`, {
+        code: 'GEOCODER_BAD_ANSWER',
+        retryable: false,
+        cause: error,
+      });
     }
     const parsed = searchSchema.safeParse(json);
-    if (!parsed.success) throw new UpstreamError('geocoder', `Géocodeur : réponse inattendue (${text.slice(0, 120)}).`, { code: 'GEOCODER_BAD_ANSWER', retryable: false });
+    if (!parsed.success)
+      throw new UpstreamError('geocoder', `Géocodeur : réponse inattendue (${text.slice(0, 120)}).`, {
+        code: 'GEOCODER_BAD_ANSWER',
+        retryable: false,
+      });
     const best = parsed.data.features[0];
     if (!best) return null;
     const [lon, lat] = best.geometry.coordinates;
@@ -73,7 +81,11 @@ export class BanGeocoder {
     try {
       rows = (await import('csv-parse/sync')).parse(text.replace(/^\uFEFF/, ''), { columns: true, skip_empty_lines: true });
     } catch (error) {
-      throw new UpstreamError('geocoder', `Géocodeur : CSV illisible (${text.slice(0, 120)}).`, { code: 'GEOCODER_BAD_ANSWER', retryable: false, cause: error });
+      throw new UpstreamError('geocoder', `Géocodeur : CSV illisible (${text.slice(0, 120)}).`, {
+        code: 'GEOCODER_BAD_ANSWER',
+        retryable: false,
+        cause: error,
+      });
     }
     const results: (GeoResult | null)[] = queries.map(() => null);
     for (const row of rows) {
@@ -94,12 +106,18 @@ export class BanGeocoder {
         try {
           res = await fetch(url, { method, body: body?.(), signal: AbortSignal.timeout(this.options.timeoutMs) });
         } catch (error) {
-          throw new UpstreamError('geocoder', `Géocodeur injoignable (${networkCode(error) ?? (error as Error).message}).`, { code: 'GEOCODER_UNREACHABLE', cause: error });
+          throw new UpstreamError('geocoder', `Géocodeur injoignable (${networkCode(error) ?? (error as Error).message}).`, {
+            code: 'GEOCODER_UNREACHABLE',
+            cause: error,
+          });
         }
         const text = await res.text();
         if (res.ok) return text;
         const retryable = RETRYABLE_HTTP_STATUSES.has(res.status);
-        const error = new UpstreamError('geocoder', `Géocodeur : HTTP ${res.status}${res.status === 429 ? ' (trop de requêtes)' : ''}.`, { code: `GEOCODER_HTTP_${res.status}`, retryable });
+        const error = new UpstreamError('geocoder', `Géocodeur : HTTP ${res.status}${res.status === 429 ? ' (trop de requêtes)' : ''}.`, {
+          code: `GEOCODER_HTTP_${res.status}`,
+          retryable,
+        });
         if (!retryable) throw new AbortError(error);
         const wait = Number(res.headers.get('retry-after'));
         if (Number.isFinite(wait) && wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, 30) * 1000));

@@ -26,29 +26,48 @@ export async function geocodeChantiers(ctx: JobContext, rows: readonly StagedCha
     return { row, query, key: query ? addressKey(query) : null };
   });
   for (const w of wanted.filter((x) => !x.query)) {
-    ctx.report.warn(w.row.code, 'ADRESSE_ABSENTE', `Chantier ${w.row.code} : pas d'adresse (code postal ou ville) à géocoder ; aucun point envoyé à BatiSimply.`);
+    ctx.report.warn(
+      w.row.code,
+      'ADRESSE_ABSENTE',
+      `Chantier ${w.row.code} : pas d'adresse (code postal ou ville) à géocoder ; aucun point envoyé à BatiSimply.`,
+    );
   }
   const keys = [...new Set(wanted.flatMap((w) => (w.key ? [w.key] : [])))];
   const known = await cachedGeocodes(ctx.db, keys);
   const missing = keys.filter((k) => !known.has(k)).map((k) => ({ key: k, query: wanted.find((w) => w.key === k)!.query! }));
   if (missing.length > 0) {
     try {
-      const fresh = await geocode(new BanGeocoder({ baseUrl: settings.GEOCODE_URL, timeoutMs: settings.GEOCODE_TIMEOUT_MS }), missing.map((m) => m.query), settings.GEOCODE_BATCH_FROM);
+      const fresh = await geocode(
+        new BanGeocoder({ baseUrl: settings.GEOCODE_URL, timeoutMs: settings.GEOCODE_TIMEOUT_MS }),
+        missing.map((m) => m.query),
+        settings.GEOCODE_BATCH_FROM,
+      );
       const entries = missing.map((m, i) => toCached(m.key, m.query, fresh[i] ?? null));
       for (const e of entries) known.set(e.key, e);
       if (!ctx.dryRun) await storeGeocodes(ctx.db, entries);
     } catch (error) {
-      ctx.report.warn('géocodage', 'GEOCODEUR_INDISPONIBLE', `Géocodage impossible (${operatorMessage(error)}) : ${missing.length} adresse(s) sans point, réessayées au prochain envoi.`);
+      ctx.report.warn(
+        'géocodage',
+        'GEOCODEUR_INDISPONIBLE',
+        `Géocodage impossible (${operatorMessage(error)}) : ${missing.length} adresse(s) sans point, réessayées au prochain envoi.`,
+      );
     }
   }
   for (const { row, query, key } of wanted) {
     const hit = key ? known.get(key) : undefined;
     if (!query || !hit) continue;
     if (hit.lon === null || hit.lat === null || hit.score === null) {
-      ctx.report.warn(row.code, 'ADRESSE_INTROUVABLE', `Chantier ${row.code} : adresse « ${query} » introuvable par le géocodeur ; aucun point envoyé à BatiSimply.`);
+      ctx.report.warn(
+        row.code,
+        'ADRESSE_INTROUVABLE',
+        `Chantier ${row.code} : adresse « ${query} » introuvable par le géocodeur ; aucun point envoyé à BatiSimply.`,
+      );
     } else if (hit.score < settings.GEOCODE_MIN_SCORE) {
-      ctx.report.warn(row.code, 'ADRESSE_IMPRECISE',
-        `Chantier ${row.code} : adresse « ${query} » trop incertaine (« ${hit.label ?? ''} », score ${hit.score.toFixed(2)} < ${settings.GEOCODE_MIN_SCORE}) ; aucun point envoyé à BatiSimply.`);
+      ctx.report.warn(
+        row.code,
+        'ADRESSE_IMPRECISE',
+        `Chantier ${row.code} : adresse « ${query} » trop incertaine (« ${hit.label ?? ''} », score ${hit.score.toFixed(2)} < ${settings.GEOCODE_MIN_SCORE}) ; aucun point envoyé à BatiSimply.`,
+      );
     } else {
       points.set(row.code, { xLon: hit.lon, yLat: hit.lat });
     }

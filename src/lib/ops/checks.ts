@@ -33,7 +33,11 @@ const STEP_LABEL: Record<CheckStep, string> = {
   ok: 'ok',
 };
 
-const SYSTEM_LABEL: Record<System, string> = { sqlserver: 'SQL Server (Batigest)', postgres: 'PostgreSQL (staging)', batisimply: 'BatiSimply' };
+const SYSTEM_LABEL: Record<System, string> = {
+  sqlserver: 'SQL Server (Batigest)',
+  postgres: 'PostgreSQL (staging)',
+  batisimply: 'BatiSimply',
+};
 
 /** The failing step, from the codes found along the error's cause chain. */
 export function failedStep(error: unknown): CheckStep {

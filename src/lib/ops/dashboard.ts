@@ -19,12 +19,10 @@ class Html {
   constructor(readonly html: string) {}
 }
 
-
 /** A status is a coloured badge that also reads as text (never colour alone). */
 function statusBadge(status: string): Html {
   return new Html(`<span class="st st-${e(status)}">${e(STATUS_FR[status as keyof typeof STATUS_FR] ?? status)}</span>`);
 }
-
 
 function table(headers: string[], rows: unknown[][], empty: string): string {
   if (rows.length === 0) return `<p class="empty">${e(empty)}</p>`;

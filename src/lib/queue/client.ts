@@ -38,7 +38,9 @@ export function queueTarget(env: Env): { connectionString: string } | { url: str
     registerSecret(/AccountKey=([^;]+)/.exec(s.AzureWebJobsStorage)?.[1]);
     return { connectionString: s.AzureWebJobsStorage };
   }
-  const serviceUri = s.AzureWebJobsStorage__queueServiceUri ?? (s.AzureWebJobsStorage__accountName ? `https://${s.AzureWebJobsStorage__accountName}.queue.core.windows.net` : undefined);
+  const serviceUri =
+    s.AzureWebJobsStorage__queueServiceUri ??
+    (s.AzureWebJobsStorage__accountName ? `https://${s.AzureWebJobsStorage__accountName}.queue.core.windows.net` : undefined);
   if (!serviceUri) return null;
   return { url: `${serviceUri.replace(/\/$/, '')}/${RUNS_QUEUE}`, clientId: s.AzureWebJobsStorage__clientId };
 }
@@ -56,7 +58,9 @@ export class StorageRunQueue implements RunQueue {
         client = new QueueClient(this.target.connectionString, RUNS_QUEUE);
       } else {
         const { DefaultAzureCredential, ManagedIdentityCredential } = await import('@azure/identity');
-        const credential = this.target.clientId ? new ManagedIdentityCredential({ clientId: this.target.clientId }) : new DefaultAzureCredential();
+        const credential = this.target.clientId
+          ? new ManagedIdentityCredential({ clientId: this.target.clientId })
+          : new DefaultAzureCredential();
         client = new QueueClient(this.target.url, credential);
       }
       // The host creates it when it starts listening; a CLI may enqueue before that.

@@ -40,7 +40,15 @@ export async function enqueueRun(
     const message = `Le job « ${request.job} » est déjà en cours ou en file d’attente (exécution ${active}).`;
     // As for in-process runs: an operator is told, a timer records that it skipped its turn.
     if (request.trigger !== 'timer') throw new ConflictError(message, active);
-    await insertRun(db, { runId, job: request.job, parentRunId: null, trigger: 'timer', dryRun: request.dryRun, status: 'skipped', message });
+    await insertRun(db, {
+      runId,
+      job: request.job,
+      parentRunId: null,
+      trigger: 'timer',
+      dryRun: request.dryRun,
+      status: 'skipped',
+      message,
+    });
     return { runId, skipped: true };
   }
   const { allowMassDelete, ...run } = request;
@@ -68,11 +76,7 @@ export type Executed = 'ran' | 'duplicate' | 'ignored' | 'abandoned';
  * unreachable) is thrown so that the host delivers the message again; at the last delivery the
  * run is marked failed with its reason, and logged as a finished run so the failure alert sees it.
  */
-export async function executeRunMessage(
-  servicesOf: (company: string) => Services,
-  body: unknown,
-  delivery: Delivery,
-): Promise<Executed> {
+export async function executeRunMessage(servicesOf: (company: string) => Services, body: unknown, delivery: Delivery): Promise<Executed> {
   const parsed = runMessageSchema.safeParse(typeof body === 'string' ? safeJson(body) : body);
   if (!parsed.success) {
     // Nothing to run nor to mark: trying again would not make it readable.
@@ -107,7 +111,13 @@ export async function executeRunMessage(
       await servicesOfSafe(servicesOf, company, (db) => noteFailedDelivery(db, runId, e.message));
       throw e;
     }
-    await abandonRun(servicesOf, { runId, job, company }, `Abandon après ${delivery.dequeueCount} tentatives : ${e.message}`, errorKind(e), log);
+    await abandonRun(
+      servicesOf,
+      { runId, job, company },
+      `Abandon après ${delivery.dequeueCount} tentatives : ${e.message}`,
+      errorKind(e),
+      log,
+    );
     return 'abandoned';
   }
 }

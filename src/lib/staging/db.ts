@@ -250,10 +250,7 @@ export class PostgresDb implements StagingDb {
       throw stagingError(error, this.target);
     }
     try {
-      const { rows } = await client.query<{ ok: boolean }>(
-        'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok',
-        [key],
-      );
+      const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok', [key]);
       if (!rows[0]?.ok) {
         client.release();
         return null;

@@ -44,16 +44,27 @@ export async function lockDataFolder(dataDir: string, waitMs = DEFAULT_LOCK_WAIT
       if (Date.now() >= deadline) {
         const holder = await readHolder(holderFile);
         const who = holder ? `le processus ${holder.pid} (${holder.command}, depuis ${holder.since})` : 'un autre processus';
-        throw new UpstreamError('staging', `Le dossier de staging embarqué ${folder} est utilisé par ${who}. Attendez sa fin ou arrêtez-le.`, {
-          code: 'STAGING_LOCKED',
-          retryable: false,
-          cause: error,
-        });
+        throw new UpstreamError(
+          'staging',
+          `Le dossier de staging embarqué ${folder} est utilisé par ${who}. Attendez sa fin ou arrêtez-le.`,
+          {
+            code: 'STAGING_LOCKED',
+            retryable: false,
+            cause: error,
+          },
+        );
       }
       await new Promise((r) => setTimeout(r, 200));
     }
   }
-  const holder: Holder = { pid: process.pid, command: process.argv.slice(1).map((a) => path.basename(a)).join(' '), since: new Date().toISOString() };
+  const holder: Holder = {
+    pid: process.pid,
+    command: process.argv
+      .slice(1)
+      .map((a) => path.basename(a))
+      .join(' '),
+    since: new Date().toISOString(),
+  };
   await writeFile(holderFile, JSON.stringify(holder));
   let released = false;
   return {

@@ -106,7 +106,10 @@ function slotParameters(slots: readonly StagedSlot[]): string[] {
  */
 export async function insertNewSlots(db: Queryable, slots: readonly StagedSlot[]) {
   if (slots.length === 0) return;
-  await db.query(`INSERT INTO batigest_heures (${SLOT_COLUMNS}, sync, revision) SELECT *, false, 1 FROM ${slotRows()}`, slotParameters(slots));
+  await db.query(
+    `INSERT INTO batigest_heures (${SLOT_COLUMNS}, sync, revision) SELECT *, false, 1 FROM ${slotRows()}`,
+    slotParameters(slots),
+  );
 }
 
 /**

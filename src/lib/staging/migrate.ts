@@ -11,10 +11,7 @@ import type { StagingDb } from './db.js';
 import { ConflictError } from '../errors.js';
 
 // Compiled to dist/src/lib/staging; the .sql files stay in src/ (they are not compiled).
-const MIGRATIONS_DIR = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../../../src/lib/staging/migrations',
-);
+const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../src/lib/staging/migrations');
 
 /** The inside of a SQL string literal (standard_conforming_strings is on: only quotes are doubled). */
 export function quoteLiteralBody(text: string): string {
@@ -33,7 +30,13 @@ let latest: number | undefined;
 
 /** The highest migration number among the files (`007.do.queued-runs.sql` → 7). */
 export function latestMigration(): number {
-  latest ??= Math.max(0, ...readdirSync(MIGRATIONS_DIR).map((f) => /^(\d+)\.do\./.exec(f)?.[1]).filter((n) => n !== undefined).map(Number));
+  latest ??= Math.max(
+    0,
+    ...readdirSync(MIGRATIONS_DIR)
+      .map((f) => /^(\d+)\.do\./.exec(f)?.[1])
+      .filter((n) => n !== undefined)
+      .map(Number),
+  );
   return latest;
 }
 

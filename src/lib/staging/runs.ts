@@ -125,9 +125,7 @@ export async function recentRuns(db: Queryable, limit = 50): Promise<RunRow[]> {
 }
 
 export async function lastRunPerJob(db: Queryable): Promise<RunRow[]> {
-  const { rows } = await db.query<RunRow>(
-    `SELECT DISTINCT ON (job) ${RUN_COLUMNS} FROM connecteur_runs ORDER BY job, started_at DESC`,
-  );
+  const { rows } = await db.query<RunRow>(`SELECT DISTINCT ON (job) ${RUN_COLUMNS} FROM connecteur_runs ORDER BY job, started_at DESC`);
   return rows;
 }
 
@@ -146,7 +144,14 @@ export async function recordOutcomes(db: Queryable, job: string, runId: string, 
        ON CONFLICT (job, record_key) DO UPDATE SET
          kind = EXCLUDED.kind, code = EXCLUDED.code, message = EXCLUDED.message,
          last_seen = now(), attempts = connecteur_record_issues.attempts + 1, last_run_id = EXCLUDED.last_run_id`,
-      [job, runId, outcomes.map((o) => o.key), outcomes.map((o) => o.kind), outcomes.map((o) => o.code), outcomes.map((o) => redact(o.message))],
+      [
+        job,
+        runId,
+        outcomes.map((o) => o.key),
+        outcomes.map((o) => o.kind),
+        outcomes.map((o) => o.code),
+        outcomes.map((o) => redact(o.message)),
+      ],
     );
   }
   if (succeeded.length > 0) {
@@ -221,7 +226,10 @@ export async function failUnfinishedRun(db: Queryable, runId: string, message: s
 
 /** A delivery that did not finish the run: counted, with its reason, until the host gives up. */
 export async function noteFailedDelivery(db: Queryable, runId: string, message: string) {
-  await db.query(`UPDATE connecteur_runs SET attempts = attempts + 1, message = $2 WHERE run_id = $1 AND status = 'queued'`, [runId, message]);
+  await db.query(`UPDATE connecteur_runs SET attempts = attempts + 1, message = $2 WHERE run_id = $1 AND status = 'queued'`, [
+    runId,
+    message,
+  ]);
 }
 
 export async function setErrorKind(db: Queryable, runId: string, errorKind: string) {

@@ -15,7 +15,11 @@ export function chantierProblem(c: Pick<ChantierSource, 'code'>): string | null 
 }
 
 /** `geoPoint`: the geocoded point of the address, given only when its score reached the threshold. */
-export function toProjectBody(c: ChantierSource, headQuarterId: number | undefined, geoPoint?: { xLon: number; yLat: number }): ProjectBody {
+export function toProjectBody(
+  c: ChantierSource,
+  headQuarterId: number | undefined,
+  geoPoint?: { xLon: number; yLat: number },
+): ProjectBody {
   const body: ProjectBody = {
     projectCode: c.code,
     projectName: c.libelle ?? c.code,

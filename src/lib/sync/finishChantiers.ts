@@ -31,7 +31,11 @@ export async function detectEndedChantiers(ctx: JobContext, tx: Queryable, batig
   const missing = await openCodesNotIn(tx, seen);
   if (missing.length > 0 && source.length === 0) {
     // An empty answer is far more often a wrong setting or an emptied database than the end of every chantier.
-    ctx.report.warn('chantiers', 'AUCUN_CHANTIER', `Batigest ne renvoie aucun chantier : ${missing.length} chantier(s) déjà connus laissés ouverts par prudence (vérifiez CHANTIERS_ETATS).`);
+    ctx.report.warn(
+      'chantiers',
+      'AUCUN_CHANTIER',
+      `Batigest ne renvoie aucun chantier : ${missing.length} chantier(s) déjà connus laissés ouverts par prudence (vérifiez CHANTIERS_ETATS).`,
+    );
   } else if (missing.length > 0) {
     const etats = await batigest.readChantierEtats(missing);
     const ends = missing.map((code) => ({
@@ -41,7 +45,10 @@ export async function detectEndedChantiers(ctx: JobContext, tx: Queryable, batig
         : 'supprimé de Batigest',
     }));
     await markChantiersEnded(tx, ends);
-    const outcome = CHANTIERS_FIN_MODE === 'none' ? 'laissé ouvert dans BatiSimply (CHANTIERS_FIN_MODE=none)' : `sera ${WORD[CHANTIERS_FIN_MODE]} dans BatiSimply`;
+    const outcome =
+      CHANTIERS_FIN_MODE === 'none'
+        ? 'laissé ouvert dans BatiSimply (CHANTIERS_FIN_MODE=none)'
+        : `sera ${WORD[CHANTIERS_FIN_MODE]} dans BatiSimply`;
     for (const e of ends) ctx.report.warn(e.code, 'CHANTIER_FINI', `Chantier ${e.code} ${e.reason} : ${outcome}.`);
   }
   for (const code of await reopenChantiers(tx, seen)) {
@@ -111,7 +118,12 @@ async function reopenOne(ctx: JobContext, lookup: ProjectLookup, row: FinPending
   if (project && !ctx.dryRun) await lookup.api.updateProject(project.id, withFlag(project, FIELD[state as 'finished' | 'archived'], false));
   if (!ctx.dryRun) await setFinState(ctx.db, row.code, null);
   ctx.report.ok(row.code, project ? 'updated' : 'unchanged');
-  if (project) ctx.report.warn(row.code, 'CHANTIER_ROUVERT', `Chantier ${row.code} de retour dans Batigest : projet BatiSimply ${project.id} rouvert.`);
+  if (project)
+    ctx.report.warn(
+      row.code,
+      'CHANTIER_ROUVERT',
+      `Chantier ${row.code} de retour dans Batigest : projet BatiSimply ${project.id} rouvert.`,
+    );
 }
 
 /** The PUT carries BatiSimply's whole object back (JHipster's update), with only the flag changed. */

@@ -41,14 +41,26 @@ export function desiredRow(slot: PendingSlot, salaries: ReadonlyMap<string, Sala
     return { hold: { code: 'CHANTIER_NON_RESOLU', reason: `Chantier non résolu : ${project}.` } };
   }
   if (slot.codeProjet.length > CODE_CHANTIER_MAX) {
-    return { hold: { code: 'CODE_CHANTIER_TROP_LONG', reason: `Code chantier « ${slot.codeProjet} » trop long pour SuiviMO (${CODE_CHANTIER_MAX} caractères au plus).` } };
+    return {
+      hold: {
+        code: 'CODE_CHANTIER_TROP_LONG',
+        reason: `Code chantier « ${slot.codeProjet} » trop long pour SuiviMO (${CODE_CHANTIER_MAX} caractères au plus).`,
+      },
+    };
   }
   const matches = slot.idUtilisateur ? (salaries.get(slot.idUtilisateur) ?? []) : [];
   if (matches.length === 0) {
-    return { hold: { code: 'SALARIE_INCONNU', reason: `Salarié introuvable : aucun Salarie.CodeBS = ${slot.idUtilisateur ?? '(vide)'}${who}.` } };
+    return {
+      hold: { code: 'SALARIE_INCONNU', reason: `Salarié introuvable : aucun Salarie.CodeBS = ${slot.idUtilisateur ?? '(vide)'}${who}.` },
+    };
   }
   if (matches.length > 1) {
-    return { hold: { code: 'SALARIE_AMBIGU', reason: `Plusieurs salariés ont le CodeBS ${slot.idUtilisateur} : ${matches.map((s) => s.code).join(', ')}.` } };
+    return {
+      hold: {
+        code: 'SALARIE_AMBIGU',
+        reason: `Plusieurs salariés ont le CodeBS ${slot.idUtilisateur} : ${matches.map((s) => s.code).join(', ')}.`,
+      },
+    };
   }
   if (!slot.dateDebut || slot.totalHeure === null) {
     return { hold: { code: 'CRENEAU_INCOMPLET', reason: 'Créneau sans date de début ou sans durée.' } };
@@ -105,7 +117,8 @@ async function exportBatch(ctx: JobContext, batigest: BatigestPort, salaries: Ma
       if (c.codeSalarie) return { ...c, codeSalarie: c.codeSalarie };
       // Adopted from the earlier tool: its salarié is found by the user id it was written for.
       const match = c.idUtilisateur ? salaries.get(c.idUtilisateur) : undefined;
-      if (match?.length !== 1) return { code: 'SALARIE_INCONNU', reason: `Salarié de la ligne SuiviMO déjà écrite introuvable (CodeBS = ${c.idUtilisateur}).` };
+      if (match?.length !== 1)
+        return { code: 'SALARIE_INCONNU', reason: `Salarié de la ligne SuiviMO déjà écrite introuvable (CodeBS = ${c.idUtilisateur}).` };
       return { ...c, codeSalarie: match[0]!.code };
     };
 
@@ -153,7 +166,11 @@ async function exportBatch(ctx: JobContext, batigest: BatigestPort, salaries: Ma
       }
       if (current && sameKey(current, want) && sameSuiviMoValues(current, want)) return { slot, final: current, count: 'unchanged' };
       if (current && !holds(current, current)) {
-        return conflict(slot, current, 'La ligne SuiviMO écrite pour ce créneau a été modifiée ou supprimée dans Batigest : mise à jour non faite.');
+        return conflict(
+          slot,
+          current,
+          'La ligne SuiviMO écrite pour ce créneau a été modifiée ou supprimée dans Batigest : mise à jour non faite.',
+        );
       }
       const movesKey = !current || !sameKey(current, want);
       if (movesKey && ((actual.get(suiviMoKeyId(want))?.length ?? 0) > 0 || claimed.has(suiviMoKeyId(want)))) {
@@ -172,7 +189,10 @@ async function exportBatch(ctx: JobContext, batigest: BatigestPort, salaries: Ma
     const ops = decisions.filter((d) => d.op);
     if (!ctx.dryRun && ops.length > 0) {
       // Intents first: should anything stop between here and the ledger's confirmation, the next run knows what may have been written.
-      await writeIntents(ctx.db, ops.map((d) => ({ idHeure: d.slot.idHeure, target: d.final })));
+      await writeIntents(
+        ctx.db,
+        ops.map((d) => ({ idHeure: d.slot.idHeure, target: d.final })),
+      );
       await tx.apply(ops.map((d) => d.op!));
     }
     return decisions;
@@ -185,9 +205,18 @@ async function exportBatch(ctx: JobContext, batigest: BatigestPort, salaries: Ma
   if (ctx.dryRun) return;
   await ctx.db.transaction(async (tx) => {
     const settled = decisions.filter((d) => !d.keepLedger && (!d.hold || d.slot.ledger?.intent));
-    await confirmLedger(tx, settled.map((d) => ({ idHeure: d.slot.idHeure, row: d.final })));
-    await markSlotsSynced(tx, decisions.filter((d) => !d.hold).map((d) => d.slot));
-    await markSlotsHeld(tx, decisions.filter((d) => d.hold).map((d) => ({ idHeure: d.slot.idHeure, ...d.hold! })));
+    await confirmLedger(
+      tx,
+      settled.map((d) => ({ idHeure: d.slot.idHeure, row: d.final })),
+    );
+    await markSlotsSynced(
+      tx,
+      decisions.filter((d) => !d.hold).map((d) => d.slot),
+    );
+    await markSlotsHeld(
+      tx,
+      decisions.filter((d) => d.hold).map((d) => ({ idHeure: d.slot.idHeure, ...d.hold! })),
+    );
   });
 }
 

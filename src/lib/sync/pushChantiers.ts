@@ -54,7 +54,11 @@ export async function pushChantiers(ctx: JobContext): Promise<void> {
   } catch (error) {
     // Without the list nothing can be pushed safely: each record fails with the reason.
     for (const row of pending) ctx.report.fail(row.code, error);
-    if (!ctx.dryRun) await markChantiersFailed(ctx.db, pending.map((row) => ({ code: row.code, message: (error as Error).message })));
+    if (!ctx.dryRun)
+      await markChantiersFailed(
+        ctx.db,
+        pending.map((row) => ({ code: row.code, message: (error as Error).message })),
+      );
     return;
   }
   for (const m of malformed) {
@@ -113,10 +117,16 @@ async function pushOne(push: Push, row: StagedChantier): Promise<Outcome> {
   }
   const unreadable = push.index.unreadable.get(row.code);
   if (unreadable) {
-    throw new RecordError('PROJET_ILLISIBLE', `Un projet BatiSimply porte le code ${row.code} mais est illisible (${unreadable}) : création refusée pour ne pas le doubler.`);
+    throw new RecordError(
+      'PROJET_ILLISIBLE',
+      `Un projet BatiSimply porte le code ${row.code} mais est illisible (${unreadable}) : création refusée pour ne pas le doubler.`,
+    );
   }
   if (push.index.uncertain) {
-    throw new RecordError('LISTE_INSTABLE', 'La liste des projets BatiSimply a changé pendant sa lecture : création reportée au prochain passage.');
+    throw new RecordError(
+      'LISTE_INSTABLE',
+      'La liste des projets BatiSimply a changé pendant sa lecture : création reportée au prochain passage.',
+    );
   }
   if (!body.headQuarter) {
     throw new RecordError(
@@ -176,13 +186,15 @@ async function resolveAttempt(push: Push, code: string, sentAt: number, lookedUp
 }
 
 /** The record fails with its reason; its pending attempt is resolved by the next run before any create. */
-const lookUpFailed = (code: string) => (error: unknown): never => {
-  throw new RecordError(
-    'CREATION_INCERTAINE',
-    `Création du projet ${code} sans réponse, et la recherche par code a échoué (${(error as Error).message}) : elle sera vérifiée avant toute nouvelle création.`,
-    { cause: error },
-  );
-};
+const lookUpFailed =
+  (code: string) =>
+  (error: unknown): never => {
+    throw new RecordError(
+      'CREATION_INCERTAINE',
+      `Création du projet ${code} sans réponse, et la recherche par code a échoué (${(error as Error).message}) : elle sera vérifiée avant toute nouvelle création.`,
+      { cause: error },
+    );
+  };
 
 async function getIfExists(api: BatisimplyApi, id: number): Promise<Project | null> {
   try {

@@ -46,7 +46,10 @@ class BatchQueue<T> {
   }
 }
 
-type Mark = { kind: 'pushed'; row: PushedChantier } | { kind: 'failed'; code: string; message: string } | { kind: 'ambiguous'; code: string; at: number };
+type Mark =
+  | { kind: 'pushed'; row: PushedChantier }
+  | { kind: 'failed'; code: string; message: string }
+  | { kind: 'ambiguous'; code: string; at: number };
 
 /** A create may be sent this long after its attempt was recorded; later, it is recorded again. */
 export const ATTEMPT_LEASE_MS = 2_000;
@@ -73,10 +76,20 @@ export class PushWriter {
       // In this order, so that a row's later mark wins within one batch.
       const ambiguous = items.flatMap((m) => (m.kind === 'ambiguous' ? [m] : []));
       for (const at of new Set(ambiguous.map((m) => m.at))) {
-        await recordCreateAttempts(db, ambiguous.filter((m) => m.at === at).map((m) => m.code), new Date(at));
+        await recordCreateAttempts(
+          db,
+          ambiguous.filter((m) => m.at === at).map((m) => m.code),
+          new Date(at),
+        );
       }
-      await markChantiersFailed(db, items.flatMap((m) => (m.kind === 'failed' ? [m] : [])));
-      await markChantiersPushed(db, items.flatMap((m) => (m.kind === 'pushed' ? [m.row] : [])));
+      await markChantiersFailed(
+        db,
+        items.flatMap((m) => (m.kind === 'failed' ? [m] : [])),
+      );
+      await markChantiersPushed(
+        db,
+        items.flatMap((m) => (m.kind === 'pushed' ? [m.row] : [])),
+      );
     }, MARKS_LINGER_MS);
     this.recordAhead();
   }

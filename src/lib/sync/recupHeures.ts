@@ -132,7 +132,10 @@ function refusal(field: string, message: string) {
  * ids of staged slots whose start moved: the staged row of such a slot may sit in another period.
  */
 async function stageSlots(ctx: JobContext, tx: Queryable, slots: readonly StagedSlot[]): Promise<string[]> {
-  const hashes = await stagedHashes(tx, slots.map((s) => s.idHeure));
+  const hashes = await stagedHashes(
+    tx,
+    slots.map((s) => s.idHeure),
+  );
   const candidates: StagedSlot[] = [];
   const moved: string[] = [];
   for (const slot of slots) {
@@ -304,7 +307,7 @@ export async function recupHeures(ctx: JobContext): Promise<void> {
   let writing: Promise<void> = Promise.resolve();
   let span = Math.min(maxSpanMs, DAY_MS);
   let next: { end: number; list: Promise<TimeSlotList> } | undefined = fetch(from.getTime(), span);
-  for (let start = from.getTime(); next; ) {
+  for (let start = from.getTime(); next;) {
     const { end } = next;
     const periodStart = start;
     // A failed write of the previous period is the error to report, not what happened after it.

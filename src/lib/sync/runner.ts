@@ -18,7 +18,16 @@ import {
   updateProgress,
 } from '../staging/runs.js';
 import { stagingSchema, parseSection } from '../config.js';
-import { chainStatus, emptyCounts, ReportBuilder, STATUS_FR, type AnyReport, type RunReport, type RunStatus, type Trigger } from './report.js';
+import {
+  chainStatus,
+  emptyCounts,
+  ReportBuilder,
+  STATUS_FR,
+  type AnyReport,
+  type RunReport,
+  type RunStatus,
+  type Trigger,
+} from './report.js';
 import { validateJobSettings } from './jobSettings.js';
 import { isChain, stepsOf, STEP_JOBS, type JobName, type StepJobName } from './jobs.js';
 
@@ -134,7 +143,10 @@ async function busy(
 
 function duplicate(job: string, runId: string, dryRun: boolean): RunOutcome {
   const now = new Date().toISOString();
-  return { report: { job, runId, status: 'skipped', dryRun, startedAt: now, finishedAt: now, counts: emptyCounts(), errors: [] }, duplicate: true };
+  return {
+    report: { job, runId, status: 'skipped', dryRun, startedAt: now, finishedAt: now, counts: emptyCounts(), errors: [] },
+    duplicate: true,
+  };
 }
 
 async function runStep(

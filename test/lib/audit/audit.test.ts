@@ -22,7 +22,9 @@ let writesBefore: number;
 const martin = { id: USER_MARTIN, firstName: 'Paul', lastName: 'MARTIN' };
 const key = (code: string, salarie: string, instant: string) => {
   // Europe/Paris wall clock of a "…T06:00:00Z" slot start: 07:00 or 08:00 depending on DST.
-  const wall = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Paris', dateStyle: 'short', timeStyle: 'short' }).format(new Date(instant));
+  const wall = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Paris', dateStyle: 'short', timeStyle: 'short' }).format(
+    new Date(instant),
+  );
   return { codeChantier: code, codeSalarie: salarie, date: wall.replace(' ', 'T') };
 };
 
@@ -56,7 +58,8 @@ before(async () => {
   sandbox.state.createProject({ projectCode: 'CH002', projectName: 'Doublon' });
   sandbox.state.projects.delete(byCode('CH009').id);
   batigest.chantiers.push(chantier('CH005'), chantier('CH006'));
-  await t.db.query(`INSERT INTO batigest_chantiers (code, description, nom_client, date_debut, date_fin, adr_chantier, cp_chantier, ville_chantier, etat, total_mo, sync, last_error)
+  await t.db
+    .query(`INSERT INTO batigest_chantiers (code, description, nom_client, date_debut, date_fin, adr_chantier, cp_chantier, ville_chantier, etat, total_mo, sync, last_error)
     SELECT code, 'Chantier ' || code, 'Client', '2026-03-01', '2026-06-30', '1 rue de la Paix', '34000', 'Montpellier', 'E', 120, false, e
     FROM (VALUES ('CH005', NULL), ('CH006', 'headQuarter.id inconnu')) AS v(code, e)`);
 
@@ -117,7 +120,11 @@ test('each planted difference is found once, with an explanation and an action',
     for (const f of hits) assert.ok(f.message.length > 20 && f.action.length > 10, `${kind}: ${f.message} / ${f.action}`);
   }
   assert.equal(report.findings.length, expected.length, JSON.stringify(report.findings.map((f) => `${f.kind} ${f.key}`)));
-  assert.equal(report.findings.some((f) => f.key === '101'), false, 'the slot that agrees is no difference');
+  assert.equal(
+    report.findings.some((f) => f.key === '101'),
+    false,
+    'the slot that agrees is no difference',
+  );
 });
 
 test('explanations name the cause in French', () => {

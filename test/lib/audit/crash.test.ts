@@ -32,6 +32,9 @@ after(async () => {
 test('a write a crash left unconfirmed is pending, not a hand entry at the connector’s key', async () => {
   assert.equal(batigest.suiviMo.length, 1);
   const report = await runAudit(services);
-  assert.deepEqual(report.findings.map((f) => `${f.kind} ${f.key}`), ['HEURE_EN_ATTENTE 201']);
+  assert.deepEqual(
+    report.findings.map((f) => `${f.kind} ${f.key}`),
+    ['HEURE_EN_ATTENTE 201'],
+  );
   assert.equal(report.summary.heures.inexpliquees, 0);
 });

@@ -53,7 +53,7 @@ test('?company= names the company audited; an unknown one is a 400', async () =>
 
 test('a bad date or format is a 400 with a French message', async () => {
   assert.equal((await get('from=2026-13-45')).status, 400);
-  assert.match(String((( await get('from=yesterday')).jsonBody as { message: string }).message), /--from invalide/);
+  assert.match(String(((await get('from=yesterday')).jsonBody as { message: string }).message), /--from invalide/);
   assert.equal((await get('from=2026-11-01&to=2026-10-01')).status, 400);
   assert.equal((await get('format=xml')).status, 400);
 });

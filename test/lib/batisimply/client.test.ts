@@ -30,7 +30,13 @@ beforeEach(async () => {
   client = makeClient();
 });
 
-const project = (code: string) => ({ projectCode: code, projectName: code, startEstimated: null, endEstimated: null, headQuarter: { id: 1 } });
+const project = (code: string) => ({
+  projectCode: code,
+  projectName: code,
+  startEstimated: null,
+  endEstimated: null,
+  headQuarter: { id: 1 },
+});
 
 describe('tokens', () => {
   test('one token serves many calls', async () => {
@@ -40,10 +46,14 @@ describe('tokens', () => {
   });
   test('a token close to expiry is renewed before use', async () => {
     let now = 0;
-    const tokens = new KeycloakTokens(sandbox.tokenUrl, async () => ({ grantType: 'client_credentials', clientId: 'bridge-data', clientSecret: 'sandbox-secret' }), {
-      timeoutMs: 2000,
-      now: () => now,
-    });
+    const tokens = new KeycloakTokens(
+      sandbox.tokenUrl,
+      async () => ({ grantType: 'client_credentials', clientId: 'bridge-data', clientSecret: 'sandbox-secret' }),
+      {
+        timeoutMs: 2000,
+        now: () => now,
+      },
+    );
     const first = await tokens.token();
     now = 250_000; // 300 s lifetime, renewed 30 s before the end
     assert.equal(await tokens.token(), first);
@@ -132,7 +142,12 @@ describe('answers', () => {
     });
   });
   test('a slot of the wrong shape is refused on its own, naming the field', async () => {
-    sandbox.state.timeSlots.set('1', { id: 1, startDate: '2026-05-04T06:00:00Z', endDate: '2026-05-04T10:00:00Z', user: { id: 'pas-un-uuid' } } as never);
+    sandbox.state.timeSlots.set('1', {
+      id: 1,
+      startDate: '2026-05-04T06:00:00Z',
+      endDate: '2026-05-04T10:00:00Z',
+      user: { id: 'pas-un-uuid' },
+    } as never);
     const list = await client.listTimeSlots(new Date('2026-05-01T00:00:00Z'), new Date('2026-06-01T00:00:00Z'));
     assert.deepEqual(list, { slots: [], refused: [{ id: '1', field: 'user.id', message: 'UUID attendu' }] });
   });

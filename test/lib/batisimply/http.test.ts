@@ -25,23 +25,29 @@ let base: string;
 const seen: Seen[] = [];
 let answers: Answer[] = [];
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}): Answer => (res) => {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-};
-const raw = (status: number, body: string, headers: Record<string, string> = {}): Answer => (res) => {
-  res.writeHead(status, headers);
-  res.end(body);
-};
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}): Answer =>
+  (res) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  };
+const raw =
+  (status: number, body: string, headers: Record<string, string> = {}): Answer =>
+  (res) => {
+    res.writeHead(status, headers);
+    res.end(body);
+  };
 
 before(async () => {
-  server = createServer(async (req, res) => {
-    let body = '';
-    for await (const chunk of req) body += chunk;
-    const s = { method: req.method!, url: req.url!, headers: req.headers, body };
-    seen.push(s);
-    const answer = answers.shift() ?? json(200, { ok: true });
-    answer(res, s);
+  server = createServer((req, res) => {
+    void (async () => {
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      const s = { method: req.method!, url: req.url!, headers: req.headers, body };
+      seen.push(s);
+      const answer = answers.shift() ?? json(200, { ok: true });
+      answer(res, s);
+    })();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -69,7 +75,10 @@ class Tokens {
 }
 
 const anything = z.unknown();
-async function withHttp<T>(fn: (http: BatisimplyHttp, tokens: Tokens) => Promise<T>, settings: Partial<{ baseUrl: string; maxRetries: number; timeoutMs: number }> = {}) {
+async function withHttp<T>(
+  fn: (http: BatisimplyHttp, tokens: Tokens) => Promise<T>,
+  settings: Partial<{ baseUrl: string; maxRetries: number; timeoutMs: number }> = {},
+) {
   const tokens = new Tokens();
   const http = new BatisimplyHttp({ baseUrl: `${base}/api`, timeoutMs: 5_000, maxRetries: 0, ...settings }, tokens);
   try {
@@ -105,10 +114,13 @@ describe('the request', () => {
     assert.equal(seen[1]!.headers['content-type'], 'application/json');
     assert.deepEqual(JSON.parse(seen[1]!.body), { projectCode: 'P1' });
     answers.push(json(200, {}), json(200, {}));
-    await withHttp(async (http) => {
-      await http.call('GET', 'x', anything);
-      await http.call('GET', 'project/9/tasks', anything);
-    }, { baseUrl: `${base}/api/` });
+    await withHttp(
+      async (http) => {
+        await http.call('GET', 'x', anything);
+        await http.call('GET', 'project/9/tasks', anything);
+      },
+      { baseUrl: `${base}/api/` },
+    );
     assert.equal(seen[2]!.url, '/api/x');
     assert.equal(seen[3]!.url, '/api/project/9/tasks', 'only a leading slash is dropped');
   });
@@ -120,7 +132,10 @@ describe('the request', () => {
       assert.equal(tokens.invalidations, 1);
       assert.equal(http.requests, 2);
     });
-    assert.deepEqual(seen.map((s) => s.headers.authorization), ['Bearer t1', 'Bearer t2']);
+    assert.deepEqual(
+      seen.map((s) => s.headers.authorization),
+      ['Bearer t1', 'Bearer t2'],
+    );
   });
 
   test('a second 401 is a failure, not a loop', async () => {
@@ -176,19 +191,25 @@ describe('failures', () => {
 
   test('a 5xx is ambiguous after a write, not after a read; only reads and PUTs are retried', async () => {
     answers.push(raw(500, 'boom'));
-    await withHttp(async (http) => {
-      const post = await failure(http.call('POST', 'project', anything, { body: {} }));
-      assert.equal(post.code, 'BATISIMPLY_HTTP_500');
-      assert.equal(post.ambiguous, true);
-      assert.equal(post.retryable, true);
-      assert.equal(seen.length, 1, 'an ambiguous POST is not sent again');
-    }, { maxRetries: 2 });
+    await withHttp(
+      async (http) => {
+        const post = await failure(http.call('POST', 'project', anything, { body: {} }));
+        assert.equal(post.code, 'BATISIMPLY_HTTP_500');
+        assert.equal(post.ambiguous, true);
+        assert.equal(post.retryable, true);
+        assert.equal(seen.length, 1, 'an ambiguous POST is not sent again');
+      },
+      { maxRetries: 2 },
+    );
     seen.length = 0;
     answers.push(raw(503, ''), json(200, { put: 1 }));
-    await withHttp(async (http) => {
-      assert.deepEqual(await http.call('PUT', 'project/1', anything, { body: {} }), { put: 1 });
-      assert.equal(seen.length, 2, 'a PUT is idempotent: sent again');
-    }, { maxRetries: 1 });
+    await withHttp(
+      async (http) => {
+        assert.deepEqual(await http.call('PUT', 'project/1', anything, { body: {} }), { put: 1 });
+        assert.equal(seen.length, 2, 'a PUT is idempotent: sent again');
+      },
+      { maxRetries: 1 },
+    );
     seen.length = 0;
     answers.push(raw(502, ''));
     await withHttp(async (http) => {
@@ -208,7 +229,9 @@ describe('failures', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    const error = await withHttp((http) => failure(http.call('POST', 'project', anything, { body: {} })), { baseUrl: `http://127.0.0.1:${port}/api` });
+    const error = await withHttp((http) => failure(http.call('POST', 'project', anything, { body: {} })), {
+      baseUrl: `http://127.0.0.1:${port}/api`,
+    });
     assert.equal(error.code, 'BATISIMPLY_UNREACHABLE');
     assert.equal(error.retryable, true);
     assert.equal(error.ambiguous, false);
@@ -253,16 +276,19 @@ describe('answers', () => {
 
   test('not JSON: refused with status, type (or « aucun ») and the first bytes, not retried', async () => {
     answers.push(raw(200, '{"x":1}', { 'content-type': 'text/jsonish' }), raw(200, ''));
-    await withHttp(async (http) => {
-      const typed = await failure(http.call('GET', 'a', anything));
-      assert.equal(typed.code, 'BATISIMPLY_BAD_RESPONSE');
-      assert.equal(typed.retryable, false);
-      assert.equal(typed.ambiguous, false);
-      assert.equal(typed.status, 200);
-      assert.equal(typed.message, 'Réponse inattendue de BatiSimply à GET a : statut 200, type « text/jsonish », début : {"x":1}');
-      const none = await failure(http.call('GET', 'b', anything));
-      assert.equal(none.message, 'Réponse inattendue de BatiSimply à GET b : statut 200, type « aucun », début : (vide)');
-    }, { maxRetries: 2 });
+    await withHttp(
+      async (http) => {
+        const typed = await failure(http.call('GET', 'a', anything));
+        assert.equal(typed.code, 'BATISIMPLY_BAD_RESPONSE');
+        assert.equal(typed.retryable, false);
+        assert.equal(typed.ambiguous, false);
+        assert.equal(typed.status, 200);
+        assert.equal(typed.message, 'Réponse inattendue de BatiSimply à GET a : statut 200, type « text/jsonish », début : {"x":1}');
+        const none = await failure(http.call('GET', 'b', anything));
+        assert.equal(none.message, 'Réponse inattendue de BatiSimply à GET b : statut 200, type « aucun », début : (vide)');
+      },
+      { maxRetries: 2 },
+    );
     assert.equal(seen.length, 2);
   });
 
@@ -283,7 +309,10 @@ describe('answers', () => {
       assert.equal(nested.code, 'BATISIMPLY_BAD_RESPONSE');
       assert.equal(nested.retryable, false);
       assert.ok(nested.cause instanceof z.ZodError);
-      assert.match(nested.message, /^Réponse de BatiSimply à GET a d'une forme inattendue \(page\.total : [^)]+\) : statut 200, type « application\/json », début : \{"page":\{"total":"deux"\}\}$/);
+      assert.match(
+        nested.message,
+        /^Réponse de BatiSimply à GET a d'une forme inattendue \(page\.total : [^)]+\) : statut 200, type « application\/json », début : \{"page":\{"total":"deux"\}\}$/,
+      );
       const root = await failure(http.call('GET', 'b', schema));
       assert.match(root.message, /forme inattendue \(\(racine\) : /);
     });

@@ -19,7 +19,13 @@ let env: Env;
 let batigest: MemoryBatigest;
 let services: Services | undefined;
 
-const PAIX = { query: '1 rue de la Paix 34000 Montpellier', label: '1 Rue de la Paix 34000 Montpellier', lon: 3.8767, lat: 43.6108, score: 0.93 };
+const PAIX = {
+  query: '1 rue de la Paix 34000 Montpellier',
+  label: '1 Rue de la Paix 34000 Montpellier',
+  lon: 3.8767,
+  lat: 43.6108,
+  score: 0.93,
+};
 const VAGUE = { query: 'Lieu-dit Les Vignes 34000 Montpellier', label: 'Montpellier', lon: 3.87, lat: 43.61, score: 0.41 };
 
 before(async () => ({ t, sandbox, env } = await openWorld()));
@@ -36,34 +42,53 @@ beforeEach(async () => {
   sandbox.geocoder.asked.length = 0;
   batigest = new MemoryBatigest();
   await services?.close();
-  services = new Services({ ...env, GEOCODE_ENABLED: 'true', GEOCODE_URL: sandbox.url, GEOCODE_BATCH_FROM: '5' }, { staging: t.db, batigest });
+  services = new Services(
+    { ...env, GEOCODE_ENABLED: 'true', GEOCODE_URL: sandbox.url, GEOCODE_BATCH_FROM: '5' },
+    { staging: t.db, batigest },
+  );
 });
 
 const geocoder = () => new BanGeocoder({ baseUrl: sandbox.url, timeoutMs: 2_000 });
-const push = async (dryRun = false) => ((await runJob(services!, 'chantiers', { trigger: 'cli', dryRun })).report as ChainReport).steps[1] as RunReport;
-const project = (code: string) => [...sandbox.state.projects.values()].find((p) => p.projectCode === code)! as { address?: { geoPoint?: unknown } };
+const push = async (dryRun = false) =>
+  ((await runJob(services!, 'chantiers', { trigger: 'cli', dryRun })).report as ChainReport).steps[1] as RunReport;
+const project = (code: string) =>
+  [...sandbox.state.projects.values()].find((p) => p.projectCode === code)! as { address?: { geoPoint?: unknown } };
 
 describe('BAN client', () => {
   test('/search/: the best match, or null when none', async () => {
-    assert.deepEqual(await geocoder().search('1, Rue de la PAIX 34000 montpellier'), { lon: 3.8767, lat: 43.6108, score: 0.93, label: PAIX.label });
+    assert.deepEqual(await geocoder().search('1, Rue de la PAIX 34000 montpellier'), {
+      lon: 3.8767,
+      lat: 43.6108,
+      score: 0.93,
+      label: PAIX.label,
+    });
     assert.equal(await geocoder().search('99 avenue Nulle Part 00000 Ailleurs'), null);
   });
 
   test('/search/csv/: one request, one answer per address, in order', async () => {
     const results = await geocoder().searchMany(['inconnue, "citée" 12000 Rodez', PAIX.query, VAGUE.query]);
-    assert.deepEqual(results.map((r) => r?.score ?? null), [null, 0.93, 0.41]);
+    assert.deepEqual(
+      results.map((r) => r?.score ?? null),
+      [null, 0.93, 0.41],
+    );
     assert.equal(sandbox.count('POST /search/csv/'), 1);
   });
 
   test('429 with Retry-After then 5xx are retried', async () => {
-    sandbox.faults.add([{ route: 'GET /search/', fault: '429', times: 1, retryAfterSeconds: 0 }, { route: 'GET /search/', fault: '503', times: 1 }]);
+    sandbox.faults.add([
+      { route: 'GET /search/', fault: '429', times: 1, retryAfterSeconds: 0 },
+      { route: 'GET /search/', fault: '503', times: 1 },
+    ]);
     assert.equal((await geocoder().search(PAIX.query))?.score, 0.93);
     assert.equal(sandbox.count('GET /search/'), 3);
   });
 
   test('a geocoder that keeps failing is an UpstreamError of the geocoder', async () => {
     sandbox.faults.add([{ route: 'POST /search/csv/', fault: '500' }]);
-    await assert.rejects(geocoder().searchMany([PAIX.query]), (e: unknown) => e instanceof UpstreamError && e.system === 'geocoder' && /HTTP 500/.test(e.message));
+    await assert.rejects(
+      geocoder().searchMany([PAIX.query]),
+      (e: unknown) => e instanceof UpstreamError && e.system === 'geocoder' && /HTTP 500/.test(e.message),
+    );
   });
 });
 
@@ -80,17 +105,28 @@ describe('geocoded chantiers', () => {
     assert.deepEqual(project('CH001').address?.geoPoint, { xLon: 3.8767, yLat: 43.6108 });
     for (const code of ['CH002', 'CH003', 'CH004']) assert.equal(project(code).address?.geoPoint, undefined, code);
     const warning = (code: string) => report.warnings?.find((w) => w.key === code);
-    assert.match(warning('CH002')!.message, /CH002 : adresse « Lieu-dit Les Vignes 34000 Montpellier » trop incertaine \(« Montpellier », score 0\.41 < 0\.6\)/);
+    assert.match(
+      warning('CH002')!.message,
+      /CH002 : adresse « Lieu-dit Les Vignes 34000 Montpellier » trop incertaine \(« Montpellier », score 0\.41 < 0\.6\)/,
+    );
     assert.equal(warning('CH003')?.code, 'ADRESSE_INTROUVABLE');
     assert.equal(warning('CH004')?.code, 'ADRESSE_ABSENTE');
-    const { rows } = await t.db.query<{ address_key: string; score: number | null; label: string | null }>('SELECT address_key, score, label FROM geocode_cache ORDER BY address_key');
-    assert.deepEqual(rows.find((r) => r.address_key === addressKey(PAIX.query)), { address_key: addressKey(PAIX.query), score: 0.93, label: PAIX.label });
+    const { rows } = await t.db.query<{ address_key: string; score: number | null; label: string | null }>(
+      'SELECT address_key, score, label FROM geocode_cache ORDER BY address_key',
+    );
+    assert.deepEqual(
+      rows.find((r) => r.address_key === addressKey(PAIX.query)),
+      { address_key: addressKey(PAIX.query), score: 0.93, label: PAIX.label },
+    );
     assert.equal(rows.length, 3, 'no-match answers are cached too');
   });
 
   test('GEOCODE_MIN_SCORE moves the threshold', async () => {
     await services?.close();
-    services = new Services({ ...env, GEOCODE_ENABLED: 'true', GEOCODE_URL: sandbox.url, GEOCODE_MIN_SCORE: '0.4' }, { staging: t.db, batigest });
+    services = new Services(
+      { ...env, GEOCODE_ENABLED: 'true', GEOCODE_URL: sandbox.url, GEOCODE_MIN_SCORE: '0.4' },
+      { staging: t.db, batigest },
+    );
     batigest.chantiers = [chantier('CH010', { adrChantier: 'Lieu-dit Les Vignes' })];
     await push();
     assert.deepEqual(project('CH010').address?.geoPoint, { xLon: 3.87, yLat: 43.61 });

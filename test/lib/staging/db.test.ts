@@ -43,7 +43,8 @@ class FailingPool {
   }
 }
 
-const failure = (code: string | undefined, message = 'échec', extra: object = {}) => Object.assign(new Error(message), code ? { code } : {}, extra);
+const failure = (code: string | undefined, message = 'échec', extra: object = {}) =>
+  Object.assign(new Error(message), code ? { code } : {}, extra);
 
 /** A PostgresDb on `url` whose pool is replaced by one failing with `error` (no connection is made). */
 async function failingDb(url: string, error: object, options: ConstructorParameters<typeof PostgresDb>[1] = {}) {
@@ -74,7 +75,10 @@ describe('values read from PostgreSQL', () => {
               7::int4 AS i, true AS b, NULL::numeric AS nothing, '2025-03-01 08:30:00+00'::timestamptz AS tz`,
     );
     const row = rows[0]!;
-    assert.deepEqual({ ...row, tz: undefined }, { d: '2025-03-01', ts: '2025-03-01 08:30:00', n: 12.5, big: 9007199254740, i: 7, b: true, nothing: null, tz: undefined });
+    assert.deepEqual(
+      { ...row, tz: undefined },
+      { d: '2025-03-01', ts: '2025-03-01 08:30:00', n: 12.5, big: 9007199254740, i: 7, b: true, nothing: null, tz: undefined },
+    );
     // A timestamptz is an instant: pg's own parser makes it a Date.
     assert.ok(row.tz instanceof Date);
     assert.equal((row.tz as Date).toISOString(), '2025-03-01T08:30:00.000Z');
@@ -83,7 +87,9 @@ describe('values read from PostgreSQL', () => {
 
 describe('the pool', () => {
   test('named after the connector, on the public search path, ten connections, bounded waits', async () => {
-    const { rows } = await t.db.query<{ app: string; path: string }>(`SELECT current_setting('application_name') AS app, current_setting('search_path') AS path`);
+    const { rows } = await t.db.query<{ app: string; path: string }>(
+      `SELECT current_setting('application_name') AS app, current_setting('search_path') AS path`,
+    );
     assert.deepEqual(rows, [{ app: 'connecteur-sages', path: '"$user", public' }]);
     const db = new PostgresDb(t.url);
     opened.push(db);
@@ -185,7 +191,10 @@ describe('transactions', () => {
 
   test('a server that cannot be reached fails the transaction with the staging error', async () => {
     const { db } = await failingDb(URL_OF, failure('ECONNREFUSED'));
-    await assert.rejects(db.transaction((tx) => tx.query('SELECT 1')), (e: Error & { code?: string }) => e.code === 'STAGING_UNREACHABLE');
+    await assert.rejects(
+      db.transaction((tx) => tx.query('SELECT 1')),
+      (e: Error & { code?: string }) => e.code === 'STAGING_UNREACHABLE',
+    );
   });
 });
 

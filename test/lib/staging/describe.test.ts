@@ -5,7 +5,10 @@ import { test } from 'node:test';
 import { describePostgresUrl, describeStaging } from '../../../src/lib/staging/describe.js';
 
 test('a PostgreSQL URL: host, port and decoded database, never the user or password', () => {
-  assert.equal(describeStaging({ STAGING_DATABASE_URL: 'postgresql://alice:s3cret@db.example.com:6432/stage%20one' }), 'Staging : PostgreSQL db.example.com:6432/stage one');
+  assert.equal(
+    describeStaging({ STAGING_DATABASE_URL: 'postgresql://alice:s3cret@db.example.com:6432/stage%20one' }),
+    'Staging : PostgreSQL db.example.com:6432/stage one',
+  );
 });
 
 test('a URL without host, port or database: the defaults', () => {
@@ -28,5 +31,8 @@ test('a Key Vault URL of blanks is no Key Vault: the embedded database and its f
 });
 
 test('the embedded database in the folder given', () => {
-  assert.equal(describeStaging({ STAGING_EMBEDDED_DIR: '/srv/connecteur/staging' }), 'Staging : PostgreSQL embarqué (dossier /srv/connecteur/staging)');
+  assert.equal(
+    describeStaging({ STAGING_EMBEDDED_DIR: '/srv/connecteur/staging' }),
+    'Staging : PostgreSQL embarqué (dossier /srv/connecteur/staging)',
+  );
 });

@@ -34,12 +34,18 @@ test('chantiers on the embedded staging database, kept on disk between processes
   let services = new Services(env, { batigest });
   const first = (await runJob(services, 'chantiers', { trigger: 'cli' })).report as ChainReport;
   assert.equal((await services.staging()).kind, 'embedded');
-  assert.deepEqual(first.steps.map((s) => s.counts.created), [2, 2]);
+  assert.deepEqual(
+    first.steps.map((s) => s.counts.created),
+    [2, 2],
+  );
   await services.close();
 
   services = new Services(env, { batigest });
   const second = (await runJob(services, 'chantiers', { trigger: 'cli' })).report as ChainReport;
-  assert.deepEqual(second.steps.map((s) => s.counts.unchanged), [2, 0]);
+  assert.deepEqual(
+    second.steps.map((s) => s.counts.unchanged),
+    [2, 0],
+  );
   assert.equal(sandbox.state.projects.size, 2);
   await services.close();
 });

@@ -13,7 +13,11 @@ after(() => rm(root, { recursive: true, force: true }));
 
 /** A fresh folder path for each case. */
 const folder = () => path.join(root, `staging${++n}`);
-const exists = (p: string) => stat(p).then(() => true, () => false);
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
 
 test('a free folder: created, locked, and its holder written beside it', async () => {
   const dir = folder();
@@ -22,7 +26,13 @@ test('a free folder: created, locked, and its holder written beside it', async (
     assert.equal(await exists(dir), true);
     const holder = JSON.parse(await readFile(`${dir}.holder.json`, 'utf8')) as { pid: number; command: string; since: string };
     assert.equal(holder.pid, process.pid);
-    assert.equal(holder.command, process.argv.slice(1).map((a) => path.basename(a)).join(' '));
+    assert.equal(
+      holder.command,
+      process.argv
+        .slice(1)
+        .map((a) => path.basename(a))
+        .join(' '),
+    );
     assert.ok(Math.abs(Date.parse(holder.since) - Date.now()) < 60_000);
   } finally {
     await lock.release();

@@ -19,7 +19,14 @@ function counted(): Queryable & { statements: number } {
   return db;
 }
 
-const paix = { key: 'paix', query: '1 rue de la Paix 34000 Montpellier', lon: 3.8767, lat: 43.6108, score: 0.93, label: '1 Rue de la Paix 34000 Montpellier' };
+const paix = {
+  key: 'paix',
+  query: '1 rue de la Paix 34000 Montpellier',
+  lon: 3.8767,
+  lat: 43.6108,
+  score: 0.93,
+  label: '1 Rue de la Paix 34000 Montpellier',
+};
 const nowhere = { key: 'nowhere', query: 'Nulle part', lon: null, lat: null, score: null, label: null };
 
 test('nothing to read or store: no statement sent', async () => {

@@ -42,7 +42,14 @@ const exportStep = async (onProgress?: (p: { done: number; total: number }) => v
   (await runJob(services, 'heures-to-sqlserver', { trigger: 'cli', onProgress })).report as RunReport;
 const setSlots = (...slots: ReturnType<typeof slot>[]) => sandbox.state.load({ timeSlots: slots });
 const edit = (id: number) => sandbox.state.timeSlots.get(String(id))!;
-const row = (start: string, nbh0: number): SuiviMoRow => ({ codeChantier: 'CH001', codeSalarie: 'DUPJ', date: start.slice(0, 16), nbh0, trajet: 0, panier: 0 });
+const row = (start: string, nbh0: number): SuiviMoRow => ({
+  codeChantier: 'CH001',
+  codeSalarie: 'DUPJ',
+  date: start.slice(0, 16),
+  nbh0,
+  trajet: 0,
+  panier: 0,
+});
 const held = async () =>
   (await t.db.query('SELECT id_heure, sync, held_code, held_reason FROM batigest_heures ORDER BY id_heure')).rows as {
     id_heure: string;
@@ -79,7 +86,12 @@ describe('held slots', () => {
     const report = await exportStep();
     assert.equal(report.counts.held, 2);
     assert.deepEqual(await held(), [
-      { id_heure: '1', sync: false, held_code: 'CHANTIER_NON_RESOLU', held_reason: 'Chantier non résolu : projet BatiSimply 7 sans code chantier connu.' },
+      {
+        id_heure: '1',
+        sync: false,
+        held_code: 'CHANTIER_NON_RESOLU',
+        held_reason: 'Chantier non résolu : projet BatiSimply 7 sans code chantier connu.',
+      },
       { id_heure: '2', sync: false, held_code: 'CHANTIER_NON_RESOLU', held_reason: 'Chantier non résolu : aucun projet sur le créneau.' },
     ]);
     assert.deepEqual(await countPendingHeures(t.db), { pending: 2, held: 2 });
@@ -94,7 +106,11 @@ describe('held slots', () => {
   });
 
   test('the export reports its progress against the pending slots, held ones included', async () => {
-    setSlots(slot(1, daysAgo(5, '06:00:00'), 60), slot(2, daysAgo(5, '08:00:00'), 60), slot(3, daysAgo(5, '10:00:00'), 60, { project: null }));
+    setSlots(
+      slot(1, daysAgo(5, '06:00:00'), 60),
+      slot(2, daysAgo(5, '08:00:00'), 60),
+      slot(3, daysAgo(5, '10:00:00'), 60, { project: null }),
+    );
     await recup();
     const progress: [number, number][] = [];
     await exportStep((p) => progress.push([p.done, p.total]));

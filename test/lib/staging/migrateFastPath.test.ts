@@ -46,7 +46,10 @@ test('a database one migration behind gets it', async () => {
   const { rows } = await t.db.query<{ column_name: string }>(
     "SELECT column_name FROM information_schema.columns WHERE table_name = 'connecteur_runs' AND column_name IN ('queued_at', 'error_kind', 'attempts') ORDER BY column_name",
   );
-  assert.deepEqual(rows.map((r) => r.column_name), ['attempts', 'error_kind', 'queued_at']);
+  assert.deepEqual(
+    rows.map((r) => r.column_name),
+    ['attempts', 'error_kind', 'queued_at'],
+  );
 });
 
 test("a company's schema is migrated even when public's is up to date", async () => {
@@ -58,6 +61,8 @@ test("a company's schema is migrated even when public's is up to date", async ()
   assert.equal(result.from, 0);
   assert.equal(result.applied.length, 7);
   assert.deepEqual(await migrate(company), { from: 7, to: 7, applied: [] });
-  const { rows } = await t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'acme' AND table_name = 'connecteur_runs'");
+  const { rows } = await t.db.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'acme' AND table_name = 'connecteur_runs'",
+  );
   assert.equal(rows[0]?.n, 1);
 });

@@ -73,7 +73,9 @@ test('an up-to-date schema: answered without the lock', async () => {
 test('a schema ahead of the files (a newer build migrated it): left alone, without the lock', async () => {
   const db = company('ahead');
   await migrate(db);
-  await db.query(`INSERT INTO ahead.connecteur_schema_version (version, name, md5, run_at) VALUES (${latestMigration() + 1}, 'newer', 'x', now())`);
+  await db.query(
+    `INSERT INTO ahead.connecteur_schema_version (version, name, md5, run_at) VALUES (${latestMigration() + 1}, 'newer', 'x', now())`,
+  );
   const tries = db.tries;
   assert.deepEqual(await migrate(db), { from: 8, to: 8, applied: [] });
   assert.equal(db.tries, tries);
@@ -82,7 +84,9 @@ test('a schema ahead of the files (a newer build migrated it): left alone, witho
 test('a version table with no row yet: every migration applied', async () => {
   const db = company('emptyversion');
   await db.query('CREATE SCHEMA emptyversion');
-  await db.query('CREATE TABLE emptyversion.connecteur_schema_version (version bigint PRIMARY KEY, name text, md5 text, run_at timestamptz)');
+  await db.query(
+    'CREATE TABLE emptyversion.connecteur_schema_version (version bigint PRIMARY KEY, name text, md5 text, run_at timestamptz)',
+  );
   const result = await migrate(db);
   assert.equal(result.applied.length, 7);
 });

@@ -11,7 +11,10 @@ import { openStaging } from '../../../src/lib/staging/open.js';
 
 test("a PostgreSQL URL: a pool of STAGING_POOL_MAX on the company's schema, its password masked in logs", async () => {
   // Never connected to: opening a pool makes no connection.
-  const db = await openStaging({ STAGING_DATABASE_URL: 'postgresql://alice:open-test-pw-4821@127.0.0.1:9/stage', STAGING_POOL_MAX: '3' }, 'acme');
+  const db = await openStaging(
+    { STAGING_DATABASE_URL: 'postgresql://alice:open-test-pw-4821@127.0.0.1:9/stage', STAGING_POOL_MAX: '3' },
+    'acme',
+  );
   try {
     assert.ok(db instanceof PostgresDb);
     assert.equal(db.schema, 'acme');

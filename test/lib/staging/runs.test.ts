@@ -44,9 +44,19 @@ const ISO_S = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
 async function run(n: number, job: string, status: RunStatus, options: { parent?: number; minutesAgo?: number } = {}) {
-  await insertRun(t.db, { runId: id(n), job, parentRunId: options.parent === undefined ? null : id(options.parent), trigger: 'cli', dryRun: false, status });
+  await insertRun(t.db, {
+    runId: id(n),
+    job,
+    parentRunId: options.parent === undefined ? null : id(options.parent),
+    trigger: 'cli',
+    dryRun: false,
+    status,
+  });
   // Started a given time ago: the orders and the pruning read started_at.
-  await t.db.query(`UPDATE connecteur_runs SET started_at = now() - make_interval(mins => $2) WHERE run_id = $1`, [id(n), options.minutesAgo ?? 0]);
+  await t.db.query(`UPDATE connecteur_runs SET started_at = now() - make_interval(mins => $2) WHERE run_id = $1`, [
+    id(n),
+    options.minutesAgo ?? 0,
+  ]);
 }
 
 async function column(runId: string, name: string): Promise<unknown> {
@@ -80,7 +90,15 @@ test('insertRun running: every column read back by getRun, not finished', async 
 
 test('insertRun queued: not finished; skipped: finished, its message masked, its parent kept', async () => {
   await insertRun(t.db, { runId: id(1), job: 'chantiers', parentRunId: null, trigger: 'http', dryRun: false, status: 'queued' });
-  await insertRun(t.db, { runId: id(2), job: 'transfer', parentRunId: id(1), trigger: 'http', dryRun: false, status: 'skipped', message: `occupé ${SECRET}` });
+  await insertRun(t.db, {
+    runId: id(2),
+    job: 'transfer',
+    parentRunId: id(1),
+    trigger: 'http',
+    dryRun: false,
+    status: 'skipped',
+    message: `occupé ${SECRET}`,
+  });
   assert.equal((await getRun(t.db, id(1)))?.finishedAt, null);
   const skipped = await getRun(t.db, id(2));
   assert.match(skipped!.finishedAt!, ISO_MS);
@@ -93,14 +111,20 @@ test('getRun: null for an unknown run', async () => {
 });
 
 test('startRun not from the queue: a new row, true', async () => {
-  const started = await startRun(t.db, { runId: id(1), job: 'transfer', parentRunId: null, trigger: 'cli', dryRun: false, status: 'running' }, false);
+  const started = await startRun(
+    t.db,
+    { runId: id(1), job: 'transfer', parentRunId: null, trigger: 'cli', dryRun: false, status: 'running' },
+    false,
+  );
   assert.equal(started, true);
   assert.equal((await getRun(t.db, id(1)))?.status, 'running');
 });
 
 test('startRun from the queue: claims the queued row once, restarting its clock; a second claim is refused', async () => {
   await insertQueuedRun(t.db, { runId: id(1), job: 'transfer', trigger: 'http', dryRun: true });
-  await t.db.query(`UPDATE connecteur_runs SET started_at = now() - interval '1 hour', message = 'livraison 1 échouée' WHERE run_id = $1`, [id(1)]);
+  await t.db.query(`UPDATE connecteur_runs SET started_at = now() - interval '1 hour', message = 'livraison 1 échouée' WHERE run_id = $1`, [
+    id(1),
+  ]);
   const run = { runId: id(1), job: 'transfer', parentRunId: null, trigger: 'http' as const, dryRun: true, status: 'running' as const };
   assert.equal(await startRun(t.db, run, true), true);
   const claimed = await getRun(t.db, id(1));
@@ -114,7 +138,15 @@ test('startRun from the queue: claims the queued row once, restarting its clock;
 
 test('startRun from the queue as skipped: finished, with its message', async () => {
   await insertQueuedRun(t.db, { runId: id(1), job: 'transfer', trigger: 'timer', dryRun: false });
-  const run = { runId: id(1), job: 'transfer', parentRunId: null, trigger: 'timer' as const, dryRun: false, status: 'skipped' as const, message: 'déjà en cours' };
+  const run = {
+    runId: id(1),
+    job: 'transfer',
+    parentRunId: null,
+    trigger: 'timer' as const,
+    dryRun: false,
+    status: 'skipped' as const,
+    message: 'déjà en cours',
+  };
   assert.equal(await startRun(t.db, run, true), true);
   const row = await getRun(t.db, id(1));
   assert.equal(row?.status, 'skipped');
@@ -124,7 +156,8 @@ test('startRun from the queue as skipped: finished, with its message', async () 
 
 test('startRun from the queue: a row that is not queued (or none) is not claimed', async () => {
   await run(1, 'transfer', 'running');
-  const claim = (n: number) => startRun(t.db, { runId: id(n), job: 'transfer', parentRunId: null, trigger: 'http', dryRun: false, status: 'running' }, true);
+  const claim = (n: number) =>
+    startRun(t.db, { runId: id(n), job: 'transfer', parentRunId: null, trigger: 'http', dryRun: false, status: 'running' }, true);
   assert.equal(await claim(1), false);
   assert.equal(await claim(2), false);
   assert.equal((await recentRuns(t.db)).length, 1);
@@ -147,8 +180,20 @@ test('finishRun: status, counts, the first 200 errors masked, message masked, fi
 });
 
 test('finishRun without a message: the message is cleared', async () => {
-  await insertRun(t.db, { runId: id(1), job: 'transfer', parentRunId: null, trigger: 'cli', dryRun: false, status: 'running', message: 'avant' });
-  await finishRun(t.db, id(1), { status: 'succeeded', counts: { read: 0, created: 0, updated: 0, deleted: 0, unchanged: 0, failed: 0, held: 0 }, errors: [] });
+  await insertRun(t.db, {
+    runId: id(1),
+    job: 'transfer',
+    parentRunId: null,
+    trigger: 'cli',
+    dryRun: false,
+    status: 'running',
+    message: 'avant',
+  });
+  await finishRun(t.db, id(1), {
+    status: 'succeeded',
+    counts: { read: 0, created: 0, updated: 0, deleted: 0, unchanged: 0, failed: 0, held: 0 },
+    errors: [],
+  });
   assert.equal((await getRun(t.db, id(1)))?.message, null);
 });
 
@@ -237,14 +282,26 @@ test('lastRunPerJob: the newest run of each job, by job', async () => {
 const outcome = (key: string, kind: 'failed' | 'held', code: string, message: string) => ({ key, kind, code, message });
 
 async function issues() {
-  const { rows } = await t.db.query<{ job: string; key: string; kind: string; code: string; message: string; attempts: number; last_run_id: string }>(
-    `SELECT job, record_key AS key, kind, code, message, attempts, last_run_id FROM connecteur_record_issues ORDER BY job, record_key`,
-  );
+  const { rows } = await t.db.query<{
+    job: string;
+    key: string;
+    kind: string;
+    code: string;
+    message: string;
+    attempts: number;
+    last_run_id: string;
+  }>(`SELECT job, record_key AS key, kind, code, message, attempts, last_run_id FROM connecteur_record_issues ORDER BY job, record_key`);
   return rows;
 }
 
 test('recordOutcomes: records the failed and held records, masked, with the run', async () => {
-  await recordOutcomes(t.db, 'transfer', id(1), [outcome('A', 'failed', 'E1', `échec ${SECRET}`), outcome('B', 'held', 'H1', 'retenu')], []);
+  await recordOutcomes(
+    t.db,
+    'transfer',
+    id(1),
+    [outcome('A', 'failed', 'E1', `échec ${SECRET}`), outcome('B', 'held', 'H1', 'retenu')],
+    [],
+  );
   assert.deepEqual(await issues(), [
     { job: 'transfer', key: 'A', kind: 'failed', code: 'E1', message: 'échec ***', attempts: 1, last_run_id: id(1) },
     { job: 'transfer', key: 'B', kind: 'held', code: 'H1', message: 'retenu', attempts: 1, last_run_id: id(1) },
@@ -255,8 +312,12 @@ test('recordOutcomes again: the same record counts one more attempt and takes th
   await recordOutcomes(t.db, 'transfer', id(1), [outcome('A', 'failed', 'E1', 'un')], []);
   await t.db.query(`UPDATE connecteur_record_issues SET last_seen = now() - interval '1 day'`);
   await recordOutcomes(t.db, 'transfer', id(2), [outcome('A', 'held', 'H2', 'deux')], []);
-  assert.deepEqual(await issues(), [{ job: 'transfer', key: 'A', kind: 'held', code: 'H2', message: 'deux', attempts: 2, last_run_id: id(2) }]);
-  const { rows } = await t.db.query<{ fresh: boolean }>(`SELECT last_seen > now() - interval '1 hour' AS fresh FROM connecteur_record_issues`);
+  assert.deepEqual(await issues(), [
+    { job: 'transfer', key: 'A', kind: 'held', code: 'H2', message: 'deux', attempts: 2, last_run_id: id(2) },
+  ]);
+  const { rows } = await t.db.query<{ fresh: boolean }>(
+    `SELECT last_seen > now() - interval '1 hour' AS fresh FROM connecteur_record_issues`,
+  );
   assert.equal(rows[0]?.fresh, true);
 });
 
@@ -395,7 +456,10 @@ test('childRuns: the steps of that chain, oldest first, then by run id', async (
   await run(5, 'heures', 'succeeded', { minutesAgo: 4 });
   await run(6, 'recup-heures', 'succeeded', { parent: 5, minutesAgo: 3 });
   // Same started_at for 3 and 4, 3 written last (so stored after 4): the run id decides.
-  await t.db.query(`UPDATE connecteur_runs SET started_at = (SELECT started_at FROM connecteur_runs WHERE run_id = $1) WHERE run_id = $2`, [id(4), id(3)]);
+  await t.db.query(`UPDATE connecteur_runs SET started_at = (SELECT started_at FROM connecteur_runs WHERE run_id = $1) WHERE run_id = $2`, [
+    id(4),
+    id(3),
+  ]);
   assert.deepEqual(
     (await childRuns(t.db, id(1))).map((r) => r.runId),
     [id(2), id(3), id(4)],
@@ -408,7 +472,8 @@ test('listRuns: top-level runs, newest first, filtered by job and status, limite
   await run(3, 'transfer', 'failed', { minutesAgo: 30 });
   await run(4, 'transfer', 'succeeded', { minutesAgo: 20 });
   await run(5, 'chantiers', 'failed', { minutesAgo: 10 });
-  const ids = async (filter: { job?: string; status?: string; limit: number }) => (await listRuns(t.db, filter)).map((r) => Number(r.runId.slice(-1)));
+  const ids = async (filter: { job?: string; status?: string; limit: number }) =>
+    (await listRuns(t.db, filter)).map((r) => Number(r.runId.slice(-1)));
   assert.deepEqual(await ids({ limit: 10 }), [5, 4, 3, 1]);
   assert.deepEqual(await ids({ job: 'transfer', limit: 10 }), [4, 3]);
   assert.deepEqual(await ids({ status: 'failed', limit: 10 }), [5, 3]);

@@ -29,7 +29,8 @@ let afterWrite: (() => Promise<void>) | undefined;
 /** The real client, with a hook between BatiSimply's answer to a write and the job. */
 function hookedClient(): BatisimplyApi {
   const real = createBatisimplyClient(parseSection(batisimplySchema, env, 'BatiSimply'), new EnvironmentSecrets(env));
-  const hooked = <A extends unknown[], R>(write: (...args: A) => Promise<R>) =>
+  const hooked =
+    <A extends unknown[], R>(write: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
       const answer = await write(...args);
       const hook = afterWrite;
@@ -166,7 +167,9 @@ describe('what the staging table records', () => {
   test('a push that fails leaves its reason on the row; the row pushed has none', async () => {
     await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('ABCDEFGHI', 'x', false), ('CH074', 'y', false)`);
     await push();
-    const { rows } = await t.db.query<{ code: string; last_error: string | null }>('SELECT code, last_error FROM batigest_chantiers ORDER BY code');
+    const { rows } = await t.db.query<{ code: string; last_error: string | null }>(
+      'SELECT code, last_error FROM batigest_chantiers ORDER BY code',
+    );
     assert.equal(rows.length, 2);
     assert.match(rows[0]!.last_error ?? '', /trop long/);
     assert.equal(rows[1]!.last_error, null);

@@ -81,7 +81,10 @@ describe('chantiers end to end', () => {
     assert.equal(transfer.counts.failed, 1);
     assert.match(transfer.errors[0]!.message, /trop long \(9 caractères/);
     assert.equal(push.counts.created, 1);
-    assert.deepEqual(projects().map((p) => p.projectCode), ['CH020']);
+    assert.deepEqual(
+      projects().map((p) => p.projectCode),
+      ['CH020'],
+    );
   });
 
   test('a row edited by hand with a 9-character code is refused by transfer-batisimply too', async () => {
@@ -118,7 +121,12 @@ describe('chantiers end to end', () => {
       // The 503 create was refused before any write: looked up, not found, created again. The slow
       // one landed during the settle wait (2 s timeout, 2 s settle, 2.5 s latency): found, not re-sent.
       assert.deepEqual([push.counts.created, push.counts.updated, push.counts.failed], [2, 0, 0]);
-      assert.deepEqual(projects().map((p) => p.projectCode).sort(), ['CH040', 'CH041']);
+      assert.deepEqual(
+        projects()
+          .map((p) => p.projectCode)
+          .sort(),
+        ['CH040', 'CH041'],
+      );
       const { rows } = await t.db.query<{ code: string; sync: boolean; linked: boolean }>(
         `SELECT code, sync, batisimply_id IS NOT NULL AS linked FROM batigest_chantiers ORDER BY code`,
       );
@@ -166,7 +174,10 @@ describe('chantiers end to end', () => {
     const filtered = new Services({ ...env, CHANTIERS_ETATS: 'E' }, { staging: t.db, batigest });
     batigest.chantiers = [chantier('CH080', { etat: 'E' }), chantier('CH081', { etat: 'T' })];
     await runJob(filtered, 'chantiers', { trigger: 'cli' });
-    assert.deepEqual(projects().map((p) => p.projectCode), ['CH080']);
+    assert.deepEqual(
+      projects().map((p) => p.projectCode),
+      ['CH080'],
+    );
     await filtered.close();
   });
 });

@@ -171,7 +171,10 @@ describe('the project list (#2, #3, #4)', () => {
     const [, pushed] = (await chain(s)).steps as [RunReport, RunReport];
     assert.equal(pushed.status, 'partial');
     assert.deepEqual([pushed.counts.created, pushed.counts.failed], [5, 1]);
-    assert.deepEqual(pushed.errors.map((e) => [e.key, e.code]), [['CH140', 'CREATION_INCERTAINE']]);
+    assert.deepEqual(
+      pushed.errors.map((e) => [e.key, e.code]),
+      [['CH140', 'CREATION_INCERTAINE']],
+    );
     assert.match(pushed.errors[0]!.message, /503/);
   });
 });

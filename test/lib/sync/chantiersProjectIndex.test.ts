@@ -27,21 +27,30 @@ describe('readProjectList', () => {
       { elements: [p(5)], totalPages: 1, totalElements: 2, size: 2 },
     );
     const listing = await readProjectList(http, 2);
-    assert.deepEqual(listing.projects.map((x) => x.id), [1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      listing.projects.map((x) => x.id),
+      [1, 2, 3, 4, 5],
+    );
     assert.equal(asked.length, 3);
     assert.equal(listing.unstable, false);
   });
 
   test('no size in the answer: a full page is followed by the next, an empty one ends', async () => {
     const { http, asked } = pages({ elements: [p(1), p(2)] }, { elements: [] });
-    assert.deepEqual((await readProjectList(http, 100)).projects.map((x) => x.id), [1, 2]);
+    assert.deepEqual(
+      (await readProjectList(http, 100)).projects.map((x) => x.id),
+      [1, 2],
+    );
     assert.equal(asked.length, 2);
   });
 
   test('an id met twice (the list moved while read): kept once, the listing says unstable', async () => {
     const { http } = pages({ elements: [p(1), p(2)], size: 2 }, { elements: [p(2), p(3)], size: 2 }, { elements: [], size: 2 });
     const listing = await readProjectList(http, 2);
-    assert.deepEqual(listing.projects.map((x) => x.id), [1, 2, 3]);
+    assert.deepEqual(
+      listing.projects.map((x) => x.id),
+      [1, 2, 3],
+    );
     assert.equal(listing.unstable, true);
   });
 
@@ -53,8 +62,20 @@ describe('readProjectList', () => {
   test('a null or zero id is refused with its reason and position, never coerced', async () => {
     const { http } = pages([p(1), { id: null, projectCode: 'X1' }, { id: 0, projectCode: 'X2' }, { id: '12', projectCode: 'X3' }]);
     const listing = await readProjectList(http, 100);
-    assert.deepEqual(listing.projects.map((x) => [x.id, x.projectCode]), [[1, 'C1'], [12, 'X3']]);
-    assert.deepEqual(listing.malformed.map((m) => [m.position, m.projectCode]), [[1, 'X1'], [2, 'X2']]);
+    assert.deepEqual(
+      listing.projects.map((x) => [x.id, x.projectCode]),
+      [
+        [1, 'C1'],
+        [12, 'X3'],
+      ],
+    );
+    assert.deepEqual(
+      listing.malformed.map((m) => [m.position, m.projectCode]),
+      [
+        [1, 'X1'],
+        [2, 'X2'],
+      ],
+    );
     assert.match(listing.malformed[0]!.reason, /^id : identifiant de projet absent ou invalide \(reçu null\)$/);
   });
 });
@@ -98,7 +119,10 @@ describe('ProjectIndex', () => {
     await index.load();
     now = 2_000;
     const found = await Promise.all([index.lookUp('C5', 2_000), index.lookUp('C5', 1_500), index.lookUp('C5', 2_000)]);
-    assert.deepEqual(found.map((x) => x?.id), [5, 5, 5]);
+    assert.deepEqual(
+      found.map((x) => x?.id),
+      [5, 5, 5],
+    );
     assert.equal(source.reads, 2);
   });
 

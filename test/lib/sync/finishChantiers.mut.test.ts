@@ -112,11 +112,19 @@ async function hoursFetched() {
 }
 
 const row = async (code: string) =>
-  (await t.db.query<{ ended: boolean; end_reason: string | null; fin_state: string | null; batisimply_id: number | null; fin_date_set: boolean }>(
-    `SELECT ended_at IS NOT NULL AS ended, end_reason, fin_state, batisimply_id, fin_date IS NOT NULL AS fin_date_set
+  (
+    await t.db.query<{
+      ended: boolean;
+      end_reason: string | null;
+      fin_state: string | null;
+      batisimply_id: number | null;
+      fin_date_set: boolean;
+    }>(
+      `SELECT ended_at IS NOT NULL AS ended, end_reason, fin_state, batisimply_id, fin_date IS NOT NULL AS fin_date_set
      FROM batigest_chantiers WHERE code = $1`,
-    [code],
-  )).rows[0];
+      [code],
+    )
+  ).rows[0];
 
 describe('detectEndedChantiers', () => {
   test('Batigest answering no chantier: one warning with the count, nothing ended, no Etat read', async () => {
@@ -191,11 +199,25 @@ describe('detectEndedChantiers', () => {
     const ctx = await context();
     await detectEndedChantiers(ctx, t.db, batigest, [chantier('CH003'), chantier('CH009')]);
     assert.deepEqual(ctx.report.warnings, [
-      { key: 'CH003', code: 'CHANTIER_REVENU', message: "Chantier CH003 de retour dans Batigest : rouvert dans BatiSimply s'il y avait été fermé." },
-      { key: 'CH009', code: 'CHANTIER_REVENU', message: "Chantier CH009 de retour dans Batigest : rouvert dans BatiSimply s'il y avait été fermé." },
+      {
+        key: 'CH003',
+        code: 'CHANTIER_REVENU',
+        message: "Chantier CH003 de retour dans Batigest : rouvert dans BatiSimply s'il y avait été fermé.",
+      },
+      {
+        key: 'CH009',
+        code: 'CHANTIER_REVENU',
+        message: "Chantier CH009 de retour dans Batigest : rouvert dans BatiSimply s'il y avait été fermé.",
+      },
     ]);
     // The end is undone; fin_state stays until the push reopens the project.
-    assert.deepEqual(await row('CH009'), { ended: false, end_reason: null, fin_state: 'finished', batisimply_id: null, fin_date_set: false });
+    assert.deepEqual(await row('CH009'), {
+      ended: false,
+      end_reason: null,
+      fin_state: 'finished',
+      batisimply_id: null,
+      fin_date_set: false,
+    });
   });
 });
 
@@ -228,7 +250,8 @@ describe('finishChantiers', () => {
       {
         key: 'CH001',
         code: 'HEURES_A_RECUPERER',
-        message: 'Chantier CH001 supprimé de Batigest : il sera archivé dans BatiSimply après la prochaine récupération des heures (recup-heures) et leur export.',
+        message:
+          'Chantier CH001 supprimé de Batigest : il sera archivé dans BatiSimply après la prochaine récupération des heures (recup-heures) et leur export.',
       },
     ]);
     assert.deepEqual(api.gets, []);
@@ -274,13 +297,21 @@ describe('finishChantiers', () => {
     await hoursFetched();
     const ctx = await context();
     await finishChantiers(ctx);
-    assert.deepEqual(api.puts, [{ id: 5, body: { id: 5, projectCode: 'CH001', projectName: 'Nom', customerName: 'Client', isFinished: true } }]);
+    assert.deepEqual(api.puts, [
+      { id: 5, body: { id: 5, projectCode: 'CH001', projectName: 'Nom', customerName: 'Client', isFinished: true } },
+    ]);
     assert.equal(api.lists, 0, 'found by its id, no listing');
     assert.deepEqual(ctx.report.records, [{ key: 'CH001', action: 'update' }]);
     assert.deepEqual(ctx.report.warnings, [
       { key: 'CH001', code: 'CHANTIER_FINI', message: 'Chantier CH001 supprimé de Batigest : projet BatiSimply 5 terminé.' },
     ]);
-    assert.deepEqual(await row('CH001'), { ended: true, end_reason: 'supprimé de Batigest', fin_state: 'finished', batisimply_id: 5, fin_date_set: true });
+    assert.deepEqual(await row('CH001'), {
+      ended: true,
+      end_reason: 'supprimé de Batigest',
+      fin_state: 'finished',
+      batisimply_id: 5,
+      fin_date_set: true,
+    });
     assert.equal(ctx.report.counts.read, 1);
   });
 
@@ -292,7 +323,13 @@ describe('finishChantiers', () => {
     await finishChantiers(ctx);
     assert.deepEqual(api.puts, [{ id: 7, body: { id: 7, projectCode: 'CH001', isArchived: true } }]);
     assert.equal(ctx.report.warnings[0]?.message, 'Chantier CH001 supprimé de Batigest : projet BatiSimply 7 archivé.');
-    assert.deepEqual(await row('CH001'), { ended: true, end_reason: 'supprimé de Batigest', fin_state: 'archived', batisimply_id: 7, fin_date_set: true });
+    assert.deepEqual(await row('CH001'), {
+      ended: true,
+      end_reason: 'supprimé de Batigest',
+      fin_state: 'archived',
+      batisimply_id: 7,
+      fin_date_set: true,
+    });
   });
 
   test('dry run: the project it would finish is reported, nothing is sent or stored', async () => {
@@ -325,19 +362,30 @@ describe('finishChantiers', () => {
 
   test('a stored id BatiSimply no longer knows (404): found by code, the oldest project of the code', async () => {
     await stage('CH001', { batisimplyId: 99, endReason: 'supprimé de Batigest' });
-    api.projects = [{ id: 12, projectCode: 'CH001' }, { id: 4, projectCode: null }, { id: 8, projectCode: 'CH001' }, { id: 10, projectCode: 'CH001' }];
+    api.projects = [
+      { id: 12, projectCode: 'CH001' },
+      { id: 4, projectCode: null },
+      { id: 8, projectCode: 'CH001' },
+      { id: 10, projectCode: 'CH001' },
+    ];
     await hoursFetched();
     const ctx = await context();
     await finishChantiers(ctx);
     assert.deepEqual(api.gets, [99]);
-    assert.deepEqual(api.puts.map((p) => p.id), [8]);
+    assert.deepEqual(
+      api.puts.map((p) => p.id),
+      [8],
+    );
     assert.equal((await row('CH001'))?.batisimply_id, 8);
   });
 
   test('several chantiers without an id: BatiSimply is listed once', async () => {
     await stage('CH001', { endReason: 'supprimé de Batigest' });
     await stage('CH002', { endReason: 'supprimé de Batigest' });
-    api.projects = [{ id: 1, projectCode: 'CH001' }, { id: 2, projectCode: 'CH002' }];
+    api.projects = [
+      { id: 1, projectCode: 'CH001' },
+      { id: 2, projectCode: 'CH002' },
+    ];
     await hoursFetched();
     const ctx = await context();
     await finishChantiers(ctx);
@@ -349,14 +397,23 @@ describe('finishChantiers', () => {
   test('BatiSimply failing the read of one project (500): that chantier fails, the next is finished', async () => {
     await stage('CH001', { batisimplyId: 5, endReason: 'supprimé de Batigest' });
     await stage('CH002', { batisimplyId: 6, endReason: 'supprimé de Batigest' });
-    api.projects = [{ id: 5, projectCode: 'CH001' }, { id: 6, projectCode: 'CH002' }];
+    api.projects = [
+      { id: 5, projectCode: 'CH001' },
+      { id: 6, projectCode: 'CH002' },
+    ];
     api.getError.set(5, new BatisimplyError('BatiSimply : erreur 500', { code: 'BATISIMPLY_HTTP', retryable: true, status: 500 }));
     await hoursFetched();
     const ctx = await context();
     await finishChantiers(ctx);
     assert.equal(api.lists, 0, 'a 500 is not a missing project');
-    assert.deepEqual(ctx.report.errors.map((e) => [e.key, e.code]), [['CH001', 'BATISIMPLY_HTTP']]);
-    assert.deepEqual(api.puts.map((p) => p.id), [6]);
+    assert.deepEqual(
+      ctx.report.errors.map((e) => [e.key, e.code]),
+      [['CH001', 'BATISIMPLY_HTTP']],
+    );
+    assert.deepEqual(
+      api.puts.map((p) => p.id),
+      [6],
+    );
     assert.equal((await row('CH001'))?.fin_state, null);
   });
 

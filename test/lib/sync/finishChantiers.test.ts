@@ -47,10 +47,12 @@ const endCycle = async () => {
 };
 const project = (code: string) => [...sandbox.state.projects.values()].find((p) => p.projectCode === code)!;
 const staged = async (code: string) =>
-  (await t.db.query<{ ended: boolean; end_reason: string | null; fin_state: string | null }>(
-    'SELECT ended_at IS NOT NULL AS ended, end_reason, fin_state FROM batigest_chantiers WHERE code = $1',
-    [code],
-  )).rows[0]!;
+  (
+    await t.db.query<{ ended: boolean; end_reason: string | null; fin_state: string | null }>(
+      'SELECT ended_at IS NOT NULL AS ended, end_reason, fin_state FROM batigest_chantiers WHERE code = $1',
+      [code],
+    )
+  ).rows[0]!;
 
 describe('chantiers that end', () => {
   test('a chantier deleted from Batigest is finished in BatiSimply, once', async () => {
@@ -59,7 +61,10 @@ describe('chantiers that end', () => {
     batigest.chantiers = [chantier('CH002')];
     const [transfer, waiting] = await chain();
     assert.match(transfer.warnings?.[0]?.message ?? '', /CH001 supprimé de Batigest : sera terminé dans BatiSimply/);
-    assert.match(waiting.errors[0]?.message ?? '', /CH001 supprimé de Batigest : il sera terminé dans BatiSimply après la prochaine récupération des heures/);
+    assert.match(
+      waiting.errors[0]?.message ?? '',
+      /CH001 supprimé de Batigest : il sera terminé dans BatiSimply après la prochaine récupération des heures/,
+    );
     assert.equal(project('CH001').isFinished, undefined, 'not before the hours booked until now are fetched');
     await runJob(services!, 'recup-heures', { trigger: 'cli' });
     const { report } = await runJob(services!, 'transfer-batisimply', { trigger: 'cli' });

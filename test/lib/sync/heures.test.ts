@@ -52,7 +52,16 @@ describe('recup-heures', () => {
     const day = lastSundayOf(3);
     setSlots(slot(1, `${day}T00:30:00Z`, 120), slot(2, `${day}T01:30:00Z`, 60));
     await run('recup-heures');
-    assert.deepEqual(await staged('1'), { date_debut: `${day} 01:30:00`, date_fin: `${day} 04:30:00`, total_heure: 120, code_projet: 'CH001', sync: false, deleted: false, panier: false, trajet: false });
+    assert.deepEqual(await staged('1'), {
+      date_debut: `${day} 01:30:00`,
+      date_fin: `${day} 04:30:00`,
+      total_heure: 120,
+      code_projet: 'CH001',
+      sync: false,
+      deleted: false,
+      panier: false,
+      trajet: false,
+    });
     assert.equal((await staged('2'))?.date_debut, `${day} 03:30:00`);
   });
 
@@ -146,7 +155,10 @@ describe('update-code-projet', () => {
 describe('heures-to-sqlserver', () => {
   test('a validated slot becomes one SuiviMO row: decimal hours, allowances', async () => {
     const start = daysAgo(3, '06:00:00');
-    setSlots(slot(1, start, 90, { hasPackedLunch: true, hasHomeToWorkJourney: true }), slot(2, daysAgo(3, '12:00:00'), 60, { managementStatus: 'PENDING' }));
+    setSlots(
+      slot(1, start, 90, { hasPackedLunch: true, hasHomeToWorkJourney: true }),
+      slot(2, daysAgo(3, '12:00:00'), 60, { managementStatus: 'PENDING' }),
+    );
     const report = (await run('heures')) as ChainReport;
     assert.equal(report.status, 'succeeded');
     assert.equal(batigest.suiviMo.length, 1);
@@ -169,7 +181,10 @@ describe('heures-to-sqlserver', () => {
     // The customer fills in CodeBS: the next run writes the held slot.
     batigest.salaries[2]!.codeBs = USER_UNKNOWN;
     await run('heures');
-    assert.deepEqual(batigest.suiviMo.map((r) => r.codeSalarie), ['SANSBS']);
+    assert.deepEqual(
+      batigest.suiviMo.map((r) => r.codeSalarie),
+      ['SANSBS'],
+    );
   });
 
   test('a hand-entered row at the same key is a conflict, held and not overwritten', async () => {
@@ -180,7 +195,10 @@ describe('heures-to-sqlserver', () => {
     const report = (await run('heures-to-sqlserver')) as RunReport;
     assert.equal(report.counts.held, 1);
     assert.equal(report.errors[0]!.code, 'CONFLIT_SUIVIMO');
-    assert.deepEqual(batigest.suiviMo.map((r) => r.nbh0), [7]);
+    assert.deepEqual(
+      batigest.suiviMo.map((r) => r.nbh0),
+      [7],
+    );
   });
 
   test('our row removed by hand, then the slot deleted: nothing to do, no conflict', async () => {
@@ -202,7 +220,10 @@ describe('heures-to-sqlserver', () => {
     sandbox.state.timeSlots.delete('1');
     const report = (await run('heures')) as ChainReport;
     assert.equal(report.steps[2]!.errors[0]?.code, 'CONFLIT_SUIVIMO');
-    assert.deepEqual(batigest.suiviMo.map((r) => r.nbh0), [3]);
+    assert.deepEqual(
+      batigest.suiviMo.map((r) => r.nbh0),
+      [3],
+    );
   });
 
   test('dry run reports the rows it would write and writes none', async () => {

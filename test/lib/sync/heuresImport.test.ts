@@ -34,9 +34,12 @@ beforeEach(async () => {
 const recup = async (options: { allowMassDelete?: boolean } = {}) =>
   (await runJob(services, 'recup-heures', { trigger: 'cli', ...options })).report as RunReport;
 const setSlots = (...slots: SandboxTimeSlot[]) => sandbox.state.load({ timeSlots: slots });
-const stagedIds = async () => (await t.db.query<{ id_heure: string }>('SELECT id_heure FROM batigest_heures ORDER BY id_heure::int')).rows.map((r) => r.id_heure);
+const stagedIds = async () =>
+  (await t.db.query<{ id_heure: string }>('SELECT id_heure FROM batigest_heures ORDER BY id_heure::int')).rows.map((r) => r.id_heure);
 const liveIds = async () =>
-  (await t.db.query<{ id_heure: string }>('SELECT id_heure FROM batigest_heures WHERE deleted_at IS NULL ORDER BY id_heure::int')).rows.map((r) => r.id_heure);
+  (await t.db.query<{ id_heure: string }>('SELECT id_heure FROM batigest_heures WHERE deleted_at IS NULL ORDER BY id_heure::int')).rows.map(
+    (r) => r.id_heure,
+  );
 const good = (id: number) => slot(id, daysAgo(3, `${String(6 + (id % 10)).padStart(2, '0')}:00:00`), 60);
 
 describe('malformed slots are refused one by one', () => {
@@ -45,7 +48,9 @@ describe('malformed slots are refused one by one', () => {
     const report = await recup();
     assert.equal(report.status, 'partial');
     assert.deepEqual(await stagedIds(), ['1']);
-    assert.deepEqual(report.errors, [{ key: '2', code: 'CRENEAU_INVALIDE', message: 'Créneau refusé (project.id) : identifiant de projet manquant.' }]);
+    assert.deepEqual(report.errors, [
+      { key: '2', code: 'CRENEAU_INVALIDE', message: 'Créneau refusé (project.id) : identifiant de projet manquant.' },
+    ]);
   });
 
   test('a slot that ends before it starts is refused, not staged as is', async () => {
@@ -105,7 +110,9 @@ describe('mass deletions are held until confirmed', () => {
     assert.equal((await liveIds()).length, 30);
     assert.equal(report.warnings?.[0]?.code, 'SUPPRESSION_MASSIVE_RETENUE');
     assert.match(report.errors[0]!.message, /30 des 30 créneaux .* --allow-mass-delete/);
-    const history = await t.db.query<{ errors: { code: string }[] }>('SELECT errors FROM connecteur_runs WHERE run_id = $1', [report.runId]);
+    const history = await t.db.query<{ errors: { code: string }[] }>('SELECT errors FROM connecteur_runs WHERE run_id = $1', [
+      report.runId,
+    ]);
     assert.equal(history.rows[0]!.errors[0]!.code, 'SUPPRESSION_MASSIVE_RETENUE');
     const issues = await t.db.query('SELECT kind, code FROM connecteur_record_issues');
     assert.deepEqual(issues.rows, [{ kind: 'held', code: 'SUPPRESSION_MASSIVE_RETENUE' }]);
@@ -160,7 +167,11 @@ describe('unchanged slots are not written', () => {
     await t.db.query('UPDATE batigest_heures SET content_hash = NULL, sync = true, revision = 7');
     const report = await recup();
     assert.equal(report.counts.unchanged, 1);
-    const row = (await t.db.query<{ hashed: boolean; sync: boolean; revision: number }>('SELECT content_hash IS NOT NULL AS hashed, sync, revision FROM batigest_heures')).rows[0];
+    const row = (
+      await t.db.query<{ hashed: boolean; sync: boolean; revision: number }>(
+        'SELECT content_hash IS NOT NULL AS hashed, sync, revision FROM batigest_heures',
+      )
+    ).rows[0];
     assert.deepEqual(row, { hashed: true, sync: true, revision: 7 });
   });
 

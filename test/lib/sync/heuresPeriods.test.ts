@@ -72,10 +72,12 @@ beforeEach(async () => {
 const recup = async (dryRun = false) => (await runJob(services, 'recup-heures', { trigger: 'cli', dryRun })).report as RunReport;
 const setSlots = (...slots: SandboxTimeSlot[]) => sandbox.state.load({ timeSlots: slots });
 const live = async () =>
-  (await t.db.query<{ id_heure: string; start_utc: string }>(
-    `SELECT id_heure, to_char(start_utc AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS start_utc
+  (
+    await t.db.query<{ id_heure: string; start_utc: string }>(
+      `SELECT id_heure, to_char(start_utc AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS start_utc
      FROM batigest_heures WHERE deleted_at IS NULL ORDER BY id_heure::int`,
-  )).rows.map((r) => [r.id_heure, r.start_utc]);
+    )
+  ).rows.map((r) => [r.id_heure, r.start_utc]);
 
 /** The window's first period ends one day after its start (35 days before now, to the minute above). */
 function firstBoundary(): number {
@@ -131,7 +133,10 @@ describe('a slot listed by another period than its start’s', () => {
     assert.deepEqual(first.counts, { read: 2, created: 2, updated: 0, deleted: 0, unchanged: 0, failed: 0, held: 0 });
     const again = await recup();
     assert.deepEqual(again.counts, { read: 2, created: 0, updated: 0, deleted: 0, unchanged: 2, failed: 0, held: 0 });
-    assert.deepEqual((await live()).map(([id]) => id), ['1', '2']);
+    assert.deepEqual(
+      (await live()).map(([id]) => id),
+      ['1', '2'],
+    );
   });
 
   test('an API that lists slots by their end: a slot listed only by the next period is not taken for deleted', async () => {

@@ -90,8 +90,17 @@ async function stage(id: string, s: StagedSlot = {}) {
     `INSERT INTO batigest_heures (id_heure, date_debut, id_utilisateur, id_projet, code_projet, status_management, total_heure,
                                   panier, trajet, user_name, deleted_at, sync, revision)
      VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, 'DUPONT Jean', CASE WHEN $9::bool THEN now() END, false, 1)`,
-    [id, s.date ?? '2024-03-04 06:00', s.user === undefined ? USER_DUPONT : s.user, s.code === undefined ? 'CH001' : s.code,
-      s.status ?? 'VALIDATED', s.minutes ?? 60, s.panier ?? false, s.trajet ?? false, s.deleted ?? false],
+    [
+      id,
+      s.date ?? '2024-03-04 06:00',
+      s.user === undefined ? USER_DUPONT : s.user,
+      s.code === undefined ? 'CH001' : s.code,
+      s.status ?? 'VALIDATED',
+      s.minutes ?? 60,
+      s.panier ?? false,
+      s.trajet ?? false,
+      s.deleted ?? false,
+    ],
   );
 }
 
@@ -106,9 +115,18 @@ async function ledger(id: string, l: LedgerRow) {
   await t.db.query(
     `INSERT INTO suivimo_ledger (id_heure, code_chantier, code_salarie, id_utilisateur, date, nbh0, trajet, panier, intent, adopted)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    [id, l.row?.codeChantier ?? null, l.adoptedFor ? null : (l.row?.codeSalarie ?? null), l.adoptedFor ?? null,
-      l.row ? l.row.date.replace('T', ' ') : null, l.row?.nbh0 ?? null, l.row?.trajet ?? null, l.row?.panier ?? null,
-      l.intent ? JSON.stringify(l.intent) : null, !!l.adoptedFor],
+    [
+      id,
+      l.row?.codeChantier ?? null,
+      l.adoptedFor ? null : (l.row?.codeSalarie ?? null),
+      l.adoptedFor ?? null,
+      l.row ? l.row.date.replace('T', ' ') : null,
+      l.row?.nbh0 ?? null,
+      l.row?.trajet ?? null,
+      l.row?.panier ?? null,
+      l.intent ? JSON.stringify(l.intent) : null,
+      !!l.adoptedFor,
+    ],
   );
 }
 
@@ -143,7 +161,10 @@ describe('batches', () => {
     const progress: { done: number; total: number }[] = [];
     const report = await exportStep(({ done, total }) => progress.push({ done, total }));
     assert.deepEqual([report.counts.read, report.counts.created], [3, 3]);
-    assert.deepEqual(progress, [{ done: 2, total: 3 }, { done: 3, total: 3 }]);
+    assert.deepEqual(progress, [
+      { done: 2, total: 3 },
+      { done: 3, total: 3 },
+    ]);
     assert.deepEqual(batigest.applied, [
       { kind: 'insert', row: row('DUPJ', 1, '2024-03-04T06:00') },
       { kind: 'insert', row: row('DUPJ', 1, '2024-03-04T08:00') },
@@ -199,7 +220,11 @@ describe('deletions', () => {
     batigest.suiviMo = [row('DUPJ', 3)];
     const report = await exportStep();
     assert.deepEqual(report.errors, [
-      { key: '1', code: 'CONFLIT_SUIVIMO', message: 'La ligne SuiviMO écrite pour ce créneau a été modifiée dans Batigest : suppression non faite.' },
+      {
+        key: '1',
+        code: 'CONFLIT_SUIVIMO',
+        message: 'La ligne SuiviMO écrite pour ce créneau a été modifiée dans Batigest : suppression non faite.',
+      },
     ]);
     assert.deepEqual(batigest.suiviMo, [row('DUPJ', 3)]);
   });
@@ -245,7 +270,11 @@ describe('updates that would overwrite someone else', () => {
     batigest.suiviMo = [row('DUPJ', 7)];
     const report = await exportStep();
     assert.deepEqual(report.errors, [
-      { key: '1', code: 'CONFLIT_SUIVIMO', message: 'Une ligne SuiviMO existe déjà pour CH001 / DUPJ / 2024-03-04 06:00 (saisie à la main ?) : non écrasée.' },
+      {
+        key: '1',
+        code: 'CONFLIT_SUIVIMO',
+        message: 'Une ligne SuiviMO existe déjà pour CH001 / DUPJ / 2024-03-04 06:00 (saisie à la main ?) : non écrasée.',
+      },
     ]);
     assert.deepEqual(await slotState('1'), {
       sync: false,
@@ -264,7 +293,10 @@ describe('updates that would overwrite someone else', () => {
     const report = await exportStep();
     assert.deepEqual(
       report.errors.map((e) => [e.key, e.code]),
-      [['1', 'CONFLIT_SUIVIMO'], ['2', 'CONFLIT_SUIVIMO']],
+      [
+        ['1', 'CONFLIT_SUIVIMO'],
+        ['2', 'CONFLIT_SUIVIMO'],
+      ],
     );
     assert.deepEqual(batigest.applied, []);
   });
@@ -312,7 +344,10 @@ describe('rows adopted from the earlier tool', () => {
     const report = await exportStep();
     assert.equal(report.errors[0]?.code, 'SALARIE_INCONNU');
     const rows = await ledgerRows();
-    assert.deepEqual(rows.map((r) => [r.code_salarie, r.intent, r.adopted]), [[null, { target: row('GONE', 2) }, true]]);
+    assert.deepEqual(
+      rows.map((r) => [r.code_salarie, r.intent, r.adopted]),
+      [[null, { target: row('GONE', 2) }, true]],
+    );
   });
 
   test('a slot held for another reason leaves its adopted row as it is', async () => {
@@ -413,6 +448,9 @@ describe('writes a crash left unconfirmed', () => {
     const report = await exportStep();
     assert.equal(report.counts.unchanged, 1);
     assert.deepEqual(batigest.applied, []);
-    assert.deepEqual((await ledgerRows()).map((r) => r.date), ['2024-03-04T08:00']);
+    assert.deepEqual(
+      (await ledgerRows()).map((r) => r.date),
+      ['2024-03-04T08:00'],
+    );
   });
 });

@@ -2,12 +2,31 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Services } from '../../../src/lib/services.js';
-import { isChain, isJobName, JOB_LABELS, JOB_NAMES, stepsOf, STEP_JOBS, STEP_NAMES, type JobContext, type StepJobName } from '../../../src/lib/sync/jobs.js';
+import {
+  isChain,
+  isJobName,
+  JOB_LABELS,
+  JOB_NAMES,
+  stepsOf,
+  STEP_JOBS,
+  STEP_NAMES,
+  type JobContext,
+  type StepJobName,
+} from '../../../src/lib/sync/jobs.js';
 import { validateJobSettings } from '../../../src/lib/sync/jobSettings.js';
 
 test('STEP_NAMES and JOB_NAMES: the five steps, then the three chains', () => {
   assert.deepEqual(STEP_NAMES, ['transfer', 'transfer-batisimply', 'recup-heures', 'update-code-projet', 'heures-to-sqlserver']);
-  assert.deepEqual(JOB_NAMES, ['transfer', 'transfer-batisimply', 'recup-heures', 'update-code-projet', 'heures-to-sqlserver', 'chantiers', 'heures', 'all']);
+  assert.deepEqual(JOB_NAMES, [
+    'transfer',
+    'transfer-batisimply',
+    'recup-heures',
+    'update-code-projet',
+    'heures-to-sqlserver',
+    'chantiers',
+    'heures',
+    'all',
+  ]);
 });
 
 test('stepsOf: each chain runs its steps in order', () => {
@@ -66,7 +85,10 @@ test('validateJobSettings: the sync settings for every step, the BatiSimply ones
 });
 
 test('validateJobSettings: a refused BatiSimply setting rejects', async () => {
-  const services = { sync: () => {}, batisimplySettings: async () => Promise.reject(new Error('BATISIMPLY_API_URL manquant')) } as unknown as Services;
+  const services = {
+    sync: () => {},
+    batisimplySettings: async () => Promise.reject(new Error('BATISIMPLY_API_URL manquant')),
+  } as unknown as Services;
   await assert.rejects(validateJobSettings(services, 'recup-heures'), /BATISIMPLY_API_URL manquant/);
 });
 

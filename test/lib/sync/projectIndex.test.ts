@@ -12,7 +12,11 @@ import { ProjectIndex } from '../../../src/lib/sync/projectIndex.js';
 
 const p = (id: number, code: string | null = `C${id}`, name = `projet ${id}`): Project => ({ id, projectCode: code, projectName: name });
 const bad = (position: number, projectCode: string | null, reason = 'id absent'): MalformedProject => ({ position, projectCode, reason });
-const listing = (projects: Project[], malformed: MalformedProject[] = [], unstable = false): ProjectListing => ({ projects, malformed, unstable });
+const listing = (projects: Project[], malformed: MalformedProject[] = [], unstable = false): ProjectListing => ({
+  projects,
+  malformed,
+  unstable,
+});
 
 /** Reads that stay open until the test answers them, in the order they were asked. */
 function manualReads() {
@@ -82,12 +86,17 @@ describe('load', () => {
   });
 
   test('refused items with a code mark it unreadable (from both reads), those without are left out', async () => {
-    const index = new ProjectIndex(readsOf(listing([], [bad(0, 'X1', 'id nul'), bad(1, null)], true), listing([], [bad(3, 'X2', 'id texte')])));
+    const index = new ProjectIndex(
+      readsOf(listing([], [bad(0, 'X1', 'id nul'), bad(1, null)], true), listing([], [bad(3, 'X2', 'id texte')])),
+    );
     await index.load();
-    assert.deepEqual([...index.unreadable], [
-      ['X1', 'id nul'],
-      ['X2', 'id texte'],
-    ]);
+    assert.deepEqual(
+      [...index.unreadable],
+      [
+        ['X1', 'id nul'],
+        ['X2', 'id texte'],
+      ],
+    );
   });
 });
 

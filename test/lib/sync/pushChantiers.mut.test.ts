@@ -338,7 +338,11 @@ describe('records that fail', () => {
     await stage(chantier('CH011'));
     const { report, recorded } = await run(api);
     assert.deepEqual(errorsOf(report), [
-      ['ABCDEFGHI', 'CHANTIER_INVALIDE', 'Code chantier « ABCDEFGHI » trop long (9 caractères, 8 au plus dans Batigest) : refusé pour ne pas changer la clé.'],
+      [
+        'ABCDEFGHI',
+        'CHANTIER_INVALIDE',
+        'Code chantier « ABCDEFGHI » trop long (9 caractères, 8 au plus dans Batigest) : refusé pour ne pas changer la clé.',
+      ],
     ]);
     assert.deepEqual(recorded, [['CH011']], 'no attempt for a code that will not be created');
     assert.match((await staged('ABCDEFGHI')).last_error ?? '', /trop long/);
@@ -369,7 +373,14 @@ describe('records that fail', () => {
 
   test('refused projects of the list are reported by code, or by position when they have none', async () => {
     const api = new StandIn();
-    api.reads = [{ malformed: [{ position: 2, projectCode: 'X1', reason: 'id nul' }, { position: 4, projectCode: null, reason: 'id texte' }] }];
+    api.reads = [
+      {
+        malformed: [
+          { position: 2, projectCode: 'X1', reason: 'id nul' },
+          { position: 4, projectCode: null, reason: 'id texte' },
+        ],
+      },
+    ];
     await stage(chantier('CH014'));
     const { report } = await run(api);
     assert.deepEqual(errorsOf(report), [
@@ -385,7 +396,11 @@ describe('records that fail', () => {
     await stage(chantier('CH015'), chantier('CH016'));
     const { report, recorded } = await run(api);
     assert.deepEqual(errorsOf(report).slice(1), [
-      ['CH015', 'PROJET_ILLISIBLE', 'Un projet BatiSimply porte le code CH015 mais est illisible (id nul) : création refusée pour ne pas le doubler.'],
+      [
+        'CH015',
+        'PROJET_ILLISIBLE',
+        'Un projet BatiSimply porte le code CH015 mais est illisible (id nul) : création refusée pour ne pas le doubler.',
+      ],
     ]);
     assert.deepEqual(recorded, [['CH016']]);
     assert.deepEqual(api.calls, ['LIST', 'POST CH016']);
@@ -411,7 +426,11 @@ describe('records that fail', () => {
     await stage(chantier('CH019'), chantier('CH020'));
     const { report, recorded } = await run(api, { env: { BATISIMPLY_HEADQUARTER_ID: undefined } });
     assert.deepEqual(errorsOf(report), [
-      ['CH020', 'CONFIG_HEADQUARTER', 'BATISIMPLY_HEADQUARTER_ID manquant : impossible de créer le projet dans BatiSimply (agence inconnue).'],
+      [
+        'CH020',
+        'CONFIG_HEADQUARTER',
+        'BATISIMPLY_HEADQUARTER_ID manquant : impossible de créer le projet dans BatiSimply (agence inconnue).',
+      ],
     ]);
     assert.deepEqual(api.calls, ['LIST', `PUT ${known.id}`]);
     assert.deepEqual(recorded, []);
@@ -442,11 +461,20 @@ describe('attempts recorded ahead', () => {
     const api = new StandIn();
     const codes = Array.from({ length: 20 }, (_, i) => `N${String(i).padStart(2, '0')}`);
     const known = api.hold({ projectCode: 'K1', projectName: 'x' });
-    await stage(...codes.map((c) => chantier(c)), chantier('K1'), { ...chantier('K2'), batisimplyId: known.id }, { ...chantier('K3'), attemptedAt: Date.parse('2020-01-01T00:00:00Z') });
+    await stage(
+      ...codes.map((c) => chantier(c)),
+      chantier('K1'),
+      { ...chantier('K2'), batisimplyId: known.id },
+      { ...chantier('K3'), attemptedAt: Date.parse('2020-01-01T00:00:00Z') },
+    );
     const { recorded } = await run(api, { env: { BATISIMPLY_CONCURRENCY: '2' } });
     // K1 to K3 come first in the run's order: none of them is recorded ahead.
     assert.deepEqual(recorded[0], codes.slice(0, 16));
-    assert.deepEqual(recorded.flat().filter((c) => c.startsWith('K')), ['K3'], 'K3 is recorded when its own create starts');
+    assert.deepEqual(
+      recorded.flat().filter((c) => c.startsWith('K')),
+      ['K3'],
+      'K3 is recorded when its own create starts',
+    );
   });
 
   test('a dry run records nothing, writes nothing and counts what it would do', async () => {
@@ -538,7 +566,11 @@ describe('a create whose answer is lost', () => {
     const { report, thrown } = await run(api);
     assert.equal((thrown[0] as Error).cause, lookUpError);
     assert.deepEqual(errorsOf(report), [
-      ['CH034', 'CREATION_INCERTAINE', 'Création du projet CH034 sans réponse, et la recherche par code a échoué (503) : elle sera vérifiée avant toute nouvelle création.'],
+      [
+        'CH034',
+        'CREATION_INCERTAINE',
+        'Création du projet CH034 sans réponse, et la recherche par code a échoué (503) : elle sera vérifiée avant toute nouvelle création.',
+      ],
     ]);
     assert.deepEqual(api.calls, ['LIST', 'POST CH034', 'LIST']);
     const row = await staged('CH034');

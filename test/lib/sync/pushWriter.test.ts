@@ -33,7 +33,10 @@ function watched(fail?: (text: string, params: unknown[]) => boolean) {
     },
   };
   const recordings = () => statements.filter((s) => s.text.includes('GREATEST(create_attempted_at')).map((s) => s.params[0] as string[]);
-  const kinds = () => statements.map((s) => (s.text.includes('GREATEST') ? 'attempt' : s.text.includes('batisimply_id = p.batisimply_id') ? 'pushed' : 'failed'));
+  const kinds = () =>
+    statements.map((s) =>
+      s.text.includes('GREATEST') ? 'attempt' : s.text.includes('batisimply_id = p.batisimply_id') ? 'pushed' : 'failed',
+    );
   return { db, statements, recordings, kinds };
 }
 
@@ -54,7 +57,10 @@ describe('create attempts', () => {
     assert.deepEqual(w.recordings(), [['A', 'B', 'C', 'D']]);
     await writer.createAttempt('B');
     // 2 left ahead, not more than half of 4: topped up to 4.
-    assert.deepEqual(w.recordings(), [['A', 'B', 'C', 'D'], ['E', 'F']]);
+    assert.deepEqual(w.recordings(), [
+      ['A', 'B', 'C', 'D'],
+      ['E', 'F'],
+    ]);
     await writer.createAttempt('C');
     assert.equal(w.recordings().length, 2, '3 ahead: no statement');
     await writer.close();

@@ -28,7 +28,13 @@ let services: Services;
 before(
   async () =>
     ({ t, sandbox, env } = await openWorld({
-      env: { SYNC_TIMEZONE: 'UTC', HEURES_WINDOW_DAYS: '3', HEURES_CHUNK_DAYS: '2', HEURES_MASS_DELETE_MIN: '2', HEURES_MASS_DELETE_MAX_RATIO: '0.5' },
+      env: {
+        SYNC_TIMEZONE: 'UTC',
+        HEURES_WINDOW_DAYS: '3',
+        HEURES_CHUNK_DAYS: '2',
+        HEURES_MASS_DELETE_MIN: '2',
+        HEURES_MASS_DELETE_MAX_RATIO: '0.5',
+      },
     })),
 );
 after(async () => {
@@ -56,13 +62,21 @@ const staged = async (id: string) =>
     )
   ).rows[0];
 const liveIds = async () =>
-  (await t.db.query<{ id_heure: string }>('SELECT id_heure FROM batigest_heures WHERE deleted_at IS NULL ORDER BY id_heure')).rows.map((r) => r.id_heure);
+  (await t.db.query<{ id_heure: string }>('SELECT id_heure FROM batigest_heures WHERE deleted_at IS NULL ORDER BY id_heure')).rows.map(
+    (r) => r.id_heure,
+  );
 const issues = async () =>
-  (await t.db.query('SELECT record_key, kind, code FROM connecteur_record_issues ORDER BY record_key')).rows as { record_key: string; kind: string; code: string }[];
+  (await t.db.query('SELECT record_key, kind, code FROM connecteur_record_issues ORDER BY record_key')).rows as {
+    record_key: string;
+    kind: string;
+    code: string;
+  }[];
 /** Everything marked exported, as heures-to-sqlserver leaves it. */
 const markExported = () => t.db.query('UPDATE batigest_heures SET sync = true');
 /** The period's slots, and these refused items along with them. */
-const alsoRefused = (refused: TimeSlotList['refused']) => async (served: TimeSlotList): Promise<TimeSlotList> => ({ ...served, refused });
+const alsoRefused =
+  (refused: TimeSlotList['refused']) =>
+  async (served: TimeSlotList): Promise<TimeSlotList> => ({ ...served, refused });
 /** Runs `body`, then fails if any promise was rejected with nobody to handle it (checked a turn of the event loop later). */
 async function watchUnhandled(body: () => Promise<void>) {
   const unhandled: unknown[] = [];
@@ -157,7 +171,9 @@ describe('what is read, once', () => {
     port.script.set(1, alsoRefused([refused]));
     const report = await recup();
     assert.deepEqual([report.counts.read, report.counts.failed], [1, 1]);
-    assert.deepEqual(report.errors, [{ key: '9', code: 'CRENEAU_INVALIDE', message: 'Créneau refusé (totalTimeMinutes) : nombre entier de minutes attendu.' }]);
+    assert.deepEqual(report.errors, [
+      { key: '9', code: 'CRENEAU_INVALIDE', message: 'Créneau refusé (totalTimeMinutes) : nombre entier de minutes attendu.' },
+    ]);
   });
 
   test('refused slots without an id are numbered, counted as read, and no slot is marked deleted', async () => {
@@ -203,9 +219,11 @@ describe('what is read, once', () => {
     assert.equal(first.status, 'succeeded');
     assert.equal(first.counts.created, 5_001);
     const rows = async () =>
-      (await t.db.query<{ n: number; revisions: number[]; minutes: number[] }>(
-        'SELECT count(*)::int AS n, array_agg(DISTINCT revision) AS revisions, array_agg(DISTINCT total_heure) AS minutes FROM batigest_heures',
-      )).rows[0]!;
+      (
+        await t.db.query<{ n: number; revisions: number[]; minutes: number[] }>(
+          'SELECT count(*)::int AS n, array_agg(DISTINCT revision) AS revisions, array_agg(DISTINCT total_heure) AS minutes FROM batigest_heures',
+        )
+      ).rows[0]!;
     assert.deepEqual(await rows(), { n: 5_001, revisions: [1], minutes: [60] });
     for (const slot of port.slots) slot.totalTimeMinutes = 90;
     const second = await recup();
@@ -366,7 +384,10 @@ describe('what is staged from a slot', () => {
         hasPackedLunch: true,
         hasHomeToWorkJourney: true,
       }),
-      timeSlot('2', daysAgo(2, '09:00:00'), 60, { user: { id: USER_MARTIN, firstName: null, lastName: 'MARTIN' }, project: { id: 43, projectCode: '   ' } }),
+      timeSlot('2', daysAgo(2, '09:00:00'), 60, {
+        user: { id: USER_MARTIN, firstName: null, lastName: 'MARTIN' },
+        project: { id: 43, projectCode: '   ' },
+      }),
       timeSlot('3', daysAgo(2, '11:00:00'), 60, { user: { id: USER_MARTIN, firstName: 'Paul', lastName: null }, project: null }),
       timeSlot('4', daysAgo(2, '13:00:00'), 60, { user: { id: USER_MARTIN, firstName: null, lastName: null } }),
     ];
@@ -391,7 +412,9 @@ describe('what is staged from a slot', () => {
       revision: 1,
       deleted: false,
     });
-    const names = await t.db.query('SELECT id_heure, user_name, id_projet, project_code_in_slot, code_projet FROM batigest_heures ORDER BY id_heure');
+    const names = await t.db.query(
+      'SELECT id_heure, user_name, id_projet, project_code_in_slot, code_projet FROM batigest_heures ORDER BY id_heure',
+    );
     assert.deepEqual(names.rows.slice(1), [
       { id_heure: '2', user_name: 'MARTIN', id_projet: 43, project_code_in_slot: null, code_projet: null },
       { id_heure: '3', user_name: 'Paul', id_projet: null, project_code_in_slot: null, code_projet: null },

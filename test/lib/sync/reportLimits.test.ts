@@ -24,7 +24,10 @@ describe('records listed in a report', () => {
     const byAction = (a: string) => report.records.filter((r) => r.action === a).length;
     assert.deepEqual([byAction('create'), byAction('unchanged'), byAction('update'), byAction('fail')], [10_000, 1_000, 1, 3]);
     assert.deepEqual(report.records.at(9_999), { key: 'c9999', action: 'create' });
-    assert.deepEqual(report.records.find((r) => r.action === 'update'), { key: 'm1', action: 'update', fields: ['total_heure'] });
+    assert.deepEqual(
+      report.records.find((r) => r.action === 'update'),
+      { key: 'm1', action: 'update', fields: ['total_heure'] },
+    );
   });
 
   test('the terminal says what was counted without being listed, the unchanged ones left out', () => {

@@ -122,7 +122,10 @@ test('a step run: its report, its row, the context its work gets, its two log li
   });
   assert.equal(calls.length, 1);
   assert.deepEqual(ownRowWhileWorking, [{ status: 'running', finished: false }]);
-  assert.deepEqual([calls[0]!.dryRun, calls[0]!.allowMassDelete, calls[0]!.db === t.db, calls[0]!.services === s], [false, false, true, true]);
+  assert.deepEqual(
+    [calls[0]!.dryRun, calls[0]!.allowMassDelete, calls[0]!.db === t.db, calls[0]!.services === s],
+    [false, false, true, true],
+  );
 
   const row = await getRun(t.db, report.runId);
   assert.deepEqual(
@@ -136,7 +139,17 @@ test('a step run: its report, its row, the context its work gets, its two log li
     {
       level: 'info',
       message: 'Fin du job transfer : réussi',
-      fields: { job: 'transfer', runId: report.runId, dryRun: false, event: 'run.finished', status: 'succeeded', durationMs, ...emptyCounts(), read: 3, created: 1 },
+      fields: {
+        job: 'transfer',
+        runId: report.runId,
+        dryRun: false,
+        event: 'run.finished',
+        status: 'succeeded',
+        durationMs,
+        ...emptyCounts(),
+        read: 3,
+        created: 1,
+      },
     },
   ]);
 
@@ -156,7 +169,8 @@ test('a dry run: told to the work and the log, no record outcome kept; a real ru
   assert.deepEqual([dry.dryRun, dry.status, calls[0]!.dryRun, calls[0]!.allowMassDelete], [true, 'partial', true, true]);
   assert.equal((await getRun(t.db, dry.runId))?.dryRun, true);
   assert.equal(lines[0]?.message, 'Début du job transfer (simulation)');
-  const issues = async () => (await t.db.query<{ k: string }>(`SELECT record_key AS k FROM connecteur_record_issues ORDER BY 1`)).rows.map((r) => r.k);
+  const issues = async () =>
+    (await t.db.query<{ k: string }>(`SELECT record_key AS k FROM connecteur_record_issues ORDER BY 1`)).rows.map((r) => r.k);
   assert.deepEqual(await issues(), ['A']);
 
   await runJob(s, 'transfer', { trigger: 'cli' });
@@ -289,7 +303,10 @@ test('a busy step asked by an operator: ConflictError naming the running run, lo
 test('a busy step with no running row: the message names no run', async () => {
   const lock = await holdLock('transfer');
   try {
-    await assert.rejects(runJob(services(), 'transfer', { trigger: 'cli' }), { message: 'Le job « transfer » est déjà en cours.', runningRunId: null });
+    await assert.rejects(runJob(services(), 'transfer', { trigger: 'cli' }), {
+      message: 'Le job « transfer » est déjà en cours.',
+      runningRunId: null,
+    });
   } finally {
     await lock.release();
   }
@@ -361,7 +378,16 @@ test('a step taken from the queue: runs as its queued row; a second delivery run
   const report = again.report as RunReport;
   assert.match(report.startedAt, ISO_MS);
   assert.deepEqual(again, {
-    report: { job: 'transfer', runId: QUEUED, status: 'skipped', dryRun: true, startedAt: report.startedAt, finishedAt: report.startedAt, counts: emptyCounts(), errors: [] },
+    report: {
+      job: 'transfer',
+      runId: QUEUED,
+      status: 'skipped',
+      dryRun: true,
+      startedAt: report.startedAt,
+      finishedAt: report.startedAt,
+      counts: emptyCounts(),
+      errors: [],
+    },
     duplicate: true,
   });
   assert.equal(calls.length, 1);
@@ -408,7 +434,10 @@ test('a chain: its steps in order under it, its counts and errors summed, its st
 
   const counts = { read: 5, created: 1, updated: 1, deleted: 0, unchanged: 0, failed: 1, held: 1 };
   const chainRow = await getRun(t.db, report.runId);
-  assert.deepEqual([chainRow?.status, chainRow?.trigger, chainRow?.parentRunId, chainRow?.dryRun, chainRow?.counts], ['partial', 'timer', null, false, counts]);
+  assert.deepEqual(
+    [chainRow?.status, chainRow?.trigger, chainRow?.parentRunId, chainRow?.dryRun, chainRow?.counts],
+    ['partial', 'timer', null, false, counts],
+  );
   assert.deepEqual(
     chainRow?.errors.map((e) => e.key),
     ['B', 'D'],
@@ -418,9 +447,16 @@ test('a chain: its steps in order under it, its counts and errors summed, its st
     steps.map((r) => [r.job, r.runId, r.trigger, r.status]),
     report.steps.map((s) => [s.job, s.runId, 'timer', 'partial']),
   );
-  assert.deepEqual(lines.filter((l) => l.fields.job === 'chantiers'), [
-    { level: 'info', message: 'Fin du job chantiers : partiel', fields: { event: 'run.finished', job: 'chantiers', status: 'partial', runId: report.runId, dryRun: false, ...counts } },
-  ]);
+  assert.deepEqual(
+    lines.filter((l) => l.fields.job === 'chantiers'),
+    [
+      {
+        level: 'info',
+        message: 'Fin du job chantiers : partiel',
+        fields: { event: 'run.finished', job: 'chantiers', status: 'partial', runId: report.runId, dryRun: false, ...counts },
+      },
+    ],
+  );
 
   // The chain's lock was released: the next run goes.
   assert.equal((await runJob(services(), 'chantiers', { trigger: 'cli' })).report.status, 'partial');
@@ -453,7 +489,10 @@ test('a dry run of a chain: every step is a dry run', async () => {
   const first = stepDoes('transfer');
   const second = stepDoes('transfer-batisimply');
   const report = (await runJob(services(), 'chantiers', { trigger: 'cli', dryRun: true })).report as ChainReport;
-  assert.deepEqual([report.dryRun, first[0]?.dryRun, second[0]?.dryRun, (await getRun(t.db, report.runId))?.dryRun], [true, true, true, true]);
+  assert.deepEqual(
+    [report.dryRun, first[0]?.dryRun, second[0]?.dryRun, (await getRun(t.db, report.runId))?.dryRun],
+    [true, true, true, true],
+  );
 });
 
 test('a chain whose step is busy: that step is skipped and recorded under the chain, the chain goes on', async () => {

@@ -191,7 +191,10 @@ test('Key Vault failing: the run that never started logs its run.finished line, 
   const { log, finished } = capture();
   const failing: SecretStore = {
     kind: 'keyvault',
-    get: async () => Promise.reject(new (await import('../../../src/lib/errors.js')).UpstreamError('keyvault', 'Key Vault refuse.', { code: 'KEYVAULT_READ_FAILED' })),
+    get: async () =>
+      Promise.reject(
+        new (await import('../../../src/lib/errors.js')).UpstreamError('keyvault', 'Key Vault refuse.', { code: 'KEYVAULT_READ_FAILED' }),
+      ),
     invalidate: () => {},
     save: async () => {},
   };

@@ -39,7 +39,8 @@ async function transfer(options: { dryRun?: boolean; env?: Env; openIssues?: str
   return { report, progress };
 }
 
-const stagedCodes = async () => (await t.db.query<{ code: string }>('SELECT code FROM batigest_chantiers ORDER BY code')).rows.map((r) => r.code);
+const stagedCodes = async () =>
+  (await t.db.query<{ code: string }>('SELECT code FROM batigest_chantiers ORDER BY code')).rows.map((r) => r.code);
 
 describe('transferChantiers', () => {
   test('batches of CHANTIERS_BATCH_SIZE: each staged, counted and told as progress', async () => {
@@ -77,7 +78,13 @@ describe('transferChantiers', () => {
     const { report, progress } = await transfer({ openIssues: ['ABCDEFGHI', 'CH010'] });
     assert.deepEqual(
       report.errors.map((e) => [e.key, e.code, e.message]),
-      [['ABCDEFGHI', 'CHANTIER_INVALIDE', 'Code chantier « ABCDEFGHI » trop long (9 caractères, 8 au plus dans Batigest) : refusé pour ne pas changer la clé.']],
+      [
+        [
+          'ABCDEFGHI',
+          'CHANTIER_INVALIDE',
+          'Code chantier « ABCDEFGHI » trop long (9 caractères, 8 au plus dans Batigest) : refusé pour ne pas changer la clé.',
+        ],
+      ],
     );
     assert.deepEqual(await stagedCodes(), ['CH010']);
     assert.deepEqual([...report.succeeded], ['CH010']);
@@ -90,8 +97,13 @@ describe('transferChantiers', () => {
     await transfer();
     batigest.chantiers = [chantier('CH020')];
     const { report } = await transfer();
-    assert.deepEqual(report.warnings.map((w) => [w.key, w.code]), [['CH021', 'CHANTIER_FINI']]);
-    const { rows } = await t.db.query<{ ended: boolean }>(`SELECT ended_at IS NOT NULL AS ended FROM batigest_chantiers WHERE code = 'CH021'`);
+    assert.deepEqual(
+      report.warnings.map((w) => [w.key, w.code]),
+      [['CH021', 'CHANTIER_FINI']],
+    );
+    const { rows } = await t.db.query<{ ended: boolean }>(
+      `SELECT ended_at IS NOT NULL AS ended FROM batigest_chantiers WHERE code = 'CH021'`,
+    );
     assert.deepEqual(rows, [{ ended: true }]);
   });
 

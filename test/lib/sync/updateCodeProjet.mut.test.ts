@@ -70,9 +70,16 @@ beforeEach(async () => {
 
 /** A staged slot of BatiSimply project `project`, whose slot carried no chantier code. */
 const stage = (id: string, project: number) =>
-  t.db.query(`INSERT INTO batigest_heures (id_heure, id_projet, code_projet, sync, revision) VALUES ($1, $2, NULL, true, 1)`, [id, project]);
+  t.db.query(`INSERT INTO batigest_heures (id_heure, id_projet, code_projet, sync, revision) VALUES ($1, $2, NULL, true, 1)`, [
+    id,
+    project,
+  ]);
 const codes = async () =>
-  (await t.db.query<{ id: string; code: string | null }>('SELECT id_heure AS id, code_projet AS code FROM batigest_heures ORDER BY id_heure')).rows;
+  (
+    await t.db.query<{ id: string; code: string | null }>(
+      'SELECT id_heure AS id, code_projet AS code FROM batigest_heures ORDER BY id_heure',
+    )
+  ).rows;
 const run = async () => (await runJob(services, 'update-code-projet', { trigger: 'cli' })).report as RunReport;
 
 describe('update-code-projet', () => {
@@ -82,7 +89,10 @@ describe('update-code-projet', () => {
     await stage('2', 42);
     const report = await run();
     assert.deepEqual([report.counts.read, report.counts.updated, report.counts.unchanged], [2, 2, 0]);
-    assert.deepEqual(await codes(), [{ id: '1', code: 'CH555' }, { id: '2', code: 'CH555' }]);
+    assert.deepEqual(await codes(), [
+      { id: '1', code: 'CH555' },
+      { id: '2', code: 'CH555' },
+    ]);
     assert.equal(opened, 0);
   });
 
@@ -94,14 +104,20 @@ describe('update-code-projet', () => {
     await stage('3', 8);
     const report = await run();
     assert.deepEqual([report.counts.read, report.counts.updated, report.counts.unchanged], [3, 1, 2]);
-    assert.deepEqual(await codes(), [{ id: '1', code: 'CH777' }, { id: '2', code: null }, { id: '3', code: null }]);
+    assert.deepEqual(await codes(), [
+      { id: '1', code: 'CH777' },
+      { id: '2', code: null },
+      { id: '3', code: null },
+    ]);
   });
 
   test('a project without a code: a warning, no code invented', async () => {
     answers.set(8, { projectCode: null });
     await stage('1', 8);
     const report = await run();
-    assert.deepEqual(report.warnings, [{ key: '8', code: 'PROJET_SANS_CODE', message: "Le projet BatiSimply 8 n'a pas de code chantier." }]);
+    assert.deepEqual(report.warnings, [
+      { key: '8', code: 'PROJET_SANS_CODE', message: "Le projet BatiSimply 8 n'a pas de code chantier." },
+    ]);
     assert.deepEqual(await codes(), [{ id: '1', code: null }]);
   });
 
@@ -128,6 +144,9 @@ describe('update-code-projet', () => {
     await stage('2', 9);
     const report = await run();
     assert.equal(report.status, 'failed');
-    assert.deepEqual(await codes(), [{ id: '1', code: null }, { id: '2', code: null }]);
+    assert.deepEqual(await codes(), [
+      { id: '1', code: null },
+      { id: '2', code: null },
+    ]);
   });
 });

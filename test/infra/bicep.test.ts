@@ -13,7 +13,9 @@ let parser: Parser;
 export async function bicepFiles(dir = path.join(ROOT, 'infra')): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const files = await Promise.all(
-    entries.map(async (e) => (e.isDirectory() ? bicepFiles(path.join(dir, e.name)) : e.name.endsWith('.bicep') ? [path.join(dir, e.name)] : [])),
+    entries.map(async (e) =>
+      e.isDirectory() ? bicepFiles(path.join(dir, e.name)) : e.name.endsWith('.bicep') ? [path.join(dir, e.name)] : [],
+    ),
   );
   return files.flat().sort();
 }

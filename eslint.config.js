@@ -5,7 +5,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'reports/**', '.stryker-tmp/**', 'bin/**', '*.config.*js'] },
+  { ignores: ['dist/**', 'node_modules/**', 'reports/**', '.stryker-tmp/**', 'bin/**', '*.config.*js', '.dependency-cruiser.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -12,7 +12,7 @@ import { Services } from '../src/lib/services.js';
 import { PostgresDb } from '../src/lib/staging/db.js';
 import { arrayLiteral } from '../src/lib/staging/pgArray.js';
 import { runJob } from '../src/lib/sync/runner.js';
-import type { RunReport } from '../src/lib/sync/report.js';
+import type { RunReport } from '../src/lib/domain/runs.js';
 
 const [mode, dbUrl] = process.argv.slice(2) as ['floor' | 'perRow' | 'job', string];
 // A process that runs jobs, as the CLI and the Functions worker are (BENCH_V8_DEFAULTS=1: V8's own growth, for comparison).

@@ -8,14 +8,14 @@ import pLimit from 'p-limit';
 import { Agent, request } from 'undici';
 import { Services } from '../src/lib/services.js';
 import { upsertChantiers } from '../src/lib/staging/chantiers.js';
-import { toProjectBody } from '../src/lib/sync/chantierRules.js';
-import type { RunReport } from '../src/lib/sync/report.js';
 import { runJob } from '../src/lib/sync/runner.js';
 import { Sandbox } from '../src/sandbox/server.js';
 import { chantier } from '../test/support/chantiers.js';
 import { MemoryBatigest } from '../test/support/memoryBatigest.js';
 import { freshDatabase } from '../test/support/pg.js';
 import { sandboxEnv } from '../test/support/sandbox.js';
+import type { RunReport } from '../src/lib/domain/runs.js';
+import { toProjectBody } from '../src/lib/batisimply/projectBody.js';
 
 export interface PushBenchOptions {
   n: number;

@@ -7,12 +7,12 @@ import type { BatigestPort, SuiviMoTransaction } from '../src/lib/batigest/port.
 import { suiviMoApplyRequests, suiviMoReadRequests } from '../src/lib/batigest/sqlserver.js';
 import { Services } from '../src/lib/services.js';
 import { runJob } from '../src/lib/sync/runner.js';
-import type { RunReport } from '../src/lib/sync/report.js';
 import { Sandbox } from '../src/sandbox/server.js';
 import { MemoryBatigest } from '../test/support/memoryBatigest.js';
 import { freshDatabase } from '../test/support/pg.js';
 import { benchSlots } from './import.js';
 import type { Row } from './support.js';
+import type { RunReport } from '../src/lib/domain/runs.js';
 
 /** Counts the requests SQL Server would receive, and the largest parameter count of one of them. */
 export class CountingBatigest implements BatigestPort {

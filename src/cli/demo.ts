@@ -9,12 +9,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Services } from '../lib/services.js';
-import { upsertChantiers, type ChantierSource } from '../lib/staging/chantiers.js';
+import { upsertChantiers } from '../lib/staging/chantiers.js';
 import { runJob } from '../lib/sync/runner.js';
-import type { StepJobName } from '../lib/sync/jobs.js';
 import { Sandbox } from '../sandbox/server.js';
 import { formatReport, formatStatus } from './format.js';
 import { gatherStatus } from '../lib/ops/status.js';
+import type { ChantierSource } from '../lib/domain/chantier.js';
+import type { StepJobName } from '../lib/sync/registry.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 

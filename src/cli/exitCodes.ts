@@ -9,7 +9,7 @@
  */
 import { ConfigurationError, ConflictError, UpstreamError } from '../lib/errors.js';
 import type { CheckResult } from '../lib/ops/checks.js';
-import { isChainReport, type AnyReport, type RunReport } from '../lib/sync/report.js';
+import { isChainReport, type AnyReport, type RunReport } from '../lib/domain/runs.js';
 
 export const EXIT = { ok: 0, partial: 1, usage: 2, unavailable: 3 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

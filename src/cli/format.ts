@@ -1,8 +1,8 @@
 /** Plain-text renderings of reports and status for the terminal (French, like every operator text). */
 import type { LoadedSettings, SettingSource } from '../lib/config.js';
 import type { StatusReport } from '../lib/ops/status.js';
-import { isChainReport, STATUS_FR, type AnyReport, type RecordAction, type RunReport } from '../lib/sync/report.js';
 import { frenchTime } from '../lib/ops/frenchTime.js';
+import { isChainReport, STATUS_FR, type AnyReport, type RecordAction, type RunReport } from '../lib/domain/runs.js';
 
 const ACTION_FR: Record<RecordAction, string> = {
   create: 'création',

@@ -15,13 +15,13 @@ import { createLogger, redact } from '../lib/log.js';
 import type { Services } from '../lib/services.js';
 import { operatorTimeZone as syncTimeZone } from '../lib/ops/frenchTime.js';
 import { describeStaging } from '../lib/staging/describe.js';
-import { isJobName, JOB_NAMES, type JobName } from '../lib/sync/jobNames.js';
 import { EXIT, exitForChecks, exitForError, exitForReport } from './exitCodes.js';
 import { frenchCommander } from './french.js';
 import { formatReport, formatSources, formatStatus } from './format.js';
 import { cliConsole, notice } from './output.js';
 import { sandboxCommand } from './sandbox.js';
 import { serveCommand } from './serveCommand.js';
+import { isJobName, JOB_NAMES, type JobName } from '../lib/sync/registry.js';
 
 export { EXIT } from './exitCodes.js';
 

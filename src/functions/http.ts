@@ -1,7 +1,8 @@
 /** What the HTTP triggers share: the process's services, JSON answers, and errors mapped to statuses. */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { processEnv } from '../lib/config.js';
-import { ConfigurationError, ConflictError, toConnectorError, UpstreamError, type ConnectorError } from '../lib/errors.js';
+import { HTTP_STATUS_OF_KIND } from '../lib/domain/runs.js';
+import { ConfigurationError, ConflictError, errorKindOf, toConnectorError, UpstreamError, type ConnectorError } from '../lib/errors.js';
 import { createLogger, type Logger, type Sink } from '../lib/log.js';
 import { Services } from '../lib/services.js';
 import { CompanyDirectory } from '../lib/companyServices.js';
@@ -47,13 +48,10 @@ export function json(status: number, body: unknown): HttpResponseInit {
 
 const INTERNAL_MESSAGE = 'Erreur interne du connecteur : consultez les journaux.';
 
-/** 400 bad input or configuration, 409 already running, 502 outside system unreachable, 500 otherwise. */
+/** The status of the error's kind (HTTP_STATUS_OF_KIND); a body refused for its size is 413. */
 export function httpStatusFor(e: ConnectorError): number {
   if (e.code === 'BODY_TOO_LARGE') return 413;
-  if (e instanceof ConfigurationError) return 400;
-  if (e instanceof ConflictError) return 409;
-  if (e instanceof UpstreamError) return 502;
-  return 500;
+  return HTTP_STATUS_OF_KIND[errorKindOf(e)];
 }
 
 /** The French message of an answer: an internal error's details stay in the logs. */

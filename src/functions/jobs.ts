@@ -7,7 +7,6 @@ import functions, {
   type TimerFunctionOptions,
 } from '@azure/functions';
 import { applyHeapPolicy } from '../lib/heapPolicy.js';
-import { JOB_NAMES, type JobName } from '../lib/sync/jobs.js';
 import { runJob } from '../lib/sync/runner.js';
 import { enqueueRun } from '../lib/queue/runs.js';
 import {
@@ -22,6 +21,7 @@ import {
   runQueue,
 } from './http.js';
 import { enqueueAnswer } from './runs.js';
+import { JOB_NAMES, type JobName } from '../lib/sync/registry.js';
 
 // The worker that runs the jobs: their heap grows by half of what they keep (heapPolicy.ts).
 applyHeapPolicy();

@@ -1,14 +1,14 @@
 /** The run API: POST /api/<job> on the queue (202 or `?wait=`), GET /api/runs/{runId}, GET /api/runs. */
 import functions, { type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { ConfigurationError } from '../lib/errors.js';
-import { findRun, isFinished, runHistory, RUN_STATUSES, waitForRun, type RunView } from '../lib/ops/runs.js';
+import { findRun, isFinished, runHistory, waitForRun, type RunView } from '../lib/ops/runs.js';
 import type { RunQueue } from '../lib/queue/client.js';
 import { enqueueRun } from '../lib/queue/runs.js';
-import { isJobName, type JobName } from '../lib/sync/jobs.js';
 import { companies, errorResponse, json } from './http.js';
+import { HTTP_STATUS_OF_KIND, isRunStatus, RUN_STATUSES } from '../lib/domain/runs.js';
+import { isJobName, type JobName } from '../lib/sync/registry.js';
 
 const MAX_WAIT_SECONDS = 120;
-const STATUS_OF_KIND: Record<string, number> = { configuration: 400, conflict: 409, upstream: 502, internal: 500 };
 
 function readWait(request: HttpRequest): number {
   const raw = request.query.get('wait');
@@ -24,7 +24,7 @@ const location = (runId: string) => `/api/runs/${runId}`;
 
 /** A finished run answers as an in-request run did: 200, or the status of what stopped it. */
 function finishedAnswer(view: RunView): HttpResponseInit {
-  return json(view.errorKind ? (STATUS_OF_KIND[view.errorKind] ?? 500) : 200, view);
+  return json(view.errorKind ? HTTP_STATUS_OF_KIND[view.errorKind] : 200, view);
 }
 
 /** Records the run as queued and sends its message; waits for its end when `?wait=` asks. */
@@ -64,7 +64,7 @@ export async function listRunsHandler(request: HttpRequest): Promise<HttpRespons
     const job = request.query.get('job') || undefined;
     const status = request.query.get('status') || undefined;
     if (job !== undefined && !isJobName(job)) throw new ConfigurationError(`Job inconnu : « ${job} ».`, { code: 'BAD_INPUT' });
-    if (status !== undefined && !(RUN_STATUSES as string[]).includes(status)) {
+    if (status !== undefined && !isRunStatus(status)) {
       throw new ConfigurationError(`Statut inconnu : « ${status} » (attendu : ${RUN_STATUSES.join(', ')}).`, { code: 'BAD_INPUT' });
     }
     const limit = Math.min(Math.max(Number(request.query.get('limit') ?? 50) || 50, 1), 500);

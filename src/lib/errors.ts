@@ -4,6 +4,7 @@
  * `unknown` is turned into one of these once, at the boundary, by `toConnectorError`.
  */
 
+import type { ErrorKind } from './domain/runs.js';
 import { redact } from './log.js';
 
 export type OutsideSystem = 'batigest' | 'staging' | 'batisimply' | 'keyvault' | 'geocoder' | 'queue';
@@ -74,6 +75,14 @@ export function toConnectorError(error: unknown): ConnectorError {
 
 export class InternalError extends ConnectorError {
   readonly code = 'INTERNAL';
+}
+
+/** The kind of what stopped a run, as the run history stores it. */
+export function errorKindOf(e: ConnectorError): ErrorKind {
+  if (e instanceof ConfigurationError) return 'configuration';
+  if (e instanceof UpstreamError) return 'upstream';
+  if (e instanceof ConflictError) return 'conflict';
+  return 'internal';
 }
 
 /** What an operator reads of an error: its French message, or the whole chain for an unexpected one. */

@@ -13,8 +13,11 @@ import {
   parseSection,
   stagingSchema,
   syncSchema,
+  geocodeSchema,
   SECRET_SETTINGS,
   type BatisimplySettings,
+  type GeocodeSettings,
+  type StagingSettings,
   type Env,
   type SecretSetting,
   type SyncSettings,
@@ -70,8 +73,25 @@ export class Services {
     return value;
   }
 
+  private readonly parsed = new Map<string, unknown>();
+
+  /** A section of plain settings, validated on first use and kept: settings do not change while a process runs. */
+  private section<T>(name: string, parse: () => T): T {
+    if (!this.parsed.has(name)) this.parsed.set(name, parse());
+    return this.parsed.get(name) as T;
+  }
+
   sync(): SyncSettings {
-    return parseSection(syncSchema, this.env, 'synchronisation');
+    return this.section('sync', () => parseSection(syncSchema, this.env, 'synchronisation'));
+  }
+
+  geocode(): GeocodeSettings {
+    return this.section('geocode', () => parseSection(geocodeSchema, this.env, 'géocodage'));
+  }
+
+  /** The staging settings but its URL, which may be a Key Vault secret (see `staging`). */
+  stagingSettings(): StagingSettings {
+    return this.section('staging', () => parseSection(stagingSchema, this.env, 'staging'));
   }
 
   async batisimplySettings(): Promise<BatisimplySettings> {
@@ -102,12 +122,7 @@ export class Services {
 
   readonly batigest = this.opened('batigest', async () => {
     const s = parseSection(batigestSchema, await this.resolved(['BATIGEST_SQL_PASSWORD']), 'Batigest');
-    const refreshPassword = async () => {
-      this.secrets.invalidate();
-      const value = await this.secrets.get('BATIGEST_SQL_PASSWORD');
-      registerSecret(value);
-      return value;
-    };
+    const refreshPassword = () => this.refreshSecret('BATIGEST_SQL_PASSWORD');
     const { SqlServerBatigest, sqlOptionsFromSettings } = await import('./batigest/sqlserver.js');
     const port = new SqlServerBatigest({ ...sqlOptionsFromSettings(s), refreshPassword });
     this.owned.push(() => port.close());

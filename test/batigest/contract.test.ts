@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import sql from 'mssql';
 import { SqlServerBatigest, suiviMoApplyRequests, type BatigestSqlOptions } from '../../src/lib/batigest/sqlserver.js';
-import type { SuiviMoRow } from '../../src/lib/batigest/port.js';
+import type { SuiviMoRow } from '../../src/lib/domain/suiviMo.js';
 
 const URL_SETTING = process.env.BATIGEST_TEST_SQL_URL;
 const SKIP = URL_SETTING

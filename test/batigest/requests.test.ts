@@ -1,8 +1,8 @@
 /** How SuiviMO reads and writes are split into requests: as few as SQL Server's 2,100 parameters allow. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { SuiviMoOp, SuiviMoRow } from '../../src/lib/batigest/port.js';
 import { suiviMoApplyRequests, suiviMoReadRequests } from '../../src/lib/batigest/sqlserver.js';
+import type { SuiviMoOp, SuiviMoRow } from '../../src/lib/domain/suiviMo.js';
 
 const row = (i: number): SuiviMoRow => ({
   codeChantier: 'CH001',

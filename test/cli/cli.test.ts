@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Env } from '../../src/lib/config.js';
-import type { RunReport } from '../../src/lib/sync/report.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { connecteur } from '../support/cli.js';
 import { freshDatabase, type TestDatabase } from '../support/pg.js';
 import { startSandbox } from '../support/sandbox.js';
+import type { RunReport } from '../../src/lib/domain/runs.js';
 
 let t: TestDatabase;
 let sandbox: Sandbox;

@@ -4,11 +4,11 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { after, before, beforeEach, test } from 'node:test';
 import type { Env } from '../../src/lib/config.js';
-import type { RunReport } from '../../src/lib/sync/report.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { BIN, connecteur } from '../support/cli.js';
 import { closeWorld, openWorld } from '../support/fixture.js';
 import type { TestDatabase } from '../support/pg.js';
+import type { RunReport } from '../../src/lib/domain/runs.js';
 
 let t: TestDatabase;
 let sandbox: Sandbox;

@@ -6,7 +6,6 @@ import functions, { type HttpResponseInit } from '@azure/functions';
 const { HttpRequest, InvocationContext } = functions;
 import type { Env } from '../../src/lib/config.js';
 import { Services } from '../../src/lib/services.js';
-import { JOB_NAMES } from '../../src/lib/sync/jobs.js';
 import { jobFunctions, jobHandler, timerFunctions } from '../../src/functions/jobs.js';
 import { operatorFunctions, statusHandler, dashboardHandler, connectHandler } from '../../src/functions/operator.js';
 import { setServices } from '../../src/functions/http.js';
@@ -15,6 +14,7 @@ import type { TestDatabase } from '../support/pg.js';
 import { closeWorld, openWorld } from '../support/fixture.js';
 import { until } from '../support/wait.js';
 import { recentRuns } from '../../src/lib/staging/runs.js';
+import { JOB_NAMES } from '../../src/lib/sync/registry.js';
 
 let t: TestDatabase;
 let sandbox: Sandbox;

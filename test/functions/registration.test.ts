@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { JOB_NAMES } from '../../src/lib/sync/jobs.js';
 import { installFakeFunctionsCore, type Registration } from '../support/functionsCore.js';
+import { JOB_NAMES } from '../../src/lib/sync/registry.js';
 
 interface Binding {
   type: string;

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CompanyDirectory } from '../../src/lib/companyServices.js';
 import type { Env } from '../../src/lib/config.js';
-import type { RunReport } from '../../src/lib/sync/report.js';
 import { runJob } from '../../src/lib/sync/runner.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { connecteur } from '../support/cli.js';
 import { freshDatabase, type TestDatabase } from '../support/pg.js';
 import { sandboxEnv, startSandbox } from '../support/sandbox.js';
+import type { RunReport } from '../../src/lib/domain/runs.js';
 
 let t: TestDatabase;
 let acmeApi: Sandbox;

@@ -1,4 +1,4 @@
-import type { ChantierSource } from '../../src/lib/staging/chantiers.js';
+import type { ChantierSource } from '../../src/lib/domain/chantier.js';
 
 export function chantier(code: string, overrides: Partial<ChantierSource> = {}): ChantierSource {
   return {

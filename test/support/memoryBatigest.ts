@@ -2,16 +2,10 @@
  * The Batigest port in memory, for the jobs' tests: transactions that commit or roll back as a
  * whole, and a fault that can be armed at every step of a SuiviMO write.
  */
-import type {
-  BatigestPort,
-  ChantierSource,
-  Salarie,
-  SuiviMoKey,
-  SuiviMoOp,
-  SuiviMoRow,
-  SuiviMoTransaction,
-} from '../../src/lib/batigest/port.js';
-import { suiviMoKeyId } from '../../src/lib/batigest/port.js';
+import type { BatigestPort, SuiviMoTransaction } from '../../src/lib/batigest/port.js';
+import type { ChantierSource } from '../../src/lib/domain/chantier.js';
+import type { Salarie } from '../../src/lib/domain/salarie.js';
+import { type SuiviMoKey, type SuiviMoOp, type SuiviMoRow, suiviMoKeyId } from '../../src/lib/domain/suiviMo.js';
 
 export type BatigestCrashPoint = 'read' | 'apply' | 'beforeCommit' | 'afterCommit';
 

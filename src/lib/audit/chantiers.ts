@@ -1,10 +1,10 @@
 /** The chantier half of the audit: Batigest's chantiers, their staged rows and BatiSimply's projects. */
-import type { ChantierSource } from '../batigest/port.js';
 import type { Project } from '../batisimply/client.js';
 import type { AuditStagedChantier } from '../staging/audit.js';
-import { toProjectBody } from '../sync/chantierRules.js';
 import type { AuditInputs } from './read.js';
 import type { Finding } from './types.js';
+import type { ChantierSource } from '../domain/chantier.js';
+import { toProjectBody } from '../batisimply/projectBody.js';
 
 const flagged = (p: Project) => p.isFinished === true || p.isArchived === true;
 const norm = (v: unknown) => (v === undefined || v === null || v === '' ? null : typeof v === 'string' ? v.trim() : v);

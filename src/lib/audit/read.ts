@@ -2,12 +2,14 @@
  * The audit's reads: each system once, with the jobs' adapters and batching (BatiSimply's slots in
  * HEURES_CHUNK_DAYS windows, its projects page by page, SuiviMO in one ranged SELECT).
  */
-import type { ChantierSource, Salarie, SuiviMoRow } from '../batigest/port.js';
 import type { Project, TimeSlot } from '../batisimply/client.js';
 import { ConfigurationError } from '../errors.js';
 import type { Services } from '../services.js';
 import { auditChantiers, auditSlots, type AuditStagedChantier, type AuditStagedSlot } from '../staging/audit.js';
 import { toWallClock } from '../time.js';
+import type { ChantierSource } from '../domain/chantier.js';
+import type { Salarie } from '../domain/salarie.js';
+import type { SuiviMoRow } from '../domain/suiviMo.js';
 
 const DAY_MS = 86_400_000;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;

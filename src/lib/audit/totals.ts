@@ -2,9 +2,10 @@
  * Hours per chantier and per salarié per month on both sides, and the part of each difference the
  * findings account for. What is left over is "unexplained": the audit's own check, which must be 0.
  */
-import { hoursOf, VALIDATED } from '../sync/heuresToSqlServer.js';
 import type { AuditInputs } from './read.js';
 import type { Bucket, Finding, TotalRow } from './types.js';
+import { hoursOf } from '../domain/suiviMo.js';
+import { VALIDATED } from '../domain/slots.js';
 
 /** Under a hundredth of an hour is rounding (NbH0 keeps four decimals of minutes / 60). */
 export const TOLERANCE = 0.01;

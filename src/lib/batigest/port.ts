@@ -2,37 +2,9 @@
  * What the jobs need from Batigest. The SQL Server adapter implements it; the jobs are tested
  * against an in-memory double, while the SQL itself is pinned by the contract suite.
  */
-import type { ChantierSource } from '../staging/chantiers.js';
-
-export type { ChantierSource };
-
-export interface Salarie {
-  code: string;
-  nom: string | null;
-  /** BatiSimply user UUID, filled in by the customer; null when empty. */
-  codeBs: string | null;
-}
-
-/** The key the earlier tool used for SuiviMO rows; `date` is a wall-clock "YYYY-MM-DDTHH:MM". */
-export interface SuiviMoKey {
-  codeChantier: string;
-  codeSalarie: string;
-  date: string;
-}
-
-export interface SuiviMoValues {
-  /** Decimal hours. */
-  nbh0: number;
-  /** Travel allowance count (NbH3 by default). */
-  trajet: number;
-  /** Meal allowance count (NbH4 by default). */
-  panier: number;
-}
-
-export type SuiviMoRow = SuiviMoKey & SuiviMoValues;
-
-export type SuiviMoOp =
-  { kind: 'insert'; row: SuiviMoRow } | { kind: 'update'; from: SuiviMoKey; to: SuiviMoRow } | { kind: 'delete'; row: SuiviMoKey };
+import type { ChantierSource } from '../domain/chantier.js';
+import type { Salarie } from '../domain/salarie.js';
+import type { SuiviMoKey, SuiviMoOp, SuiviMoRow } from '../domain/suiviMo.js';
 
 export interface SuiviMoTransaction {
   /** The rows at these keys, locked until the transaction ends. */
@@ -53,13 +25,4 @@ export interface BatigestPort {
   withSuiviMo<T>(fn: (tx: SuiviMoTransaction) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
-}
-
-export function suiviMoKeyId(key: SuiviMoKey): string {
-  return `${key.codeChantier}|${key.codeSalarie}|${key.date}`;
-}
-
-/** Batigest's columns hold hours with limited precision: equal within a fraction of a minute. */
-export function sameSuiviMoValues(a: SuiviMoValues, b: SuiviMoValues): boolean {
-  return Math.abs(a.nbh0 - b.nbh0) < 0.005 && a.trajet === b.trajet && a.panier === b.panier;
 }

@@ -9,7 +9,10 @@ import type { BatigestSettings } from '../config.js';
 import { UpstreamError } from '../errors.js';
 import { RETRYABLE_SQLSERVER_NUMBERS } from '../retry.js';
 import { sqlDateToWallClock, toIsoDate, wallClockToSqlDate } from '../time.js';
-import type { BatigestPort, ChantierSource, Salarie, SuiviMoKey, SuiviMoOp, SuiviMoRow, SuiviMoTransaction } from './port.js';
+import type { BatigestPort, SuiviMoTransaction } from './port.js';
+import type { ChantierSource } from '../domain/chantier.js';
+import type { Salarie } from '../domain/salarie.js';
+import type { SuiviMoKey, SuiviMoOp, SuiviMoRow } from '../domain/suiviMo.js';
 
 /** Devis.Etat of an accepted quote. */
 const DEVIS_ACCEPTE = 3;

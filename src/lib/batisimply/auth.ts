@@ -8,7 +8,7 @@ import { UpstreamError } from '../errors.js';
 import { registerCredentialPair, registerSecret } from '../log.js';
 import { BACKOFF, networkCode, RETRYABLE_HTTP_STATUSES } from '../retry.js';
 import { keycloakErrorSchema, tokenSchema } from './schemas.js';
-import { hostPort, snippet } from './http.js';
+import { hostPort, snippet } from './text.js';
 
 export interface TokenProvider {
   token(): Promise<string>;

@@ -8,9 +8,9 @@ import { createRequire } from 'node:module';
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { UpstreamError } from '../errors.js';
-import { redact } from '../log.js';
 import { BACKOFF, NOT_SENT_NETWORK_CODES, networkCode, RETRYABLE_HTTP_STATUSES } from '../retry.js';
 import type { TokenProvider } from './auth.js';
+import { hostPort, snippet } from './text.js';
 
 export class BatisimplyError extends UpstreamError {
   constructor(
@@ -44,14 +44,6 @@ export interface HttpSettings {
 export interface CallOptions {
   query?: Record<string, string | number>;
   body?: unknown;
-}
-
-const SNIPPET = 200;
-
-/** A short excerpt of an upstream body, masked before it is cut so no part of a secret survives. */
-export function snippet(text: string): string {
-  const flat = redact(text).replace(/\s+/g, ' ').trim();
-  return flat.length > SNIPPET ? `${flat.slice(0, SNIPPET)}…` : flat;
 }
 
 function parseRetryAfter(value: string | string[] | undefined): number | undefined {
@@ -209,15 +201,5 @@ export class BatisimplyHttp {
 
   async close() {
     await this.dispatcher.close();
-  }
-}
-
-/** host:port of a URL, for messages about a server that could not be reached. */
-export function hostPort(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
-  } catch {
-    return url;
   }
 }

@@ -1,5 +1,5 @@
+import type { ChantierSource } from '../domain/chantier.js';
 /** A chantier's address as sent to the geocoder, and the key it is cached under. */
-import type { ChantierSource } from '../staging/chantiers.js';
 
 /** "1 rue de la Paix 34000 Montpellier", or null when there is nothing to place on a map. */
 export function addressQuery(c: Pick<ChantierSource, 'adrChantier' | 'cpChantier' | 'villeChantier'>): string | null {

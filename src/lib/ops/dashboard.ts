@@ -4,13 +4,13 @@
  */
 import escapeHtml from 'escape-html';
 import { auditSection } from '../audit/dashboardSection.js';
-import { JOB_LABELS, JOB_NAMES } from '../sync/jobs.js';
 import { MASS_DELETE_KEY } from '../sync/recupHeures.js';
-import { STATUS_FR } from '../sync/report.js';
 import { frenchTime, operatorTimeZone } from './frenchTime.js';
 
 export { frenchTime };
 import type { StatusReport } from './status.js';
+import { FINISHED_STATUSES, STATUS_FR } from '../domain/runs.js';
+import { JOB_LABELS, JOB_NAMES } from '../sync/registry.js';
 
 const e = (value: unknown) => escapeHtml(value === null || value === undefined ? '' : String(value));
 
@@ -125,6 +125,7 @@ ${auditSection()}
   var result = document.getElementById('result');
   var progress = document.getElementById('progress');
   var STATUS = ${JSON.stringify(STATUS_FR)};
+  var FINISHED = ${JSON.stringify(FINISHED_STATUSES)};
   function fr(status) { return STATUS[status] || status; }
   var ACTIONS = { create: 'création', update: 'mise à jour', delete: 'suppression', unchanged: 'inchangé', hold: 'retenu', fail: 'échec' };
   function summary(r) {
@@ -172,7 +173,7 @@ ${auditSection()}
     return new Promise(function (resolve, reject) {
       function again() {
         fetch(url('runs/' + runId)).then(function (r) { return r.json(); }).then(function (v) {
-          if (v.status !== 'queued' && v.status !== 'running') return resolve(v);
+          if (FINISHED.indexOf(v.status) >= 0) return resolve(v);
           result.textContent = v.job + ' : ' + fr(v.status) + '…';
           setTimeout(again, 1000);
         }).catch(reject);

@@ -1,7 +1,7 @@
 /** The run API's reads of the run history: one run with its steps and live progress, the history, a wait. */
 import type { Services } from '../services.js';
 import { childRuns, getRun, listRuns, type RunRow } from '../staging/runs.js';
-import { emptyCounts, type RunStatus } from '../sync/report.js';
+import { emptyCounts, isFinishedStatus, type ErrorKind, type RunStatus } from '../domain/runs.js';
 
 export interface CompanyServices {
   company: string;
@@ -21,15 +21,12 @@ export interface RunView {
   errors: RunRow['errors'];
   progress: RunRow['progress'];
   message: string | null;
-  /** What stopped the run ('configuration', 'upstream', 'conflict', 'internal'), when something did. */
-  errorKind: string | null;
+  /** What stopped the run, when something did. */
+  errorKind: ErrorKind | null;
   steps?: RunView[];
 }
 
-export const RUN_STATUSES: RunStatus[] = ['queued', 'running', 'succeeded', 'partial', 'failed', 'skipped', 'interrupted'];
-const TERMINAL = new Set<RunStatus>(['succeeded', 'partial', 'failed', 'skipped']);
-
-export const isFinished = (view: RunView) => TERMINAL.has(view.status);
+export const isFinished = (view: RunView) => isFinishedStatus(view.status);
 
 function toView(row: RunRow, company: string): RunView {
   return {

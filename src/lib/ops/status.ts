@@ -2,9 +2,10 @@
 import type { Services } from '../services.js';
 import { countPendingChantiers } from '../staging/chantiers.js';
 import { countPendingHeures } from '../staging/heures.js';
-import { closeDeadRuns, lastRunPerJob, recentRuns, recordIssues, type RecordIssueRow, type RunRow } from '../staging/runs.js';
+import { closeDeadRuns } from '../sync/locks.js';
+import { lastRunPerJob, recentRuns, recordIssues, type RecordIssueRow, type RunRow } from '../staging/runs.js';
 import { checkAll, type CheckResult } from './checks.js';
-import { isChain, type JobName } from '../sync/jobs.js';
+import { isChain, type JobName } from '../sync/registry.js';
 
 export interface StatusReport {
   generatedAt: string;

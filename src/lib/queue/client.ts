@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { parseSection, queueSchema, type Env } from '../config.js';
 import { ConfigurationError, UpstreamError } from '../errors.js';
 import { registerSecret } from '../log.js';
-import { JOB_NAMES, type JobName } from '../sync/jobs.js';
+import { JOB_NAMES, type JobName } from '../sync/registry.js';
 
 /** The queue the host listens to, and the one it moves a message to after its last delivery. */
 export const RUNS_QUEUE = 'connecteur-runs';

@@ -4,23 +4,14 @@
  * job twice: a run leaves 'queued' once, claimed under the job's lock (runner.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { ConfigurationError, ConflictError, toConnectorError, UpstreamError, type ConnectorError } from '../errors.js';
+import { ConflictError, errorKindOf, toConnectorError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Services } from '../services.js';
 import { activeRunId, failUnfinishedRun, getRun, insertRun, insertQueuedRun, noteFailedDelivery, setErrorKind } from '../staging/runs.js';
-import type { JobName } from '../sync/jobs.js';
-import type { Trigger } from '../sync/report.js';
 import { logFinished, runJob } from '../sync/runner.js';
 import { MAX_DEQUEUE_COUNT, runMessageSchema, type RunQueue } from './client.js';
-
-export type ErrorKind = 'configuration' | 'upstream' | 'conflict' | 'internal';
-
-export function errorKind(e: ConnectorError): ErrorKind {
-  if (e instanceof ConfigurationError) return 'configuration';
-  if (e instanceof UpstreamError) return 'upstream';
-  if (e instanceof ConflictError) return 'conflict';
-  return 'internal';
-}
+import type { ErrorKind, Trigger } from '../domain/runs.js';
+import type { JobName } from '../sync/registry.js';
 
 export interface Enqueued {
   runId: string;
@@ -57,7 +48,7 @@ export async function enqueueRun(
     await queue.send({ runId, job: request.job, company: services.scope.company, ...(allowMassDelete ? { allowMassDelete } : {}) });
   } catch (error) {
     const e = toConnectorError(error);
-    await failUnfinishedRun(db, runId, e.message, errorKind(e));
+    await failUnfinishedRun(db, runId, e.message, errorKindOf(e));
     throw e;
   }
   return { runId };
@@ -102,7 +93,7 @@ export async function executeRunMessage(servicesOf: (company: string) => Service
       log.info('Message en double ignoré : l’exécution a été prise par une autre livraison.', { event: 'run.duplicate' });
       return 'duplicate';
     }
-    if (outcome.fatal) await setErrorKind(db, runId, errorKind(outcome.fatal));
+    if (outcome.fatal) await setErrorKind(db, runId, errorKindOf(outcome.fatal));
     return 'ran';
   } catch (error) {
     const e = toConnectorError(error);
@@ -115,7 +106,7 @@ export async function executeRunMessage(servicesOf: (company: string) => Service
       servicesOf,
       { runId, job, company },
       `Abandon après ${delivery.dequeueCount} tentatives : ${e.message}`,
-      errorKind(e),
+      errorKindOf(e),
       log,
     );
     return 'abandoned';

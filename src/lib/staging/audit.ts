@@ -1,9 +1,9 @@
 /** Read-only SQL of the reconciliation audit: the staged chantiers, and the slots and ledger of a window. */
-import type { SuiviMoRow } from '../batigest/port.js';
 import { normaliseWallClock } from '../time.js';
-import type { ChantierSource } from './chantiers.js';
 import type { Queryable } from './db.js';
-import type { ExistingSlot } from './heures.js';
+import type { SuiviMoRow } from '../domain/suiviMo.js';
+import type { ChantierSource } from '../domain/chantier.js';
+import type { ExistingSlot } from '../domain/slots.js';
 
 /** A staged chantier as the audit compares it: the Batigest fields, and where its push stands. */
 export interface AuditStagedChantier extends ChantierSource {

@@ -1,21 +1,7 @@
 /** SQL of the `batigest_chantiers` table: one function per statement. */
 import { redact } from '../log.js';
+import type { ChantierSource } from '../domain/chantier.js';
 import type { Queryable } from './db.js';
-
-/** A chantier as read from Batigest, in the shape staged. */
-export interface ChantierSource {
-  code: string;
-  libelle: string | null;
-  nomClient: string | null;
-  dateDebut: string | null;
-  dateFin: string | null;
-  adrChantier: string | null;
-  cpChantier: string | null;
-  villeChantier: string | null;
-  etat: string | null;
-  /** Hours of labour sold (accepted quotes' TempsMO). */
-  totalMo: number | null;
-}
 
 export interface StagedChantier extends ChantierSource {
   sync: boolean;

@@ -1,44 +1,10 @@
 /** SQL of `batigest_heures` (staged time slots) and `suivimo_ledger` (what SuiviMO holds for each slot). */
-import type { SuiviMoRow } from '../batigest/port.js';
+import type { ExistingSlot, LedgerEntry, PendingSlot, StagedSlot } from '../domain/slots.js';
+import type { SuiviMoRow } from '../domain/suiviMo.js';
 import { redact } from '../log.js';
 import { normaliseWallClock } from '../time.js';
 import type { Queryable } from './db.js';
 import { arrayLiteral } from './pgArray.js';
-
-export interface StagedSlot {
-  idHeure: string;
-  dateDebut: string;
-  dateFin: string;
-  startUtc: string;
-  endUtc: string;
-  idUtilisateur: string;
-  idProjet: number | null;
-  projectCodeInSlot: string | null;
-  codeProjet: string | null;
-  status: string;
-  totalHeure: number;
-  panier: boolean;
-  trajet: boolean;
-  userName: string | null;
-  /** Digest of the fields above as read from BatiSimply (not `codeProjet`, which staging resolves). */
-  contentHash: string;
-}
-
-export interface ExistingSlot {
-  idHeure: string;
-  dateDebut: string | null;
-  dateFin: string | null;
-  idUtilisateur: string | null;
-  idProjet: number | null;
-  projectCodeInSlot: string | null;
-  codeProjet: string | null;
-  status: string | null;
-  totalHeure: number | null;
-  panier: boolean | null;
-  trajet: boolean | null;
-  userName: string | null;
-  deleted: boolean;
-}
 
 /** Per slot id: the digest last staged, its start (epoch ms), and whether the row is marked deleted. One narrow read per batch. */
 export async function stagedHashes(
@@ -194,30 +160,6 @@ export async function setProjectCodes(db: Queryable, codes: ReadonlyMap<number, 
     [[...codes.keys()], [...codes.values()]],
   );
   return rows.length;
-}
-
-/** A slot waiting for SuiviMO, with what the ledger says was written for it. */
-export interface PendingSlot {
-  idHeure: string;
-  revision: number;
-  dateDebut: string | null;
-  idUtilisateur: string | null;
-  idProjet: number | null;
-  codeProjet: string | null;
-  status: string | null;
-  totalHeure: number | null;
-  panier: boolean;
-  trajet: boolean;
-  userName: string | null;
-  deleted: boolean;
-  ledger: LedgerEntry | null;
-}
-
-export interface LedgerEntry {
-  /** The row SuiviMO holds for this slot, as last confirmed; null fields when nothing is there. */
-  confirmed: (Omit<SuiviMoRow, 'codeSalarie'> & { codeSalarie: string | null; idUtilisateur: string | null }) | null;
-  /** A write that was started and not confirmed: the target row, or null for a removal. */
-  intent: { target: SuiviMoRow | null } | null;
 }
 
 export async function pendingSlots(db: Queryable, limit: number, afterId: string): Promise<PendingSlot[]> {

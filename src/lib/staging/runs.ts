@@ -1,7 +1,15 @@
 /** SQL of the run history (`connecteur_runs`) and of failed or held records (`connecteur_record_issues`). */
 import { redact, redactDeep } from '../log.js';
-import type { Queryable, StagingDb } from './db.js';
-import type { Counts, RecordOutcome, ReportError, RunStatus, Trigger } from '../sync/report.js';
+import type { Queryable } from './db.js';
+import {
+  ACTIVE_STATUSES,
+  type Counts,
+  type ErrorKind,
+  type RecordOutcome,
+  type ReportError,
+  type RunStatus,
+  type Trigger,
+} from '../domain/runs.js';
 
 export interface RunRow {
   runId: string;
@@ -16,7 +24,7 @@ export interface RunRow {
   errors: ReportError[];
   progress: { done: number; total: number; step?: string } | null;
   message: string | null;
-  errorKind?: string | null;
+  errorKind?: ErrorKind | null;
 }
 
 const RUN_COLUMNS = `run_id AS "runId", job, parent_run_id AS "parentRunId", trigger, dry_run AS "dryRun", status,
@@ -30,8 +38,17 @@ export async function insertRun(
 ) {
   await db.query(
     `INSERT INTO connecteur_runs (run_id, job, parent_run_id, trigger, dry_run, status, message, finished_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $6 IN ('running', 'queued') THEN NULL ELSE now() END)`,
-    [run.runId, run.job, run.parentRunId, run.trigger, run.dryRun, run.status, run.message === undefined ? null : redact(run.message)],
+     VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $6 = ANY($8::text[]) THEN NULL ELSE now() END)`,
+    [
+      run.runId,
+      run.job,
+      run.parentRunId,
+      run.trigger,
+      run.dryRun,
+      run.status,
+      run.message === undefined ? null : redact(run.message),
+      ACTIVE_STATUSES,
+    ],
   );
 }
 
@@ -79,44 +96,29 @@ export async function updateProgress(db: Queryable, runId: string, progress: { d
   await db.query('UPDATE connecteur_runs SET progress = $2 WHERE run_id = $1', [runId, JSON.stringify(progress)]);
 }
 
-/** The run that holds the job's lock, as far as the history tells. */
-export async function runningRunId(db: Queryable, job: string): Promise<string | null> {
+/** The run that holds the lock these jobs share, as far as the history tells. */
+export async function runningRunId(db: Queryable, jobs: readonly string[]): Promise<string | null> {
   const { rows } = await db.query<{ run_id: string }>(
-    `SELECT run_id FROM connecteur_runs WHERE job = $1 AND status = 'running' ORDER BY started_at DESC LIMIT 1`,
-    [job],
+    `SELECT run_id FROM connecteur_runs WHERE job = ANY($1::text[]) AND status = 'running' ORDER BY started_at DESC LIMIT 1`,
+    [jobs],
   );
   return rows[0]?.run_id ?? null;
 }
 
-/** Called with the job's lock held: a 'running' row left then belongs to a process that died. */
-export async function closeInterruptedRuns(db: Queryable, job: string) {
+/** Called with the jobs' lock held: a 'running' row left then belongs to a process that died. */
+export async function closeInterruptedRuns(db: Queryable, jobs: readonly string[]) {
   await db.query(
     `UPDATE connecteur_runs SET status = 'interrupted', finished_at = now(), progress = NULL,
             message = 'Exécution interrompue (processus arrêté avant la fin).'
-     WHERE job = $1 AND status = 'running'`,
-    [job],
+     WHERE job = ANY($1::text[]) AND status = 'running'`,
+    [jobs],
   );
 }
 
-/**
- * Runs recorded as running whose job lock is free: their process died (a run takes its lock
- * before its row is written and keeps it to the end). Marked interrupted now, without waiting
- * for the job's next run.
- */
-export async function closeDeadRuns(db: StagingDb): Promise<number> {
+/** The jobs with a run recorded as running. */
+export async function runningJobs(db: Queryable): Promise<string[]> {
   const { rows } = await db.query<{ job: string }>(`SELECT DISTINCT job FROM connecteur_runs WHERE status = 'running'`);
-  let closed = 0;
-  for (const { job } of rows) {
-    const lock = await db.tryLock(`connecteur:job:${job}`);
-    if (!lock) continue;
-    try {
-      await closeInterruptedRuns(db, job);
-      closed++;
-    } finally {
-      await lock.release();
-    }
-  }
-  return closed;
+  return rows.map((r) => r.job);
 }
 
 export async function recentRuns(db: Queryable, limit = 50): Promise<RunRow[]> {
@@ -206,20 +208,20 @@ export async function insertQueuedRun(db: Queryable, run: { runId: string; job: 
 /** The run of the job that is queued or running, if any (the newest). */
 export async function activeRunId(db: Queryable, job: string): Promise<string | null> {
   const { rows } = await db.query<{ run_id: string }>(
-    `SELECT run_id FROM connecteur_runs WHERE job = $1 AND status IN ('queued', 'running') AND parent_run_id IS NULL
+    `SELECT run_id FROM connecteur_runs WHERE job = $1 AND status = ANY($2::text[]) AND parent_run_id IS NULL
      ORDER BY started_at DESC LIMIT 1`,
-    [job],
+    [job, ACTIVE_STATUSES],
   );
   return rows[0]?.run_id ?? null;
 }
 
 /** Ends a run that will not finish by itself (last delivery failed, message gone to the poison queue). */
-export async function failUnfinishedRun(db: Queryable, runId: string, message: string, errorKind: string): Promise<RunRow | null> {
+export async function failUnfinishedRun(db: Queryable, runId: string, message: string, errorKind: ErrorKind): Promise<RunRow | null> {
   const { rows } = await db.query<RunRow>(
     `UPDATE connecteur_runs SET status = 'failed', message = $2, error_kind = $3, finished_at = now(), progress = NULL,
             errors = jsonb_build_array(jsonb_build_object('key', job, 'code', 'RUN_ABANDONED', 'message', $2::text))
-     WHERE run_id = $1 AND status IN ('queued', 'running') RETURNING ${RUN_COLUMNS}`,
-    [runId, message, errorKind],
+     WHERE run_id = $1 AND status = ANY($4::text[]) RETURNING ${RUN_COLUMNS}`,
+    [runId, message, errorKind, ACTIVE_STATUSES],
   );
   return rows[0] ?? null;
 }
@@ -232,7 +234,7 @@ export async function noteFailedDelivery(db: Queryable, runId: string, message: 
   ]);
 }
 
-export async function setErrorKind(db: Queryable, runId: string, errorKind: string) {
+export async function setErrorKind(db: Queryable, runId: string, errorKind: ErrorKind) {
   await db.query('UPDATE connecteur_runs SET error_kind = $2 WHERE run_id = $1', [runId, errorKind]);
 }
 

@@ -5,6 +5,7 @@
  */
 import type { BatisimplyApi, Project } from '../batisimply/client.js';
 import type { MalformedProject } from '../batisimply/projectList.js';
+import { oldestProjectPerCode } from '../domain/project.js';
 
 interface Read {
   startedAt: number;
@@ -83,11 +84,7 @@ export class ProjectIndex {
 
   /** Duplicates left by the earlier tool: the oldest project (lowest id) is the one kept up to date. */
   private merge(projects: readonly Project[], malformed: readonly MalformedProject[]) {
-    for (const p of projects) {
-      if (!p.projectCode) continue;
-      const known = this.byCode.get(p.projectCode);
-      if (!known || p.id <= known.id) this.byCode.set(p.projectCode, p);
-    }
+    oldestProjectPerCode(projects, this.byCode);
     for (const m of malformed) if (m.projectCode) this.unreadable.set(m.projectCode, m.reason);
   }
 }

@@ -7,8 +7,7 @@
  * not the window. A slot whose digest matches the staged one is not written at all; the others are
  * written with one multi-row statement per batch.
  */
-import { hash } from 'node:crypto';
-import type { BatisimplyApi, TimeSlot, TimeSlotList } from '../batisimply/client.js';
+import type { BatisimplyApi, TimeSlotList } from '../batisimply/client.js';
 import { RecordError } from '../errors.js';
 import {
   existingSlots,
@@ -18,13 +17,12 @@ import {
   markSlotsDeleted,
   stagedHashes,
   upsertSlots,
-  type ExistingSlot,
-  type StagedSlot,
 } from '../staging/heures.js';
 import type { Queryable } from '../staging/db.js';
 import { inTransaction } from '../staging/transaction.js';
-import { wallClockAt } from '../time.js';
-import type { JobContext } from './jobs.js';
+import { slotFields } from '../batisimply/slotFields.js';
+import { reachesSuiviMo, withResolvedCode, type ExistingSlot, type StagedSlot } from '../domain/slots.js';
+import type { JobContext } from './context.js';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -34,85 +32,6 @@ const SLOTS_PER_REQUEST = 5_000;
 const WRITE_BATCH = 5_000;
 /** Key of the held deletions in the run's records, so that a later confirmed run resolves it. */
 export const MASS_DELETE_KEY = 'suppressions-creneaux';
-
-/**
- * The staged form of a slot; `codeProjet` is filled in by `withCode` once staging was read.
- * Built in one object, without spreads: this runs for every slot of the window.
- */
-export function slotFields(slot: TimeSlot, timeZone: string): StagedSlot {
-  const last = slot.user.lastName;
-  const first = slot.user.firstName;
-  const s: StagedSlot = {
-    idHeure: slot.id,
-    dateDebut: wallClockAt(Date.parse(slot.startDate), timeZone),
-    dateFin: wallClockAt(Date.parse(slot.endDate), timeZone),
-    startUtc: slot.startDate,
-    endUtc: slot.endDate,
-    idUtilisateur: slot.user.id.toLowerCase(),
-    idProjet: slot.project?.id ?? null,
-    projectCodeInSlot: slot.project?.projectCode?.trim() || null,
-    codeProjet: null,
-    status: slot.managementStatus,
-    totalHeure: slot.totalTimeMinutes,
-    panier: slot.hasPackedLunch,
-    trajet: slot.hasHomeToWorkJourney,
-    userName: (last && first ? `${last} ${first}` : last || first) || null,
-    contentHash: '',
-  };
-  s.contentHash = contentHash(s);
-  return s;
-}
-
-const part = (v: string | number | boolean | null) => (v === null ? '\u0000' : String(v));
-
-/** A digest of every field staged from the slot but `codeProjet` (staging's own): equal digests, nothing to write. */
-function contentHash(f: StagedSlot): string {
-  // One flat string from a native join: a template literal here built a chain of a dozen
-  // intermediate strings per slot (a sixth of the import's garbage). Same text, same digest.
-  const text = [
-    f.idHeure,
-    f.dateDebut,
-    f.dateFin,
-    f.startUtc,
-    f.endUtc,
-    f.idUtilisateur,
-    part(f.idProjet),
-    part(f.projectCodeInSlot),
-    f.status,
-    f.totalHeure,
-    f.panier,
-    f.trajet,
-    part(f.userName),
-  ].join('\u001f');
-  // The one-shot hash: no Hash object per slot (4× faster than createHash here), the same digest.
-  return hash('sha1', text, 'base64');
-}
-
-export function toStagedSlot(slot: TimeSlot, timeZone: string, existing: ExistingSlot | undefined): StagedSlot {
-  return withCode(slotFields(slot, timeZone), existing);
-}
-
-/** Sets `codeProjet`: a code resolved earlier stays while the slot keeps its project; a new project starts afresh. */
-function withCode(s: StagedSlot, existing: ExistingSlot | undefined): StagedSlot {
-  const code = s.projectCodeInSlot;
-  s.codeProjet = existing && existing.idProjet === s.idProjet ? (code ?? existing.codeProjet) : code;
-  return s;
-}
-
-/** Whether the change reaches SuiviMO: status, start minute, minutes, allowances, project, user. */
-export function reachesSuiviMo(next: StagedSlot, prev: ExistingSlot | undefined): boolean {
-  if (!prev || prev.deleted) return true;
-  return (
-    prev.status !== next.status ||
-    prev.dateDebut !== next.dateDebut ||
-    prev.totalHeure !== next.totalHeure ||
-    prev.panier !== next.panier ||
-    prev.trajet !== next.trajet ||
-    prev.idProjet !== next.idProjet ||
-    prev.codeProjet !== next.codeProjet ||
-    prev.idUtilisateur !== next.idUtilisateur
-  );
-}
 
 function changedAtAll(next: StagedSlot, prev: ExistingSlot): boolean {
   return (
@@ -156,7 +75,7 @@ async function stageSlots(ctx: JobContext, tx: Queryable, slots: readonly Staged
   const relevant: boolean[] = [];
   for (const fields of candidates) {
     const prev = existing.get(fields.idHeure);
-    const next = withCode(fields, prev);
+    const next = withResolvedCode(fields, prev);
     const live = prev && !prev.deleted;
     // Same values, digest not yet stored (a row staged before digests existed): store it, nothing else.
     ctx.report.ok(fields.idHeure, live ? (changedAtAll(next, prev) ? 'updated' : 'unchanged') : 'created');
@@ -288,8 +207,8 @@ async function stagePeriod(ctx: JobContext, period: Period, deletions: DeletionT
   deletions.missedBy(staged.filter((id) => !listedIds.has(id)));
 }
 
-export async function recupHeures(ctx: JobContext): Promise<void> {
-  const sync = ctx.services.sync();
+export async function recupHeures(ctx: JobContext<'batisimply'>): Promise<void> {
+  const sync = ctx.settings.sync;
   const api: BatisimplyApi = await ctx.services.batisimply();
   // Whole minutes, so that consecutive runs ask for comparable windows.
   const to = new Date(Math.ceil(Date.now() / 60_000) * 60_000);

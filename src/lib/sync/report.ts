@@ -1,80 +1,15 @@
-/** The run report of the interface: what a run read, changed, failed and held. */
+/** Collects a run's report while its job works: counts, each record's action, failed and held records. */
 import { operatorMessage, toConnectorError } from '../errors.js';
 import { redact } from '../log.js';
-
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'skipped' | 'interrupted';
-export type Trigger = 'timer' | 'http' | 'cli';
-
-export interface Counts {
-  read: number;
-  created: number;
-  updated: number;
-  deleted: number;
-  unchanged: number;
-  failed: number;
-  held: number;
-}
-
-export interface ReportError {
-  key: string;
-  code: string;
-  message: string;
-}
-
-export type RecordAction = 'create' | 'update' | 'delete' | 'unchanged' | 'hold' | 'fail';
-
-/** One record's planned (dry run) or done action. */
-export interface RecordChange {
-  key: string;
-  action: RecordAction;
-  fields?: string[];
-  reason?: string;
-}
-
-export interface RunReport {
-  job: string;
-  runId: string;
-  status: RunStatus;
-  dryRun: boolean;
-  startedAt: string;
-  finishedAt: string;
-  counts: Counts;
-  errors: ReportError[];
-  warnings?: ReportError[];
-  records?: RecordChange[];
-  /** Records counted but not listed in `records`, per action (see RECORDS_LISTED): present when some were left out. */
-  recordsOmitted?: Partial<Record<RecordAction, number>>;
-}
-
-export interface ChainReport {
-  job: string;
-  runId: string;
-  status: RunStatus;
-  dryRun: boolean;
-  steps: RunReport[];
-}
-
-export type AnyReport = RunReport | ChainReport;
-
-/** Run statuses as the operator reads them (terminal, dashboard). */
-export const STATUS_FR: Record<RunStatus, string> = {
-  succeeded: 'réussi',
-  partial: 'partiel',
-  failed: 'échec',
-  skipped: 'ignoré',
-  running: 'en cours',
-  interrupted: 'interrompu',
-  queued: 'en file d’attente',
-};
-
-export const emptyCounts = (): Counts => ({ read: 0, created: 0, updated: 0, deleted: 0, unchanged: 0, failed: 0, held: 0 });
-
-export interface RecordOutcome {
-  key: string;
-  kind: 'failed' | 'held';
-  code: string;
-  message: string;
-}
+import {
+  emptyCounts,
+  type Counts,
+  type RecordAction,
+  type RecordChange,
+  type RecordOutcome,
+  type ReportError,
+  type RunStatus,
+} from '../domain/runs.js';
 
 const ACTION_OF = { created: 'create', updated: 'update', deleted: 'delete', unchanged: 'unchanged' } as const;
 
@@ -154,15 +89,4 @@ export class ReportBuilder {
   status(): RunStatus {
     return this.counts.failed > 0 || this.counts.held > 0 ? 'partial' : 'succeeded';
   }
-}
-
-/** The worst of the steps' statuses, for a chained job. */
-export function chainStatus(steps: readonly RunReport[]): RunStatus {
-  const order: RunStatus[] = ['interrupted', 'failed', 'partial', 'skipped', 'succeeded'];
-  for (const status of order) if (steps.some((s) => s.status === status)) return status;
-  return 'succeeded';
-}
-
-export function isChainReport(report: AnyReport): report is ChainReport {
-  return 'steps' in report;
 }

@@ -17,19 +17,12 @@ import {
   runningRunId,
   updateProgress,
 } from '../staging/runs.js';
-import { stagingSchema, parseSection } from '../config.js';
-import {
-  chainStatus,
-  emptyCounts,
-  ReportBuilder,
-  STATUS_FR,
-  type AnyReport,
-  type RunReport,
-  type RunStatus,
-  type Trigger,
-} from './report.js';
-import { validateJobSettings } from './jobSettings.js';
-import { isChain, stepsOf, STEP_JOBS, type JobName, type StepJobName } from './jobs.js';
+import type { SyncSettings } from '../config.js';
+import { ReportBuilder } from './report.js';
+import type { JobContext, Section, SectionSettings } from './context.js';
+import { jobsUnderLock, tryJobLock } from './locks.js';
+import { isChain, STEPS, stepsOf, type JobName, type StepJobName } from './registry.js';
+import { chainStatus, emptyCounts, STATUS_FR, type AnyReport, type RunReport, type RunStatus, type Trigger } from '../domain/runs.js';
 
 export interface RunOptions {
   dryRun?: boolean;
@@ -40,7 +33,11 @@ export interface RunOptions {
   onProgress?: (progress: { job: string; done: number; total: number }) => void;
   /** A run taken from the queue: its 'queued' row is claimed instead of a new one recorded. */
   runId?: string;
+  /** Work done in place of the registry's entry for these steps: the runner's own tests, without outside systems. */
+  work?: Partial<Record<StepJobName, StepWork>>;
 }
+
+export type StepWork = (ctx: JobContext<Section>) => Promise<void>;
 
 export interface RunOutcome {
   report: AnyReport;
@@ -81,12 +78,12 @@ async function startJob(services: Services, job: JobName, options: RunOptions, l
   const db = await services.staging();
   if (!isChain(job)) return runStep(services, db, job, options, log, null);
 
-  const lock = await db.tryLock(`connecteur:job:${job}`);
+  const lock = await tryJobLock(db, job);
   const runId = options.runId ?? randomUUID();
   const dryRun = options.dryRun ?? false;
   if (!lock) return busy(db, log, job, runId, options, null);
   try {
-    await closeInterruptedRuns(db, job);
+    await closeInterruptedRuns(db, jobsUnderLock(job));
     const run = { runId, job, parentRunId: null, trigger: options.trigger, dryRun, status: 'running' as const };
     if (!(await startRun(db, run, options.runId !== undefined))) return duplicate(job, runId, dryRun);
     const stepOptions = { ...options, runId: undefined };
@@ -112,12 +109,12 @@ async function startJob(services: Services, job: JobName, options: RunOptions, l
 async function busy(
   db: StagingDb,
   log: Logger,
-  job: string,
+  job: JobName,
   runId: string,
   options: RunOptions,
   parentRunId: string | null,
 ): Promise<RunOutcome> {
-  const running = await runningRunId(db, job);
+  const running = await runningRunId(db, jobsUnderLock(job));
   const message = `Le job « ${job} » est déjà en cours${running ? ` (exécution ${running})` : ''}.`;
   // An operator asking is told; a timer (or a chain's step) records that it skipped its turn.
   if (options.trigger !== 'timer' && parentRunId === null) throw new ConflictError(message, running);
@@ -160,12 +157,12 @@ async function runStep(
   const fromQueue = options.runId !== undefined && parentRunId === null;
   const runId = fromQueue ? options.runId! : randomUUID();
   const dryRun = options.dryRun ?? false;
-  const lock = await db.tryLock(`connecteur:job:${job}`);
+  const lock = await tryJobLock(db, job);
   if (!lock) return busy(db, parentLog, job, runId, options, parentRunId);
   const log = parentLog.child({ job, runId, dryRun });
   const startedAt = new Date().toISOString();
   try {
-    await closeInterruptedRuns(db, job);
+    await closeInterruptedRuns(db, jobsUnderLock(job));
     const run = { runId, job, parentRunId, trigger: options.trigger, dryRun, status: 'running' as const };
     if (!(await startRun(db, run, fromQueue))) return duplicate(job, runId, dryRun);
     log.info(`Début du job ${job}${dryRun ? ' (simulation)' : ''}`, { trigger: options.trigger });
@@ -187,9 +184,10 @@ async function runStep(
     /** Read before the work, so that an invalid value fails the run before it changes anything. */
     let historyDays: number | undefined;
     try {
-      historyDays = parseSection(stagingSchema, services.env, 'staging').RUN_HISTORY_DAYS;
-      await validateJobSettings(services, job);
-      await STEP_JOBS[job]({ services, db, dryRun, allowMassDelete: options.allowMassDelete ?? false, report, log, progress });
+      historyDays = services.stagingSettings().RUN_HISTORY_DAYS;
+      const settings = await stepSettings(services, job);
+      const entry = options.work?.[job] ?? ((await STEPS[job].entry()) as StepWork);
+      await entry({ services, db, settings, dryRun, allowMassDelete: options.allowMassDelete ?? false, report, log, progress });
     } catch (error) {
       fatal = toConnectorError(error);
       report.errors.unshift({ key: job, code: fatal.code, message: fatal.message });
@@ -224,4 +222,21 @@ async function runStep(
   } finally {
     await lock.release();
   }
+}
+
+/** The settings a step declared, each section validated once (Services keeps what it parsed). */
+export async function stepSettings(services: Services, job: StepJobName): Promise<JobContext<Section>['settings']> {
+  const settings: { sync: SyncSettings } & Partial<SectionSettings> = { sync: services.sync() };
+  // Only what the step declared: a step that does not use BatiSimply runs without its settings.
+  for (const section of STEPS[job].settings as readonly Section[]) {
+    switch (section) {
+      case 'batisimply':
+        settings.batisimply = await services.batisimplySettings();
+        break;
+      case 'geocode':
+        settings.geocode = services.geocode();
+        break;
+    }
+  }
+  return settings as JobContext<Section>['settings'];
 }

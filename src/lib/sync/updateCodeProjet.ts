@@ -4,13 +4,13 @@
  * A code is never invented: an unresolved slot keeps none and is held by `heures-to-sqlserver`.
  */
 import pLimit from 'p-limit';
-import { BatisimplyError } from '../batisimply/http.js';
+import { findProject } from '../batisimply/client.js';
 import { chantierCodesByProjectId } from '../staging/chantiers.js';
 import { setProjectCodes, slotsWithoutCode } from '../staging/heures.js';
 import { inTransaction } from '../staging/transaction.js';
-import type { JobContext } from './jobs.js';
+import type { JobContext } from './context.js';
 
-export async function updateCodeProjet(ctx: JobContext): Promise<void> {
+export async function updateCodeProjet(ctx: JobContext<'batisimply'>): Promise<void> {
   const slots = await slotsWithoutCode(ctx.db);
   ctx.report.add('read', slots.length);
   if (slots.length === 0) return;
@@ -20,18 +20,15 @@ export async function updateCodeProjet(ctx: JobContext): Promise<void> {
   const unknown = projectIds.filter((id) => !codes.has(id));
   if (unknown.length > 0) {
     const api = await ctx.services.batisimply();
-    const limit = pLimit((await ctx.services.batisimplySettings()).BATISIMPLY_CONCURRENCY);
+    const limit = pLimit(ctx.settings.batisimply.BATISIMPLY_CONCURRENCY);
     await Promise.all(
       unknown.map((id) =>
         limit(async () => {
-          try {
-            const code = (await api.getProject(id)).projectCode?.trim();
-            if (code) codes.set(id, code);
-            else ctx.report.warn(String(id), 'PROJET_SANS_CODE', `Le projet BatiSimply ${id} n'a pas de code chantier.`);
-          } catch (error) {
-            if (!(error instanceof BatisimplyError && error.status === 404)) throw error;
-            ctx.report.warn(String(id), 'PROJET_INTROUVABLE', `Le projet BatiSimply ${id} est introuvable.`);
-          }
+          const project = await findProject(api, id);
+          const code = project?.projectCode?.trim();
+          if (code) codes.set(id, code);
+          else if (project) ctx.report.warn(String(id), 'PROJET_SANS_CODE', `Le projet BatiSimply ${id} n'a pas de code chantier.`);
+          else ctx.report.warn(String(id), 'PROJET_INTROUVABLE', `Le projet BatiSimply ${id} est introuvable.`);
         }),
       ),
     );

@@ -9,7 +9,8 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { BatisimplyError, BatisimplyHttp, hostPort, snippet } from '../../../src/lib/batisimply/http.js';
+import { BatisimplyError, BatisimplyHttp } from '../../../src/lib/batisimply/http.js';
+import { hostPort, snippet } from '../../../src/lib/batisimply/text.js';
 import { registerSecret } from '../../../src/lib/log.js';
 
 interface Seen {

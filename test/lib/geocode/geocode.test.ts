@@ -5,13 +5,13 @@ import { UpstreamError } from '../../../src/lib/errors.js';
 import { addressKey } from '../../../src/lib/geocode/address.js';
 import { BanGeocoder } from '../../../src/lib/geocode/ban.js';
 import { Services } from '../../../src/lib/services.js';
-import type { ChainReport, RunReport } from '../../../src/lib/sync/report.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import { chantier } from '../../support/chantiers.js';
 import { closeWorld, openWorld } from '../../support/fixture.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
 import type { TestDatabase } from '../../support/pg.js';
+import { stepReport } from '../../support/reports.js';
 
 let t: TestDatabase;
 let sandbox: Sandbox;
@@ -49,8 +49,11 @@ beforeEach(async () => {
 });
 
 const geocoder = () => new BanGeocoder({ baseUrl: sandbox.url, timeoutMs: 2_000 });
-const push = async (dryRun = false) =>
-  ((await runJob(services!, 'chantiers', { trigger: 'cli', dryRun })).report as ChainReport).steps[1] as RunReport;
+/** The chantiers chain: the push's report, and the geocoding step's warnings. */
+const push = async (dryRun = false) => {
+  const { report } = await runJob(services!, 'chantiers', { trigger: 'cli', dryRun });
+  return { ...stepReport(report, 'transfer-batisimply'), warnings: stepReport(report, 'geocode-chantiers').warnings };
+};
 const project = (code: string) =>
   [...sandbox.state.projects.values()].find((p) => p.projectCode === code)! as { address?: { geoPoint?: unknown } };
 

@@ -6,13 +6,14 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ConflictError } from '../../../src/lib/errors.js';
 import { Services } from '../../../src/lib/services.js';
-import type { ChainReport } from '../../../src/lib/sync/report.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import { chantier } from '../../support/chantiers.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
 import { startSandbox } from '../../support/sandbox.js';
 import type { Env } from '../../../src/lib/config.js';
+import type { ChainReport } from '../../../src/lib/domain/runs.js';
+import { transferAndPush } from '../../support/reports.js';
 
 let dir: string;
 let sandbox: Sandbox;
@@ -35,7 +36,7 @@ test('chantiers on the embedded staging database, kept on disk between processes
   const first = (await runJob(services, 'chantiers', { trigger: 'cli' })).report as ChainReport;
   assert.equal((await services.staging()).kind, 'embedded');
   assert.deepEqual(
-    first.steps.map((s) => s.counts.created),
+    transferAndPush(first).map((s) => s.counts.created),
     [2, 2],
   );
   await services.close();
@@ -43,7 +44,7 @@ test('chantiers on the embedded staging database, kept on disk between processes
   services = new Services(env, { batigest });
   const second = (await runJob(services, 'chantiers', { trigger: 'cli' })).report as ChainReport;
   assert.deepEqual(
-    second.steps.map((s) => s.counts.unchanged),
+    transferAndPush(second).map((s) => s.counts.unchanged),
     [2, 0],
   );
   assert.equal(sandbox.state.projects.size, 2);

@@ -5,17 +5,17 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import type { SuiviMoRow } from '../../../src/lib/batigest/port.js';
 import type { Env } from '../../../src/lib/config.js';
 import { Services } from '../../../src/lib/services.js';
 import { countPendingHeures } from '../../../src/lib/staging/heures.js';
-import type { RunReport } from '../../../src/lib/sync/report.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import { closeWorld, openWorld } from '../../support/fixture.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
 import type { TestDatabase } from '../../support/pg.js';
 import { daysAgo, slot, USER_DUPONT } from '../../support/slots.js';
+import type { SuiviMoRow } from '../../../src/lib/domain/suiviMo.js';
+import type { RunReport } from '../../../src/lib/domain/runs.js';
 
 let t: TestDatabase;
 let sandbox: Sandbox;

@@ -6,7 +6,6 @@ import type { Queryable } from '../../../src/lib/staging/db.js';
 import {
   activeRunId,
   childRuns,
-  closeDeadRuns,
   closeInterruptedRuns,
   failUnfinishedRun,
   finishRun,
@@ -25,8 +24,9 @@ import {
   startRun,
   updateProgress,
 } from '../../../src/lib/staging/runs.js';
-import type { RunStatus } from '../../../src/lib/sync/report.js';
 import { freshDatabase, type TestDatabase } from '../../support/pg.js';
+import type { RunStatus } from '../../../src/lib/domain/runs.js';
+import { closeDeadRuns } from '../../../src/lib/sync/locks.js';
 
 // Run and record messages may echo a secret from an outside system: the history stores it masked.
 const SECRET = 'runs-test-secret-4b7e';
@@ -210,8 +210,8 @@ test('runningRunId: the newest running run of the job; null when none runs', asy
   await run(2, 'transfer', 'running', { minutesAgo: 10 });
   await run(3, 'transfer', 'succeeded', { minutesAgo: 1 });
   await run(4, 'recup-heures', 'running', { minutesAgo: 1 });
-  assert.equal(await runningRunId(t.db, 'transfer'), id(2));
-  assert.equal(await runningRunId(t.db, 'heures-to-sqlserver'), null);
+  assert.equal(await runningRunId(t.db, ['transfer']), id(2));
+  assert.equal(await runningRunId(t.db, ['heures-to-sqlserver']), null);
 });
 
 test('closeInterruptedRuns: the running runs of the job become interrupted, no others', async () => {
@@ -219,7 +219,7 @@ test('closeInterruptedRuns: the running runs of the job become interrupted, no o
   await updateProgress(t.db, id(1), { done: 1, total: 2 });
   await run(2, 'transfer', 'succeeded');
   await run(3, 'recup-heures', 'running');
-  await closeInterruptedRuns(t.db, 'transfer');
+  await closeInterruptedRuns(t.db, ['transfer']);
   const row = await getRun(t.db, id(1));
   assert.equal(row?.status, 'interrupted');
   assert.equal(row?.message, 'Exécution interrompue (processus arrêté avant la fin).');

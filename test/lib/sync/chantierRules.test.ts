@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { ChantierSource } from '../../../src/lib/staging/chantiers.js';
-import { CODE_CHANTIER_MAX, chantierProblem, toProjectBody } from '../../../src/lib/sync/chantierRules.js';
 import { chantier } from '../../support/chantiers.js';
+import { type ChantierSource, CODE_CHANTIER_MAX, chantierProblem } from '../../../src/lib/domain/chantier.js';
+import { toProjectBody } from '../../../src/lib/batisimply/projectBody.js';
 
 describe('chantierProblem', () => {
   test('an empty code is refused', () => {

@@ -9,14 +9,15 @@ import { createBatisimplyClient, type BatisimplyApi } from '../../../src/lib/bat
 import { batisimplySchema, parseSection, type Env } from '../../../src/lib/config.js';
 import { EnvironmentSecrets } from '../../../src/lib/secrets.js';
 import { Services } from '../../../src/lib/services.js';
-import type { ChantierSource } from '../../../src/lib/staging/chantiers.js';
-import type { ChainReport, RunReport } from '../../../src/lib/sync/report.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import { chantier } from '../../support/chantiers.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
 import type { TestDatabase } from '../../support/pg.js';
 import { closeWorld, openWorld } from '../../support/fixture.js';
+import type { ChantierSource } from '../../../src/lib/domain/chantier.js';
+import type { RunReport } from '../../../src/lib/domain/runs.js';
+import { transferAndPush } from '../../support/reports.js';
 
 let t: TestDatabase;
 let sandbox: Sandbox;
@@ -66,7 +67,7 @@ beforeEach(async () => {
   services = new Services(env, { staging: t.db, batigest, batisimply: hookedClient() });
 });
 
-const steps = async () => ((await runJob(services, 'chantiers', { trigger: 'cli' })).report as ChainReport).steps as [RunReport, RunReport];
+const steps = async () => transferAndPush((await runJob(services, 'chantiers', { trigger: 'cli' })).report);
 const push = async () => (await runJob(services, 'transfer-batisimply', { trigger: 'cli' })).report as RunReport;
 const projects = () => [...sandbox.state.projects.values()];
 const project = (code: string) => projects().find((p) => p.projectCode === code);

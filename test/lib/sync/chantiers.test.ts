@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { Services } from '../../../src/lib/services.js';
-import type { RunReport, ChainReport } from '../../../src/lib/sync/report.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import { chantier } from '../../support/chantiers.js';
@@ -10,6 +9,8 @@ import { startRecordingProxy } from '../../support/recordingProxy.js';
 import type { TestDatabase } from '../../support/pg.js';
 import { closeWorld, openWorld } from '../../support/fixture.js';
 import type { Env } from '../../../src/lib/config.js';
+import type { RunReport } from '../../../src/lib/domain/runs.js';
+import { stepReport, transferAndPush } from '../../support/reports.js';
 
 let t: TestDatabase;
 let sandbox: Sandbox;
@@ -35,7 +36,7 @@ beforeEach(async () => {
 const writes = () => sandbox.count('POST /api/project') + sandbox.count('PUT /api/project');
 const steps = async (dryRun = false) => {
   const { report } = await runJob(services, 'chantiers', { trigger: 'cli', dryRun });
-  return (report as ChainReport).steps as [RunReport, RunReport];
+  return transferAndPush(report);
 };
 const projects = () => [...sandbox.state.projects.values()];
 
@@ -116,7 +117,7 @@ describe('chantiers end to end', () => {
         { route: 'POST /api/project', fault: 'latency', latencyMs: 2500, times: 1 },
       ]);
       const { report } = await runJob(viaProxy, 'chantiers', { trigger: 'cli' });
-      const push = (report as ChainReport).steps[1]!;
+      const push = stepReport(report, 'transfer-batisimply');
       await proxy.idle();
       // The 503 create was refused before any write: looked up, not found, created again. The slow
       // one landed during the settle wait (2 s timeout, 2 s settle, 2.5 s latency): found, not re-sent.
@@ -164,7 +165,7 @@ describe('chantiers end to end', () => {
     const noHq = new Services({ ...env, BATISIMPLY_HEADQUARTER_ID: undefined }, { staging: t.db, batigest });
     batigest.chantiers = [chantier('CH070')];
     const { report } = await runJob(noHq, 'chantiers', { trigger: 'cli' });
-    const push = (report as ChainReport).steps[1]!;
+    const push = stepReport(report, 'transfer-batisimply');
     assert.equal(push.counts.failed, 1);
     assert.match(push.errors[0]!.message, /BATISIMPLY_HEADQUARTER_ID/);
     await noHq.close();

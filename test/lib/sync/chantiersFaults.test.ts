@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { Env } from '../../../src/lib/config.js';
 import { Services } from '../../../src/lib/services.js';
-import type { ChainReport, RunReport } from '../../../src/lib/sync/report.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import { chantier } from '../../support/chantiers.js';
 import { closeWorld, openWorld } from '../../support/fixture.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
 import type { TestDatabase } from '../../support/pg.js';
+import type { ChainReport, RunReport } from '../../../src/lib/domain/runs.js';
+import { transferAndPush } from '../../support/reports.js';
 
 let t: TestDatabase;
 let sandbox: Sandbox;
@@ -54,7 +55,7 @@ describe('a create that outlives the client timeout (#1)', () => {
     const s = services({ BATISIMPLY_TIMEOUT_MS: '300', BATISIMPLY_CREATE_SETTLE_MS: '1000' });
     batigest.chantiers = [chantier('CH100')];
     sandbox.faults.add([{ route: 'POST /api/project', fault: 'delayed-apply', latencyMs: 800, times: 1 }]);
-    const [, pushed] = (await chain(s)).steps as [RunReport, RunReport];
+    const [, pushed] = transferAndPush(await chain(s));
     assert.equal(pushed.counts.created, 1);
     assert.equal(sandbox.count('POST /api/project'), 1);
     assert.deepEqual(codes(), ['CH100']);
@@ -71,7 +72,7 @@ describe('a create that outlives the client timeout (#1)', () => {
       { route: 'GET /api/project', fault: 'latency', latencyMs: 0, times: 1 },
       { route: 'GET /api/project', fault: '503', times: 1000 },
     ]);
-    const [, first] = (await chain(s)).steps as [RunReport, RunReport];
+    const [, first] = transferAndPush(await chain(s));
     assert.equal(first.counts.failed, 1);
     assert.equal(first.errors[0]!.code, 'CREATION_INCERTAINE');
     assert.match(first.errors[0]!.message, /503/);
@@ -137,7 +138,7 @@ describe('the project list (#2, #3, #4)', () => {
     for (let i = 1; i <= 145; i++) sandbox.state.createProject({ projectCode: `CH${String(i).padStart(3, '0')}`, projectName: 'ancien' });
     batigest.chantiers = Array.from({ length: 145 }, (_, i) => chantier(`CH${String(i + 1).padStart(3, '0')}`));
     sandbox.faults.add([{ route: 'GET /api/project', fault: 'lying-paging' }]);
-    const [, pushed] = (await chain(services())).steps as [RunReport, RunReport];
+    const [, pushed] = transferAndPush(await chain(services()));
     assert.deepEqual([pushed.counts.created, pushed.counts.updated], [0, 145]);
     assert.equal(sandbox.count('POST /api/project'), 0);
     assert.equal(sandbox.state.projects.size, 145);
@@ -146,7 +147,7 @@ describe('the project list (#2, #3, #4)', () => {
   test('a project without id is refused with its reason; its code is not created again', async () => {
     sandbox.state.load({ projects: [{ id: null as unknown as number, projectCode: 'CH130', projectName: 'sans id' }] });
     batigest.chantiers = [chantier('CH130'), chantier('CH131')];
-    const [, pushed] = (await chain(services())).steps as [RunReport, RunReport];
+    const [, pushed] = transferAndPush(await chain(services()));
     assert.equal(sandbox.count('PUT /api/project'), 0, 'nothing sent to id 0');
     assert.equal(sandbox.count('POST /api/project'), 1);
     assert.deepEqual(codes(), ['CH130', 'CH131']);
@@ -168,7 +169,7 @@ describe('the project list (#2, #3, #4)', () => {
       { route: 'GET /api/project', fault: 'latency', latencyMs: 0, times: 1 },
       { route: 'GET /api/project', fault: '503', times: 1000 },
     ]);
-    const [, pushed] = (await chain(s)).steps as [RunReport, RunReport];
+    const [, pushed] = transferAndPush(await chain(s));
     assert.equal(pushed.status, 'partial');
     assert.deepEqual([pushed.counts.created, pushed.counts.failed], [5, 1]);
     assert.deepEqual(

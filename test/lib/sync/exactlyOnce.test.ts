@@ -5,10 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { SuiviMoRow } from '../../../src/lib/batigest/port.js';
 import type { Env } from '../../../src/lib/config.js';
 import { Services } from '../../../src/lib/services.js';
-import type { RunReport } from '../../../src/lib/sync/report.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import type { SandboxTimeSlot } from '../../../src/sandbox/state.js';
@@ -17,6 +15,8 @@ import { MemoryBatigest, type BatigestCrashPoint } from '../../support/memoryBat
 import type { TestDatabase } from '../../support/pg.js';
 import { closeWorld, openWorld } from '../../support/fixture.js';
 import { daysAgo, slot, USER_DUPONT, USER_MARTIN } from '../../support/slots.js';
+import type { SuiviMoRow } from '../../../src/lib/domain/suiviMo.js';
+import type { RunReport } from '../../../src/lib/domain/runs.js';
 
 type CrashPoint = { name: string; batigest?: BatigestCrashPoint; staging?: RegExp };
 

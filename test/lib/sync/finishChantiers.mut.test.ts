@@ -9,14 +9,14 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import type { BatisimplyApi, Project, ProjectBody } from '../../../src/lib/batisimply/client.js';
 import { BatisimplyError } from '../../../src/lib/batisimply/http.js';
 import type { Env } from '../../../src/lib/config.js';
-import { createLogger, silentSink } from '../../../src/lib/log.js';
 import { Services } from '../../../src/lib/services.js';
-import { detectEndedChantiers, finishChantiers } from '../../../src/lib/sync/finishChantiers.js';
-import type { JobContext } from '../../../src/lib/sync/jobs.js';
-import { ReportBuilder } from '../../../src/lib/sync/report.js';
+import { detectEndedChantiers } from '../../../src/lib/sync/transfer.js';
 import { chantier } from '../../support/chantiers.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
 import { freshDatabase, type TestDatabase } from '../../support/pg.js';
+import type { JobContext, Section } from '../../../src/lib/sync/context.js';
+import { stepContext } from '../../support/jobContext.js';
+import { finishChantiers } from '../../../src/lib/sync/finChantiers.js';
 
 /** BatiSimply's projects in memory; every call is recorded. */
 class FakeProjects implements BatisimplyApi {
@@ -83,10 +83,10 @@ beforeEach(async () => {
 });
 
 /** A job context on the test database, with these settings (SYNC_TIMEZONE always set). */
-async function context(env: Env = BATISIMPLY_ENV, dryRun = false): Promise<JobContext> {
+async function context(env: Env = BATISIMPLY_ENV, dryRun = false): Promise<JobContext<Section>> {
   await services?.close();
   services = new Services({ SYNC_TIMEZONE: 'Europe/Paris', ...env }, { staging: t.db, batigest, batisimply: api });
-  return { services, db: t.db, dryRun, report: new ReportBuilder(), log: createLogger(silentSink), progress: () => {} };
+  return stepContext(services, t.db, { dryRun });
 }
 
 interface StagedChantier {

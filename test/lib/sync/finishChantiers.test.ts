@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { Env } from '../../../src/lib/config.js';
 import { Services } from '../../../src/lib/services.js';
-import type { ChainReport, RunReport } from '../../../src/lib/sync/report.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import { chantier } from '../../support/chantiers.js';
 import { closeWorld, openWorld } from '../../support/fixture.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
 import type { TestDatabase } from '../../support/pg.js';
+import type { RunReport } from '../../../src/lib/domain/runs.js';
+import { stepReport } from '../../support/reports.js';
 
 let t: TestDatabase;
 let sandbox: Sandbox;
@@ -36,13 +37,13 @@ async function use(extra: Env) {
 
 const chain = async (dryRun = false) => {
   const { report } = await runJob(services!, 'chantiers', { trigger: 'cli', dryRun });
-  return (report as ChainReport).steps as [RunReport, RunReport];
+  return [stepReport(report, 'transfer'), stepReport(report, 'fin-chantiers')] as const;
 };
-/** `chantiers` notes the end; the project is closed by the push after the next recup-heures. */
+/** `chantiers` notes the end; the project is closed by fin-chantiers after the next recup-heures. */
 const endCycle = async () => {
   const [transfer] = await chain();
   await runJob(services!, 'recup-heures', { trigger: 'cli' });
-  const { report } = await runJob(services!, 'transfer-batisimply', { trigger: 'cli' });
+  const { report } = await runJob(services!, 'fin-chantiers', { trigger: 'cli' });
   return [transfer, report as RunReport] as const;
 };
 const project = (code: string) => [...sandbox.state.projects.values()].find((p) => p.projectCode === code)!;
@@ -67,7 +68,7 @@ describe('chantiers that end', () => {
     );
     assert.equal(project('CH001').isFinished, undefined, 'not before the hours booked until now are fetched');
     await runJob(services!, 'recup-heures', { trigger: 'cli' });
-    const { report } = await runJob(services!, 'transfer-batisimply', { trigger: 'cli' });
+    const { report } = await runJob(services!, 'fin-chantiers', { trigger: 'cli' });
     const push = report as RunReport;
     assert.equal(push.counts.updated, 1);
     assert.equal(project('CH001').isFinished, true);
@@ -118,7 +119,7 @@ describe('chantiers that end', () => {
     // Once the end is recorded and the hours fetched, a dry run of the push shows the project it would finish.
     await runJob(services!, 'transfer', { trigger: 'cli' });
     await runJob(services!, 'recup-heures', { trigger: 'cli' });
-    const { report } = await runJob(services!, 'transfer-batisimply', { trigger: 'cli', dryRun: true });
+    const { report } = await runJob(services!, 'fin-chantiers', { trigger: 'cli', dryRun: true });
     assert.equal((report as RunReport).counts.updated, 1);
     assert.match((report as RunReport).warnings?.[0]?.message ?? '', /CH030 supprimé de Batigest : projet BatiSimply \d+ terminé/);
     assert.equal(project('CH030').isFinished, undefined);

@@ -6,16 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import type { SuiviMoRow, SuiviMoTransaction } from '../../../src/lib/batigest/port.js';
+import type { SuiviMoTransaction } from '../../../src/lib/batigest/port.js';
 import type { Env } from '../../../src/lib/config.js';
 import { Services } from '../../../src/lib/services.js';
-import type { ChainReport, RunReport } from '../../../src/lib/sync/report.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
 import type { TestDatabase } from '../../support/pg.js';
 import { closeWorld, openWorld } from '../../support/fixture.js';
 import { daysAgo, slot, USER_DUPONT, USER_MARTIN } from '../../support/slots.js';
+import type { SuiviMoRow } from '../../../src/lib/domain/suiviMo.js';
+import type { ChainReport, RunReport } from '../../../src/lib/domain/runs.js';
 
 /** A Batigest whose next SuiviMO transaction runs `duringExport` after its writes, before it returns: an edit made mid-export. */
 class EditingBatigest extends MemoryBatigest {

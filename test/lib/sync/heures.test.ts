@@ -2,15 +2,15 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { Env } from '../../../src/lib/config.js';
 import { Services } from '../../../src/lib/services.js';
-import type { ChainReport, RunReport } from '../../../src/lib/sync/report.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
-import type { StepJobName } from '../../../src/lib/sync/jobs.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import { toWallClock } from '../../../src/lib/time.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
 import type { TestDatabase } from '../../support/pg.js';
 import { closeWorld, openWorld } from '../../support/fixture.js';
 import { daysAgo, lastSundayOf, slot, USER_DUPONT, USER_MARTIN, USER_UNKNOWN } from '../../support/slots.js';
+import type { ChainReport, RunReport } from '../../../src/lib/domain/runs.js';
+import type { StepJobName } from '../../../src/lib/sync/registry.js';
 
 let t: TestDatabase;
 let sandbox: Sandbox;

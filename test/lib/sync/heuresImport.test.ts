@@ -6,13 +6,13 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { Env } from '../../../src/lib/config.js';
 import { Services } from '../../../src/lib/services.js';
-import type { RunReport } from '../../../src/lib/sync/report.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import type { SandboxTimeSlot } from '../../../src/sandbox/state.js';
 import { closeWorld, openWorld } from '../../support/fixture.js';
 import type { TestDatabase } from '../../support/pg.js';
 import { daysAgo, slot } from '../../support/slots.js';
+import type { RunReport } from '../../../src/lib/domain/runs.js';
 
 let t: TestDatabase;
 let sandbox: Sandbox;

@@ -10,13 +10,13 @@ import { createBatisimplyClient, type BatisimplyApi } from '../../../src/lib/bat
 import { batisimplySchema, parseSection, type Env } from '../../../src/lib/config.js';
 import { EnvironmentSecrets } from '../../../src/lib/secrets.js';
 import { Services } from '../../../src/lib/services.js';
-import type { RunReport } from '../../../src/lib/sync/report.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import type { SandboxTimeSlot } from '../../../src/sandbox/state.js';
 import { closeWorld, openWorld } from '../../support/fixture.js';
 import type { TestDatabase } from '../../support/pg.js';
 import { daysAgo, slot } from '../../support/slots.js';
+import type { RunReport } from '../../../src/lib/domain/runs.js';
 
 const DAY_MS = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');

@@ -6,12 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import type { SuiviMoKey, SuiviMoOp, SuiviMoRow, SuiviMoTransaction } from '../../../src/lib/batigest/port.js';
+import type { SuiviMoTransaction } from '../../../src/lib/batigest/port.js';
 import { Services } from '../../../src/lib/services.js';
-import type { RunReport } from '../../../src/lib/sync/report.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
 import { freshDatabase, type TestDatabase } from '../../support/pg.js';
+import type { SuiviMoKey, SuiviMoOp, SuiviMoRow } from '../../../src/lib/domain/suiviMo.js';
+import type { RunReport } from '../../../src/lib/domain/runs.js';
 
 const USER_DUPONT = '7b5c3f9e-0d5e-4a55-9a63-6f1e8c1a2b3c';
 const USER_MARTIN = '1f0e2d3c-4b5a-4697-8887-766554433221';

@@ -16,14 +16,15 @@ import type { Env } from '../../../src/lib/config.js';
 import type { Fields, Logger } from '../../../src/lib/log.js';
 import { Services } from '../../../src/lib/services.js';
 import type { StagingDb } from '../../../src/lib/staging/db.js';
-import { upsertChantiers, type ChantierSource } from '../../../src/lib/staging/chantiers.js';
-import type { JobContext } from '../../../src/lib/sync/jobs.js';
-import { pushChantiers } from '../../../src/lib/sync/pushChantiers.js';
+import { upsertChantiers } from '../../../src/lib/staging/chantiers.js';
 import { ATTEMPT_LEASE_MS } from '../../../src/lib/sync/pushWriter.js';
 import { ReportBuilder } from '../../../src/lib/sync/report.js';
 import { chantier } from '../../support/chantiers.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
 import { freshDatabase, type TestDatabase } from '../../support/pg.js';
+import type { ChantierSource } from '../../../src/lib/domain/chantier.js';
+import { stepContext } from '../../support/jobContext.js';
+import { pushChantiers } from '../../../src/lib/sync/transferBatisimply.js';
 
 let t: TestDatabase;
 before(async () => {
@@ -161,7 +162,12 @@ async function run(api: StandIn, options: { dryRun?: boolean; env?: Env } = {}) 
   const progress: [number, number][] = [];
   const warned: [string, Fields | undefined][] = [];
   const log: Logger = { debug() {}, info() {}, error() {}, warn: (m, f) => warned.push([m, f]), child: () => log };
-  const ctx: JobContext = { services, db, dryRun: options.dryRun ?? false, report, log, progress: (d, n) => progress.push([d, n]) };
+  const ctx = await stepContext(services, db, {
+    dryRun: options.dryRun ?? false,
+    report,
+    log,
+    progress: (d, n) => void progress.push([d, n]),
+  });
   try {
     await pushChantiers(ctx);
   } finally {

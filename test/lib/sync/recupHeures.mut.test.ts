@@ -9,13 +9,13 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import type { TimeSlotList } from '../../../src/lib/batisimply/client.js';
 import type { Env } from '../../../src/lib/config.js';
 import { Services } from '../../../src/lib/services.js';
-import type { RunReport } from '../../../src/lib/sync/report.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import { closeWorld, openWorld } from '../../support/fixture.js';
 import type { TestDatabase } from '../../support/pg.js';
 import { daysAgo, USER_DUPONT, USER_MARTIN } from '../../support/slots.js';
 import { timeSlot, TimeSlotsPort } from '../../support/timeSlotsPort.js';
+import type { RunReport } from '../../../src/lib/domain/runs.js';
 
 const DAY = 86_400_000;
 

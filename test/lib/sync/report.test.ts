@@ -3,15 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RecordError } from '../../../src/lib/errors.js';
 import { registerSecret } from '../../../src/lib/log.js';
-import {
-  chainStatus,
-  emptyCounts,
-  isChainReport,
-  ReportBuilder,
-  STATUS_FR,
-  type RunReport,
-  type RunStatus,
-} from '../../../src/lib/sync/report.js';
+import { ReportBuilder } from '../../../src/lib/sync/report.js';
+import { chainStatus, emptyCounts, isChainReport, STATUS_FR, type RunReport, type RunStatus } from '../../../src/lib/domain/runs.js';
 
 // A secret the log masks: hold and warn texts may echo one from an outside system.
 const SECRET = 'report-test-secret-9f2c';

@@ -1,5 +1,5 @@
 /**
- * The runner in-process, with stand-in steps: each test replaces the steps' work in STEP_JOBS, so
+ * The runner in-process, with stand-in steps: each test replaces the steps' work (RunOptions.work), so
  * that what the runner records (report, run rows, locks, progress, log lines) is pinned without
  * any outside system. Busy jobs are made by holding their lock, never by timing.
  */
@@ -11,11 +11,12 @@ import { createLogger, type Sink } from '../../../src/lib/log.js';
 import { Services } from '../../../src/lib/services.js';
 import type { HeldLock, StagingDb } from '../../../src/lib/staging/db.js';
 import { childRuns, getRun, insertQueuedRun, insertRun, recentRuns, recordOutcomes } from '../../../src/lib/staging/runs.js';
-import { STEP_JOBS, type JobContext, type StepJobName } from '../../../src/lib/sync/jobs.js';
-import { emptyCounts, type ChainReport, type RunReport } from '../../../src/lib/sync/report.js';
-import { runJob } from '../../../src/lib/sync/runner.js';
+import { runJob as realRunJob, type StepWork } from '../../../src/lib/sync/runner.js';
 import { FaultyDb } from '../../support/faultyDb.js';
 import { freshDatabase, type TestDatabase } from '../../support/pg.js';
+import { emptyCounts, type ChainReport, type RunReport } from '../../../src/lib/domain/runs.js';
+import type { StepJobName } from '../../../src/lib/sync/registry.js';
+import type { JobContext } from '../../../src/lib/sync/context.js';
 
 // Settings every step validates; nothing is called at these addresses (the steps are stand-ins).
 const ENV: Env = {
@@ -34,19 +35,21 @@ const QUEUED = '00000000-0000-4000-8000-00000000000a';
 const OTHER = '00000000-0000-4000-8000-00000000000b';
 
 let t: TestDatabase;
-const realSteps = { ...STEP_JOBS };
+/** The stand-ins of the test under way, handed to every run. */
+let work: Partial<Record<StepJobName, StepWork>> = {};
+const runJob: typeof realRunJob = (services, job, options) => realRunJob(services, job, { ...options, work });
 
 before(async () => (t = await freshDatabase()));
 after(() => t.drop());
 beforeEach(() => t.db.query('TRUNCATE connecteur_runs, connecteur_record_issues'));
-afterEach(() => void Object.assign(STEP_JOBS, realSteps));
+afterEach(() => void (work = {}));
 
 /** Replaces a step's work; the contexts it was called with are kept. */
-function stepDoes(job: StepJobName, work: (ctx: JobContext) => Promise<void> | void = () => {}): JobContext[] {
+function stepDoes(job: StepJobName, does: (ctx: JobContext) => Promise<void> | void = () => {}): JobContext[] {
   const calls: JobContext[] = [];
-  STEP_JOBS[job] = async (ctx) => {
+  work[job] = async (ctx) => {
     calls.push(ctx);
-    await work(ctx);
+    await does(ctx);
   };
   return calls;
 }
@@ -425,12 +428,21 @@ test('a chain: its steps in order under it, its counts and errors summed, its st
       dryRun: false,
       steps: [
         ['transfer', 'partial', false],
+        ['fin-chantiers', 'succeeded', false],
+        ['geocode-chantiers', 'succeeded', false],
         ['transfer-batisimply', 'partial', false],
       ],
     },
   );
   assert.deepEqual(chainRowWhileStepping, [{ status: 'running', finished: false }]);
-  assert.deepEqual(db.locks, ['connecteur:job:chantiers', 'connecteur:job:transfer', 'connecteur:job:transfer-batisimply']);
+  assert.deepEqual(db.locks, [
+    'connecteur:job:chantiers',
+    'connecteur:job:transfer',
+    // fin-chantiers and the push both write BatiSimply's projects: one lock.
+    'connecteur:job:transfer-batisimply',
+    'connecteur:job:geocode-chantiers',
+    'connecteur:job:transfer-batisimply',
+  ]);
 
   const counts = { read: 5, created: 1, updated: 1, deleted: 0, unchanged: 0, failed: 1, held: 1 };
   const chainRow = await getRun(t.db, report.runId);
@@ -445,7 +457,7 @@ test('a chain: its steps in order under it, its counts and errors summed, its st
   const steps = await childRuns(t.db, report.runId);
   assert.deepEqual(
     steps.map((r) => [r.job, r.runId, r.trigger, r.status]),
-    report.steps.map((s) => [s.job, s.runId, 'timer', 'partial']),
+    report.steps.map((s) => [s.job, s.runId, 'timer', s.status]),
   );
   assert.deepEqual(
     lines.filter((l) => l.fields.job === 'chantiers'),
@@ -511,6 +523,8 @@ test('a chain whose step is busy: that step is skipped and recorded under the ch
     report.steps.map((s) => [s.job, s.status, s.errors.map((e) => e.code)]),
     [
       ['transfer', 'skipped', ['JOB_RUNNING']],
+      ['fin-chantiers', 'succeeded', []],
+      ['geocode-chantiers', 'succeeded', []],
       ['transfer-batisimply', 'succeeded', []],
     ],
   );
@@ -518,6 +532,8 @@ test('a chain whose step is busy: that step is skipped and recorded under the ch
     (await childRuns(t.db, report.runId)).map((r) => [r.job, r.status, r.trigger]),
     [
       ['transfer', 'skipped', 'cli'],
+      ['fin-chantiers', 'succeeded', 'cli'],
+      ['geocode-chantiers', 'succeeded', 'cli'],
       ['transfer-batisimply', 'succeeded', 'cli'],
     ],
   );
@@ -549,7 +565,7 @@ test('a chain taken from the queue: runs as its queued row, its steps under it; 
   const steps = await childRuns(t.db, QUEUED);
   assert.deepEqual(
     steps.map((s) => s.job),
-    ['transfer', 'transfer-batisimply'],
+    ['transfer', 'fin-chantiers', 'geocode-chantiers', 'transfer-batisimply'],
   );
   assert.ok(steps.every((s) => UUID.test(s.runId) && s.runId !== QUEUED));
 

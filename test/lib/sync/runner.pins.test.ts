@@ -8,13 +8,13 @@ import { after, before, beforeEach, test } from 'node:test';
 import type { Env } from '../../../src/lib/config.js';
 import { Services } from '../../../src/lib/services.js';
 import { getRun, insertRun } from '../../../src/lib/staging/runs.js';
-import type { RunReport } from '../../../src/lib/sync/report.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
-import type { JobName } from '../../../src/lib/sync/jobs.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
 import type { TestDatabase } from '../../support/pg.js';
 import { closeWorld, openWorld } from '../../support/fixture.js';
+import type { RunReport } from '../../../src/lib/domain/runs.js';
+import type { JobName } from '../../../src/lib/sync/registry.js';
 
 let t: TestDatabase;
 let sandbox: Sandbox;

@@ -7,7 +7,6 @@ import { createLogger, type Sink } from '../../../src/lib/log.js';
 import type { SecretStore } from '../../../src/lib/secrets.js';
 import { Services } from '../../../src/lib/services.js';
 import { getRun, recentRuns } from '../../../src/lib/staging/runs.js';
-import type { RunReport } from '../../../src/lib/sync/report.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import { connecteur } from '../../support/cli.js';
@@ -15,6 +14,7 @@ import { FaultyDb } from '../../support/faultyDb.js';
 import type { TestDatabase } from '../../support/pg.js';
 import { closeWorld, openWorld } from '../../support/fixture.js';
 import { until } from '../../support/wait.js';
+import type { RunReport } from '../../../src/lib/domain/runs.js';
 
 let t: TestDatabase;
 let sandbox: Sandbox;
@@ -227,7 +227,7 @@ test('a chain logs one run.finished line per step and one for itself', async () 
     await runJob(services, 'chantiers', { trigger: 'timer', log });
     assert.deepEqual(
       finished().map(([, job]) => job),
-      ['transfer', 'transfer-batisimply', 'chantiers'],
+      ['transfer', 'fin-chantiers', 'geocode-chantiers', 'transfer-batisimply', 'chantiers'],
     );
   } finally {
     await services.close();

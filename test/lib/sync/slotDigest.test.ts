@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { TimeSlot } from '../../../src/lib/batisimply/client.js';
-import { slotFields } from '../../../src/lib/sync/recupHeures.js';
+import { slotFields } from '../../../src/lib/batisimply/slotFields.js';
 
 test('a slot with every field: the digest of earlier releases', () => {
   const slot: TimeSlot = {

@@ -8,12 +8,12 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import type { Env } from '../../../src/lib/config.js';
 import type { Logger } from '../../../src/lib/log.js';
 import { Services } from '../../../src/lib/services.js';
-import type { JobContext } from '../../../src/lib/sync/jobs.js';
 import { ReportBuilder } from '../../../src/lib/sync/report.js';
-import { transferChantiers } from '../../../src/lib/sync/transferChantiers.js';
 import { chantier } from '../../support/chantiers.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
 import { freshDatabase, type TestDatabase } from '../../support/pg.js';
+import { stepContext } from '../../support/jobContext.js';
+import { transferChantiers } from '../../../src/lib/sync/transfer.js';
 
 let t: TestDatabase;
 let batigest: MemoryBatigest;
@@ -33,7 +33,12 @@ async function transfer(options: { dryRun?: boolean; env?: Env; openIssues?: str
   const services = new Services({ CHANTIERS_BATCH_SIZE: '2', ...options.env }, { staging: t.db, batigest });
   const report = new ReportBuilder(new Set(options.openIssues));
   const progress: [number, number][] = [];
-  const ctx: JobContext = { services, db: t.db, dryRun: options.dryRun ?? false, report, log, progress: (d, n) => progress.push([d, n]) };
+  const ctx = await stepContext(services, t.db, {
+    dryRun: options.dryRun ?? false,
+    report,
+    log,
+    progress: (d, n) => void progress.push([d, n]),
+  });
   await transferChantiers(ctx);
   await services.close();
   return { report, progress };

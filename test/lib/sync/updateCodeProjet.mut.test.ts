@@ -9,9 +9,9 @@ import { BatisimplyError } from '../../../src/lib/batisimply/http.js';
 import type { BatisimplyApi } from '../../../src/lib/batisimply/client.js';
 import type { Project } from '../../../src/lib/batisimply/schemas.js';
 import { Services } from '../../../src/lib/services.js';
-import type { RunReport } from '../../../src/lib/sync/report.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
 import { freshDatabase, type TestDatabase } from '../../support/pg.js';
+import type { RunReport } from '../../../src/lib/domain/runs.js';
 
 // Settings that pass validation; the stand-in below answers instead of this address.
 const ENV = {

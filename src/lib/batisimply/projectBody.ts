@@ -1,18 +1,6 @@
-/** What Batigest and BatiSimply accept of a chantier, and the project body built from it. */
-import type { ProjectBody } from '../batisimply/schemas.js';
-import type { ChantierSource } from '../staging/chantiers.js';
-
-/** ChantierDef.Code is 8 characters: a longer code cannot be a Batigest chantier, so it is refused, never cut. */
-export const CODE_CHANTIER_MAX = 8;
-
-export function chantierProblem(c: Pick<ChantierSource, 'code'>): string | null {
-  const code = c.code?.trim() ?? '';
-  if (code === '') return 'Code chantier vide.';
-  if (code.length > CODE_CHANTIER_MAX) {
-    return `Code chantier « ${code} » trop long (${code.length} caractères, ${CODE_CHANTIER_MAX} au plus dans Batigest) : refusé pour ne pas changer la clé.`;
-  }
-  return null;
-}
+/** The BatiSimply project body built from a chantier: what the push sends and the audit compares. */
+import type { ProjectBody } from './schemas.js';
+import type { ChantierSource } from '../domain/chantier.js';
 
 /** `geoPoint`: the geocoded point of the address, given only when its score reached the threshold. */
 export function toProjectBody(

@@ -1,6 +1,7 @@
 /**
  * `transfer-batisimply`: rows with `sync = false` → BatiSimply projects. A known project is
- * updated (its BatiSimply id is stored), an unknown code is created.
+ * updated (its BatiSimply id is stored), an unknown code is created, with the point
+ * `geocode-chantiers` found for its address.
  *
  * Never two projects for one code: a create is recorded in staging before it is sent, and once its
  * outcome is ambiguous (timeout, reset, lost answer, 5xx) no new create of the code is sent until a
@@ -10,21 +11,21 @@
  */
 import pLimit from 'p-limit';
 import { BatisimplyError } from '../batisimply/http.js';
-import type { BatisimplyApi, Project, ProjectBody } from '../batisimply/client.js';
+import { findProject, type BatisimplyApi, type Project, type ProjectBody } from '../batisimply/client.js';
 import { RecordError } from '../errors.js';
 import { markChantiersFailed, pendingChantiers, type StagedChantier } from '../staging/chantiers.js';
-import { chantierProblem, toProjectBody } from './chantierRules.js';
-import { finishChantiers } from './finishChantiers.js';
-import { geocodeChantiers } from '../geocode/geocodeChantiers.js';
-import type { JobContext } from './jobs.js';
+import { geocodedPoints, type GeoPoint } from './geocodeChantiers.js';
 import { ProjectIndex } from './projectIndex.js';
 import { ATTEMPT_LEASE_MS, PushWriter } from './pushWriter.js';
+import { chantierProblem } from '../domain/chantier.js';
+import type { JobContext } from './context.js';
+import { toProjectBody } from '../batisimply/projectBody.js';
 
 /** Creates sent for one chantier in one run before giving up until the next run. */
 const CREATE_ATTEMPTS = 3;
 
 interface Push {
-  ctx: JobContext;
+  ctx: JobContext<'batisimply' | 'geocode'>;
   api: BatisimplyApi;
   index: ProjectIndex;
   writer: PushWriter;
@@ -32,20 +33,19 @@ interface Push {
   slot: <T>(fn: () => Promise<T>) => Promise<T>;
   headQuarterId: number | undefined;
   /** Geocoded points of the chantiers whose address reached the score threshold. */
-  points: Awaited<ReturnType<typeof geocodeChantiers>>;
+  points: Map<string, GeoPoint>;
   /** How long after its attempt was recorded a create may still be applied. */
   landingMs: number;
 }
 
 type Outcome = { id: number; outcome: 'created' | 'updated' };
 
-export async function pushChantiers(ctx: JobContext): Promise<void> {
-  await finishChantiers(ctx);
+export async function pushChantiers(ctx: JobContext<'batisimply' | 'geocode'>): Promise<void> {
   const pending = await pendingChantiers(ctx.db);
   ctx.report.add('read', pending.length);
   if (pending.length === 0) return;
 
-  const settings = await ctx.services.batisimplySettings();
+  const settings = ctx.settings.batisimply;
   const api = await ctx.services.batisimply();
   const index = new ProjectIndex(api);
   let malformed;
@@ -82,7 +82,7 @@ export async function pushChantiers(ctx: JobContext): Promise<void> {
     writer: new PushWriter(ctx.db, { expected, lookahead: 8 * settings.BATISIMPLY_CONCURRENCY }),
     slot: pLimit(settings.BATISIMPLY_CONCURRENCY),
     headQuarterId,
-    points: await geocodeChantiers(ctx, pending),
+    points: await geocodedPoints(ctx.db, pending, ctx.settings.geocode),
     landingMs: ATTEMPT_LEASE_MS + settings.BATISIMPLY_TIMEOUT_MS + settings.BATISIMPLY_CREATE_SETTLE_MS,
   };
   let done = 0;
@@ -109,7 +109,8 @@ async function pushOne(push: Push, row: StagedChantier): Promise<Outcome> {
   const body = toProjectBody(row, push.headQuarterId, push.points.get(row.code));
   if (row.batisimplyId !== null || push.index.get(row.code)) {
     const known = await push.slot(async () => {
-      const current = row.batisimplyId !== null ? await getIfExists(push.api, row.batisimplyId) : null;
+      // Deleted in BatiSimply meanwhile: found by code, or created again.
+      const current = row.batisimplyId !== null ? await findProject(push.api, row.batisimplyId) : null;
       const found = current ?? push.index.get(row.code);
       return found ? await update(push, found, body) : null;
     });
@@ -195,16 +196,6 @@ const lookUpFailed =
       { cause: error },
     );
   };
-
-async function getIfExists(api: BatisimplyApi, id: number): Promise<Project | null> {
-  try {
-    return await api.getProject(id);
-  } catch (error) {
-    // Deleted in BatiSimply meanwhile: find it by code, or create it again.
-    if (error instanceof BatisimplyError && error.status === 404) return null;
-    throw error;
-  }
-}
 
 /** PUT carries the whole object: fields set in BatiSimply itself are kept, ours overlaid. */
 async function update(push: Push, current: Project, body: ProjectBody): Promise<Outcome> {

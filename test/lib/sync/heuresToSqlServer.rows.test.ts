@@ -65,7 +65,8 @@ describe('desiredRow', () => {
     });
   });
 
-  test('a deleted slot, still validated: no row', () => assert.deepEqual(desiredRow(pending({ deleted: true }), salaries), { kind: 'none' }));
+  test('a deleted slot, still validated: no row', () =>
+    assert.deepEqual(desiredRow(pending({ deleted: true }), salaries), { kind: 'none' }));
   test('a pending slot: no row', () => assert.deepEqual(desiredRow(pending({ status: 'PENDING' }), salaries), { kind: 'none' }));
   test('a slot without status: no row', () => assert.deepEqual(desiredRow(pending({ status: null }), salaries), { kind: 'none' }));
 

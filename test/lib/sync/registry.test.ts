@@ -65,7 +65,7 @@ test('isChain: true for the three chains, false for the steps', () => {
   );
 });
 
-test('lockOf: the two steps that write BatiSimply projects share the push\'s lock; every other job has its own', () => {
+test("lockOf: the two steps that write BatiSimply projects share the push's lock; every other job has its own", () => {
   assert.deepEqual(Object.fromEntries(JOB_NAMES.map((job) => [job, lockOf(job)])), {
     transfer: 'transfer',
     'fin-chantiers': 'transfer-batisimply',

@@ -2,11 +2,11 @@
 import { companySecretName, DEFAULT_COMPANY, findCompany, listCompanies, type Company } from './companies.js';
 import type { Env } from './config.js';
 import { createSecretStore } from './secrets.js';
-import { Services, type ServiceOverrides } from './services.js';
+import { Services, type ServiceOptions, type ServiceOverrides } from './services.js';
 
-export function companyServices(company: Company, overrides: ServiceOverrides = {}): Services {
+export function companyServices(company: Company, overrides: ServiceOverrides = {}, options: ServiceOptions = {}): Services {
   const secrets = overrides.secrets ?? createSecretStore(company.env, (s) => companySecretName(company.secretPrefix, s));
-  return new Services(company.env, { ...overrides, secrets }, { company: company.name, schema: company.schema });
+  return new Services(company.env, { ...overrides, secrets }, { company: company.name, schema: company.schema }, options);
 }
 
 /**
@@ -20,6 +20,7 @@ export class CompanyDirectory {
   constructor(
     readonly env: Env,
     private readonly defaultServices?: Services,
+    private readonly options: ServiceOptions = {},
   ) {}
 
   companies(): Company[] {
@@ -32,7 +33,7 @@ export class CompanyDirectory {
     if (company.name === DEFAULT_COMPANY && this.defaultServices) return this.defaultServices;
     let services = this.opened.get(company.name);
     if (!services) {
-      services = companyServices(company);
+      services = companyServices(company, {}, this.options);
       this.opened.set(company.name, services);
     }
     return services;

@@ -221,10 +221,42 @@ export const geocodeSchema = z.object({
   GEOCODE_TIMEOUT_MS: int(20_000, 100, 600_000),
 });
 
-/** Read by the Functions host through %NAME% in the timer bindings, listed here so they are documented and checked. */
+/**
+ * NCRONTAB as the Functions timers read it: six fields, seconds first. The agent computes its runs
+ * from the same text (croner, in agent/schedule.ts); this only turns away what cannot be one.
+ */
+const ncrontab = (fallback: string) =>
+  z
+    .string()
+    .regex(/^\s*\S+(\s+\S+){5}\s*$/, 'expression NCRONTAB à six champs attendue (seconde minute heure jour mois jour-de-semaine)')
+    .optional()
+    .default(fallback);
+
+/** Read by the Functions host through %NAME% in the timer bindings, and by `connecteur agent`. */
 export const scheduleSchema = z.object({
-  CHANTIERS_SCHEDULE: z.string().optional().default('0 */15 * * * *'),
-  HEURES_SCHEDULE: z.string().optional().default('0 0 * * * *'),
+  CHANTIERS_SCHEDULE: ncrontab('0 */15 * * * *'),
+  HEURES_SCHEDULE: ncrontab('0 0 * * * *'),
+});
+
+/**
+ * Where Batigest is reached from. `direct`: this deployment reaches SQL Server (a VPN, or on
+ * site). `agent`: the steps that touch Batigest run in `connecteur agent` beside it, and this
+ * side skips them.
+ */
+export const agentSchema = z.object({
+  BATIGEST_ACCESS: z.enum(['direct', 'agent']).optional().default('direct'),
+  /** The agent counts as silent after this many periods of its shortest schedule without a heartbeat. */
+  AGENT_SILENCE_PERIODS: int(3, 1, 1000),
+  /**
+   * Password of the PostgreSQL role `connecteur_agent` (secret): set, the cloud side creates or
+   * updates that role with only the privileges the agent's steps need, each time it opens staging.
+   */
+  AGENT_STAGING_PASSWORD: z.string().min(12, '12 caractères au moins').optional(),
+});
+
+/** Where problems are posted (Teams, Slack or any receiver of JSON); a secret: the URL carries its key. */
+export const alertSchema = z.object({
+  ALERT_WEBHOOK_URL: httpUrl('https://…').optional(),
 });
 
 export const keyVaultSchema = z.object({
@@ -240,6 +272,9 @@ export type SyncSettings = z.output<typeof syncSchema>;
 export type KeyVaultSettings = z.output<typeof keyVaultSchema>;
 export type GeocodeSettings = z.output<typeof geocodeSchema>;
 export type QueueSettings = z.output<typeof queueSchema>;
+export type ScheduleSettings = z.output<typeof scheduleSchema>;
+export type AgentSettings = z.output<typeof agentSchema>;
+export type AlertSettings = z.output<typeof alertSchema>;
 
 /** Settings whose value is a secret: taken from Key Vault when one is configured. */
 export const SECRET_SETTINGS = {
@@ -247,6 +282,8 @@ export const SECRET_SETTINGS = {
   BATISIMPLY_CLIENT_SECRET: 'batisimply-client-secret',
   BATISIMPLY_PASSWORD: 'batisimply-password',
   STAGING_DATABASE_URL: 'staging-database-url',
+  ALERT_WEBHOOK_URL: 'alert-webhook-url',
+  AGENT_STAGING_PASSWORD: 'agent-staging-password',
 } as const;
 
 export type SecretSetting = keyof typeof SECRET_SETTINGS;
@@ -261,6 +298,8 @@ export const ALL_SCHEMAS = {
   keyVault: keyVaultSchema,
   geocode: geocodeSchema,
   companies: companiesSchema,
+  agent: agentSchema,
+  alert: alertSchema,
 } as const;
 
 export function parseSection<S extends z.ZodType>(schema: S, env: Env, section: string): z.output<S> {

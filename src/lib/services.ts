@@ -14,7 +14,13 @@ import {
   stagingSchema,
   syncSchema,
   geocodeSchema,
+  agentSchema,
+  alertSchema,
+  scheduleSchema,
   SECRET_SETTINGS,
+  type AgentSettings,
+  type AlertSettings,
+  type ScheduleSettings,
   type BatisimplySettings,
   type GeocodeSettings,
   type StagingSettings,
@@ -46,6 +52,14 @@ export interface ServiceScope {
   schema: string;
 }
 
+export interface ServiceOptions {
+  /**
+   * false: the staging is opened as it stands, never migrated (the on-site agent, which shares it
+   * with the cloud side: the side that owns it migrates it). Default true.
+   */
+  migrate?: boolean;
+}
+
 export class Services {
   readonly secrets: SecretStore;
   private readonly pending = new Map<keyof Opened, Promise<unknown>>();
@@ -55,6 +69,7 @@ export class Services {
     readonly env: Env,
     private readonly overrides: ServiceOverrides = {},
     readonly scope: ServiceScope = { company: 'default', schema: 'public' },
+    readonly options: ServiceOptions = {},
   ) {
     this.secrets = overrides.secrets ?? createSecretStore(env);
   }
@@ -89,6 +104,19 @@ export class Services {
     return this.section('geocode', () => parseSection(geocodeSchema, this.env, 'géocodage'));
   }
 
+  schedules(): ScheduleSettings {
+    return this.section('schedule', () => parseSection(scheduleSchema, this.env, 'planification'));
+  }
+
+  /** BATIGEST_ACCESS and the agent's silence threshold; its role's password is a secret (see `staging`). */
+  agent(): AgentSettings {
+    return this.section('agent', () => parseSection(agentSchema, this.env, 'agent'));
+  }
+
+  async alerts(): Promise<AlertSettings> {
+    return parseSection(alertSchema, await this.resolved(['ALERT_WEBHOOK_URL']), 'alertes');
+  }
+
   /** The staging settings but its URL, which may be a Key Vault secret (see `staging`). */
   stagingSettings(): StagingSettings {
     return this.section('staging', () => parseSection(stagingSchema, this.env, 'staging'));
@@ -98,7 +126,11 @@ export class Services {
     return parseSection(batisimplySchema, await this.resolved(['BATISIMPLY_CLIENT_SECRET', 'BATISIMPLY_PASSWORD']), 'BatiSimply');
   }
 
-  /** The staging database, migrated to the latest schema on first use. */
+  /**
+   * The staging database, migrated to the latest schema on first use (unless `options.migrate` is
+   * false). With BATIGEST_ACCESS=agent and AGENT_STAGING_PASSWORD, the agent's role is then kept
+   * to its password and privileges.
+   */
   readonly staging = this.opened('staging', async () => {
     const env = await this.resolved(['STAGING_DATABASE_URL']);
     const s = parseSection(stagingSchema, env, 'staging');
@@ -116,7 +148,12 @@ export class Services {
     this.owned.push(() => db.close());
     // The two connections a run uses (its lock holds one), opened together rather than in turn.
     if (db instanceof PostgresDb) await db.warm(2);
+    if (this.options.migrate === false) return db;
     await migrate(db);
+    if (db instanceof PostgresDb && this.agent().BATIGEST_ACCESS === 'agent') {
+      const { AGENT_STAGING_PASSWORD } = await this.resolved(['AGENT_STAGING_PASSWORD']);
+      if (AGENT_STAGING_PASSWORD) await (await import('./staging/agentRole.js')).grantAgentRole(db, AGENT_STAGING_PASSWORD);
+    }
     return db;
   });
 

@@ -3,6 +3,7 @@ import { redact, redactDeep } from '../log.js';
 import type { Queryable } from './db.js';
 import {
   ACTIVE_STATUSES,
+  RUN_BY_AGENT,
   type Counts,
   type ErrorKind,
   type RecordOutcome,
@@ -126,8 +127,14 @@ export async function recentRuns(db: Queryable, limit = 50): Promise<RunRow[]> {
   return rows;
 }
 
+/** The last run of each job; the cloud side's skips of the agent's steps are passed over (the agent's own runs tell). */
 export async function lastRunPerJob(db: Queryable): Promise<RunRow[]> {
-  const { rows } = await db.query<RunRow>(`SELECT DISTINCT ON (job) ${RUN_COLUMNS} FROM connecteur_runs ORDER BY job, started_at DESC`);
+  const { rows } = await db.query<RunRow>(
+    `SELECT DISTINCT ON (job) ${RUN_COLUMNS} FROM connecteur_runs
+     WHERE NOT (status = 'skipped' AND message IS NOT DISTINCT FROM $1)
+     ORDER BY job, started_at DESC`,
+    [RUN_BY_AGENT],
+  );
   return rows;
 }
 

@@ -3,13 +3,14 @@
  * instances), recorded in the run history with its counts and its failed or held records.
  */
 import { randomUUID } from 'node:crypto';
-import { ConflictError, toConnectorError, type ConnectorError } from '../errors.js';
+import { ConflictError, StopRequestedError, toConnectorError, type ConnectorError } from '../errors.js';
 import { createLogger, silentSink, type Logger } from '../log.js';
 import type { Services } from '../services.js';
 import type { StagingDb } from '../staging/db.js';
 import {
   closeInterruptedRuns,
   finishRun,
+  insertRun,
   openIssueKeys,
   pruneHistory,
   startRun,
@@ -22,7 +23,18 @@ import { ReportBuilder } from './report.js';
 import type { JobContext, Section, SectionSettings } from './context.js';
 import { jobsUnderLock, tryJobLock } from './locks.js';
 import { isChain, STEPS, stepsOf, type JobName, type StepJobName } from './registry.js';
-import { chainStatus, emptyCounts, STATUS_FR, type AnyReport, type RunReport, type RunStatus, type Trigger } from '../domain/runs.js';
+import {
+  chainStatus,
+  emptyCounts,
+  RUN_BY_AGENT,
+  STATUS_FR,
+  STOP_REQUESTED,
+  type AnyReport,
+  type RunReport,
+  type RunStatus,
+  type Trigger,
+} from '../domain/runs.js';
+import { leftToAgent, refuseIfLeftToAgent } from './access.js';
 
 export interface RunOptions {
   dryRun?: boolean;
@@ -33,6 +45,11 @@ export interface RunOptions {
   onProgress?: (progress: { job: string; done: number; total: number }) => void;
   /** A run taken from the queue: its 'queued' row is claimed instead of a new one recorded. */
   runId?: string;
+  /**
+   * Aborted when the process is asked to stop: the running step ends between two batches and is
+   * recorded as interrupted (« arrêt demandé »); a chain starts no further step.
+   */
+  signal?: AbortSignal;
   /** Work done in place of the registry's entry for these steps: the runner's own tests, without outside systems. */
   work?: Partial<Record<StepJobName, StepWork>>;
 }
@@ -75,6 +92,7 @@ export function logFinished(log: Logger, job: string, status: RunStatus, fields:
 }
 
 async function startJob(services: Services, job: JobName, options: RunOptions, log: Logger): Promise<RunOutcome> {
+  refuseIfLeftToAgent(services, job, options.trigger);
   const db = await services.staging();
   if (!isChain(job)) return runStep(services, db, job, options, log, null);
 
@@ -88,17 +106,33 @@ async function startJob(services: Services, job: JobName, options: RunOptions, l
     if (!(await startRun(db, run, options.runId !== undefined))) return duplicate(job, runId, dryRun);
     const stepOptions = { ...options, runId: undefined };
     const steps: RunReport[] = [];
+    /** Steps the on-site agent runs: listed with their reason, they do not make the chain's status. */
+    const agentSteps = new Set<RunReport>();
     let fatal: ConnectorError | undefined;
     // A step that fails does not stop the chain: the next one works on what is already staged.
     for (const step of stepsOf(job)) {
+      if (options.signal?.aborted) break;
+      if (leftToAgent(services, step, options.trigger)) {
+        const report = await skipForAgent(db, log, step, stepOptions, runId);
+        agentSteps.add(report);
+        steps.push(report);
+        continue;
+      }
       const outcome = await runStep(services, db, step, stepOptions, log, runId);
       steps.push(outcome.report as RunReport);
       fatal ??= outcome.fatal;
     }
-    const status = chainStatus(steps);
+    const ranHere = steps.filter((s) => !agentSteps.has(s));
+    const stopped = steps.length < stepsOf(job).length;
+    const status: RunStatus = stopped ? 'interrupted' : ranHere.length > 0 ? chainStatus(ranHere) : 'skipped';
     const counts = emptyCounts();
     for (const s of steps) for (const k of Object.keys(counts) as (keyof typeof counts)[]) counts[k] += s.counts[k];
-    await finishRun(db, runId, { status, counts, errors: steps.flatMap((s) => s.errors) });
+    await finishRun(db, runId, {
+      status,
+      counts,
+      errors: steps.flatMap((s) => s.errors),
+      ...(stopped ? { message: STOP_REQUESTED } : {}),
+    });
     logFinished(log, job, status, { runId, dryRun, ...counts });
     return { report: { job, runId, status, dryRun, steps }, fatal };
   } finally {
@@ -135,6 +169,26 @@ async function busy(
       counts: emptyCounts(),
       errors: [{ key: job, code: 'JOB_RUNNING', message }],
     },
+  };
+}
+
+/** A step of a chain the on-site agent runs: recorded as skipped with its reason, so the history says where it went. */
+async function skipForAgent(db: StagingDb, log: Logger, job: StepJobName, options: RunOptions, parentRunId: string): Promise<RunReport> {
+  const runId = randomUUID();
+  const dryRun = options.dryRun ?? false;
+  await insertRun(db, { runId, job, parentRunId, trigger: options.trigger, dryRun, status: 'skipped', message: RUN_BY_AGENT });
+  logFinished(log, job, 'skipped', { runId, code: 'RUN_BY_AGENT' });
+  const now = new Date().toISOString();
+  return {
+    job,
+    runId,
+    status: 'skipped',
+    dryRun,
+    startedAt: now,
+    finishedAt: now,
+    counts: emptyCounts(),
+    errors: [],
+    warnings: [{ key: job, code: 'RUN_BY_AGENT', message: RUN_BY_AGENT }],
   };
 }
 
@@ -181,21 +235,29 @@ async function runStep(
       progressWrites.add(write);
     };
     let fatal: ConnectorError | undefined;
+    let stopped = false;
     /** Read before the work, so that an invalid value fails the run before it changes anything. */
     let historyDays: number | undefined;
     try {
       historyDays = services.stagingSettings().RUN_HISTORY_DAYS;
       const settings = await stepSettings(services, job);
       const entry = options.work?.[job] ?? ((await STEPS[job].entry()) as StepWork);
-      await entry({ services, db, settings, dryRun, allowMassDelete: options.allowMassDelete ?? false, report, log, progress });
+      const { signal } = options;
+      await entry({ services, db, settings, dryRun, allowMassDelete: options.allowMassDelete ?? false, report, log, progress, signal });
     } catch (error) {
-      fatal = toConnectorError(error);
-      report.errors.unshift({ key: job, code: fatal.code, message: fatal.message });
-      log.error(`Échec du job ${job} : ${fatal.message}`, { code: fatal.code });
+      if (error instanceof StopRequestedError) {
+        stopped = true;
+        log.warn(`Job ${job} arrêté entre deux lots : arrêt demandé.`, { code: error.code });
+      } else {
+        fatal = toConnectorError(error);
+        report.errors.unshift({ key: job, code: fatal.code, message: fatal.message });
+        log.error(`Échec du job ${job} : ${fatal.message}`, { code: fatal.code });
+      }
     }
-    const status = fatal ? 'failed' : report.status();
+    const status: RunStatus = stopped ? 'interrupted' : fatal ? 'failed' : report.status();
     await Promise.all(progressWrites);
-    await finishRun(db, runId, { status, counts: report.counts, errors: report.errors, message: fatal?.message });
+    const message = stopped ? STOP_REQUESTED : fatal?.message;
+    await finishRun(db, runId, { status, counts: report.counts, errors: report.errors, message });
     if (!dryRun) await recordOutcomes(db, job, runId, report.outcomes, [...report.succeeded]);
     if (historyDays !== undefined) await pruneHistory(db, historyDays);
     const finishedAt = new Date().toISOString();

@@ -22,6 +22,7 @@ test('empty database: every migration applied, then none', async () => {
     '005.do.heures-hash.sql',
     '006.do.chantier-ends-geocode.sql',
     '007.do.queued-runs.sql',
+    '008.do.agent.sql',
   ]);
   const second = await migrate(t.db);
   assert.deepEqual(second.applied, []);

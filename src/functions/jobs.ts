@@ -9,6 +9,7 @@ import functions, {
 import { applyHeapPolicy } from '../lib/heapPolicy.js';
 import { runJob } from '../lib/sync/runner.js';
 import { enqueueRun } from '../lib/queue/runs.js';
+import { logAgentSilence } from '../lib/agent/status.js';
 import {
   answerMessage,
   companies,
@@ -66,6 +67,10 @@ function timerHandler(job: JobName) {
         .select()
         .map(async ({ company, services }) => {
           try {
+            // BATIGEST_ACCESS=agent: while the agent is silent, one line per tick for the alert rule.
+            await logAgentSilence(services, log).catch((error: unknown) =>
+              log.warn(`Lecture du battement de cœur de l'agent impossible : ${(error as Error).message}`, { company }),
+            );
             // A timer that finds the job running records a skipped run instead of failing.
             if (queue) await enqueueRun(services, queue, { job, dryRun: false, trigger: 'timer' });
             else await runJob(services, job, { trigger: 'timer', log: log.child({ company }) });

@@ -110,8 +110,30 @@ export function checkBatisimply(services: Services) {
   return timed('batisimply', async () => (await services.batisimply()).ping());
 }
 
+/** With BATIGEST_ACCESS=agent this side never reaches SQL Server: the agent's own check does (`connecteur agent check`). */
+function sqlServerLeftToAgent(): CheckResult {
+  return {
+    system: 'sqlserver',
+    ok: true,
+    step: 'ok',
+    message: `${SYSTEM_LABEL.sqlserver} : atteint par l'agent sur site (BATIGEST_ACCESS=agent), pas d'ici ; voir « connecteur agent check » sur sa machine.`,
+    durationMs: 0,
+  };
+}
+
 export async function checkAll(services: Services): Promise<CheckResult[]> {
-  return Promise.all([checkSqlServer(services), checkPostgres(services), checkBatisimply(services)]);
+  const agentMode = (() => {
+    try {
+      return services.agent().BATIGEST_ACCESS === 'agent';
+    } catch {
+      return false;
+    }
+  })();
+  return Promise.all([
+    agentMode ? sqlServerLeftToAgent() : checkSqlServer(services),
+    checkPostgres(services),
+    checkBatisimply(services),
+  ]);
 }
 
 /** Fields an operator may give to the connect-* routes, and the setting each stands for. */

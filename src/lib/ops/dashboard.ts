@@ -73,6 +73,14 @@ export function renderDashboard(status: StatusReport, timeZone = 'Europe/Paris')
     status.recentErrors.map((x) => [at(x.at), x.job, x.key, x.code, x.message]),
     'Aucune erreur récente.',
   );
+  // Where nobody watches the server, what needs someone comes first.
+  const alerts = (status.alerts ?? [])
+    .map((a) => `<li>⚠ ${e(a.message)} <span class="since">(depuis le ${e(at(a.openedAt))})</span></li>`)
+    .join('');
+  const banner = alerts ? `<div id="alerts" class="banner ko" role="alert"><ul>${alerts}</ul></div>` : '';
+  const agent = status.agent
+    ? `<p id="agent" class="${status.agent.silent || status.agent.agents.some((a) => a.versionMismatch) ? 'ko' : 'ok'}">${e(status.agent.message)}</p>`
+    : '';
   const buttons = JOB_NAMES.map(
     (job) => `<div class="job"><span>${e(JOB_LABELS[job])}</span>
       <button data-job="${e(job)}">Lancer ${e(job)}</button>
@@ -89,6 +97,8 @@ th,td{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-alig
 th{background:#eef1f4}.ok{color:#1a7f37}.ko{color:#cf222e}.empty{color:#57606a}
 .job{display:flex;gap:.5rem;align-items:center;margin:.2rem 0}.job span{min-width:18rem}
 button{padding:.25rem .7rem;cursor:pointer}button.dry{background:#fff}
+.banner{background:#ffebe9;border:1px solid #cf222e;padding:.2rem .8rem;margin:.6rem 0}.banner ul{margin:.4rem 0;padding-left:1rem}
+.since{color:#57606a;font-size:.85rem}#agent{font-weight:600}
 #result{white-space:pre-wrap;background:#fff;border:1px solid #d0d7de;padding:.6rem;min-height:2rem}
 .pending{display:flex;gap:2rem}
 .st{display:inline-block;padding:0 .45rem;border-radius:.6rem;font-weight:600;font-size:.85rem}
@@ -97,6 +107,7 @@ button{padding:.25rem .7rem;cursor:pointer}button.dry{background:#fff}
 .st-skipped{background:#eaeef2;color:#424a53}
 </style></head><body>
 <h1>Connecteur SAGES — Batigest ⇄ BatiSimply</h1>
+${banner}${agent}
 <p>État au ${e(at(status.generatedAt))} (heure de ${e(timeZone)})</p>
 <h2>Connexions</h2><ul id="connections"${connections ? '' : ' data-pending="1"'}>${connections || '<li class="empty">Test des connexions en cours…</li>'}</ul>
 <h2>En attente</h2><div class="pending">

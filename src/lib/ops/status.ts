@@ -5,6 +5,9 @@ import { countPendingHeures } from '../staging/heures.js';
 import { closeDeadRuns } from '../sync/locks.js';
 import { lastRunPerJob, recentRuns, recordIssues, type RecordIssueRow, type RunRow } from '../staging/runs.js';
 import { checkAll, type CheckResult } from './checks.js';
+import { openAlerts, type AlertRow } from '../staging/agent.js';
+import { readAgentStatus } from '../agent/status.js';
+import type { AgentStatus } from '../agent/state.js';
 import { isChain, type JobName } from '../sync/registry.js';
 
 export interface StatusReport {
@@ -16,18 +19,24 @@ export interface StatusReport {
   held: RecordIssueRow[];
   failed: RecordIssueRow[];
   recentErrors: { runId: string; job: string; at: string; code: string; message: string; key: string }[];
+  /** The on-site agent, as its heartbeats tell (absent when Batigest is reached directly and no agent ever ran). */
+  agent?: AgentStatus;
+  /** Problems open now (`connecteur agent --role all`, or a deployment with ALERT_WEBHOOK_URL). */
+  alerts: AlertRow[];
 }
 
 export async function gatherStatus(services: Services, options: { checkConnections: boolean }): Promise<StatusReport> {
   const db = await services.staging();
   await closeDeadRuns(db);
-  const [lastRuns, recent, issues, chantiers, heures, connections] = await Promise.all([
+  const [lastRuns, recent, issues, chantiers, heures, connections, agent, alerts] = await Promise.all([
     lastRunPerJob(db),
     recentRuns(db, 30),
     recordIssues(db),
     countPendingChantiers(db),
     countPendingHeures(db),
     options.checkConnections ? checkAll(services) : Promise.resolve(undefined),
+    readAgentStatus(services),
+    openAlerts(db),
   ]);
   const recentErrors = recent
     .filter((r) => r.errors.length > 0 && !isChain(r.job as JobName))
@@ -42,5 +51,7 @@ export async function gatherStatus(services: Services, options: { checkConnectio
     held: issues.filter((i) => i.kind === 'held'),
     failed: issues.filter((i) => i.kind === 'failed'),
     recentErrors,
+    ...(agent ? { agent } : {}),
+    alerts,
   };
 }

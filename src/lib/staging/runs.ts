@@ -263,3 +263,16 @@ export async function listRuns(db: Queryable, filter: { job?: string; status?: s
   );
   return rows;
 }
+
+/**
+ * When the job last started a run that did something (the cloud side's skips of the agent's steps
+ * left out), or null: the agent runs once at start a schedule it missed while it was stopped.
+ */
+export async function lastStartedAt(db: Queryable, jobs: readonly string[]): Promise<Date | null> {
+  const { rows } = await db.query<{ at: string | null }>(
+    `SELECT to_char(max(started_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at FROM connecteur_runs
+     WHERE job = ANY($1::text[]) AND status <> 'queued' AND NOT (status = 'skipped' AND message IS NOT DISTINCT FROM $2)`,
+    [jobs, RUN_BY_AGENT],
+  );
+  return rows[0]?.at ? new Date(rows[0].at) : null;
+}

@@ -11,6 +11,7 @@ import {
   closeInterruptedRuns,
   finishRun,
   insertRun,
+  lastStartedAt,
   openIssueKeys,
   pruneHistory,
   startRun,
@@ -50,6 +51,12 @@ export interface RunOptions {
    * recorded as interrupted (« arrêt demandé »); a chain starts no further step.
    */
   signal?: AbortSignal;
+  /**
+   * A scheduled run's occurrence: when a run of the job started at or after this time already
+   * (another agent, started by mistake, took the same occurrence), nothing runs and nothing is
+   * recorded (`duplicate`).
+   */
+  notBefore?: Date;
   /** Work done in place of the registry's entry for these steps: the runner's own tests, without outside systems. */
   work?: Partial<Record<StepJobName, StepWork>>;
 }
@@ -101,6 +108,7 @@ async function startJob(services: Services, job: JobName, options: RunOptions, l
   const dryRun = options.dryRun ?? false;
   if (!lock) return busy(db, log, job, runId, options, null);
   try {
+    if (await ranSince(db, job, options)) return duplicate(job, runId, dryRun);
     await closeInterruptedRuns(db, jobsUnderLock(job));
     const run = { runId, job, parentRunId: null, trigger: options.trigger, dryRun, status: 'running' as const };
     if (!(await startRun(db, run, options.runId !== undefined))) return duplicate(job, runId, dryRun);
@@ -150,8 +158,8 @@ async function busy(
 ): Promise<RunOutcome> {
   const running = await runningRunId(db, jobsUnderLock(job));
   const message = `Le job « ${job} » est déjà en cours${running ? ` (exécution ${running})` : ''}.`;
-  // An operator asking is told; a timer (or a chain's step) records that it skipped its turn.
-  if (options.trigger !== 'timer' && parentRunId === null) throw new ConflictError(message, running);
+  // An operator asking is told; a timer, the agent (or a chain's step) records that it skipped its turn.
+  if (options.trigger !== 'timer' && options.trigger !== 'agent' && parentRunId === null) throw new ConflictError(message, running);
   const dryRun = options.dryRun ?? false;
   const fromQueue = options.runId !== undefined && parentRunId === null;
   const run = { runId, job, parentRunId, trigger: options.trigger, dryRun, status: 'skipped' as const, message };
@@ -170,6 +178,13 @@ async function busy(
       errors: [{ key: job, code: 'JOB_RUNNING', message }],
     },
   };
+}
+
+/** Checked with the job's lock held: the occurrence was run already. */
+async function ranSince(db: StagingDb, job: JobName, options: RunOptions): Promise<boolean> {
+  if (!options.notBefore) return false;
+  const last = await lastStartedAt(db, [job]);
+  return last !== null && last.getTime() >= options.notBefore.getTime();
 }
 
 /** A step of a chain the on-site agent runs: recorded as skipped with its reason, so the history says where it went. */
@@ -216,6 +231,7 @@ async function runStep(
   const log = parentLog.child({ job, runId, dryRun });
   const startedAt = new Date().toISOString();
   try {
+    if (parentRunId === null && (await ranSince(db, job, options))) return duplicate(job, runId, dryRun);
     await closeInterruptedRuns(db, jobsUnderLock(job));
     const run = { runId, job, parentRunId, trigger: options.trigger, dryRun, status: 'running' as const };
     if (!(await startRun(db, run, fromQueue))) return duplicate(job, runId, dryRun);

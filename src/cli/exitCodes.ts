@@ -65,7 +65,7 @@ export function exitForReport(report: AnyReport, fatal: unknown): ExitCode {
   return worst(steps.map(stepExit));
 }
 
-export function exitForChecks(results: readonly CheckResult[]): ExitCode {
+export function exitForChecks(results: readonly Pick<CheckResult, 'ok' | 'step'>[]): ExitCode {
   const failed = results.filter((r) => !r.ok);
   if (failed.length === 0) return EXIT.ok;
   return worst(failed.map((r) => (r.step === 'configuration' || r.step === 'login' ? EXIT.usage : EXIT.unavailable)));

@@ -21,6 +21,7 @@ import { formatReport, formatSources, formatStatus } from './format.js';
 import { cliConsole, notice } from './output.js';
 import { sandboxCommand } from './sandbox.js';
 import { serveCommand } from './serveCommand.js';
+import { agentCommand } from './commands/agent.js';
 import { isJobName, JOB_NAMES, type JobName } from '../lib/sync/registry.js';
 
 export { EXIT } from './exitCodes.js';
@@ -266,6 +267,7 @@ export async function main(argv: string[], given?: LoadedSettings): Promise<numb
 
   sandboxCommand(program, (c) => (code = c));
   serveCommand(program, settings, (c) => (code = c));
+  agentCommand(program, settings, VERSION, (c) => (code = c));
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -9,7 +9,6 @@ import functions, {
 import { applyHeapPolicy } from '../lib/heapPolicy.js';
 import { runJob } from '../lib/sync/runner.js';
 import { enqueueRun } from '../lib/queue/runs.js';
-import { logAgentSilence } from '../lib/agent/status.js';
 import {
   answerMessage,
   companies,
@@ -68,7 +67,9 @@ function timerHandler(job: JobName) {
         .map(async ({ company, services }) => {
           try {
             // BATIGEST_ACCESS=agent: while the agent is silent, one line per tick for the alert rule.
-            await logAgentSilence(services, log).catch((error: unknown) =>
+            await import('../lib/agent/status.js')
+              .then(({ logAgentSilence }) => logAgentSilence(services, log))
+              .catch((error: unknown) =>
               log.warn(`Lecture du battement de cœur de l'agent impossible : ${(error as Error).message}`, { company }),
             );
             // A timer that finds the job running records a skipped run instead of failing.

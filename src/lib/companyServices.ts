@@ -21,6 +21,8 @@ export class CompanyDirectory {
     readonly env: Env,
     private readonly defaultServices?: Services,
     private readonly options: ServiceOptions = {},
+    /** Ports handed to every company's services (tests: a stand-in for Batigest in an agent's process). */
+    private readonly overrides: ServiceOverrides = {},
   ) {}
 
   companies(): Company[] {
@@ -33,7 +35,7 @@ export class CompanyDirectory {
     if (company.name === DEFAULT_COMPANY && this.defaultServices) return this.defaultServices;
     let services = this.opened.get(company.name);
     if (!services) {
-      services = companyServices(company, {}, this.options);
+      services = companyServices(company, this.overrides, this.options);
       this.opened.set(company.name, services);
     }
     return services;

@@ -157,8 +157,13 @@ export class Services {
     return db;
   });
 
+  /** Batigest's settings, validated (its password may be a Key Vault secret): the agent checks them before it starts. */
+  async batigestSettings() {
+    return parseSection(batigestSchema, await this.resolved(['BATIGEST_SQL_PASSWORD']), 'Batigest');
+  }
+
   readonly batigest = this.opened('batigest', async () => {
-    const s = parseSection(batigestSchema, await this.resolved(['BATIGEST_SQL_PASSWORD']), 'Batigest');
+    const s = await this.batigestSettings();
     const refreshPassword = () => this.refreshSecret('BATIGEST_SQL_PASSWORD');
     const { SqlServerBatigest, sqlOptionsFromSettings } = await import('./batigest/sqlserver.js');
     const port = new SqlServerBatigest({ ...sqlOptionsFromSettings(s), refreshPassword });

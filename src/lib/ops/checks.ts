@@ -12,9 +12,11 @@ import { PostgresDb } from '../staging/db.js';
 
 export type CheckStep = 'configuration' | 'dns' | 'tcp' | 'tls' | 'login' | 'database' | 'permission' | 'api' | 'ok';
 export type System = 'sqlserver' | 'postgres' | 'batisimply';
+/** What `connecteur agent check` tests beside the connections. */
+export type CheckedSystem = System | 'schema' | 'heartbeat';
 
 export interface CheckResult {
-  system: System;
+  system: CheckedSystem;
   ok: boolean;
   step: CheckStep;
   message: string;
@@ -33,10 +35,12 @@ const STEP_LABEL: Record<CheckStep, string> = {
   ok: 'ok',
 };
 
-const SYSTEM_LABEL: Record<System, string> = {
+const SYSTEM_LABEL: Record<CheckedSystem, string> = {
   sqlserver: 'SQL Server (Batigest)',
   postgres: 'PostgreSQL (staging)',
   batisimply: 'BatiSimply',
+  schema: 'Schéma de staging',
+  heartbeat: 'Battement de cœur de l’agent (écriture en staging)',
 };
 
 /** The failing step, from the codes found along the error's cause chain. */
@@ -61,11 +65,13 @@ export function failedStep(error: unknown): CheckStep {
   return 'api';
 }
 
-async function timed(system: System, fn: () => Promise<void>): Promise<CheckResult> {
+/** `fn` may answer what the success means, when it is more than a connection. */
+export async function timed(system: CheckedSystem, fn: () => Promise<void | string>): Promise<CheckResult> {
   const started = Date.now();
   try {
-    await fn();
-    return { system, ok: true, step: 'ok', message: `${SYSTEM_LABEL[system]} : connexion réussie.`, durationMs: Date.now() - started };
+    const said = await fn();
+    const message = `${SYSTEM_LABEL[system]} : ${said ?? 'connexion réussie.'}`;
+    return { system, ok: true, step: 'ok', message, durationMs: Date.now() - started };
   } catch (error) {
     const step = failedStep(error);
     const detail = operatorMessage(error);

@@ -19,10 +19,15 @@ import type { TestDatabase } from '../support/pg.js';
 import { startFunctionsServer, TEST_KEY } from '../support/functionsServer.js';
 import { handlersFor, type TestHandlers } from '../support/handlers.js';
 import { startAzurite, type Azurite } from './azurite.js';
+import { skipUnless } from '../support/required.js';
 
 const { InvocationContext } = functions;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SKIP = !existsSync(CHROMIUM) && !process.env.CI ? `SKIPPED — no Chromium at ${CHROMIUM}` : false;
+const SKIP = skipUnless(
+  'CHROMIUM',
+  existsSync(CHROMIUM),
+  `queue dashboard browser test: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`,
+);
 
 let t: TestDatabase;
 let sandbox: Sandbox;

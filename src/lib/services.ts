@@ -127,13 +127,20 @@ export class Services {
   }
 
   /**
+   * The staging settings with their URL, which may be a Key Vault secret: read again on each
+   * call, since a refused URL is read again from the vault.
+   */
+  async stagingConnection(): Promise<StagingSettings> {
+    return parseSection(stagingSchema, await this.resolved(['STAGING_DATABASE_URL']), 'staging');
+  }
+
+  /**
    * The staging database, migrated to the latest schema on first use (unless `options.migrate` is
    * false). With BATIGEST_ACCESS=agent and AGENT_STAGING_PASSWORD, the agent's role is then kept
    * to its password and privileges.
    */
   readonly staging = this.opened('staging', async () => {
-    const env = await this.resolved(['STAGING_DATABASE_URL']);
-    const s = parseSection(stagingSchema, env, 'staging');
+    const s = await this.stagingConnection();
     const [{ EmbeddedDb, PostgresDb }, { migrate }] = await Promise.all([import('./staging/db.js'), import('./staging/migrate.js')]);
     const schema = this.scope.schema === 'public' ? undefined : this.scope.schema;
     if (schema && !s.STAGING_DATABASE_URL) {

@@ -10,10 +10,8 @@ import pg from 'pg';
 import functions, { type HttpResponseInit, type Timer } from '@azure/functions';
 import type { Env } from '../../src/lib/config.js';
 import { Services } from '../../src/lib/services.js';
-import { setServices } from '../../src/functions/http.js';
-import { timerFunctions } from '../../src/functions/jobs.js';
-import { dashboardHandler, statusHandler } from '../../src/functions/operator.js';
-import { jobHandler } from '../../src/functions/jobs.js';
+import { CompanyDirectory } from '../../src/lib/companyServices.js';
+import { createHandlers, type Handlers } from '../../src/functions/handlers/index.js';
 import { RUN_BY_AGENT, STOP_REQUESTED } from '../../src/lib/domain/runs.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { freshDatabase, type TestDatabase } from '../support/pg.js';
@@ -30,6 +28,7 @@ const { HttpRequest, InvocationContext } = functions;
 let t: TestDatabase;
 let sandbox: Sandbox;
 let cloud: Services;
+let handlers: Handlers;
 let admin: pg.Client;
 let agentEnv: Env;
 const logs: string[] = [];
@@ -37,9 +36,14 @@ const agents: AgentProcess[] = [];
 const PASSWORD = 'agent-password-e2e-1';
 
 function context() {
-  return new InvocationContext({ invocationId: 'e2e', functionName: 'timer', logHandler: (_l, ...args) => logs.push(args.map(String).join(' ')) });
+  return new InvocationContext({
+    invocationId: 'e2e',
+    functionName: 'timer',
+    logHandler: (_l, ...args) => logs.push(args.map(String).join(' ')),
+  });
 }
-const tick = (name: 'chantiersTimer' | 'heuresTimer') => (timerFunctions[name]!.handler as (t: Timer, c: unknown) => Promise<void>)({} as Timer, context());
+const tick = (name: 'chantiersTimer' | 'heuresTimer') =>
+  (handlers.timerFunctions[name]!.handler as (t: Timer, c: unknown) => Promise<void>)({} as Timer, context());
 const body = (res: HttpResponseInit) => res.jsonBody as Record<string, any>;
 const count = async (sql: string, params: unknown[] = []) => Number((await t.db.query<{ n: number }>(sql, params)).rows[0]!.n);
 const pendingHeures = () => count('SELECT count(*)::int AS n FROM batigest_heures WHERE NOT sync');
@@ -53,7 +57,9 @@ function start(extra: Env = {}): AgentProcess {
 before(async () => {
   t = await freshDatabase({ migrate: false });
   ({ sandbox } = await startSandbox({
-    seed: { timeSlots: [1, 2, 3, 4, 5, 6].map((d) => slot(100 + d, daysAgo(d, '07:00:00'), 60 * d, { project: { id: 1, projectCode: 'CH001' } })) },
+    seed: {
+      timeSlots: [1, 2, 3, 4, 5, 6].map((d) => slot(100 + d, daysAgo(d, '07:00:00'), 60 * d, { project: { id: 1, projectCode: 'CH001' } })),
+    },
   }));
   await createStandIn(t.url, {
     chantiers: [chantier('CH001'), chantier('CH002')],
@@ -69,7 +75,8 @@ before(async () => {
     AGENT_SILENCE_PERIODS: '1',
   };
   cloud = new Services(cloudEnv);
-  setServices(cloud);
+  // The Functions handlers as the host calls them, without a queue: runs go in the invocation.
+  handlers = createHandlers({ directory: new CompanyDirectory(cloudEnv, cloud), queue: null });
   // The cloud side owns the staging: its first open migrates it and grants the agent's role.
   await cloud.staging();
   const agentUrl = new URL(t.url);
@@ -91,7 +98,6 @@ after(async () => {
   for (const a of agents) if (a.child.exitCode === null) a.child.kill('SIGKILL');
   await Promise.all(agents.map((a) => a.exited));
   await admin.end();
-  setServices(undefined);
   await cloud.close();
   await sandbox.stop();
   await t.drop();
@@ -131,7 +137,8 @@ test('chantiers reach BatiSimply and validated hours SuiviMO once, through a kil
   assert.equal(new Set(rows.map((r) => `${r.codeChantier}|${r.codeSalarie}|${r.date}`)).size, 6);
   assert.deepEqual(rows.map((r) => r.nbh0).sort(), [1, 2, 3, 4, 5, 6]);
   await until(
-    async () => (await count(`SELECT count(*)::int AS n FROM connecteur_runs WHERE job = 'heures-to-sqlserver' AND status = 'interrupted'`)) === 1,
+    async () =>
+      (await count(`SELECT count(*)::int AS n FROM connecteur_runs WHERE job = 'heures-to-sqlserver' AND status = 'interrupted'`)) === 1,
     'the killed run marked interrupted',
   );
 
@@ -140,7 +147,10 @@ test('chantiers reach BatiSimply and validated hours SuiviMO once, through a kil
   const third = start();
   await third.line(/Agent sur site démarré/);
   await until(
-    async () => (await count(`SELECT count(*)::int AS n FROM connecteur_runs WHERE job = 'transfer' AND status = 'succeeded' AND started_at > $1`, [since])) >= 4,
+    async () =>
+      (await count(`SELECT count(*)::int AS n FROM connecteur_runs WHERE job = 'transfer' AND status = 'succeeded' AND started_at > $1`, [
+        since,
+      ])) >= 4,
     'both agents running several occurrences',
   );
   const perOccurrence = await t.db.query<{ job: string; n: number }>(
@@ -157,11 +167,11 @@ test('chantiers reach BatiSimply and validated hours SuiviMO once, through a kil
   assert.equal(await second.exited, 0);
   assert.equal(await third.exited, 0);
   const silent = await until(async () => {
-    const status = body(await statusHandler(new HttpRequest({ method: 'GET', url: 'http://localhost/api/status' })));
+    const status = body(await handlers.statusHandler(new HttpRequest({ method: 'GET', url: 'http://localhost/api/status' })));
     return status.agent?.silent ? status : null;
   }, 'the status showing the agent silent');
   assert.match(silent.agent.message, /^Agent sur site : silencieux depuis/);
-  const page = (await dashboardHandler(new HttpRequest({ method: 'GET', url: 'http://localhost/api/dashboard' }))).body as string;
+  const page = (await handlers.dashboardHandler(new HttpRequest({ method: 'GET', url: 'http://localhost/api/dashboard' }))).body as string;
   assert.match(page, /Agent sur site : silencieux depuis/);
   const before = logs.length;
   // A chantier to send again (as `transfer` or a hand edit leaves it): the cloud side still pushes it.
@@ -178,7 +188,10 @@ test('chantiers reach BatiSimply and validated hours SuiviMO once, through a kil
 });
 
 test('a step asked for by name on the cloud side is refused in French', async () => {
-  const res = await jobHandler('heures-to-sqlserver')(new HttpRequest({ method: 'POST', url: 'http://localhost/api/heures-to-sqlserver' }), context());
+  const res = await handlers.jobHandler('heures-to-sqlserver')(
+    new HttpRequest({ method: 'POST', url: 'http://localhost/api/heures-to-sqlserver' }),
+    context(),
+  );
   assert.equal(res.status, 400);
   assert.match(body(res).message, /exécuté par l'agent sur site/);
   assert.equal(body(res).code, 'RUN_BY_AGENT');
@@ -213,7 +226,12 @@ test("without the cloud's staging URL the agent says so and exits 2", async () =
   const wrong = new URL(t.url);
   wrong.hostname = '127.0.0.1';
   wrong.pathname = '/connecteur_absente_e2e';
-  const missing = await connecteur(['agent'], { STAGING_DATABASE_URL: wrong.toString(), BATIGEST_SQL_SERVER: 'x', BATIGEST_SQL_DATABASE: 'x', BATIGEST_SQL_USER: 'x' });
+  const missing = await connecteur(['agent'], {
+    STAGING_DATABASE_URL: wrong.toString(),
+    BATIGEST_SQL_SERVER: 'x',
+    BATIGEST_SQL_DATABASE: 'x',
+    BATIGEST_SQL_USER: 'x',
+  });
   assert.equal(missing.code, 2, missing.stderr);
   assert.match(missing.stderr, /BATIGEST_SQL_PASSWORD manquant/);
 });

@@ -25,8 +25,10 @@ export async function createStandIn(url: string, seed: { chantiers: ChantierSour
       CREATE TABLE ${STANDIN_SCHEMA}.salaries (code text PRIMARY KEY, nom text, code_bs text);
       -- No unique key, as in Batigest: a row written twice would show.
       CREATE TABLE ${STANDIN_SCHEMA}.suivimo (code_chantier text, code_salarie text, date text, nbh0 numeric, trajet int, panier int);`);
-    for (const c of seed.chantiers) await client.query(`INSERT INTO ${STANDIN_SCHEMA}.chantiers VALUES ($1, $2)`, [c.code, JSON.stringify(c)]);
-    for (const s of seed.salaries) await client.query(`INSERT INTO ${STANDIN_SCHEMA}.salaries VALUES ($1, $2, $3)`, [s.code, s.nom, s.codeBs]);
+    for (const c of seed.chantiers)
+      await client.query(`INSERT INTO ${STANDIN_SCHEMA}.chantiers VALUES ($1, $2)`, [c.code, JSON.stringify(c)]);
+    for (const s of seed.salaries)
+      await client.query(`INSERT INTO ${STANDIN_SCHEMA}.salaries VALUES ($1, $2, $3)`, [s.code, s.nom, s.codeBs]);
   } finally {
     await client.end();
   }
@@ -36,7 +38,14 @@ export async function suiviMoRows(url: string): Promise<SuiviMoRow[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ codeChantier: string; codeSalarie: string; date: string; nbh0: string; trajet: number; panier: number }>(
+    const { rows } = await client.query<{
+      codeChantier: string;
+      codeSalarie: string;
+      date: string;
+      nbh0: string;
+      trajet: number;
+      panier: number;
+    }>(
       `SELECT code_chantier AS "codeChantier", code_salarie AS "codeSalarie", date, nbh0::text AS nbh0, trajet, panier
        FROM ${STANDIN_SCHEMA}.suivimo ORDER BY date, code_chantier`,
     );
@@ -120,9 +129,23 @@ export class PgBatigest implements BatigestPort {
                 : op.kind === 'update'
                   ? await client.query(
                       `UPDATE ${STANDIN_SCHEMA}.suivimo SET code_chantier = $4, code_salarie = $5, date = $6, nbh0 = $7, trajet = $8, panier = $9 WHERE ${KEY}`,
-                      [op.from.codeChantier, op.from.codeSalarie, op.from.date, op.to.codeChantier, op.to.codeSalarie, op.to.date, op.to.nbh0, op.to.trajet, op.to.panier],
+                      [
+                        op.from.codeChantier,
+                        op.from.codeSalarie,
+                        op.from.date,
+                        op.to.codeChantier,
+                        op.to.codeSalarie,
+                        op.to.date,
+                        op.to.nbh0,
+                        op.to.trajet,
+                        op.to.panier,
+                      ],
                     )
-                  : await client.query(`DELETE FROM ${STANDIN_SCHEMA}.suivimo WHERE ${KEY}`, [op.row.codeChantier, op.row.codeSalarie, op.row.date]);
+                  : await client.query(`DELETE FROM ${STANDIN_SCHEMA}.suivimo WHERE ${KEY}`, [
+                      op.row.codeChantier,
+                      op.row.codeSalarie,
+                      op.row.date,
+                    ]);
             if (result.rowCount !== 1) throw new Error(`SuiviMO : ${op.kind} sans effet unique`);
           }
         },

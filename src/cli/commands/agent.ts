@@ -3,10 +3,11 @@
  * connector on site with its dashboard (role `all`); `agent check` tests what it needs;
  * `agent service` installs it as a Windows service (WinSW).
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { LoadedSettings } from '../../lib/config.js';
+import { parseSection, stagingSchema, type Env } from '../../lib/config.js';
 import { CompanyDirectory } from '../../lib/companyServices.js';
 import { ConfigurationError, toConnectorError } from '../../lib/errors.js';
 import { createLogger, redact } from '../../lib/log.js';
@@ -14,21 +15,28 @@ import { frenchTime } from '../../lib/ops/frenchTime.js';
 import { Services, type ServiceOverrides } from '../../lib/services.js';
 import { describeStaging } from '../../lib/staging/describe.js';
 import type { AgentRole } from '../../lib/agent/plan.js';
+import type { CliContext } from '../context.js';
 import { EXIT, exitForChecks, exitForError } from '../exitCodes.js';
 import { cliConsole, notice } from '../output.js';
-import { integerOption, portInUse } from '../sandbox.js';
+import { integerOption, portInUse } from './listening.js';
 
 const ROLES: readonly AgentRole[] = ['batigest', 'all'];
 
 function roleOption(value: string): AgentRole {
-  if (!(ROLES as readonly string[]).includes(value)) throw new InvalidArgumentError(`rôle inconnu « ${value} » (attendu : batigest ou all)`);
+  if (!(ROLES as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`rôle inconnu « ${value} » (attendu : batigest ou all)`);
   return value as AgentRole;
 }
 
 const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 
+const VERSION_FILE = new URL('../../../../package.json', import.meta.url);
+
+/** Which staging, in words and without credentials. */
+const stagingLine = (env: Env) => describeStaging(parseSection(stagingSchema, env, 'staging'), env.KEY_VAULT_URL);
+
 /** The agent shares the cloud side's staging: it must be a PostgreSQL server, never the embedded one. */
-function requireSharedStaging(env: LoadedSettings['env']) {
+function requireSharedStaging(env: Env) {
   if (env.STAGING_DATABASE_URL?.trim() || env.KEY_VAULT_URL?.trim()) return;
   throw new ConfigurationError(
     'STAGING_DATABASE_URL manquant : l’agent (rôle batigest) travaille sur la base de staging du côté cloud. ' +
@@ -38,32 +46,44 @@ function requireSharedStaging(env: LoadedSettings['env']) {
   );
 }
 
-/** Each company's services for the role: shared staging never migrated (batigest), own staging migrated (all). */
-async function directoryFor(role: AgentRole, env: LoadedSettings['env'], overrides: ServiceOverrides = {}): Promise<CompanyDirectory> {
+/**
+ * Each company's services for the role: the shared staging never migrated (batigest), its own
+ * staging migrated (all). `close` ends what was opened.
+ */
+function directoryFor(role: AgentRole, env: Env, overrides: ServiceOverrides = {}): CompanyDirectory {
   if (role === 'batigest') {
     requireSharedStaging(env);
     return new CompanyDirectory(env, undefined, { migrate: false }, overrides);
   }
-  // The routes of `serve` and the agent's jobs share one set of services per company.
-  const { companies, runInProcess, setServices } = await import('../../functions/http.js');
+  // The default company's services are the directory's own, so that closing it closes them too.
   const services = new Services(env, overrides);
-  setServices(services);
-  runInProcess();
-  const directory = companies();
+  const directory = new CompanyDirectory(env, services, {}, overrides);
   const close = directory.close.bind(directory);
   directory.close = async () => {
-    setServices(undefined);
     await close();
     await services.close();
   };
   return directory;
 }
 
-export function agentCommand(program: Command, settings: () => LoadedSettings, version: string, setCode: (code: number) => void) {
+function readVersion(): string {
+  return (JSON.parse(readFileSync(VERSION_FILE, 'utf8')) as { version: string }).version;
+}
+
+export function agentCommand(program: Command, ctx: CliContext) {
+  const settings = () => ctx.settings();
+  const setCode = (code: number) => ctx.finish(code);
   const agent = program
     .command('agent')
-    .description('à côté de Batigest : exécute selon leur planning les étapes qui touchent Batigest (rôle batigest), ou tout le connecteur (rôle all)')
-    .option('--role <rôle>', 'batigest : transfer et heures-to-sqlserver (le reste dans Azure) ; all : tous les jobs et le tableau de bord, sans Azure', roleOption, 'batigest')
+    .description(
+      'à côté de Batigest : exécute selon leur planning les étapes qui touchent Batigest (rôle batigest), ou tout le connecteur (rôle all)',
+    )
+    .option(
+      '--role <rôle>',
+      'batigest : transfer et heures-to-sqlserver (le reste dans Azure) ; all : tous les jobs et le tableau de bord, sans Azure',
+      roleOption,
+      'batigest',
+    )
     .option('--port <n>', 'rôle all : port du tableau de bord', integerOption(0, 65535, 'port'), 7071)
     .option('--host <h>', "rôle all : adresse d'écoute du tableau de bord", '127.0.0.1')
     .option('--verbose', 'affiche aussi les lignes de détail')
@@ -81,7 +101,7 @@ Exemples :
   connecteur agent service install           service Windows (WinSW), compte NT AUTHORITY\\LocalService`,
     )
     .action(async (opts: { role: AgentRole; port: number; host: string; verbose?: boolean }) => {
-      setCode(await runAgentCommand(opts, settings().env, version));
+      setCode(await runAgentCommand(opts, settings().env, readVersion()));
     });
 
   agent
@@ -94,17 +114,31 @@ Exemples :
       let directory: CompanyDirectory | undefined;
       try {
         const env = settings().env;
-        notice('info', describeStaging(env), { event: 'staging' });
-        directory = await directoryFor(opts.role, env);
+        notice('info', stagingLine(env), { event: 'staging' });
+        directory = directoryFor(opts.role, env);
+        const version = readVersion();
         const { checkAgent } = await import('../../lib/agent/check.js');
         const all: { company: string; results: Awaited<ReturnType<typeof checkAgent>> }[] = [];
-        for (const { company, services } of directory.select(opts.company)) all.push({ company, results: await checkAgent(services, opts.role, version) });
+        for (const { company, services } of directory.select(opts.company))
+          all.push({ company, results: await checkAgent(services, opts.role, version) });
         const several = all.length > 1;
         if (opts.json) out(JSON.stringify(several ? all : all[0]!.results, null, 2));
-        else for (const { company, results } of all) out([...(several ? [`— Société ${company} —`] : []), ...results.map((r) => `${r.ok ? '✔' : '✘'} ${r.message}`)].join('\n'));
+        else
+          for (const { company, results } of all)
+            out([...(several ? [`— Société ${company} —`] : []), ...results.map((r) => `${r.ok ? '✔' : '✘'} ${r.message}`)].join('\n'));
         setCode(Math.max(...all.map((c) => exitForChecks(c.results))));
       } catch (error) {
-        if (opts.json) out(JSON.stringify({ status: 'failed', errors: [{ key: 'agent', code: toConnectorError(error).code, message: redact(toConnectorError(error).message) }] }, null, 2));
+        if (opts.json)
+          out(
+            JSON.stringify(
+              {
+                status: 'failed',
+                errors: [{ key: 'agent', code: toConnectorError(error).code, message: redact(toConnectorError(error).message) }],
+              },
+              null,
+              2,
+            ),
+          );
         notice('error', redact(toConnectorError(error).message), { code: toConnectorError(error).code });
         setCode(exitForError(error));
       } finally {
@@ -124,7 +158,9 @@ Exemples :
       try {
         const { SERVICE_COMMANDS, serviceCommand } = await import('../../lib/agent/windowsService.js');
         if (!(SERVICE_COMMANDS as readonly string[]).includes(command))
-          throw new ConfigurationError(`commande de service inconnue « ${command} » (attendu : ${SERVICE_COMMANDS.join(', ')})`, { code: 'BAD_INPUT' });
+          throw new ConfigurationError(`commande de service inconnue « ${command} » (attendu : ${SERVICE_COMMANDS.join(', ')})`, {
+            code: 'BAD_INPUT',
+          });
         const password = opts.passwordStdin ? (await readStdin()).replace(/\r?\n$/, '') : undefined;
         const launch = selfLaunch();
         const code = serviceCommand(
@@ -139,7 +175,9 @@ Exemples :
           command as (typeof SERVICE_COMMANDS)[number],
         );
         if (code === 0 && command === 'install')
-          out(`Service ${'connecteur-agent'} installé (rôle ${opts.role}). Réglages : ${path.join(process.cwd(), 'local.settings.json')} ; journaux : ${path.join(process.cwd(), 'logs')}.`);
+          out(
+            `Service ${'connecteur-agent'} installé (rôle ${opts.role}). Réglages : ${path.join(process.cwd(), 'local.settings.json')} ; journaux : ${path.join(process.cwd(), 'logs')}.`,
+          );
         setCode(code === 0 ? EXIT.ok : EXIT.unavailable);
       } catch (error) {
         notice('error', redact(toConnectorError(error).message), { code: toConnectorError(error).code });
@@ -167,7 +205,7 @@ async function readStdin(): Promise<string> {
  */
 export async function runAgentCommand(
   opts: { role: AgentRole; port: number; host: string; verbose?: boolean },
-  env: LoadedSettings['env'],
+  env: Env,
   version: string,
   overrides: ServiceOverrides = {},
 ): Promise<number> {
@@ -189,7 +227,7 @@ export async function runAgentCommand(
   const onTerm = () => stop('SIGTERM');
   try {
     const [{ planJobs }, { runAgent }] = await Promise.all([import('../../lib/agent/plan.js'), import('../../lib/agent/agent.js')]);
-    directory = await directoryFor(opts.role, env, overrides);
+    directory = directoryFor(opts.role, env, overrides);
     const planned = planJobs(directory, opts.role);
     // Everything a run needs is checked now: a missing setting or refused password stops the start (2);
     // an unreachable server does not: the agent waits for it.
@@ -205,25 +243,38 @@ export async function runAgentCommand(
     }
     const now = new Date();
     out(
-      `Agent sur site démarré : rôle ${opts.role}, version ${version}, ${describeStaging(env).replace(/^Staging : /, 'staging ')}, ${planned.length} tâche(s) planifiée(s).`,
+      `Agent sur site démarré : rôle ${opts.role}, version ${version}, ${stagingLine(env).replace(/^Staging : /, 'staging ')}, ${planned.length} tâche(s) planifiée(s).`,
     );
     for (const p of planned) {
       const zone = directory.get(p.company).sync().SYNC_TIMEZONE;
       const who = directory.companies().length > 1 ? ` (société ${p.company})` : '';
-      out(`  ${p.job}${who} : ${p.schedule.setting} = ${p.schedule.expression} (${zone}), prochaine exécution ${frenchTime(p.schedule.next(now).toISOString(), zone)}`);
+      out(
+        `  ${p.job}${who} : ${p.schedule.setting} = ${p.schedule.expression} (${zone}), prochaine exécution ${frenchTime(p.schedule.next(now).toISOString(), zone)}`,
+      );
     }
     log.info('Agent démarré', {
       event: 'agent.started',
       version,
-      jobs: planned.map((p) => ({ company: p.company, job: p.job, schedule: p.schedule.expression, next: p.schedule.next(now).toISOString() })),
+      jobs: planned.map((p) => ({
+        company: p.company,
+        job: p.job,
+        schedule: p.schedule.expression,
+        next: p.schedule.next(now).toISOString(),
+      })),
     });
     let afterRun: ((company: string, services: Services) => Promise<void>) | undefined;
     if (opts.role === 'all') {
-      const [{ Alerts }, { startLocalServer }] = await Promise.all([import('../../lib/agent/alerts.js'), import('../serve.js')]);
+      const [{ Alerts }, { createHandlers }, { startLocalServer }] = await Promise.all([
+        import('../../lib/agent/alerts.js'),
+        import('../../functions/handlers/index.js'),
+        import('../serve.js'),
+      ]);
       const alerts = new Alerts(planned, log);
       afterRun = (company, services) => alerts.evaluate(company, services);
+      // `serve`'s routes over the agent's own services: no queue, runs in this process.
+      const { httpFunctions } = createHandlers({ directory, queue: null });
       try {
-        server = await startLocalServer({ port: opts.port, host: opts.host });
+        server = await startLocalServer({ httpFunctions, port: opts.port, host: opts.host });
       } catch (error) {
         const busy = portInUse(error, opts.port, 'agent');
         if (busy) {

@@ -16,7 +16,6 @@ import type { Logger } from '../log.js';
 import type { Services } from '../services.js';
 import { lastStartedAt } from '../staging/runs.js';
 import { runJob } from '../sync/runner.js';
-import type { JobName } from '../sync/registry.js';
 import { STATUS_FR, type AnyReport } from '../domain/runs.js';
 import { Heartbeats } from './heartbeat.js';
 import type { AgentRole, PlannedJob } from './plan.js';
@@ -69,9 +68,9 @@ export async function runAgent(options: AgentOptions, planned: readonly PlannedJ
       for (const company of companies) {
         const services = directory.get(company);
         await heartbeats.beat(company, services);
-        await options.onTick?.(company, services).catch((error: unknown) =>
-          log.warn(`Vérification des alertes impossible : ${toConnectorError(error).message}`, { company }),
-        );
+        await options
+          .onTick?.(company, services)
+          .catch((error: unknown) => log.warn(`Vérification des alertes impossible : ${toConnectorError(error).message}`, { company }));
       }
       await pause(every, signal);
     }
@@ -85,7 +84,7 @@ async function jobLoop(options: AgentOptions, planned: PlannedJob, heartbeats: H
   const { signal } = options;
   const log = options.log.child({ company: planned.company, job: planned.job });
   const { schedule } = planned;
-  let occurrence = await firstOccurrence(planned, services, log, signal);
+  let occurrence = await firstOccurrence(planned, services, log);
   let retries = 0;
   while (!signal.aborted) {
     const wait = occurrence.getTime() - Date.now();
@@ -118,23 +117,17 @@ async function jobLoop(options: AgentOptions, planned: PlannedJob, heartbeats: H
  * An occurrence missed while the agent was not running (the last run started before the last
  * occurrence) is run at once, and only once; otherwise the next one.
  */
-async function firstOccurrence(planned: PlannedJob, services: Services, log: Logger, signal: AbortSignal): Promise<Date> {
+async function firstOccurrence(planned: PlannedJob, services: Services, log: Logger): Promise<Date> {
   const now = new Date();
   const previous = planned.schedule.previous(now);
   if (!previous) return planned.schedule.next(now);
-  for (let attempt = 0; !signal.aborted; attempt++) {
-    try {
-      const last = await lastStartedAt(await services.staging(), [planned.job]);
-      if (last === null || last < previous) {
-        log.info(`Échéance manquée de ${planned.job} (${previous.toISOString()}) : exécution maintenant.`, { event: 'agent.catch-up' });
-        return previous;
-      }
-      return planned.schedule.next(now);
-    } catch (error) {
-      // Staging unreachable at start: the first occurrence is run (and retried) as any other.
-      log.warn(`Historique illisible (${toConnectorError(error).message}) : exécution dès que possible.`);
-      return previous;
-    }
+  try {
+    const last = await lastStartedAt(await services.staging(), [planned.job]);
+    if (last !== null && last >= previous) return planned.schedule.next(now);
+    log.info(`Échéance manquée de ${planned.job} (${previous.toISOString()}) : exécution maintenant.`, { event: 'agent.catch-up' });
+  } catch (error) {
+    // Staging unreachable at start: the first occurrence is run (and retried) as any other.
+    log.warn(`Historique illisible (${toConnectorError(error).message}) : exécution dès que possible.`);
   }
   return previous;
 }
@@ -175,9 +168,9 @@ async function runOnce(
       lastStatus: STATUS_FR[status],
       lastError: failed ? failed.message : null,
     });
-    await options.afterRun?.(planned.company, services).catch((error: unknown) =>
-      log.warn(`Vérification des alertes impossible : ${toConnectorError(error).message}`),
-    );
+    await options
+      .afterRun?.(planned.company, services)
+      .catch((error: unknown) => log.warn(`Vérification des alertes impossible : ${toConnectorError(error).message}`));
     return outcome.fatal && outcome.fatal.retryable ? outcome.fatal : undefined;
   } catch (error) {
     // The run could not even start (staging down, lock unreadable): logged by the runner, retried here.

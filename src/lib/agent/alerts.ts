@@ -118,9 +118,21 @@ export class Alerts {
           ? `⚠ Connecteur SAGES (${company}, ${hostname()}) : ${alert.message}`
           : `✔ Connecteur SAGES (${company}, ${hostname()}) : résolu — ${alert.message}`;
       try {
-        await post(url, { text, event, key: alert.key, kind: alert.kind, company, host: hostname(), message: alert.message, openedAt: alert.openedAt });
+        await post(url, {
+          text,
+          event,
+          key: alert.key,
+          kind: alert.kind,
+          company,
+          host: hostname(),
+          message: alert.message,
+          openedAt: alert.openedAt,
+        });
         (event === 'problem' ? posted.opened : posted.cleared).push(alert.key);
-        this.log.info(`Alerte envoyée (${event === 'problem' ? 'problème' : 'résolu'}) : ${alert.message}`, { event: 'alert.posted', key: alert.key });
+        this.log.info(`Alerte envoyée (${event === 'problem' ? 'problème' : 'résolu'}) : ${alert.message}`, {
+          event: 'alert.posted',
+          key: alert.key,
+        });
       } catch (error) {
         // Not marked: posted again on the next evaluation.
         this.log.warn(`Alerte non envoyée à ALERT_WEBHOOK_URL (${toConnectorError(error).message}) : nouvel essai plus tard.`, {

@@ -32,7 +32,15 @@ export async function checkAgent(services: Services, role: AgentRole, version: s
       const { known, found } = await schemaVersions(services);
       try {
         await db.transaction(async (tx) => {
-          const beat = { agentId: `${hostname()}:check`, host: hostname(), version, role, pid: process.pid, schemaKnown: known, schemaFound: found };
+          const beat = {
+            agentId: `${hostname()}:check`,
+            host: hostname(),
+            version,
+            role,
+            pid: process.pid,
+            schemaKnown: known,
+            schemaFound: found,
+          };
           await writeHeartbeat(tx, { ...beat, schedules: {}, shortestPeriodSeconds: null }, true);
           throw new RolledBack();
         });

@@ -50,7 +50,8 @@ export class Heartbeats {
         !this.started.has(company),
       );
       this.started.add(company);
-      if (this.failing.delete(company)) this.options.log.info('Battement de cœur de l’agent rétabli.', { company, event: 'agent.heartbeat' });
+      if (this.failing.delete(company))
+        this.options.log.info('Battement de cœur de l’agent rétabli.', { company, event: 'agent.heartbeat' });
       return true;
     } catch (error) {
       if (!this.failing.has(company)) {

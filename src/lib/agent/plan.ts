@@ -36,4 +36,3 @@ export function planJobs(directory: CompanyDirectory, role: AgentRole): PlannedJ
 export function agentId(role: AgentRole): string {
   return `${hostname()}:${role}`;
 }
-

@@ -31,7 +31,8 @@ export function parseSchedule(setting: string, expression: string, timeZone: str
     );
   }
   const coming = cron.nextRuns(50, new Date());
-  if (coming.length === 0) throw new ConfigurationError(`${setting} (« ${expression} ») ne se déclenche jamais.`, { code: 'CONFIG_INVALID' });
+  if (coming.length === 0)
+    throw new ConfigurationError(`${setting} (« ${expression} ») ne se déclenche jamais.`, { code: 'CONFIG_INVALID' });
   const gaps = coming.slice(1).map((d, i) => d.getTime() - coming[i]!.getTime());
   const shortest = gaps.length > 0 ? Math.min(...gaps) : YEAR_MS;
   // croner walks forward only: the last occurrence before a time is found from two longest gaps back.
@@ -43,7 +44,7 @@ export function parseSchedule(setting: string, expression: string, timeZone: str
     next: (after) => cron.nextRun(after) ?? new Date(after.getTime() + YEAR_MS),
     previous: (at) => {
       let candidate: Date | null = null;
-      for (let from = new Date(at.getTime() - lookBack); ; ) {
+      for (let from = new Date(at.getTime() - lookBack); ;) {
         const n = cron.nextRun(from);
         if (!n || n.getTime() > at.getTime()) return candidate;
         candidate = n;

@@ -74,16 +74,23 @@ function configPath(winsw: string): string {
 
 function winsw(def: Pick<ServiceDefinition, 'winsw'>, command: ServiceCommand): number {
   const run = spawnSync(def.winsw, [command], { stdio: 'inherit', windowsHide: true });
-  if (run.error) throw new ConfigurationError(`WinSW introuvable ou illisible (${def.winsw}) : ${run.error.message}`, { code: 'WINSW_FAILED', cause: run.error });
+  if (run.error)
+    throw new ConfigurationError(`WinSW introuvable ou illisible (${def.winsw}) : ${run.error.message}`, {
+      code: 'WINSW_FAILED',
+      cause: run.error,
+    });
   return run.status ?? 1;
 }
 
 /** install, uninstall, start, stop, restart, status: WinSW's own commands, after writing its configuration for install. */
 export function serviceCommand(def: ServiceDefinition, command: ServiceCommand): number {
   if (process.platform !== 'win32') {
-    throw new ConfigurationError('Service Windows : cette commande ne sert que sous Windows (sous Linux, voir deploy/systemd/connecteur-agent.service).', {
-      code: 'BAD_INPUT',
-    });
+    throw new ConfigurationError(
+      'Service Windows : cette commande ne sert que sous Windows (sous Linux, voir deploy/systemd/connecteur-agent.service).',
+      {
+        code: 'BAD_INPUT',
+      },
+    );
   }
   if (!existsSync(def.winsw)) {
     throw new ConfigurationError(

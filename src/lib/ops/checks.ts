@@ -3,10 +3,9 @@
  * failed (DNS, TCP, TLS, login, database, permission), in French, never with a secret.
  */
 import type { z } from 'zod';
-import { batigestSchema, batisimplySchema, parseSection, stagingSchema, type Env, type SecretSetting } from '../config.js';
+import { batigestSchema, batisimplySchema, stagingSchema, type Env, type SecretSetting } from '../config.js';
 import { ConfigurationError, operatorMessage } from '../errors.js';
-import { redact, registerSecret } from '../log.js';
-import { withSecrets } from '../secrets.js';
+import { redact } from '../log.js';
 import { Services } from '../services.js';
 import { PostgresDb } from '../staging/db.js';
 
@@ -92,9 +91,7 @@ export async function timed(system: CheckedSystem, fn: () => Promise<void | stri
  */
 export function checkPostgres(services: Services) {
   return timed('postgres', async () => {
-    const env = await withSecrets(services.env, services.secrets, ['STAGING_DATABASE_URL']);
-    registerSecret(env.STAGING_DATABASE_URL);
-    const { STAGING_DATABASE_URL: url } = parseSection(stagingSchema, env, 'staging');
+    const { STAGING_DATABASE_URL: url } = await services.stagingConnection();
     if (!url) {
       await (await services.staging()).query('SELECT 1');
       return;
@@ -135,11 +132,7 @@ export async function checkAll(services: Services): Promise<CheckResult[]> {
       return false;
     }
   })();
-  return Promise.all([
-    agentMode ? sqlServerLeftToAgent() : checkSqlServer(services),
-    checkPostgres(services),
-    checkBatisimply(services),
-  ]);
+  return Promise.all([agentMode ? sqlServerLeftToAgent() : checkSqlServer(services), checkPostgres(services), checkBatisimply(services)]);
 }
 
 /** Fields an operator may give to the connect-* routes, and the setting each stands for. */

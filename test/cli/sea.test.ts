@@ -54,28 +54,32 @@ test('agent --help, in French', { skip: !present }, async () => {
   assert.match(r.stdout, /check \[options\]/);
 });
 
-test('agent check against the test PostgreSQL: staging, schema and heartbeat pass, SQL Server unreachable (exit 3)', { skip: !present }, async () => {
-  const r = await sea(['agent', 'check', '--json'], {
-    STAGING_DATABASE_URL: t!.url,
-    BATIGEST_SQL_SERVER: '127.0.0.1',
-    BATIGEST_SQL_PORT: '1',
-    BATIGEST_SQL_DATABASE: 'BATIGEST',
-    BATIGEST_SQL_USER: 'connecteur',
-    BATIGEST_SQL_PASSWORD: 'pas-un-vrai-mot-de-passe',
-  });
-  assert.equal(r.code, 3, r.stderr);
-  const results = JSON.parse(r.stdout) as { system: string; ok: boolean; step: string }[];
-  assert.deepEqual(
-    results.map((x) => [x.system, x.ok]),
-    [
-      ['sqlserver', false],
-      ['postgres', true],
-      ['schema', true],
-      ['heartbeat', true],
-    ],
-  );
-  assert.doesNotMatch(r.stdout + r.stderr, /pas-un-vrai-mot-de-passe/);
-});
+test(
+  'agent check against the test PostgreSQL: staging, schema and heartbeat pass, SQL Server unreachable (exit 3)',
+  { skip: !present },
+  async () => {
+    const r = await sea(['agent', 'check', '--json'], {
+      STAGING_DATABASE_URL: t!.url,
+      BATIGEST_SQL_SERVER: '127.0.0.1',
+      BATIGEST_SQL_PORT: '1',
+      BATIGEST_SQL_DATABASE: 'BATIGEST',
+      BATIGEST_SQL_USER: 'connecteur',
+      BATIGEST_SQL_PASSWORD: 'pas-un-vrai-mot-de-passe',
+    });
+    assert.equal(r.code, 3, r.stderr);
+    const results = JSON.parse(r.stdout) as { system: string; ok: boolean; step: string }[];
+    assert.deepEqual(
+      results.map((x) => [x.system, x.ok]),
+      [
+        ['sqlserver', false],
+        ['postgres', true],
+        ['schema', true],
+        ['heartbeat', true],
+      ],
+    );
+    assert.doesNotMatch(r.stdout + r.stderr, /pas-un-vrai-mot-de-passe/);
+  },
+);
 
 test('agent without the staging URL: exit 2', { skip: !present }, async () => {
   const r = await sea(['agent']);

@@ -1,8 +1,12 @@
 /**
  * The Batigest adapter's SQL against a real T-SQL engine. Runs where BATIGEST_TEST_SQL_URL is set
  * (mssql://user:password@host:port/database?trustServerCertificate=true); says loudly that it was
- * skipped otherwise. It creates its own schema with the tables of test/batigest/schema.sql and
- * drops them after, so it can run against any database it is pointed at.
+ * skipped otherwise (a failure where REQUIRE_SQLSERVER=1). It creates its own schema with the tables
+ * of test/batigest/schema.sql and drops them after, so it can run against any database it is pointed at.
+ *
+ * Each test owns its rows: SuiviMO is emptied before each one, and the rows seeded in `before`
+ * (chantiers, devis, salariés) are only read. The order of the tests is shuffled on every run; the
+ * seed is printed and in the suite's name, and BATIGEST_CONTRACT_SEED=<seed> replays that order.
  */
 // The wall-clock round trip must not depend on the machine's zone: pin it under Europe/Paris.
 process.env.TZ = 'Europe/Paris';
@@ -12,19 +16,22 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, test } from 'node:test';
+import { after, before, beforeEach, describe, test } from 'node:test';
 import sql from 'mssql';
 import { SqlServerBatigest, suiviMoApplyRequests, type BatigestSqlOptions } from '../../src/lib/batigest/sqlserver.js';
 import type { SuiviMoRow } from '../../src/lib/domain/suiviMo.js';
+import { orderSeed, shuffled } from '../support/order.js';
+import { skipUnless } from '../support/required.js';
 
 const URL_SETTING = process.env.BATIGEST_TEST_SQL_URL;
-const SKIP = URL_SETTING
-  ? false
-  : 'SKIPPED — no SQL Server reachable: set BATIGEST_TEST_SQL_URL=mssql://user:password@host:port/database?trustServerCertificate=true to run the Batigest contract suite';
-
-if (SKIP) {
-  process.stdout.write(`\n${'!'.repeat(100)}\n!! Batigest contract suite ${SKIP}\n${'!'.repeat(100)}\n\n`);
-}
+const SKIP = skipUnless(
+  'SQLSERVER',
+  !!URL_SETTING,
+  'Batigest contract suite: no SQL Server, BATIGEST_TEST_SQL_URL is not set (mssql://user:password@host:port/database?trustServerCertificate=true)',
+);
+const SEED = orderSeed('BATIGEST_CONTRACT_SEED');
+if (!SKIP)
+  process.stdout.write(`Batigest contract suite: tests in a shuffled order, seed ${SEED} (BATIGEST_CONTRACT_SEED=${SEED} replays it)\n`);
 
 export function configFromUrl(value: string): sql.config {
   const url = new URL(value);
@@ -51,7 +58,20 @@ async function script(file: string) {
   }
 }
 
-describe('Batigest SQL Server contract', { skip: SKIP }, () => {
+/** `count` distinct wall-clock half hours of a month from its first day at midnight, one key each. */
+function halfHours(month: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => {
+    const day = String(Math.floor(i / 48) + 1).padStart(2, '0');
+    const hour = String(Math.floor((i % 48) / 2)).padStart(2, '0');
+    return `${month}-${day}T${hour}:${i % 2 === 0 ? '00' : '30'}`;
+  });
+}
+
+describe(`Batigest SQL Server contract (order seed ${SEED})`, { skip: SKIP }, () => {
+  /** The tests, registered once all are known, in the seed's order. */
+  const cases: [name: string, fn: () => Promise<void>][] = [];
+  const contract = (name: string, fn: () => Promise<void>) => void cases.push([name, fn]);
+
   before(async () => {
     const config = configFromUrl(URL_SETTING!);
     admin = await new sql.ConnectionPool(config).connect();
@@ -70,6 +90,10 @@ describe('Batigest SQL Server contract', { skip: SKIP }, () => {
         ('DUPJ', 'DUPONT Jean', '7B5C3F9E-0D5E-4A55-9A63-6F1E8C1A2B3C'), ('SANS', 'DURAND Luc', ''), ('NUL', 'MARTIN', NULL);`);
   });
 
+  beforeEach(async () => {
+    await admin.request().batch(`DELETE FROM [${schema}].SuiviMO`);
+  });
+
   after(async () => {
     await adapter?.close();
     if (admin) {
@@ -80,7 +104,7 @@ describe('Batigest SQL Server contract', { skip: SKIP }, () => {
     }
   });
 
-  test('chantiers: every field, intact, with the hours sold of accepted quotes of the client', async () => {
+  contract('chantiers: every field, intact, with the hours sold of accepted quotes of the client', async () => {
     const rows = await adapter.readChantiers();
     assert.deepEqual(
       rows.map((r) => r.code),
@@ -103,14 +127,14 @@ describe('Batigest SQL Server contract', { skip: SKIP }, () => {
     assert.equal(rows[2]?.totalMo, 7);
   });
 
-  test('chantiers filtered by Etat', async () => {
+  contract('chantiers filtered by Etat', async () => {
     assert.deepEqual(
       (await adapter.readChantiers(['T'])).map((r) => r.code),
       ['CH003'],
     );
   });
 
-  test('chantier états by code: present ones with their Etat, a deleted code absent', async () => {
+  contract('chantier états by code: present ones with their Etat, a deleted code absent', async () => {
     const etats = await adapter.readChantierEtats(['CH001', 'CH003', 'GONE']);
     assert.deepEqual([...etats].sort(), [
       ['CH001', 'E'],
@@ -119,12 +143,12 @@ describe('Batigest SQL Server contract', { skip: SKIP }, () => {
     assert.equal((await adapter.readChantierEtats([])).size, 0);
   });
 
-  test('chantier états: more codes than one request may carry are split', async () => {
+  contract('chantier états: more codes than one request may carry are split', async () => {
     const codes = Array.from({ length: 2500 }, (_, i) => `X${i}`).concat('CH002');
     assert.deepEqual([...(await adapter.readChantierEtats(codes))], [['CH002', 'E']]);
   });
 
-  test('salariés: CodeBS normalised, empty is none', async () => {
+  contract('salariés: CodeBS normalised, empty is none', async () => {
     assert.deepEqual(await adapter.readSalaries(), [
       { code: 'DUPJ', nom: 'DUPONT Jean', codeBs: '7b5c3f9e-0d5e-4a55-9a63-6f1e8c1a2b3c' },
       { code: 'NUL', nom: 'MARTIN', codeBs: null },
@@ -134,7 +158,7 @@ describe('Batigest SQL Server contract', { skip: SKIP }, () => {
 
   const row: SuiviMoRow = { codeChantier: 'CH001', codeSalarie: 'DUPJ', date: '2026-10-25T02:30', nbh0: 1.3333, trajet: 1, panier: 0 };
 
-  test('SuiviMO insert: the wall-clock datetime is stored as given, whatever the process zone', async () => {
+  contract('SuiviMO insert: the wall-clock datetime is stored as given, whatever the process zone', async () => {
     await adapter.withSuiviMo((tx) => tx.apply([{ kind: 'insert', row }]));
     const stored = await admin.request().query(`SELECT CONVERT(varchar(16), [Date], 120) AS d, NbH0, NbH3, NbH4 FROM [${schema}].SuiviMO`);
     assert.deepEqual(stored.recordset, [{ d: '2026-10-25 02:30', NbH0: 1.3333, NbH3: 1, NbH4: 0 }]);
@@ -142,7 +166,8 @@ describe('Batigest SQL Server contract', { skip: SKIP }, () => {
     assert.deepEqual(read, [row]);
   });
 
-  test('SuiviMO update moves the key; delete removes the row', async () => {
+  contract('SuiviMO update moves the key; delete removes the row', async () => {
+    await adapter.withSuiviMo((tx) => tx.apply([{ kind: 'insert', row }]));
     const moved = { ...row, date: '2026-10-26T07:00', nbh0: 2 };
     await adapter.withSuiviMo((tx) => tx.apply([{ kind: 'update', from: row, to: moved }]));
     assert.deepEqual(await adapter.withSuiviMo((tx) => tx.read([row, moved])), [moved]);
@@ -150,7 +175,7 @@ describe('Batigest SQL Server contract', { skip: SKIP }, () => {
     assert.deepEqual(await adapter.withSuiviMo((tx) => tx.read([moved])), []);
   });
 
-  test('an operation that touches no row rolls the whole batch back', async () => {
+  contract('an operation that touches no row rolls the whole batch back', async () => {
     const other = { ...row, date: '2026-11-02T08:00' };
     await assert.rejects(
       adapter.withSuiviMo((tx) =>
@@ -164,7 +189,7 @@ describe('Batigest SQL Server contract', { skip: SKIP }, () => {
     assert.deepEqual(await adapter.withSuiviMo((tx) => tx.read([other])), []);
   });
 
-  test('a failure in the caller rolls back what was applied', async () => {
+  contract('a failure in the caller rolls back what was applied', async () => {
     const other = { ...row, date: '2026-11-03T08:00' };
     await assert.rejects(
       adapter.withSuiviMo(async (tx) => {
@@ -175,7 +200,7 @@ describe('Batigest SQL Server contract', { skip: SKIP }, () => {
     assert.deepEqual(await adapter.withSuiviMo((tx) => tx.read([other])), []);
   });
 
-  test('SuiviMO rows of a window, bounds as wall-clock days: from included, to excluded', async () => {
+  contract('SuiviMO rows of a window, bounds as wall-clock days: from included, to excluded', async () => {
     const inside = { ...row, date: '2027-01-31T23:30', nbh0: 1 };
     const first = { ...row, date: '2027-01-01T00:00', nbh0: 2 };
     const outside = { ...row, date: '2027-02-01T00:00', nbh0: 3 };
@@ -183,32 +208,33 @@ describe('Batigest SQL Server contract', { skip: SKIP }, () => {
     assert.deepEqual(await adapter.readSuiviMoBetween('2027-01-01', '2027-02-01'), [first, inside]);
   });
 
-  test('batches larger than the 2,100-parameter limit are split', async () => {
-    const rows = Array.from({ length: 800 }, (_, i) => ({
-      ...row,
-      date: `2026-12-${String((i % 28) + 1).padStart(2, '0')}T${String(Math.floor(i / 28) % 24).padStart(2, '0')}:${String(Math.floor(i / 672) * 30).padStart(2, '0')}`,
-    }));
+  contract('batches larger than the 2,100-parameter limit are split', async () => {
+    const rows = halfHours('2026-12', 800).map((date) => ({ ...row, date }));
     await adapter.withSuiviMo((tx) => tx.apply(rows.map((r) => ({ kind: 'insert' as const, row: r }))));
     assert.equal((await adapter.withSuiviMo((tx) => tx.read(rows))).length, 800);
   });
 
-  test('a mixed batch packed to the parameter limit (updates, deletes and inserts in one request) applies as a whole', async () => {
-    const at = (i: number) => ({
-      ...row,
-      codeSalarie: 'DUPJ',
-      date: `2027-01-${String((i % 28) + 1).padStart(2, '0')}T${String(Math.floor(i / 28) % 24).padStart(2, '0')}:00`,
-    });
-    const first = Array.from({ length: 600 }, (_, i) => at(i));
+  contract('a mixed batch packed to the parameter limit (updates, deletes and inserts in one request) applies as a whole', async () => {
+    // 800 keys of their own: an insert that repeated a key already there would make a read return two rows.
+    const keys = halfHours('2027-01', 800).map((date) => ({ ...row, date }));
+    const first = keys.slice(0, 600);
+    const added = keys.slice(600);
     await adapter.withSuiviMo((tx) => tx.apply(first.map((r) => ({ kind: 'insert' as const, row: r }))));
-    const ops = [
-      ...first.slice(0, 200).map((r) => ({ kind: 'update' as const, from: r, to: { ...r, nbh0: 3 } })),
-      ...first.slice(200, 400).map((r) => ({ kind: 'delete' as const, row: r })),
-      ...Array.from({ length: 200 }, (_, i) => ({ kind: 'insert' as const, row: at(600 + i) })),
-    ];
-    assert.ok(suiviMoApplyRequests(ops).every((r) => r.params <= 2_000));
+    // Interleaved, so one request carries the three kinds of statement.
+    const ops = Array.from({ length: 200 }, (_, i) => [
+      { kind: 'update' as const, from: first[i]!, to: { ...first[i]!, nbh0: 3 } },
+      { kind: 'delete' as const, row: first[200 + i]! },
+      { kind: 'insert' as const, row: added[i]! },
+    ]).flat();
+    const requests = suiviMoApplyRequests(ops);
+    assert.ok(requests.every((r) => r.params <= 2_000));
+    assert.ok(requests.some((r) => new Set(r.items.map((op) => op.kind)).size === 3));
     await adapter.withSuiviMo((tx) => tx.apply(ops));
-    const after = await adapter.withSuiviMo((tx) => tx.read([...first, ...Array.from({ length: 200 }, (_, i) => at(600 + i))]));
+    const after = await adapter.withSuiviMo((tx) => tx.read(keys));
     assert.equal(after.length, 600);
     assert.equal(after.filter((r) => r.nbh0 === 3).length, 200);
+    assert.deepEqual(await adapter.withSuiviMo((tx) => tx.read(first.slice(200, 400))), []);
   });
+
+  for (const [name, fn] of shuffled(cases, SEED)) test(name, fn);
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { batigestSchema, batisimplySchema, parseSection, syncSchema } from '../../src/lib/config.js';
+import { batigestSchema, batisimplySchema, geocodeSchema, parseSection, syncSchema } from '../../src/lib/config.js';
 
 test('a missing setting names itself', () => {
   assert.throws(
@@ -78,6 +78,64 @@ test('grant password needs a username and a password', () => {
       ),
     /BATISIMPLY_USERNAME.*BATISIMPLY_PASSWORD/,
   );
+});
+
+const BATISIMPLY = { BATISIMPLY_API_URL: 'https://api.example', BATISIMPLY_TOKEN_URL: 'https://sso.example/t', BATISIMPLY_CLIENT_ID: 'c' };
+
+test('grant client_credentials without a client secret: refused, the secret named', () => {
+  assert.throws(
+    () => parseSection(batisimplySchema, { ...BATISIMPLY, BATISIMPLY_GRANT_TYPE: 'client_credentials' }, 'BatiSimply'),
+    (e: Error) => {
+      assert.equal(
+        e.message,
+        'Configuration BatiSimply incomplète : BATISIMPLY_CLIENT_SECRET manquant (requis avec BATISIMPLY_GRANT_TYPE=client_credentials)',
+      );
+      return true;
+    },
+  );
+});
+
+test('grant client_credentials with a client secret: accepted, no username or password needed', () => {
+  const s = parseSection(
+    batisimplySchema,
+    { ...BATISIMPLY, BATISIMPLY_GRANT_TYPE: 'client_credentials', BATISIMPLY_CLIENT_SECRET: 's' },
+    'BatiSimply',
+  );
+  assert.deepEqual([s.BATISIMPLY_GRANT_TYPE, s.BATISIMPLY_CLIENT_SECRET, s.BATISIMPLY_USERNAME], ['client_credentials', 's', undefined]);
+});
+
+test('a boolean setting: 1, true, TRUE, True read as true; 0, false, FALSE, False as false; unset is its default', () => {
+  const read = (value: string | undefined) => parseSection(geocodeSchema, { GEOCODE_ENABLED: value }, 'géocodage').GEOCODE_ENABLED;
+  assert.deepEqual(['1', 'true', 'TRUE', 'True', '0', 'false', 'FALSE', 'False', undefined].map(read), [
+    true,
+    true,
+    true,
+    true,
+    false,
+    false,
+    false,
+    false,
+    false,
+  ]);
+  // A default of true: only an explicit false-like value turns it off.
+  const encrypt = (value: string | undefined) =>
+    parseSection(
+      batigestSchema,
+      {
+        BATIGEST_SQL_SERVER: 's',
+        BATIGEST_SQL_DATABASE: 'd',
+        BATIGEST_SQL_USER: 'u',
+        BATIGEST_SQL_PASSWORD: 'p',
+        BATIGEST_SQL_ENCRYPT: value,
+      },
+      'Batigest',
+    ).BATIGEST_SQL_ENCRYPT;
+  assert.deepEqual(['1', '0', undefined].map(encrypt), [true, false, true]);
+});
+
+test('a boolean setting given as yes or 2: refused, named', () => {
+  for (const value of ['yes', '2', 'on'])
+    assert.throws(() => parseSection(geocodeSchema, { GEOCODE_ENABLED: value }, 'géocodage'), /GEOCODE_ENABLED invalide/);
 });
 
 test('an unknown time zone is refused; Europe/Paris is the default', () => {

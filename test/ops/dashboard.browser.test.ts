@@ -22,14 +22,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { BIN } from '../support/cli.js';
 import { runJob } from '../../src/lib/sync/runner.js';
 import { daysAgo, slot } from '../support/slots.js';
+import { skipUnless } from '../support/required.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const XSS = '<img src=x onerror=alert(1)>';
 export const SCREENSHOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test-output/dashboard.png');
 
-// CI installs Chromium: there, a missing browser is a failure, not a skip.
-const SKIP = !existsSync(CHROMIUM) && !process.env.CI ? `SKIPPED — no Chromium at ${CHROMIUM} (apt-get install -y chromium)` : false;
-if (SKIP) process.stdout.write(`\n!! Dashboard browser test ${SKIP}\n\n`);
+// The workflow and .ci/run provide Chromium and set REQUIRE_CHROMIUM=1: there, a missing browser fails.
+const SKIP = skipUnless(
+  'CHROMIUM',
+  existsSync(CHROMIUM),
+  `dashboard browser test: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`,
+);
 
 let t: TestDatabase;
 let sandbox: Sandbox;

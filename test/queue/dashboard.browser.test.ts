@@ -23,10 +23,15 @@ import type { Sandbox } from '../../src/sandbox/server.js';
 import { closeWorld, openWorld } from '../support/fixture.js';
 import type { TestDatabase } from '../support/pg.js';
 import { startAzurite, type Azurite } from './azurite.js';
+import { skipUnless } from '../support/required.js';
 
 const { HttpRequest, InvocationContext } = functions;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SKIP = !existsSync(CHROMIUM) && !process.env.CI ? `SKIPPED — no Chromium at ${CHROMIUM}` : false;
+const SKIP = skipUnless(
+  'CHROMIUM',
+  existsSync(CHROMIUM),
+  `queue dashboard browser test: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`,
+);
 
 let t: TestDatabase;
 let sandbox: Sandbox;

@@ -125,9 +125,9 @@ test('a chain on the queue: GET reports its steps', async () => {
   const view = body(await getRunHandler(get(`runs/${runId}`, runId)));
   assert.deepEqual(
     view.steps.map((s: { job: string }) => s.job),
-    ['transfer', 'transfer-batisimply'],
+    ['transfer', 'fin-chantiers', 'geocode-chantiers', 'transfer-batisimply'],
   );
-  assert.equal(view.steps[1].status, 'succeeded');
+  assert.equal(view.steps[3].status, 'succeeded');
 });
 
 test('?wait=60: answers the finished report when the run ends in time', async () => {

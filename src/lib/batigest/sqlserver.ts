@@ -245,14 +245,7 @@ export class SqlServerBatigest implements BatigestPort {
           FROM ${this.t.suiviMo}
           WHERE [Date] >= @from AND [Date] < @to
           ORDER BY CodeChantier, CodeSalarie, [Date]`);
-      return result.recordset.map((r) => ({
-        codeChantier: String(r.CodeChantier).trim(),
-        codeSalarie: String(r.CodeSalarie).trim(),
-        date: sqlDateToWallClock(r.Date as Date),
-        nbh0: Number(r.NbH0 ?? 0),
-        trajet: Number(r.Trajet ?? 0),
-        panier: Number(r.Panier ?? 0),
-      }));
+      return result.recordset.map(toSuiviMoRow);
     });
   }
 
@@ -275,16 +268,7 @@ export class SqlServerBatigest implements BatigestPort {
         SELECT CodeChantier, CodeSalarie, [Date], NbH0, ${this.trajet} AS Trajet, ${this.panier} AS Panier
         FROM ${this.t.suiviMo} WITH (UPDLOCK, HOLDLOCK)
         WHERE ${where.join(' OR ')}`);
-      for (const r of result.recordset) {
-        rows.push({
-          codeChantier: String(r.CodeChantier).trim(),
-          codeSalarie: String(r.CodeSalarie).trim(),
-          date: sqlDateToWallClock(r.Date as Date),
-          nbh0: Number(r.NbH0 ?? 0),
-          trajet: Number(r.Trajet ?? 0),
-          panier: Number(r.Panier ?? 0),
-        });
-      }
+      for (const r of result.recordset) rows.push(toSuiviMoRow(r));
     }
     return rows;
   }
@@ -340,4 +324,16 @@ function bindRow(request: sql.Request, p: string, row: SuiviMoRow) {
   request.input(`${p}h`, sql.Decimal(18, 4), row.nbh0);
   request.input(`${p}t`, sql.Int, row.trajet);
   request.input(`${p}p`, sql.Int, row.panier);
+}
+
+/** A row of the SuiviMO selects above (allowance columns aliased Trajet and Panier): codes are CHAR, padded. */
+function toSuiviMoRow(r: Record<string, unknown>): SuiviMoRow {
+  return {
+    codeChantier: String(r.CodeChantier).trim(),
+    codeSalarie: String(r.CodeSalarie).trim(),
+    date: sqlDateToWallClock(r.Date as Date),
+    nbh0: Number(r.NbH0 ?? 0),
+    trajet: Number(r.Trajet ?? 0),
+    panier: Number(r.Panier ?? 0),
+  };
 }

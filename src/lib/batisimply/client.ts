@@ -42,16 +42,6 @@ export interface BatisimplyApi {
   close(): Promise<void>;
 }
 
-/** The project with this id, or null when BatiSimply no longer has it (deleted there). */
-export async function findProject(api: Pick<BatisimplyApi, 'getProject'>, id: number): Promise<Project | null> {
-  try {
-    return await api.getProject(id);
-  } catch (error) {
-    if (error instanceof BatisimplyError && error.status === 404) return null;
-    throw error;
-  }
-}
-
 export class BatisimplyClient implements BatisimplyApi {
   constructor(
     readonly http: BatisimplyHttp,

@@ -1,6 +1,7 @@
 /** Read-only SQL of the reconciliation audit: the staged chantiers, and the slots and ledger of a window. */
 import { normaliseWallClock } from '../time.js';
 import type { Queryable } from './db.js';
+import { confirmedLedgerRow, slotColumns } from './heures.js';
 import type { SuiviMoRow } from '../domain/suiviMo.js';
 import type { ChantierSource } from '../domain/chantier.js';
 import type { ExistingSlot } from '../domain/slots.js';
@@ -70,36 +71,17 @@ export async function auditSlots(db: Queryable, from: string, to: string, ids: r
     [from, to, ids],
   );
   return rows.map((r) => ({
-    idHeure: r.id_heure as string,
+    ...slotColumns(r),
     staged: r.staged as boolean,
-    dateDebut: r.date_debut ? normaliseWallClock(r.date_debut as string) : null,
     dateFin: r.date_fin ? normaliseWallClock(r.date_fin as string) : null,
-    idUtilisateur: (r.id_utilisateur as string | null) ?? null,
-    idProjet: (r.id_projet as number | null) ?? null,
     projectCodeInSlot: (r.project_code_in_slot as string | null) ?? null,
-    codeProjet: (r.code_projet as string | null) ?? null,
-    status: (r.status_management as string | null) ?? null,
-    totalHeure: (r.total_heure as number | null) ?? null,
     panier: (r.panier as boolean | null) ?? null,
     trajet: (r.trajet as boolean | null) ?? null,
-    userName: (r.user_name as string | null) ?? null,
-    deleted: r.deleted as boolean,
     sync: r.sync as boolean,
     heldCode: (r.held_code as string | null) ?? null,
     heldReason: (r.held_reason as string | null) ?? null,
     updatedAt: (r.updated_at as string | null) ?? null,
-    ledger:
-      r.has_ledger && r.code_chantier && r.l_date
-        ? {
-            codeChantier: r.code_chantier as string,
-            codeSalarie: (r.code_salarie as string | null) ?? null,
-            idUtilisateur: (r.l_user as string | null) ?? null,
-            date: normaliseWallClock(r.l_date as string),
-            nbh0: Number(r.nbh0),
-            trajet: Number(r.l_trajet),
-            panier: Number(r.l_panier),
-          }
-        : null,
+    ledger: r.has_ledger ? confirmedLedgerRow(r) : null,
     intent: Boolean(r.intent),
     intentTarget: (r.intent_target as SuiviMoRow | null) ?? null,
   }));

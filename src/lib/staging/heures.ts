@@ -175,32 +175,13 @@ export async function pendingSlots(db: Queryable, limit: number, afterId: string
     [limit, afterId],
   );
   return rows.map((r) => ({
-    idHeure: r.id_heure as string,
+    ...slotColumns(r),
     revision: r.revision as number,
-    dateDebut: r.date_debut ? normaliseWallClock(r.date_debut as string) : null,
-    idUtilisateur: (r.id_utilisateur as string | null) ?? null,
-    idProjet: (r.id_projet as number | null) ?? null,
-    codeProjet: (r.code_projet as string | null) ?? null,
-    status: (r.status_management as string | null) ?? null,
-    totalHeure: (r.total_heure as number | null) ?? null,
     panier: r.panier as boolean,
     trajet: r.trajet as boolean,
-    userName: (r.user_name as string | null) ?? null,
-    deleted: r.deleted as boolean,
     ledger: r.l_id
       ? {
-          confirmed:
-            r.code_chantier && r.l_date
-              ? {
-                  codeChantier: r.code_chantier as string,
-                  codeSalarie: (r.code_salarie as string | null) ?? null,
-                  idUtilisateur: (r.l_user as string | null) ?? null,
-                  date: normaliseWallClock(r.l_date as string),
-                  nbh0: Number(r.nbh0),
-                  trajet: Number(r.l_trajet),
-                  panier: Number(r.l_panier),
-                }
-              : null,
+          confirmed: confirmedLedgerRow(r),
           intent: (r.intent as LedgerEntry['intent']) ?? null,
         }
       : null,
@@ -264,4 +245,33 @@ export async function countPendingHeures(db: Queryable): Promise<{ pending: numb
      FROM batigest_heures`,
   );
   return rows[0] ?? { pending: 0, held: 0 };
+}
+
+/** A slot's columns as the reads of this module and of the audit select them (snake_case, `deleted` computed). */
+export function slotColumns(r: Record<string, unknown>) {
+  return {
+    idHeure: r.id_heure as string,
+    dateDebut: r.date_debut ? normaliseWallClock(r.date_debut as string) : null,
+    idUtilisateur: (r.id_utilisateur as string | null) ?? null,
+    idProjet: (r.id_projet as number | null) ?? null,
+    codeProjet: (r.code_projet as string | null) ?? null,
+    status: (r.status_management as string | null) ?? null,
+    totalHeure: (r.total_heure as number | null) ?? null,
+    userName: (r.user_name as string | null) ?? null,
+    deleted: r.deleted as boolean,
+  };
+}
+
+/** The ledger's confirmed row, selected as code_chantier, code_salarie, l_user, l_date, nbh0, l_trajet, l_panier; null when none. */
+export function confirmedLedgerRow(r: Record<string, unknown>): NonNullable<LedgerEntry['confirmed']> | null {
+  if (!r.code_chantier || !r.l_date) return null;
+  return {
+    codeChantier: r.code_chantier as string,
+    codeSalarie: (r.code_salarie as string | null) ?? null,
+    idUtilisateur: (r.l_user as string | null) ?? null,
+    date: normaliseWallClock(r.l_date as string),
+    nbh0: Number(r.nbh0),
+    trajet: Number(r.l_trajet),
+    panier: Number(r.l_panier),
+  };
 }

@@ -6,7 +6,8 @@
  * slot of it is exported, so that the ERP has received all its hours before BatiSimply closes it.
  */
 import pLimit from 'p-limit';
-import { findProject, type BatisimplyApi, type Project, type ProjectBody } from '../batisimply/client.js';
+import type { BatisimplyApi, Project, ProjectBody } from '../batisimply/client.js';
+import { findProject } from '../batisimply/findProject.js';
 import { pendingFins, setFinState, type FinPending, type FinState } from '../staging/chantierEnds.js';
 import { FIN_MODE_FR } from '../domain/chantier.js';
 import { oldestProjectPerCode } from '../domain/project.js';

@@ -11,7 +11,8 @@
  */
 import pLimit from 'p-limit';
 import { BatisimplyError } from '../batisimply/http.js';
-import { findProject, type BatisimplyApi, type Project, type ProjectBody } from '../batisimply/client.js';
+import type { BatisimplyApi, Project, ProjectBody } from '../batisimply/client.js';
+import { findProject } from '../batisimply/findProject.js';
 import { RecordError } from '../errors.js';
 import { markChantiersFailed, pendingChantiers, type StagedChantier } from '../staging/chantiers.js';
 import { geocodedPoints, type GeoPoint } from './geocodeChantiers.js';

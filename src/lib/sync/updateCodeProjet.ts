@@ -4,7 +4,7 @@
  * A code is never invented: an unresolved slot keeps none and is held by `heures-to-sqlserver`.
  */
 import pLimit from 'p-limit';
-import { findProject } from '../batisimply/client.js';
+import { findProject } from '../batisimply/findProject.js';
 import { chantierCodesByProjectId } from '../staging/chantiers.js';
 import { setProjectCodes, slotsWithoutCode } from '../staging/heures.js';
 import { inTransaction } from '../staging/transaction.js';

@@ -191,3 +191,31 @@ describe('adding and removing a company (docs/azure.md, "Companies")', () => {
     );
   });
 });
+
+describe('docs/azure.md, "A first deploy with two companies", follows the code', () => {
+  test('its COMPANIES, COMPANY_SETTINGS and COMPANY_SECRETS pass the template, and the app reads each company from them', async () => {
+    const doc = await readFile(path.join(ROOT, 'docs/azure.md'), 'utf8');
+    const walk = doc.slice(doc.indexOf('## A first deploy with two companies'));
+    const companies = /^azd env set COMPANIES (\S+)$/m.exec(walk)![1]!;
+    const settings = JSON.parse(/cat > companies\.json <<'EOF'\n([\s\S]*?)\nEOF/.exec(walk)![1]!) as Record<string, Record<string, Value>>;
+    const secrets = JSON.parse(/^azd env set COMPANY_SECRETS '(.*)'$/m.exec(walk)![1]!) as Record<string, string>;
+    assert.deepEqual(fns.companyProblems!(companies, settings, secrets), []);
+    const site = provision({}, companies, settings);
+    const read = listCompanies(site);
+    assert.deepEqual(
+      read.map((c) => c.name),
+      ['acme', 'beta-btp'],
+    );
+    assert.equal(read[1]!.env.BATIGEST_SQL_SERVER, '10.0.0.13');
+    assert.match(walk, new RegExp(`COMPANY_BETA_BTP__BATISIMPLY_HEADQUARTER_ID=${site.COMPANY_BETA_BTP__BATISIMPLY_HEADQUARTER_ID}`));
+    // The secrets it names are the ones the code reads for each company.
+    for (const c of read)
+      for (const s of ['BATIGEST_SQL_PASSWORD', 'BATISIMPLY_PASSWORD'] as const) assert.ok(companySecretName(c.secretPrefix, s) in secrets);
+    // The SKU and the count it quotes are the template's.
+    const sku = (main.variable('stagingSku', { companies }) as { name: string }).name;
+    assert.match(
+      walk,
+      new RegExp(`= ${(main.variable('stagingConnectionsMax', { companies }) as number).toLocaleString('en')} connections \\(${sku}`),
+    );
+  });
+});

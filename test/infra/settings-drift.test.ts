@@ -269,6 +269,13 @@ describe('connections to the staging database (docs/azure.md, "Connections to th
     return read('infra/resources.bicep').then((text) => assert.match(text, /STAGING_POOL_MAX: string\(stagingPoolMax\)/));
   });
 
+  test('docs/azure.md gives the same formula and the same number of function groups', async () => {
+    const doc = await read('docs/azure.md');
+    assert.match(doc, /maximumInstanceCount × function groups × \(STAGING_POOL_MAX \+ 1\)/);
+    const words = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+    assert.match(doc, new RegExp(`This app has \\*\\*${words[main.variable('functionGroups') as number]}\\*\\* groups`));
+  });
+
   test('maximumInstanceCount: 40 by default, the lowest value every region accepts', async () => {
     assert.equal(bicepDefault('maximumInstanceCount'), 40);
     assert.match(await read('infra/modules/functionapp.bicep'), /maximumInstanceCount: maximumInstanceCount/);

@@ -6,8 +6,8 @@ import { describePostgresUrl, describeStaging } from '../../../src/lib/staging/d
 
 test('a PostgreSQL URL: host, port and decoded database, never the user or password', () => {
   assert.equal(
-    describeStaging({ STAGING_DATABASE_URL: 'postgresql://alice:s3cret@db.example.com:6432/stage%20one' }),
-    'Staging : PostgreSQL db.example.com:6432/stage one',
+    describeStaging({ STAGING_DATABASE_URL: 'postgresql://alice:s3cret@db.example.com:6543/stage%20one' }),
+    'Staging : PostgreSQL db.example.com:6543/stage one',
   );
 });
 

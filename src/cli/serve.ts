@@ -2,15 +2,12 @@
  * `connecteur serve`: the HTTP routes of `src/functions/` on localhost, without the Functions host.
  * Each request becomes the `HttpRequest` the host would build and goes to the very handler the
  * host calls; a route's key is a token made at start (the dashboard passes it on as `code`).
+ * The tests that need the routes over HTTP mount them here too.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import functions, { type HttpFunctionOptions, type HttpResponseInit } from '@azure/functions';
-import { auditFunctions } from '../functions/audit.js';
-import { jobFunctions } from '../functions/jobs.js';
-import { operatorFunctions } from '../functions/operator.js';
-import { runFunctions } from '../functions/runs.js';
 
 const { HttpRequest, InvocationContext } = functions;
 
@@ -42,12 +39,6 @@ function compile(name: string, options: HttpFunctionOptions): Route {
   return { name, options, pattern: new RegExp(`^/api/${source}$`), params };
 }
 
-export function localRoutes(): Route[] {
-  return Object.entries({ ...jobFunctions, ...operatorFunctions, ...runFunctions, ...auditFunctions }).map(([name, options]) =>
-    compile(name, options),
-  );
-}
-
 function sameToken(given: string | null, token: string): boolean {
   if (!given) return false;
   const a = Buffer.from(given);
@@ -55,9 +46,15 @@ function sameToken(given: string | null, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export async function startLocalServer(options: { port: number; host?: string; token?: string }): Promise<LocalServer> {
+/** `httpFunctions`: the HTTP functions by name, as the host registers them (`createHandlers(…).httpFunctions`). */
+export async function startLocalServer(options: {
+  httpFunctions: Record<string, HttpFunctionOptions>;
+  port: number;
+  host?: string;
+  token?: string;
+}): Promise<LocalServer> {
   const token = options.token ?? randomBytes(18).toString('base64url');
-  const routes = localRoutes();
+  const routes = Object.entries(options.httpFunctions).map(([name, f]) => compile(name, f));
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const send = (status: number, body: unknown) =>

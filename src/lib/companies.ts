@@ -98,7 +98,11 @@ function companyFrom(env: Env, name: string): Company {
  * must name one; `all` (timers, status) is the caller's business.
  */
 export function findCompany(env: Env, name: string | undefined | null): Company {
-  const companies = listCompanies(env);
+  return pickCompany(listCompanies(env), name);
+}
+
+/** `findCompany` among companies already listed. */
+export function pickCompany(companies: Company[], name: string | undefined | null): Company {
   if (!name) {
     if (companies.length === 1) return companies[0]!;
     throw new ConfigurationError(`Plusieurs sociétés configurées (${companies.map((c) => c.name).join(', ')}) : précisez la société.`, {

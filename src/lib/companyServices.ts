@@ -1,5 +1,5 @@
 /** A `Services` per company, built from the company's settings (companies.ts). */
-import { companySecretName, DEFAULT_COMPANY, findCompany, listCompanies, type Company } from './companies.js';
+import { companySecretName, DEFAULT_COMPANY, listCompanies, pickCompany, type Company } from './companies.js';
 import type { Env } from './config.js';
 import { createSecretStore } from './secrets.js';
 import { Services, type ServiceOverrides } from './services.js';
@@ -15,6 +15,7 @@ export function companyServices(company: Company, overrides: ServiceOverrides = 
  */
 export class CompanyDirectory {
   private readonly opened = new Map<string, Services>();
+  private listed: Company[] | undefined;
 
   /** `defaultServices`: the services of the flat settings, when the caller already has them. */
   constructor(
@@ -22,13 +23,14 @@ export class CompanyDirectory {
     private readonly defaultServices?: Services,
   ) {}
 
+  /** Validated once: settings do not change while a process runs. */
   companies(): Company[] {
-    return listCompanies(this.env);
+    return (this.listed ??= listCompanies(this.env));
   }
 
   /** The named company's services, or the only company's; several companies and no name: an error. */
   get(name?: string | null): Services {
-    const company = findCompany(this.env, name);
+    const company = pickCompany(this.companies(), name);
     if (company.name === DEFAULT_COMPANY && this.defaultServices) return this.defaultServices;
     let services = this.opened.get(company.name);
     if (!services) {
@@ -40,7 +42,7 @@ export class CompanyDirectory {
 
   /** The companies to look at: the one named, else all of them. */
   select(name?: string | null): { company: string; services: Services }[] {
-    const names = name ? [findCompany(this.env, name).name] : this.companies().map((c) => c.name);
+    const names = name ? [pickCompany(this.companies(), name).name] : this.companies().map((c) => c.name);
     return names.map((company) => ({ company, services: this.get(company) }));
   }
 

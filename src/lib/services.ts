@@ -98,10 +98,17 @@ export class Services {
     return parseSection(batisimplySchema, await this.resolved(['BATISIMPLY_CLIENT_SECRET', 'BATISIMPLY_PASSWORD']), 'BatiSimply');
   }
 
+  /**
+   * The staging settings with their URL, which may be a Key Vault secret: read again on each
+   * call, since a refused URL is read again from the vault.
+   */
+  async stagingConnection(): Promise<StagingSettings> {
+    return parseSection(stagingSchema, await this.resolved(['STAGING_DATABASE_URL']), 'staging');
+  }
+
   /** The staging database, migrated to the latest schema on first use. */
   readonly staging = this.opened('staging', async () => {
-    const env = await this.resolved(['STAGING_DATABASE_URL']);
-    const s = parseSection(stagingSchema, env, 'staging');
+    const s = await this.stagingConnection();
     const [{ EmbeddedDb, PostgresDb }, { migrate }] = await Promise.all([import('./staging/db.js'), import('./staging/migrate.js')]);
     const schema = this.scope.schema === 'public' ? undefined : this.scope.schema;
     if (schema && !s.STAGING_DATABASE_URL) {

@@ -8,10 +8,10 @@
  * Seeded (CHAOS_SEED), bounded (a few minutes), a summary table, exit 1 on any failure.
  */
 import type { ChildProcess } from 'node:child_process';
-import { services, setServices } from '../../src/functions/http.js';
 import { Services } from '../../src/lib/services.js';
 import type { FaultRule } from '../../src/sandbox/faults.js';
-import { startFunctionsServer } from '../support/functionsServer.js';
+import { startFunctionsServer, TEST_KEY } from '../support/functionsServer.js';
+import { handlersFor } from '../support/handlers.js';
 import { dumpTables, findSecrets, NASTY_SECRETS } from '../support/secretScan.js';
 import { between, prng } from './prng.js';
 import { delayedApplyCase, emptyWindowCase, lyingPagingCase, massDeleteCase } from './guards.js';
@@ -86,8 +86,8 @@ async function echoCase(w: ChaosWorld) {
       if (args[0] === 'run' && r.code === 0) problems.push(`${args.join(' ')} a réussi malgré le refus`);
     }
     // The compiled HTTP handlers, as the Functions host serves them, with the same settings.
-    setServices(new Services(w.env));
-    const server = await startFunctionsServer();
+    const services = new Services(w.env);
+    const server = await startFunctionsServer(handlersFor(services));
     // What the handlers log (through InvocationContext, to the console here) is scanned too.
     const logged: string[] = [];
     const consoleMethods = { log: console.log, info: console.info, warn: console.warn, error: console.error, debug: console.debug };
@@ -102,7 +102,7 @@ async function echoCase(w: ChaosWorld) {
         ['GET', 'status?check=true', undefined],
         ['GET', 'dashboard', undefined],
       ] as const) {
-        const res = await fetch(`${server.url}/api/${route}`, { method, body });
+        const res = await fetch(`${server.url}/api/${route}`, { method, body, headers: { 'x-functions-key': TEST_KEY } });
         const text = await res.text();
         w.outputs.push({ label: `écho : ${method} /api/${route}`, text });
         if (method === 'POST' && (res.status === 200 || res.status === 201) && /"status":\s*"succeeded"/.test(text)) {
@@ -113,8 +113,7 @@ async function echoCase(w: ChaosWorld) {
       Object.assign(console, consoleMethods);
       w.outputs.push({ label: 'écho : journaux des fonctions', text: logged.join('\n') });
       await server.close();
-      await services().close();
-      setServices(undefined);
+      await services.close();
     }
     if (!w.outputs.some((o) => o.label.startsWith('écho') && /invalid_request/.test(o.text))) problems.push("l'écho n'a pas été reçu");
     w.faults([]);

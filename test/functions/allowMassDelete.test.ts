@@ -4,30 +4,29 @@ import { after, before, test } from 'node:test';
 import functions, { type HttpResponseInit } from '@azure/functions';
 import type { Env } from '../../src/lib/config.js';
 import { Services } from '../../src/lib/services.js';
-import { jobHandler } from '../../src/functions/jobs.js';
-import { setServices } from '../../src/functions/http.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import type { TestDatabase } from '../support/pg.js';
 import { closeWorld, openWorld } from '../support/fixture.js';
 import { daysAgo, slot } from '../support/slots.js';
+import { handlersFor, type TestHandlers } from '../support/handlers.js';
 
 const { HttpRequest, InvocationContext } = functions;
 
 let t: TestDatabase;
 let sandbox: Sandbox;
 let env: Env;
+let h: TestHandlers;
 
 before(async () => {
   ({ t, sandbox, env } = await openWorld({ stagingInEnv: true }));
-  setServices(new Services(env));
+  h = handlersFor(new Services(env));
 });
 after(async () => {
-  setServices(undefined);
   await closeWorld({ t, sandbox });
 });
 
 const call = (query = '') =>
-  jobHandler('recup-heures')(
+  h.jobHandler('recup-heures')(
     new HttpRequest({ method: 'POST', url: `http://localhost/api/recup-heures${query}` }),
     new InvocationContext({ invocationId: 't', functionName: 't' }),
   );

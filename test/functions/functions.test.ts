@@ -6,30 +6,28 @@ import functions, { type HttpResponseInit } from '@azure/functions';
 const { HttpRequest, InvocationContext } = functions;
 import type { Env } from '../../src/lib/config.js';
 import { Services } from '../../src/lib/services.js';
-import { jobFunctions, jobHandler, timerFunctions } from '../../src/functions/jobs.js';
-import { operatorFunctions, statusHandler, dashboardHandler, connectHandler } from '../../src/functions/operator.js';
-import { setServices } from '../../src/functions/http.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import type { TestDatabase } from '../support/pg.js';
 import { closeWorld, openWorld } from '../support/fixture.js';
 import { until } from '../support/wait.js';
 import { recentRuns } from '../../src/lib/staging/runs.js';
 import { JOB_NAMES } from '../../src/lib/sync/registry.js';
+import { handlersFor, type TestHandlers } from '../support/handlers.js';
 
 let t: TestDatabase;
 let sandbox: Sandbox;
 let env: Env;
+let h: TestHandlers;
 
 before(async () => ({ t, sandbox, env } = await openWorld({ stagingInEnv: true })));
 after(async () => {
-  setServices(undefined);
   await closeWorld({ t, sandbox });
 });
 beforeEach(async () => {
   await t.db.query('TRUNCATE batigest_chantiers, connecteur_runs, connecteur_record_issues');
   sandbox.state.load({});
   sandbox.faults.clear();
-  setServices(new Services(env));
+  h = handlersFor(new Services(env));
 });
 
 const post = (route: string, body?: unknown) =>
@@ -45,26 +43,26 @@ const body = (res: HttpResponseInit) => res.jsonBody as Record<string, unknown>;
 describe('registration', () => {
   test('one POST route per job, named after it', () => {
     assert.deepEqual(
-      Object.values(jobFunctions)
+      Object.values(h.jobFunctions)
         .map((f) => f.route)
         .sort(),
       [...JOB_NAMES].sort(),
     );
-    for (const f of Object.values(jobFunctions)) assert.deepEqual(f.methods, ['POST']);
+    for (const f of Object.values(h.jobFunctions)) assert.deepEqual(f.methods, ['POST']);
   });
   test('every HTTP route requires a function key', () => {
-    for (const [name, f] of Object.entries({ ...jobFunctions, ...operatorFunctions })) assert.equal(f.authLevel, 'function', name);
+    for (const [name, f] of Object.entries({ ...h.jobFunctions, ...h.operatorFunctions })) assert.equal(f.authLevel, 'function', name);
   });
   test('timers run on the schedule settings', () => {
-    assert.equal(timerFunctions.chantiersTimer?.schedule, '%CHANTIERS_SCHEDULE%');
-    assert.equal(timerFunctions.heuresTimer?.schedule, '%HEURES_SCHEDULE%');
+    assert.equal(h.timerFunctions.chantiersTimer?.schedule, '%CHANTIERS_SCHEDULE%');
+    assert.equal(h.timerFunctions.heuresTimer?.schedule, '%HEURES_SCHEDULE%');
   });
 });
 
 describe('job routes', () => {
   test('dryRun in the query: 200 with the report, nothing written', async () => {
     await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'x', false)`);
-    const res = await jobHandler('transfer-batisimply')(
+    const res = await h.jobHandler('transfer-batisimply')(
       new HttpRequest({ method: 'POST', url: 'http://localhost/api/transfer-batisimply?dryRun=true' }),
       context(),
     );
@@ -77,7 +75,7 @@ describe('job routes', () => {
     await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'x', false)`);
     const writes = () => sandbox.count('POST /api/project') + sandbox.count('PUT /api/project');
     const before = writes();
-    const res = await jobHandler('transfer-batisimply')(post('transfer-batisimply', { dryRun: true }), context());
+    const res = await h.jobHandler('transfer-batisimply')(post('transfer-batisimply', { dryRun: true }), context());
     assert.equal(res.status, 200);
     assert.equal(body(res).dryRun, true);
     assert.equal((body(res).counts as { created: number }).created, 1);
@@ -87,7 +85,7 @@ describe('job routes', () => {
     assert.deepEqual(rows, [{ sync: false, batisimply_id: null, sync_date: null }]);
   });
   test('a malformed dryRun: 400 with a French message', async () => {
-    const res = await jobHandler('transfer')(
+    const res = await h.jobHandler('transfer')(
       new HttpRequest({ method: 'POST', url: 'http://localhost/api/transfer?dryRun=peut-etre' }),
       context(),
     );
@@ -95,24 +93,24 @@ describe('job routes', () => {
     assert.match(String(body(res).message), /dryRun invalide/);
   });
   test('a body that is not JSON: 400', async () => {
-    const res = await jobHandler('transfer')(
+    const res = await h.jobHandler('transfer')(
       new HttpRequest({ method: 'POST', url: 'http://localhost/api/transfer', body: { string: '{oops' } }),
       context(),
     );
     assert.equal(res.status, 400);
   });
   test('Batigest not configured: 400 naming the missing settings', async () => {
-    const res = await jobHandler('transfer')(post('transfer'), context());
+    const res = await h.jobHandler('transfer')(post('transfer'), context());
     assert.equal(res.status, 400);
     assert.match(String(body(res).message), /BATIGEST_SQL_SERVER manquant/);
   });
   test('BatiSimply unreachable: 502', async () => {
-    setServices(new Services({ ...env, BATISIMPLY_TOKEN_URL: 'http://127.0.0.1:9/token', BATISIMPLY_MAX_RETRIES: '0' }));
+    h = handlersFor(new Services({ ...env, BATISIMPLY_TOKEN_URL: 'http://127.0.0.1:9/token', BATISIMPLY_MAX_RETRIES: '0' }));
     await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'x', false)`);
-    const res = await jobHandler('transfer-batisimply')(post('transfer-batisimply'), context());
+    const res = await h.jobHandler('transfer-batisimply')(post('transfer-batisimply'), context());
     assert.equal(res.status, 200, 'the run finished: the record failed, its status says so');
     assert.equal(body(res).status, 'partial');
-    const res2 = await jobHandler('recup-heures')(post('recup-heures'), context());
+    const res2 = await h.jobHandler('recup-heures')(post('recup-heures'), context());
     assert.equal(res2.status, 502);
     assert.match(String(body(res2).message), /injoignable/);
   });
@@ -122,9 +120,9 @@ describe('job routes', () => {
     const gate = await t.db.pool.connect();
     await gate.query('BEGIN');
     await gate.query('LOCK TABLE batigest_chantiers IN ACCESS EXCLUSIVE MODE');
-    const first = jobHandler('transfer-batisimply')(post('transfer-batisimply'), context());
+    const first = h.jobHandler('transfer-batisimply')(post('transfer-batisimply'), context());
     await until(async () => (await recentRuns(t.db)).some((r) => r.status === 'running'), 'the first run to be running');
-    const second = await jobHandler('transfer-batisimply')(post('transfer-batisimply'), context());
+    const second = await h.jobHandler('transfer-batisimply')(post('transfer-batisimply'), context());
     await gate.query('COMMIT');
     gate.release();
     assert.equal(second.status, 409);
@@ -136,7 +134,7 @@ describe('job routes', () => {
 describe('operator routes', () => {
   test('status: pending records and last runs', async () => {
     await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'x', false)`);
-    const res = await statusHandler(get('status'));
+    const res = await h.statusHandler(get('status'));
     assert.equal(res.status, 200);
     assert.deepEqual((body(res).pending as { chantiers: number }).chantiers, 1);
   });
@@ -144,31 +142,31 @@ describe('operator routes', () => {
     await t.db.query(
       `INSERT INTO connecteur_record_issues (job, record_key, kind, code, message) VALUES ('transfer', '<img src=x onerror=alert(1)>', 'failed', 'X', 'm')`,
     );
-    const res = await dashboardHandler(get('dashboard'));
+    const res = await h.dashboardHandler(get('dashboard'));
     const html = String(res.body);
     assert.match(html, /<html lang="fr">/);
     assert.match(html, /&lt;img src=x onerror=alert\(1\)&gt;/);
     assert.doesNotMatch(html, /<img src=x/);
   });
   test('connect-batisimply with a wrong password: the login step failed, the password is not echoed', async () => {
-    const res = await connectHandler('batisimply')(post('connect-batisimply', { password: 'Mauvais-Secret-42' }));
+    const res = await h.connectHandler('batisimply')(post('connect-batisimply', { password: 'Mauvais-Secret-42' }));
     assert.equal(res.status, 502);
     assert.equal(body(res).step, 'login');
     assert.doesNotMatch(JSON.stringify(res.jsonBody), /Mauvais-Secret-42/);
   });
   test('connect-postgres with the configured URL: ok', async () => {
-    const res = await connectHandler('postgres')(post('connect-postgres', {}));
+    const res = await h.connectHandler('postgres')(post('connect-postgres', {}));
     assert.equal(res.status, 200);
     assert.equal(body(res).ok, true);
   });
   test('connect-postgres to a closed port: the TCP step failed', async () => {
-    const res = await connectHandler('postgres')(post('connect-postgres', { url: 'postgresql://postgres:Pg-Secret-99@127.0.0.1:9/x' }));
+    const res = await h.connectHandler('postgres')(post('connect-postgres', { url: 'postgresql://postgres:Pg-Secret-99@127.0.0.1:9/x' }));
     assert.equal(res.status, 502);
     assert.equal(body(res).step, 'tcp');
     assert.doesNotMatch(JSON.stringify(res.jsonBody), /Pg-Secret-99/);
   });
   test('save without a Key Vault: 400', async () => {
-    const res = await connectHandler('batisimply')(post('connect-batisimply', { save: true }));
+    const res = await h.connectHandler('batisimply')(post('connect-batisimply', { save: true }));
     assert.equal(res.status, 400);
     assert.match(String(body(res).message), /Key Vault/);
   });
@@ -183,8 +181,8 @@ describe('internal failure', () => {
         },
       } as never,
     });
-    setServices(broken);
-    const res = await jobHandler('recup-heures')(post('recup-heures'), context());
+    h = handlersFor(broken);
+    const res = await h.jobHandler('recup-heures')(post('recup-heures'), context());
     assert.equal(res.status, 500);
     assert.equal(body(res).status, 'failed');
     assert.match(String(body(res).message), /Erreur interne/);

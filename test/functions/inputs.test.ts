@@ -4,27 +4,25 @@ import { after, before, beforeEach, test } from 'node:test';
 import functions, { type HttpResponseInit } from '@azure/functions';
 import type { Env } from '../../src/lib/config.js';
 import { Services } from '../../src/lib/services.js';
-import { jobHandler } from '../../src/functions/jobs.js';
-import { connectHandler } from '../../src/functions/operator.js';
-import { setServices } from '../../src/functions/http.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { freshDatabase, type TestDatabase } from '../support/pg.js';
 import { closeWorld, openWorld } from '../support/fixture.js';
+import { handlersFor, type TestHandlers } from '../support/handlers.js';
 
 const { HttpRequest, InvocationContext } = functions;
 
 let t: TestDatabase;
 let sandbox: Sandbox;
 let env: Env;
+let h: TestHandlers;
 
 before(async () => ({ t, sandbox, env } = await openWorld({ stagingInEnv: true })));
 after(async () => {
-  setServices(undefined);
   await closeWorld({ t, sandbox });
 });
 beforeEach(async () => {
   await t.db.query('TRUNCATE connecteur_runs');
-  setServices(new Services(env));
+  h = handlersFor(new Services(env));
 });
 
 const post = (route: string, text?: string, headers: Record<string, string> = {}) =>
@@ -40,7 +38,7 @@ const message = (res: HttpResponseInit) => String((res.jsonBody as { message?: s
 
 test('a 20 MB body: 413, nothing run', async () => {
   const big = JSON.stringify({ dryRun: true, padding: 'x'.repeat(20 * 1024 * 1024) });
-  const res = await jobHandler('transfer-batisimply')(post('transfer-batisimply', big), context());
+  const res = await h.jobHandler('transfer-batisimply')(post('transfer-batisimply', big), context());
   assert.equal(res.status, 413);
   assert.match(message(res), /trop volumineux/);
   assert.equal(await runs(), 0);
@@ -48,44 +46,44 @@ test('a 20 MB body: 413, nothing run', async () => {
 
 test('a body larger than announced by no header: still 413', async () => {
   const big = JSON.stringify({ padding: 'x'.repeat(200 * 1024) });
-  const res = await connectHandler('postgres')(post('connect-postgres', big));
+  const res = await h.connectHandler('postgres')(post('connect-postgres', big));
   assert.equal(res.status, 413);
 });
 
 for (const route of ['transfer-batisimply?dryRun=true', 'transfer-batisimply?dryRun=false', 'transfer-batisimply']) {
   test(`a malformed body with ${route}: 400, nothing run`, async () => {
-    const res = await jobHandler('transfer-batisimply')(post(route, '{"dryRun": tru'), context());
+    const res = await h.jobHandler('transfer-batisimply')(post(route, '{"dryRun": tru'), context());
     assert.equal(res.status, 400);
     assert.equal(await runs(), 0);
   });
 }
 
 test('a body dryRun that is not a boolean is refused even when the query says dryRun', async () => {
-  const res = await jobHandler('transfer-batisimply')(post('transfer-batisimply?dryRun=true', '{"dryRun": "oui"}'), context());
+  const res = await h.jobHandler('transfer-batisimply')(post('transfer-batisimply?dryRun=true', '{"dryRun": "oui"}'), context());
   assert.equal(res.status, 400);
 });
 
 test('connect-batisimply with an invalid grantType: 400 naming the field', async () => {
-  const res = await connectHandler('batisimply')(post('connect-batisimply', JSON.stringify({ grantType: 'implicit' })));
+  const res = await h.connectHandler('batisimply')(post('connect-batisimply', JSON.stringify({ grantType: 'implicit' })));
   assert.equal(res.status, 400);
   assert.match(message(res), /grantType/);
 });
 
 test('connect-sqlserver with a non-numeric port: 400 naming the field', async () => {
-  const res = await connectHandler('sqlserver')(post('connect-sqlserver', JSON.stringify({ server: 'sql.example', port: '14x3' })));
+  const res = await h.connectHandler('sqlserver')(post('connect-sqlserver', JSON.stringify({ server: 'sql.example', port: '14x3' })));
   assert.equal(res.status, 400);
   assert.match(message(res), /port/);
 });
 
 test('connect-sqlserver with a port given as an object: 400', async () => {
-  const res = await connectHandler('sqlserver')(post('connect-sqlserver', JSON.stringify({ port: { n: 1 } })));
+  const res = await h.connectHandler('sqlserver')(post('connect-sqlserver', JSON.stringify({ port: { n: 1 } })));
   assert.equal(res.status, 400);
 });
 
 test('connect-postgres on a reachable empty database: ok, and the database stays empty', async () => {
   const empty = await freshDatabase({ migrate: false });
   try {
-    const res = await connectHandler('postgres')(post('connect-postgres', JSON.stringify({ url: empty.url })));
+    const res = await h.connectHandler('postgres')(post('connect-postgres', JSON.stringify({ url: empty.url })));
     assert.equal(res.status, 200, JSON.stringify(res.jsonBody));
     const { rows } = await empty.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'`,

@@ -4,6 +4,7 @@
  * each registered function's bindings are checked — an HTTP route without a function key fails here.
  */
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { before, test } from 'node:test';
 import { installFakeFunctionsCore, type Registration } from '../support/functionsCore.js';
 import { JOB_NAMES } from '../../src/lib/sync/registry.js';
@@ -20,9 +21,9 @@ const registered: Registration<Binding>[] = [];
 
 before(async () => {
   installFakeFunctionsCore<Binding>((metadata) => registered.push(metadata));
-  await import('../../src/functions/jobs.js');
-  await import('../../src/functions/operator.js');
-  await import('../../src/functions/audit.js');
+  // Every entry file, as the host loads them (package.json `main`).
+  const folder = new URL('../../src/functions/', import.meta.url);
+  for (const file of readdirSync(folder).filter((f) => f.endsWith('.js'))) await import(new URL(file, folder).href);
 });
 
 const triggers = () =>

@@ -8,9 +8,6 @@ import { randomUUID } from 'node:crypto';
 import functions from '@azure/functions';
 import { UpstreamError } from '../../src/lib/errors.js';
 import { createLogger, redact, registerSecret, type Sink } from '../../src/lib/log.js';
-import { jobHandler } from '../../src/functions/jobs.js';
-import { connectHandler } from '../../src/functions/operator.js';
-import { setServices } from '../../src/functions/http.js';
 import { gatherStatus } from '../../src/lib/ops/status.js';
 import { markChantierFailed } from '../../src/lib/staging/chantiers.js';
 import { recordOutcomes } from '../../src/lib/staging/runs.js';
@@ -23,6 +20,7 @@ import { checkAll } from '../../src/lib/ops/checks.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { freshDatabase, type TestDatabase } from '../support/pg.js';
 import { startSandbox } from '../support/sandbox.js';
+import { handlersFor } from '../support/handlers.js';
 
 const { HttpRequest, InvocationContext } = functions;
 
@@ -144,18 +142,18 @@ test('a token endpoint that echoes the posted form: no secret in report, history
     BATIGEST_SQL_PASSWORD: NASTY_SECRETS.BATIGEST_SQL_PASSWORD,
   };
   const services = new Services(env);
-  setServices(services);
+  const h = handlersFor(services);
   try {
     const db = await services.staging();
     await db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('ECHO1', 'x', false)`);
     const log = createLogger(sink);
     const outcome = await runJob(services, 'recup-heures', { trigger: 'cli', log });
     assert.equal(outcome.report.status, 'failed');
-    const answer = await jobHandler('transfer-batisimply')(
+    const answer = await h.jobHandler('transfer-batisimply')(
       new HttpRequest({ method: 'POST', url: 'http://localhost/api/transfer-batisimply' }),
       new InvocationContext({ invocationId: 'echo', functionName: 'echo' }),
     );
-    const connect = await connectHandler('batisimply')(
+    const connect = await h.connectHandler('batisimply')(
       new HttpRequest({ method: 'POST', url: 'http://localhost/api/connect-batisimply', body: { string: '{}' } }),
     );
     const checks = await checkAll(services);
@@ -183,7 +181,6 @@ test('a token endpoint that echoes the posted form: no secret in report, history
     assert.match(everything, /invalid_request/, 'the echo was received and reported');
     assert.deepEqual(findSecrets(everything, NASTY_SECRETS, 'bridge-data'), []);
   } finally {
-    setServices(undefined);
     await services.close();
     await echo.stop();
   }

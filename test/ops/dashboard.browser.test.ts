@@ -12,12 +12,12 @@ import { after, before, test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import type { Env } from '../../src/lib/config.js';
 import { Services } from '../../src/lib/services.js';
-import { setServices } from '../../src/functions/http.js';
 import { recordOutcomes, insertRun, finishRun } from '../../src/lib/staging/runs.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { freshDatabase, type TestDatabase } from '../support/pg.js';
 import { startSandbox } from '../support/sandbox.js';
-import { startFunctionsServer } from '../support/functionsServer.js';
+import { startFunctionsServer, TEST_KEY } from '../support/functionsServer.js';
+import { handlersFor } from '../support/handlers.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { BIN } from '../support/cli.js';
 import { runJob } from '../../src/lib/sync/runner.js';
@@ -46,8 +46,7 @@ before(async () => {
   t = await freshDatabase();
   ({ sandbox, env } = await startSandbox());
   env = { ...env, STAGING_DATABASE_URL: t.url };
-  setServices(new Services(env));
-  server = await startFunctionsServer();
+  server = await startFunctionsServer(handlersFor(new Services(env)));
   // A chantier to push (named like an attack), a finished run and a held record.
   await t.db.query(`INSERT INTO batigest_chantiers (code, description, nom_client, sync) VALUES ('CH001', $1, $1, false)`, [XSS]);
   const runId = '00000000-0000-4000-8000-000000000001';
@@ -79,7 +78,6 @@ after(async () => {
   if (SKIP) return;
   await browser?.close();
   await server?.close();
-  setServices(undefined);
   await sandbox?.stop();
   await t?.drop();
 });
@@ -91,7 +89,7 @@ test('dashboard: runs, held records, a dry run from its button, XSS as text', { 
     dialogs.push(d.message());
     void d.dismiss();
   });
-  await page.goto(`${server.url}/api/dashboard?code=test-key`);
+  await page.goto(`${server.url}/api/dashboard?code=${TEST_KEY}`);
   assert.equal(await page.title(), 'Connecteur SAGES — tableau de bord');
   const runs = await page.locator('#runs').innerText();
   assert.match(runs, /heures-to-sqlserver/);
@@ -232,7 +230,7 @@ test('held mass deletion: the dashboard shows why and its button confirms them',
   assert.equal(await live(), 30);
 
   const page = await browser!.newPage({ viewport: { width: 1280, height: 1400 } });
-  await page.goto(`${server.url}/api/dashboard?code=test-key`);
+  await page.goto(`${server.url}/api/dashboard?code=${TEST_KEY}`);
   assert.match(await page.locator('#mass-delete').innerText(), /30 des 30 créneaux/);
   await page.locator('button[data-allow-mass-delete]').click();
   await page

@@ -1,31 +1,27 @@
 /**
  * The dashboard's buttons on the queue, in headless Chromium: a click enqueues the run (202), the
  * page follows it through GET /api/runs/{runId} while the queue handler executes it, and shows
- * its report. The Functions host cannot run here: a small server routes like it, and a loop
- * takes the messages from Azurite to the queue handler.
+ * its report. The Functions host cannot run here: the routes are mounted as `connecteur serve`
+ * mounts them, and a loop takes the messages from Azurite to the queue handler.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import functions, { type HttpHandler, type HttpResponseInit } from '@azure/functions';
+import functions from '@azure/functions';
 import { QueueClient } from '@azure/storage-queue';
 import { chromium, type Browser } from 'playwright-core';
 import { Services } from '../../src/lib/services.js';
-import { RUNS_QUEUE } from '../../src/lib/queue/client.js';
-import { companies, setServices } from '../../src/functions/http.js';
-import { jobFunctions } from '../../src/functions/jobs.js';
-import { operatorFunctions } from '../../src/functions/operator.js';
-import { runQueueHandler } from '../../src/functions/queue.js';
-import { getRunHandler } from '../../src/functions/runs.js';
+import { RUNS_QUEUE, runQueueFrom } from '../../src/lib/queue/client.js';
+import type { LocalServer } from '../../src/cli/serve.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { closeWorld, openWorld } from '../support/fixture.js';
 import type { TestDatabase } from '../support/pg.js';
+import { startFunctionsServer, TEST_KEY } from '../support/functionsServer.js';
+import { handlersFor, type TestHandlers } from '../support/handlers.js';
 import { startAzurite, type Azurite } from './azurite.js';
 import { skipUnless } from '../support/required.js';
 
-const { HttpRequest, InvocationContext } = functions;
+const { InvocationContext } = functions;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SKIP = skipUnless(
   'CHROMIUM',
@@ -37,45 +33,19 @@ let t: TestDatabase;
 let sandbox: Sandbox;
 let azurite: Azurite;
 let browser: Browser | undefined;
-let server: http.Server;
-let url: string;
+let handlers: TestHandlers;
+let server: LocalServer;
 let stopping = false;
 let consumer: Promise<void>;
-
-function route(pathname: string, method: string): { handler: HttpHandler; params: Record<string, string> } | undefined {
-  const run = /^runs\/([^/]+)$/.exec(pathname);
-  if (run && method === 'GET') return { handler: (r) => getRunHandler(r), params: { runId: run[1]! } };
-  const f = Object.values({ ...jobFunctions, ...operatorFunctions }).find(
-    (o) => o.route === pathname && o.methods?.includes(method as 'GET'),
-  );
-  return f ? { handler: f.handler, params: {} } : undefined;
-}
 
 before(async () => {
   if (SKIP) return;
   ({ t, sandbox } = await openWorld({ stagingInEnv: true }));
   azurite = await startAzurite();
   const env = { ...(await openEnv()), AzureWebJobsStorage: azurite.connectionString };
-  setServices(new Services(env));
+  handlers = handlersFor(new Services(env), runQueueFrom(env));
   await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'Chantier 1', false)`);
-  server = http.createServer((req, res) => {
-    void (async () => {
-      const u = new URL(req.url ?? '/', 'http://localhost');
-      const found = route(u.pathname.replace(/^\/api\//, ''), req.method!);
-      if (!found) return void res.writeHead(404).end();
-      const request = new HttpRequest({
-        method: req.method!,
-        url: u.toString(),
-        headers: req.headers as Record<string, string>,
-        params: found.params,
-      });
-      const answer = (await found.handler(request, new InvocationContext({ functionName: 'http' }))) as HttpResponseInit;
-      const body = answer.jsonBody !== undefined ? JSON.stringify(answer.jsonBody) : String(answer.body ?? '');
-      res.writeHead(answer.status ?? 200, (answer.headers ?? {}) as Record<string, string>).end(body);
-    })();
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startFunctionsServer(handlers);
   // What the host does: take each message and hand it to the queue trigger.
   const queue = new QueueClient(azurite.connectionString, RUNS_QUEUE);
   await queue.createIfNotExists();
@@ -89,7 +59,7 @@ before(async () => {
         continue;
       }
       const body = JSON.parse(Buffer.from(item.messageText, 'base64').toString('utf8'));
-      await runQueueHandler(
+      await handlers.runQueueHandler(
         body,
         new InvocationContext({ functionName: 'runQueue', triggerMetadata: { dequeueCount: item.dequeueCount } }),
       );
@@ -111,16 +81,15 @@ after(async () => {
   stopping = true;
   await consumer;
   await browser?.close();
-  await new Promise((r) => (server.closeAllConnections(), server.close(r)));
-  await companies().close();
-  setServices(undefined);
+  await server.close();
+  await handlers.directory.close();
   await azurite.stop();
   await closeWorld({ t, sandbox });
 });
 
 test('a dashboard button enqueues the run and follows it to its report', { skip: SKIP }, async () => {
   const page = await browser!.newPage();
-  await page.goto(`${url}/api/dashboard`);
+  await page.goto(`${server.url}/api/dashboard?code=${TEST_KEY}`);
   await page.locator('button[data-job="transfer-batisimply"]:not([data-dry])').click();
   await page
     .locator('#result')

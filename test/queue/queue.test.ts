@@ -7,17 +7,14 @@ import functions, { type HttpResponseInit } from '@azure/functions';
 import { QueueClient } from '@azure/storage-queue';
 import type { Env } from '../../src/lib/config.js';
 import { Services } from '../../src/lib/services.js';
-import { MAX_DEQUEUE_COUNT, RUNS_QUEUE } from '../../src/lib/queue/client.js';
+import { MAX_DEQUEUE_COUNT, RUNS_QUEUE, runQueueFrom } from '../../src/lib/queue/client.js';
 import { getRun } from '../../src/lib/staging/runs.js';
-import { jobHandler, timerFunctions } from '../../src/functions/jobs.js';
-import { companies, setServices } from '../../src/functions/http.js';
-import { poisonQueueHandler, runQueueHandler } from '../../src/functions/queue.js';
-import { getRunHandler, listRunsHandler } from '../../src/functions/runs.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import type { TestDatabase } from '../support/pg.js';
 import { connecteur } from '../support/cli.js';
 import { closeWorld, openWorld } from '../support/fixture.js';
 import { startAzurite, type Azurite } from './azurite.js';
+import { handlersFor, type TestHandlers } from '../support/handlers.js';
 
 const { HttpRequest, InvocationContext } = functions;
 
@@ -34,13 +31,13 @@ before(async () => {
   queue = new QueueClient(azurite.connectionString, RUNS_QUEUE);
 });
 after(async () => {
-  await companies().close();
+  await h.directory.close();
   await services?.close();
-  setServices(undefined);
   await azurite?.stop();
   await closeWorld({ t, sandbox });
 });
 let services: Services | undefined;
+let h: TestHandlers;
 beforeEach(async () => {
   await t.db.query('TRUNCATE batigest_chantiers, connecteur_runs, connecteur_record_issues');
   await queue.createIfNotExists();
@@ -49,7 +46,7 @@ beforeEach(async () => {
   sandbox.faults.clear();
   await services?.close();
   services = new Services(env);
-  setServices(services);
+  h = handlersFor(services, runQueueFrom(env));
   await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'Chantier 1', false)`);
 });
 
@@ -87,7 +84,7 @@ const get = (url: string, runId?: string) =>
 const body = (res: HttpResponseInit) => res.jsonBody as Record<string, any>;
 
 test('POST a job: 202, queued run, Location; the queue handler runs it; GET /api/runs/{id} reports it', async () => {
-  const res = await jobHandler('transfer-batisimply')(post('transfer-batisimply'), context());
+  const res = await h.jobHandler('transfer-batisimply')(post('transfer-batisimply'), context());
   assert.equal(res.status, 202);
   const runId = body(res).runId as string;
   assert.equal((res.headers as Record<string, string>).location, `/api/runs/${runId}`);
@@ -96,33 +93,33 @@ test('POST a job: 202, queued run, Location; the queue handler runs it; GET /api
 
   const message = await nextMessage();
   assert.deepEqual(message.body, { runId, job: 'transfer-batisimply', company: 'default' });
-  await runQueueHandler(message.body, context(message.dequeueCount));
+  await h.runQueueHandler(message.body, context(message.dequeueCount));
 
-  const answer = await getRunHandler(get(`runs/${runId}`, runId));
+  const answer = await h.getRunHandler(get(`runs/${runId}`, runId));
   assert.equal(answer.status, 200);
   assert.equal(body(answer).status, 'succeeded');
   assert.equal(body(answer).counts.created, 1);
   assert.equal(body(answer).company, 'default');
   assert.equal(sandbox.state.projects.size, 1);
 
-  const list = await listRunsHandler(get('runs?job=transfer-batisimply&status=succeeded'));
+  const list = await h.listRunsHandler(get('runs?job=transfer-batisimply&status=succeeded'));
   assert.deepEqual(
     body(list).runs.map((r: { runId: string }) => r.runId),
     [runId],
   );
-  const none = await listRunsHandler(get('runs?status=failed'));
+  const none = await h.listRunsHandler(get('runs?status=failed'));
   assert.deepEqual(body(none).runs, []);
   // Every status of the report can be asked for, interrupted runs included.
-  const interrupted = await listRunsHandler(get('runs?status=interrupted'));
+  const interrupted = await h.listRunsHandler(get('runs?status=interrupted'));
   assert.equal(interrupted.status, 200);
   assert.deepEqual(body(interrupted).runs, []);
 });
 
 test('a chain on the queue: GET reports its steps', async () => {
-  const res = await jobHandler('chantiers')(post('chantiers'), context());
+  const res = await h.jobHandler('chantiers')(post('chantiers'), context());
   const runId = body(res).runId as string;
-  await runQueueHandler((await nextMessage()).body, context());
-  const view = body(await getRunHandler(get(`runs/${runId}`, runId)));
+  await h.runQueueHandler((await nextMessage()).body, context());
+  const view = body(await h.getRunHandler(get(`runs/${runId}`, runId)));
   assert.deepEqual(
     view.steps.map((s: { job: string }) => s.job),
     ['transfer', 'fin-chantiers', 'geocode-chantiers', 'transfer-batisimply'],
@@ -133,9 +130,9 @@ test('a chain on the queue: GET reports its steps', async () => {
 test('?wait=60: answers the finished report when the run ends in time', async () => {
   const consumer = (async () => {
     const message = await nextMessage();
-    await runQueueHandler(message.body, context(message.dequeueCount));
+    await h.runQueueHandler(message.body, context(message.dequeueCount));
   })();
-  const res = await jobHandler('transfer-batisimply')(post('transfer-batisimply?wait=60'), context());
+  const res = await h.jobHandler('transfer-batisimply')(post('transfer-batisimply?wait=60'), context());
   await consumer;
   assert.equal(res.status, 200);
   assert.equal(body(res).status, 'succeeded');
@@ -143,29 +140,29 @@ test('?wait=60: answers the finished report when the run ends in time', async ()
 });
 
 test('?wait=0 or none: 202 at once; ?wait=121: 400', async () => {
-  const res = await jobHandler('transfer-batisimply')(post('transfer-batisimply?wait=0'), context());
+  const res = await h.jobHandler('transfer-batisimply')(post('transfer-batisimply?wait=0'), context());
   assert.equal(res.status, 202);
-  const bad = await jobHandler('transfer')(post('transfer?wait=121'), context());
+  const bad = await h.jobHandler('transfer')(post('transfer?wait=121'), context());
   assert.equal(bad.status, 400);
   assert.match(String(body(bad).message), /wait invalide/);
 });
 
 test('the same job queued already: 409 with its run id', async () => {
-  const first = body(await jobHandler('transfer-batisimply')(post('transfer-batisimply'), context()));
-  const second = await jobHandler('transfer-batisimply')(post('transfer-batisimply'), context());
+  const first = body(await h.jobHandler('transfer-batisimply')(post('transfer-batisimply'), context()));
+  const second = await h.jobHandler('transfer-batisimply')(post('transfer-batisimply'), context());
   assert.equal(second.status, 409);
   assert.equal(body(second).runningRunId, first.runId);
 });
 
 test('a message delivered twice, even at once: the job runs once', async () => {
   sandbox.faults.add([{ route: 'GET /api/project', fault: 'latency', latencyMs: 500, times: 1 }]);
-  const runId = body(await jobHandler('transfer-batisimply')(post('transfer-batisimply'), context())).runId;
+  const runId = body(await h.jobHandler('transfer-batisimply')(post('transfer-batisimply'), context())).runId;
   const message = await nextMessage();
   // Two instances get the same message (visibility timeout ran out): one runs, the other is turned away.
-  const both = await Promise.allSettled([runQueueHandler(message.body, context(1)), runQueueHandler(message.body, context(2))]);
+  const both = await Promise.allSettled([h.runQueueHandler(message.body, context(1)), h.runQueueHandler(message.body, context(2))]);
   assert.ok(both.some((r) => r.status === 'fulfilled'));
   // Whichever was turned away by the lock comes back later: it must see the run done and stop.
-  await runQueueHandler(message.body, context(3));
+  await h.runQueueHandler(message.body, context(3));
   assert.equal((await getRun(t.db, runId))?.status, 'succeeded');
   assert.equal(sandbox.state.projects.size, 1);
   const { rows } = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM connecteur_runs');
@@ -173,19 +170,19 @@ test('a message delivered twice, even at once: the job runs once', async () => {
 });
 
 test('a poison message: retried while deliveries remain, then the run fails with its reason and the failure is logged', async () => {
-  const runId = body(await jobHandler('transfer-batisimply')(post('transfer-batisimply'), context())).runId;
+  const runId = body(await h.jobHandler('transfer-batisimply')(post('transfer-batisimply'), context())).runId;
   const message = await nextMessage();
   // The job's lock is held elsewhere for as long as the host keeps trying.
-  const held = await (await companies().get().staging()).tryLock('connecteur:job:transfer-batisimply');
+  const held = await (await h.directory.get().staging()).tryLock('connecteur:job:transfer-batisimply');
   assert.ok(held);
   try {
-    await assert.rejects(runQueueHandler(message.body, context(1)), /déjà en cours/);
+    await assert.rejects(h.runQueueHandler(message.body, context(1)), /déjà en cours/);
     const waiting = await getRun(t.db, runId);
     assert.equal(waiting?.status, 'queued');
     assert.match(String(waiting?.message), /déjà en cours/);
 
     const lines: string[] = [];
-    await runQueueHandler(message.body, context(MAX_DEQUEUE_COUNT, lines));
+    await h.runQueueHandler(message.body, context(MAX_DEQUEUE_COUNT, lines));
     const failed = await getRun(t.db, runId);
     assert.equal(failed?.status, 'failed');
     assert.match(String(failed?.message), new RegExp(`Abandon après ${MAX_DEQUEUE_COUNT} tentatives : .*déjà en cours`));
@@ -195,7 +192,7 @@ test('a poison message: retried while deliveries remain, then the run fails with
 
     // The host then moves the message to the poison queue: the run is not ended (nor logged) twice.
     const poisonLines: string[] = [];
-    await poisonQueueHandler(message.body, context(1, poisonLines));
+    await h.poisonQueueHandler(message.body, context(1, poisonLines));
     assert.equal(poisonLines.filter((l) => l.startsWith('Fin du job')).length, 0);
   } finally {
     await held.release();
@@ -204,21 +201,21 @@ test('a poison message: retried while deliveries remain, then the run fails with
 });
 
 test('a poison message whose last delivery crashed the worker: the poison handler fails the run and logs it', async () => {
-  const runId = body(await jobHandler('transfer-batisimply')(post('transfer-batisimply'), context())).runId;
+  const runId = body(await h.jobHandler('transfer-batisimply')(post('transfer-batisimply'), context())).runId;
   const message = await nextMessage();
   const lines: string[] = [];
-  await poisonQueueHandler(message.body, context(1, lines));
+  await h.poisonQueueHandler(message.body, context(1, lines));
   assert.equal((await getRun(t.db, runId))?.status, 'failed');
   assert.equal(lines.filter((l) => l.startsWith('Fin du job transfer-batisimply : échec')).length, 1);
 });
 
 test('an unreadable message is dropped without a retry', async () => {
-  await runQueueHandler({ nothing: true }, context(1));
-  await runQueueHandler('pas du json', context(1));
+  await h.runQueueHandler({ nothing: true }, context(1));
+  await h.runQueueHandler('pas du json', context(1));
 });
 
 test('timers enqueue, they do not run', async () => {
-  await timerFunctions.chantiersTimer!.handler(
+  await h.timerFunctions.chantiersTimer!.handler(
     { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } },
     context(),
   );
@@ -229,7 +226,7 @@ test('timers enqueue, they do not run', async () => {
   assert.equal(run?.trigger, 'timer');
   assert.equal(sandbox.state.projects.size, 0);
   // A second tick while the first is still queued skips its turn instead of piling up.
-  await timerFunctions.chantiersTimer!.handler(
+  await h.timerFunctions.chantiersTimer!.handler(
     { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } },
     context(),
   );

@@ -4,10 +4,9 @@
  */
 import type { z } from 'zod';
 import { listCompanies } from '../companies.js';
-import { batigestSchema, batisimplySchema, parseSection, SECRET_SETTINGS, stagingSchema, type Env, type SecretSetting } from '../config.js';
+import { batigestSchema, batisimplySchema, SECRET_SETTINGS, stagingSchema, type Env, type SecretSetting } from '../config.js';
 import { ConfigurationError, operatorMessage } from '../errors.js';
-import { redact, registerSecret } from '../log.js';
-import { withSecrets } from '../secrets.js';
+import { redact } from '../log.js';
 import { Services } from '../services.js';
 import { PostgresDb } from '../staging/db.js';
 
@@ -87,9 +86,7 @@ async function timed(system: System, fn: () => Promise<void>): Promise<CheckResu
  */
 export function checkPostgres(services: Services) {
   return timed('postgres', async () => {
-    const env = await withSecrets(services.env, services.secrets, ['STAGING_DATABASE_URL']);
-    registerSecret(env.STAGING_DATABASE_URL);
-    const { STAGING_DATABASE_URL: url } = parseSection(stagingSchema, env, 'staging');
+    const { STAGING_DATABASE_URL: url } = await services.stagingConnection();
     if (!url) {
       await (await services.staging()).query('SELECT 1');
       return;

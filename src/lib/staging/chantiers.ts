@@ -107,21 +107,17 @@ export async function pendingChantiers(db: Queryable): Promise<StagedChantier[]>
   return rows.map(fromRecord);
 }
 
-/**
- * Records that BatiSimply holds the project. `sync` becomes true only if the row is still the
- * revision that was pushed: an edit made meanwhile is pushed by the next run.
- */
-export async function markChantierPushed(db: Queryable, code: string, revision: number, batisimplyId: number) {
-  await markChantiersPushed(db, [{ code, revision, batisimplyId }]);
-}
-
 export interface PushedChantier {
   code: string;
   revision: number;
   batisimplyId: number;
 }
 
-/** `markChantierPushed` for many rows in one statement (the push writes its results in batches). */
+/**
+ * Records that BatiSimply holds the projects, in one statement (the push writes its results in
+ * batches). `sync` becomes true only if a row is still the revision that was pushed: an edit
+ * made meanwhile is pushed by the next run.
+ */
 export async function markChantiersPushed(db: Queryable, rows: readonly PushedChantier[]) {
   if (rows.length === 0) return;
   await db.query(

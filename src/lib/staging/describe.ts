@@ -1,11 +1,11 @@
 /** Which staging database the settings point at, in words and without credentials (stderr of each command). */
 import path from 'node:path';
-import { parseSection, stagingSchema, type Env } from '../config.js';
+import type { StagingSettings } from '../config.js';
 
-export function describeStaging(env: Env): string {
-  const s = parseSection(stagingSchema, env, 'staging');
+/** `keyVaultUrl`: the KEY_VAULT_URL setting, where the URL may live (blank: none). */
+export function describeStaging(s: StagingSettings, keyVaultUrl: string | undefined): string {
   if (s.STAGING_DATABASE_URL) return `Staging : PostgreSQL ${describePostgresUrl(s.STAGING_DATABASE_URL)}`;
-  if (env.KEY_VAULT_URL?.trim()) return 'Staging : URL PostgreSQL lue dans Key Vault (staging-database-url), sinon PostgreSQL embarqué';
+  if (keyVaultUrl?.trim()) return 'Staging : URL PostgreSQL lue dans Key Vault (staging-database-url), sinon PostgreSQL embarqué';
   return `Staging : PostgreSQL embarqué (dossier ${path.resolve(s.STAGING_EMBEDDED_DIR)})`;
 }
 

@@ -1,31 +1,29 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import functions, { type HttpResponseInit } from '@azure/functions';
-import { auditHandler } from '../../../src/functions/audit.js';
-import { setServices } from '../../../src/functions/http.js';
-import { dashboardHandler } from '../../../src/functions/operator.js';
 import type { AuditReport } from '../../../src/lib/audit/types.js';
 import { Services } from '../../../src/lib/services.js';
 import { connecteur } from '../../support/cli.js';
 import { closeWorld, openWorld, type World } from '../../support/fixture.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
+import { handlersFor, type TestHandlers } from '../../support/handlers.js';
 
 const { HttpRequest } = functions;
 let world: World;
+let h: TestHandlers;
 const batigest = new MemoryBatigest();
 
 before(async () => {
   world = await openWorld({ stagingInEnv: true });
-  setServices(new Services(world.env, { staging: world.t.db, batigest }));
+  h = handlersFor(new Services(world.env, { staging: world.t.db, batigest }));
   batigest.suiviMo = [{ codeChantier: 'CH001', codeSalarie: 'DUPJ', date: '2026-10-05T08:00', nbh0: 3, trajet: 0, panier: 0 }];
 });
 after(async () => {
-  setServices(undefined);
   await closeWorld(world);
 });
 
 const get = async (query: string) =>
-  (await auditHandler(new HttpRequest({ method: 'GET', url: `http://localhost/api/audit?${query}` }))) as HttpResponseInit;
+  (await h.auditHandler(new HttpRequest({ method: 'GET', url: `http://localhost/api/audit?${query}` }))) as HttpResponseInit;
 
 test('GET /api/audit answers the report as JSON', async () => {
   const res = await get('from=2026-10-01&to=2026-11-01');
@@ -71,7 +69,7 @@ test('connecteur audit without Batigest settings names them, exit 2', async () =
 });
 
 test('the dashboard has an audit section that runs on demand', async () => {
-  const res = (await dashboardHandler(new HttpRequest({ method: 'GET', url: 'http://localhost/api/dashboard' }))) as HttpResponseInit;
+  const res = (await h.dashboardHandler(new HttpRequest({ method: 'GET', url: 'http://localhost/api/dashboard' }))) as HttpResponseInit;
   const html = String(res.body);
   assert.match(html, /<h2>Audit Batigest ⇄ BatiSimply<\/h2>/);
   assert.match(html, /<button id="audit-run">Lancer l'audit<\/button>/);

@@ -2,7 +2,11 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { describePostgresUrl, describeStaging } from '../../../src/lib/staging/describe.js';
+import { parseSection, stagingSchema, type Env } from '../../../src/lib/config.js';
+import { describePostgresUrl, describeStaging as describeSettings } from '../../../src/lib/staging/describe.js';
+
+/** What a command prints for these settings. */
+const describeStaging = (env: Env) => describeSettings(parseSection(stagingSchema, env, 'staging'), env.KEY_VAULT_URL);
 
 test('a PostgreSQL URL: host, port and decoded database, never the user or password', () => {
   assert.equal(

@@ -7,7 +7,11 @@ import { test } from 'node:test';
 import { redact } from '../../../src/lib/log.js';
 import { PostgresDb } from '../../../src/lib/staging/db.js';
 import { lockDataFolder } from '../../../src/lib/staging/embeddedLock.js';
-import { openStaging } from '../../../src/lib/staging/open.js';
+import { parseSection, stagingSchema, type Env } from '../../../src/lib/config.js';
+import { openStaging as openSettings } from '../../../src/lib/staging/open.js';
+
+/** The staging of these settings, validated as the services validate them. */
+const openStaging = (env: Env, schema?: string) => openSettings(parseSection(stagingSchema, env, 'staging'), schema);
 
 test("a PostgreSQL URL: a pool of STAGING_POOL_MAX on the company's schema, its password masked in logs", async () => {
   // Never connected to: opening a pool makes no connection.

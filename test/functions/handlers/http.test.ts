@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { answerMessage, errorResponse, httpStatusFor } from '../../src/functions/http.js';
-import { ConfigurationError, ConflictError, InternalError, RecordError, toConnectorError, UpstreamError } from '../../src/lib/errors.js';
+import { answerMessage, errorResponse, httpStatusFor } from '../../../src/functions/handlers/http.js';
+import { ConfigurationError, ConflictError, InternalError, RecordError, toConnectorError, UpstreamError } from '../../../src/lib/errors.js';
 
 const INTERNAL = 'Erreur interne du connecteur : consultez les journaux.';
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };

@@ -1,45 +1,20 @@
-/** What the HTTP triggers share: the process's services, JSON answers, and errors mapped to statuses. */
+/** What the HTTP triggers share: their dependencies, JSON answers, and errors mapped to statuses. */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { processEnv } from '../lib/config.js';
-import { HTTP_STATUS_OF_KIND } from '../lib/domain/runs.js';
-import { ConfigurationError, ConflictError, errorKindOf, toConnectorError, UpstreamError, type ConnectorError } from '../lib/errors.js';
-import { createLogger, type Logger, type Sink } from '../lib/log.js';
-import { Services } from '../lib/services.js';
-import { CompanyDirectory } from '../lib/companyServices.js';
-import { runQueueFrom, type RunQueue } from '../lib/queue/client.js';
+import { HTTP_STATUS_OF_KIND } from '../../lib/domain/runs.js';
+import { ConfigurationError, ConflictError, errorKindOf, toConnectorError, UpstreamError, type ConnectorError } from '../../lib/errors.js';
+import { createLogger, type Logger, type Sink } from '../../lib/log.js';
+import type { CompanyDirectory } from '../../lib/companyServices.js';
+import type { RunQueue } from '../../lib/queue/client.js';
 
-let shared: Services | undefined;
-let directory: CompanyDirectory | undefined;
-let queue: RunQueue | null | undefined;
-
-/** One set of connections per Functions worker, reused across invocations. */
-export function services(): Services {
-  shared ??= new Services(processEnv());
-  return shared;
-}
-
-/** Tests hand in their own services. */
-export function setServices(value: Services | undefined) {
-  shared = value;
-  directory = undefined;
-  queue = undefined;
-}
-
-/** Each company's services; the flat settings' ones are `services()`. */
-export function companies(): CompanyDirectory {
-  directory ??= new CompanyDirectory(services().env, services());
-  return directory;
-}
-
-/** `connecteur serve` runs jobs in its own process, as the CLI does, whatever storage is configured. */
-export function runInProcess() {
-  queue = null;
-}
-
-/** The run queue on the host's storage; null when none is configured (runs stay in the request). */
-export function runQueue(): RunQueue | null {
-  if (queue === undefined) queue = runQueueFrom(services().env);
-  return queue;
+/**
+ * What the handlers run against. Read at each invocation, not when the handlers are made: the
+ * Functions worker builds its own on first use (process.ts).
+ */
+export interface HandlerDeps {
+  /** Each company's services, opened on first use and kept. */
+  readonly directory: CompanyDirectory;
+  /** The run queue; null: a run executes in the request, as `connecteur run` does (`connecteur serve`, tests). */
+  readonly queue: RunQueue | null;
 }
 
 export function json(status: number, body: unknown): HttpResponseInit {

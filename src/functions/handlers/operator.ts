@@ -1,0 +1,79 @@
+/** Operator routes: GET /api/status, GET /api/dashboard, POST /api/connect-{sqlserver,postgres,batisimply}. */
+import type { HttpFunctionOptions, HttpRequest } from '@azure/functions';
+import { ConfigurationError } from '../../lib/errors.js';
+import type { System } from '../../lib/ops/checks.js';
+import { errorResponse, json, readJsonBody, type HandlerDeps } from './http.js';
+
+const wantsCheck = (request: HttpRequest) => request.query.get('check') === 'true';
+// The operator modules (and the drivers the checks open) load on the first request, not with the routes.
+const ops = {
+  status: () => import('../../lib/ops/status.js'),
+  dashboard: () => import('../../lib/ops/dashboard.js'),
+  checks: () => import('../../lib/ops/checks.js'),
+};
+
+export function operatorHandlers(deps: HandlerDeps) {
+  /** `?company=`; with a single company it may be left out. */
+  const servicesOf = (request: HttpRequest) => deps.directory.get(request.query.get('company'));
+
+  async function statusHandler(request: HttpRequest) {
+    try {
+      const { gatherStatus } = await ops.status();
+      return json(200, await gatherStatus(servicesOf(request), { checkConnections: wantsCheck(request) }));
+    } catch (error) {
+      return errorResponse(error);
+    }
+  }
+
+  async function dashboardHandler(request: HttpRequest) {
+    try {
+      const services = servicesOf(request);
+      const [{ gatherStatus }, { dashboardTimeZone, renderDashboard }] = await Promise.all([ops.status(), ops.dashboard()]);
+      const status = await gatherStatus(services, { checkConnections: wantsCheck(request) });
+      return {
+        status: 200,
+        body: renderDashboard(status, dashboardTimeZone(services)),
+        headers: {
+          'content-type': 'text/html; charset=utf-8',
+          // Inline script and style only: nothing is loaded from elsewhere.
+          'content-security-policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'",
+          'x-content-type-options': 'nosniff',
+        },
+      };
+    } catch (error) {
+      return errorResponse(error);
+    }
+  }
+
+  function connectHandler(system: System) {
+    return async (request: HttpRequest) => {
+      try {
+        const body = await readJsonBody(request);
+        if (body.save !== undefined && typeof body.save !== 'boolean') {
+          throw new ConfigurationError('Champ save invalide : booléen attendu.', { code: 'BAD_INPUT' });
+        }
+        const s = servicesOf(request);
+        if (body.save && s.secrets.kind !== 'keyvault') {
+          throw new ConfigurationError('Enregistrement impossible : aucun coffre Key Vault configuré (KEY_VAULT_URL).', {
+            code: 'KEYVAULT_NOT_CONFIGURED',
+          });
+        }
+        const { testConnection } = await ops.checks();
+        const result = await testConnection(s, system, body, body.save === true);
+        return json(result.ok ? 200 : 502, result);
+      } catch (error) {
+        return errorResponse(error);
+      }
+    };
+  }
+
+  const operatorFunctions: Record<string, HttpFunctionOptions> = {
+    status: { methods: ['GET'], authLevel: 'function', route: 'status', handler: statusHandler },
+    dashboard: { methods: ['GET'], authLevel: 'function', route: 'dashboard', handler: dashboardHandler },
+    'connect-sqlserver': { methods: ['POST'], authLevel: 'function', route: 'connect-sqlserver', handler: connectHandler('sqlserver') },
+    'connect-postgres': { methods: ['POST'], authLevel: 'function', route: 'connect-postgres', handler: connectHandler('postgres') },
+    'connect-batisimply': { methods: ['POST'], authLevel: 'function', route: 'connect-batisimply', handler: connectHandler('batisimply') },
+  };
+
+  return { statusHandler, dashboardHandler, connectHandler, operatorFunctions };
+}

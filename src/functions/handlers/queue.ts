@@ -1,0 +1,29 @@
+/** The queue triggers: execute a run's message; end the run whose message the host gave up on. */
+import type { InvocationContext, StorageQueueFunctionOptions } from '@azure/functions';
+import { MAX_DEQUEUE_COUNT, RUNS_POISON_QUEUE, RUNS_QUEUE, runMessageSchema } from '../../lib/queue/client.js';
+import { abandonRun, executeRunMessage } from '../../lib/queue/runs.js';
+import { contextLogger, type HandlerDeps } from './http.js';
+
+export function queueHandlers(deps: HandlerDeps) {
+  const servicesOf = (company: string) => deps.directory.get(company);
+
+  async function runQueueHandler(message: unknown, context: InvocationContext) {
+    const dequeueCount = Number(context.triggerMetadata?.dequeueCount ?? 1);
+    await executeRunMessage(servicesOf, message, { dequeueCount, log: contextLogger(context, { trigger: 'queue' }) });
+  }
+
+  /** A message lands here after its last delivery failed without the handler seeing it (a crashed worker). */
+  async function poisonQueueHandler(message: unknown, context: InvocationContext) {
+    const log = contextLogger(context, { trigger: 'queue-poison' });
+    const parsed = runMessageSchema.safeParse(message);
+    if (!parsed.success) return log.error('Message illisible dans la file des messages abandonnés.', { event: 'run.message.invalid' });
+    await abandonRun(servicesOf, parsed.data, `Message abandonné par la file après ${MAX_DEQUEUE_COUNT} tentatives.`, 'internal', log);
+  }
+
+  const queueFunctions: Record<string, StorageQueueFunctionOptions> = {
+    runQueue: { queueName: RUNS_QUEUE, connection: 'AzureWebJobsStorage', handler: runQueueHandler },
+    runQueuePoison: { queueName: RUNS_POISON_QUEUE, connection: 'AzureWebJobsStorage', handler: poisonQueueHandler },
+  };
+
+  return { runQueueHandler, poisonQueueHandler, queueFunctions };
+}

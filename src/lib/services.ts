@@ -15,11 +15,9 @@ import {
   syncSchema,
   geocodeSchema,
   agentSchema,
-  alertSchema,
   scheduleSchema,
   SECRET_SETTINGS,
   type AgentSettings,
-  type AlertSettings,
   type ScheduleSettings,
   type BatisimplySettings,
   type GeocodeSettings,
@@ -113,8 +111,9 @@ export class Services {
     return this.section('agent', () => parseSection(agentSchema, this.env, 'agent'));
   }
 
-  async alerts(): Promise<AlertSettings> {
-    return parseSection(alertSchema, await this.resolved(['ALERT_WEBHOOK_URL']), 'alertes');
+  /** The agent's settings with the alert webhook, a secret (Key Vault alert-webhook-url). */
+  async alerts(): Promise<AgentSettings> {
+    return parseSection(agentSchema, await this.resolved(['ALERT_WEBHOOK_URL']), 'agent');
   }
 
   /** The staging settings but its URL, which may be a Key Vault secret (see `staging`). */

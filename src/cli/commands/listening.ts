@@ -21,3 +21,15 @@ export function portInUse(error: unknown, port: number, what: string): string | 
   if ((error as { code?: string }).code !== 'EADDRINUSE') return null;
   return `${what} : le port ${port} est déjà utilisé. Choisissez-en un autre avec --port <n> (0 : un port libre au hasard).`;
 }
+
+/** Starts a server; a busy port is said on stderr and gives null (the command then exits 3), any other error is thrown. */
+export async function listenOn<T>(start: () => Promise<T>, port: number, what: string, err: (text: string) => void): Promise<T | null> {
+  try {
+    return await start();
+  } catch (error) {
+    const busy = portInUse(error, port, what);
+    if (!busy) throw error;
+    err(`${busy}\n`);
+    return null;
+  }
+}

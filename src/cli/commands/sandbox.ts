@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { toConnectorError } from '../../lib/errors.js';
 import type { CliContext } from '../context.js';
 import { EXIT, exitForError } from '../exitCodes.js';
-import { integerOption, portInUse, untilStopped } from './listening.js';
+import { integerOption, listenOn, untilStopped } from './listening.js';
 
 export function sandboxCommand(program: Command, ctx: CliContext) {
   program
@@ -19,17 +19,8 @@ export function sandboxCommand(program: Command, ctx: CliContext) {
         const [{ readSeed }, { Sandbox }] = await Promise.all([import('../../sandbox/seed.js'), import('../../sandbox/server.js')]);
         const seed = opts.seed ? await readSeed(opts.seed) : undefined;
         const sandbox = new Sandbox({ port: opts.port, host: opts.host, seed, tokenLifetimeSeconds: opts.tokenLifetime });
-        let url: string;
-        try {
-          url = await sandbox.start();
-        } catch (error) {
-          const busy = portInUse(error, opts.port, 'Bac à sable');
-          if (busy) {
-            ctx.err(`${busy}\n`);
-            return ctx.finish(EXIT.unavailable);
-          }
-          throw error;
-        }
+        const url = await listenOn(() => sandbox.start(), opts.port, 'Bac à sable', ctx.err);
+        if (url === null) return ctx.finish(EXIT.unavailable);
         ctx.out(`Bac à sable BatiSimply sur ${url}`);
         ctx.out(
           `  Chargé${opts.seed ? ` depuis ${opts.seed}` : ' (état par défaut)'} : ${sandbox.state.projects.size} projet(s), ${sandbox.state.timeSlots.size} créneau(x) horaire(s).`,

@@ -6,7 +6,7 @@ import { describeStaging } from '../../lib/staging/describe.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exitCodes.js';
 import { notice } from '../output.js';
-import { integerOption, portInUse, untilStopped } from './listening.js';
+import { integerOption, listenOn, untilStopped } from './listening.js';
 
 export function serveCommand(program: Command, ctx: CliContext) {
   program
@@ -31,17 +31,13 @@ export function serveCommand(program: Command, ctx: CliContext) {
         ]);
         // No queue consumer runs here (no Functions host): a run starts in this process, like `connecteur run`.
         const { httpFunctions } = createHandlers({ directory, queue: null });
-        let server: import('../serve.js').LocalServer;
-        try {
-          server = await startLocalServer({ httpFunctions, port: opts.port, host: opts.host });
-        } catch (error) {
-          const busy = portInUse(error, opts.port, 'serve');
-          if (busy) {
-            ctx.err(`${busy}\n`);
-            return ctx.finish(EXIT.unavailable);
-          }
-          throw error;
-        }
+        const server = await listenOn(
+          () => startLocalServer({ httpFunctions, port: opts.port, host: opts.host }),
+          opts.port,
+          'serve',
+          ctx.err,
+        );
+        if (server === null) return ctx.finish(EXIT.unavailable);
         ctx.out(`Connecteur sur ${server.url}`);
         ctx.out(`  Tableau de bord : ${server.url}/api/dashboard?code=${server.token}`);
         ctx.out(`  Jeton (paramètre code ou en-tête x-functions-key) : ${server.token}`);

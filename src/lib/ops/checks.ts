@@ -3,7 +3,8 @@
  * failed (DNS, TCP, TLS, login, database, permission), in French, never with a secret.
  */
 import type { z } from 'zod';
-import { batigestSchema, batisimplySchema, stagingSchema, type Env, type SecretSetting } from '../config.js';
+import { listCompanies } from '../companies.js';
+import { batigestSchema, batisimplySchema, SECRET_SETTINGS, stagingSchema, type Env, type SecretSetting } from '../config.js';
 import { ConfigurationError, operatorMessage } from '../errors.js';
 import { redact } from '../log.js';
 import { Services } from '../services.js';
@@ -178,6 +179,19 @@ function checkGivenField(system: System, field: string, setting: string, value: 
   }
 }
 
+/**
+ * The staging URL is one secret for every company (each has its own schema in the same database):
+ * saved from one company's check, it would move every other company to that database.
+ */
+function refuseSharedStagingSave(env: Env) {
+  const names = listCompanies(env).map((c) => c.name);
+  if (names.length < 2) return;
+  throw new ConfigurationError(
+    `Enregistrement refusé : l’URL du staging (secret ${SECRET_SETTINGS.STAGING_DATABASE_URL}) est commune aux sociétés ${names.join(', ')}, elle ne s’enregistre pas depuis l’une d’elles. Testez-la sans "save", puis enregistrez-la dans le coffre (az keyvault secret set --name ${SECRET_SETTINGS.STAGING_DATABASE_URL}).`,
+    { code: 'BAD_INPUT' },
+  );
+}
+
 export interface ConnectOutcome extends CheckResult {
   saved: string[];
 }
@@ -203,6 +217,7 @@ export async function testConnection(
     if (secret) givenSecrets.push([secret, String(value)]);
   }
   const fromBody = givenSecrets.map(([s]) => s);
+  if (save && fromBody.includes('STAGING_DATABASE_URL')) refuseSharedStagingSave(configured.env);
   // Secrets not given in the body come from the configured store (Key Vault or environment).
   const secrets = {
     kind: configured.secrets.kind,

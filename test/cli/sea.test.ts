@@ -1,6 +1,6 @@
 /**
  * The single executable (npm run build:sea → dist/sea/connecteur): it starts without node_modules
- * or sources around it. .ci/run builds it after the suite and runs this file with SEA_TEST=required;
+ * or sources around it. .ci/run builds it after the suite and runs this file with REQUIRE_SEA=1;
  * elsewhere, without the executable, this file says it skipped and why.
  */
 import assert from 'node:assert/strict';
@@ -11,12 +11,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { freshDatabase, type TestDatabase } from '../support/pg.js';
+import { skipUnless } from '../support/required.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const EXE = path.join(ROOT, 'dist/sea', process.platform === 'win32' ? 'connecteur.exe' : 'connecteur');
 const present = existsSync(EXE);
-const required = process.env.SEA_TEST === 'required';
-if (!present && !required) console.log(`SKIPPED sea.test: ${EXE} absent (npm run build:sea builds it; .ci/run does, then runs this file)`);
+const SKIP = skipUnless(
+  'SEA',
+  present,
+  `single executable: ${EXE} absent (npm run build:sea builds it; .ci/run does, then runs this file)`,
+);
 
 /** Runs the executable from an empty folder, with only the given settings. */
 function sea(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -37,17 +41,13 @@ before(async () => {
 });
 after(async () => t?.drop());
 
-test('the executable is there when required', { skip: !present && !required }, () => {
-  assert.ok(present, `${EXE} absent: npm run build:sea`);
-});
-
-test('--version', { skip: !present }, async () => {
+test('--version', { skip: SKIP }, async () => {
   const r = await sea(['--version']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout.trim(), (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
 });
 
-test('agent --help, in French', { skip: !present }, async () => {
+test('agent --help, in French', { skip: SKIP }, async () => {
   const r = await sea(['agent', '--help']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^Utilisation : connecteur agent \[options\] \[commande\]/);
@@ -56,7 +56,7 @@ test('agent --help, in French', { skip: !present }, async () => {
 
 test(
   'agent check against the test PostgreSQL: staging, schema and heartbeat pass, SQL Server unreachable (exit 3)',
-  { skip: !present },
+  { skip: SKIP },
   async () => {
     const r = await sea(['agent', 'check', '--json'], {
       STAGING_DATABASE_URL: t!.url,
@@ -81,7 +81,7 @@ test(
   },
 );
 
-test('agent without the staging URL: exit 2', { skip: !present }, async () => {
+test('agent without the staging URL: exit 2', { skip: SKIP }, async () => {
   const r = await sea(['agent']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /STAGING_DATABASE_URL manquant/);

@@ -114,15 +114,16 @@ async function jobLoop(options: AgentOptions, planned: PlannedJob, heartbeats: H
 }
 
 /**
- * An occurrence missed while the agent was not running (the last run started before the last
- * occurrence) is run at once, and only once; otherwise the next one.
+ * An occurrence missed while the agent was not running (the last run that went through started
+ * before the last occurrence) is run at once, and only once; otherwise the next one.
  */
 async function firstOccurrence(planned: PlannedJob, services: Services, log: Logger): Promise<Date> {
   const now = new Date();
   const previous = planned.schedule.previous(now);
   if (!previous) return planned.schedule.next(now);
   try {
-    const last = await lastStartedAt(await services.staging(), [planned.job]);
+    // A failed or interrupted run did not take the occurrence: it is run again.
+    const last = await lastStartedAt(await services.staging(), [planned.job], ['succeeded', 'partial']);
     if (last !== null && last >= previous) return planned.schedule.next(now);
     log.info(`Échéance manquée de ${planned.job} (${previous.toISOString()}) : exécution maintenant.`, { event: 'agent.catch-up' });
   } catch (error) {
@@ -175,6 +176,7 @@ async function runOnce(
   } catch (error) {
     // The run could not even start (staging down, lock unreadable): logged by the runner, retried here.
     const e = toConnectorError(error);
+    log.warn(`${job} non exécuté : ${e.message}`, { event: 'agent.not-run', code: e.code });
     await heartbeats.beat(planned.company, services, { lastStep: job, lastStatus: 'non exécuté', lastError: e.message });
     return e.retryable || e instanceof UpstreamError ? e : undefined;
   }

@@ -265,14 +265,16 @@ export async function listRuns(db: Queryable, filter: { job?: string; status?: s
 }
 
 /**
- * When the job last started a run that did something (the cloud side's skips of the agent's steps
- * left out), or null: the agent runs once at start a schedule it missed while it was stopped.
+ * When the job last started a run (the cloud side's skips of the agent's steps left out), or null;
+ * `statuses`: only runs that ended so. The agent runs at start an occurrence it missed while it was
+ * stopped, and never an occurrence another agent already ran through.
  */
-export async function lastStartedAt(db: Queryable, jobs: readonly string[]): Promise<Date | null> {
+export async function lastStartedAt(db: Queryable, jobs: readonly string[], statuses?: readonly RunStatus[]): Promise<Date | null> {
   const { rows } = await db.query<{ at: string | null }>(
     `SELECT to_char(max(started_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at FROM connecteur_runs
-     WHERE job = ANY($1::text[]) AND status <> 'queued' AND NOT (status = 'skipped' AND message IS NOT DISTINCT FROM $2)`,
-    [jobs, RUN_BY_AGENT],
+     WHERE job = ANY($1::text[]) AND status <> 'queued' AND NOT (status = 'skipped' AND message IS NOT DISTINCT FROM $2)
+       AND ($3::text[] IS NULL OR status = ANY($3::text[]))`,
+    [jobs, RUN_BY_AGENT, statuses ?? null],
   );
   return rows[0]?.at ? new Date(rows[0].at) : null;
 }

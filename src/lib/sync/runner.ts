@@ -52,9 +52,9 @@ export interface RunOptions {
    */
   signal?: AbortSignal;
   /**
-   * A scheduled run's occurrence: when a run of the job started at or after this time already
-   * (another agent, started by mistake, took the same occurrence), nothing runs and nothing is
-   * recorded (`duplicate`).
+   * A scheduled run's occurrence: when a run of the job that went through (succeeded or partial)
+   * started at or after this time already (another agent, started by mistake, took the same
+   * occurrence), nothing runs and nothing is recorded (`duplicate`).
    */
   notBefore?: Date;
   /** Work done in place of the registry's entry for these steps: the runner's own tests, without outside systems. */
@@ -180,10 +180,10 @@ async function busy(
   };
 }
 
-/** Checked with the job's lock held: the occurrence was run already. */
+/** Checked with the job's lock held: the occurrence was run through already (a failed or interrupted run may be tried again). */
 async function ranSince(db: StagingDb, job: JobName, options: RunOptions): Promise<boolean> {
   if (!options.notBefore) return false;
-  const last = await lastStartedAt(db, [job]);
+  const last = await lastStartedAt(db, [job], ['succeeded', 'partial']);
   return last !== null && last.getTime() >= options.notBefore.getTime();
 }
 

@@ -40,7 +40,7 @@ async function demo() {
       `Appels d'écriture à BatiSimply : ${sandbox.count('POST /api/project')} création(s), ${sandbox.count('PUT /api/project')} mise(s) à jour\n`,
     );
     const status = await gatherStatus(services, { checkConnections: false });
-    console.log(formatStatus(status));
+    console.log(formatStatus(status, services.timeZone()));
     if (status.pending.heures > 0) {
       console.log(
         `\nCes ${status.pending.heures} créneau(x) horaire(s) restent en staging : la démo n'a pas de Batigest, et « heures-to-sqlserver » ` +

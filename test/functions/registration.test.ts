@@ -55,6 +55,8 @@ test('one POST route per job, and the operator routes', () => {
       'POST connect-batisimply',
       'POST connect-postgres',
       'POST connect-sqlserver',
+      'POST chantiers/{code}/renvoyer',
+      'POST heures/{id}/renvoyer',
     ].sort(),
   );
 });

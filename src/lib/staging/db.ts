@@ -293,9 +293,13 @@ export class EmbeddedDb implements StagingDb {
     private readonly folderLock: FolderLock | null,
   ) {}
 
-  static async open(dataDir: string | undefined, options: { waitMs?: number } = {}): Promise<EmbeddedDb> {
+  /** `showTime`: how a time is written in the message naming the process that holds the folder. */
+  static async open(
+    dataDir: string | undefined,
+    options: { waitMs?: number; showTime?: (iso: string) => string } = {},
+  ): Promise<EmbeddedDb> {
     // The lock-file library loads with the embedded database only, as PGlite does.
-    const folderLock = dataDir ? await (await import('./embeddedLock.js')).lockDataFolder(dataDir, options.waitMs) : null;
+    const folderLock = dataDir ? await (await import('./embeddedLock.js')).lockDataFolder(dataDir, options.waitMs, options.showTime) : null;
     try {
       return new EmbeddedDb(await openPglite(dataDir), folderLock);
     } catch (error) {

@@ -105,6 +105,17 @@ export async function runningRunId(db: Queryable, jobs: readonly string[]): Prom
   return rows[0]?.run_id ?? null;
 }
 
+/** The oldest run of these jobs waiting in the queue, if any: it holds the job as a running one does. */
+export async function queuedRun(db: Queryable, jobs: readonly string[]): Promise<{ runId: string; queuedAt: string } | null> {
+  const { rows } = await db.query<{ runId: string; queuedAt: string }>(
+    `SELECT run_id AS "runId", to_char(coalesce(queued_at, started_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "queuedAt"
+     FROM connecteur_runs WHERE job = ANY($1::text[]) AND status = 'queued' AND parent_run_id IS NULL
+     ORDER BY started_at LIMIT 1`,
+    [jobs],
+  );
+  return rows[0] ?? null;
+}
+
 /** Called with the jobs' lock held: a 'running' row left then belongs to a process that died. */
 export async function closeInterruptedRuns(db: Queryable, jobs: readonly string[]) {
   await db.query(
@@ -126,8 +137,11 @@ export async function recentRuns(db: Queryable, limit = 50): Promise<RunRow[]> {
   return rows;
 }
 
+/** Each job's last run; a run that skipped its turn (the job was busy) shows only when the job has no other. */
 export async function lastRunPerJob(db: Queryable): Promise<RunRow[]> {
-  const { rows } = await db.query<RunRow>(`SELECT DISTINCT ON (job) ${RUN_COLUMNS} FROM connecteur_runs ORDER BY job, started_at DESC`);
+  const { rows } = await db.query<RunRow>(
+    `SELECT DISTINCT ON (job) ${RUN_COLUMNS} FROM connecteur_runs ORDER BY job, status = 'skipped', started_at DESC`,
+  );
   return rows;
 }
 

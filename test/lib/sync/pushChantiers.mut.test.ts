@@ -52,8 +52,9 @@ const ENV: Env = {
   BATISIMPLY_CREATE_SETTLE_MS: String(SETTLE_MS),
 };
 
-const ambiguous = () => new BatisimplyError('délai dépassé', { code: 'BATISIMPLY_TIMEOUT', retryable: true, ambiguous: true });
-const refused = (status: number) => new BatisimplyError(`refusé (${status})`, { code: 'BATISIMPLY_HTTP', status, retryable: false });
+const ambiguous = () => new BatisimplyError('délai dépassé', { code: 'BATISIMPLY_UNREACHABLE', retryable: true, ambiguous: true });
+const refused = (status: number) =>
+  new BatisimplyError(`refusé (${status})`, { code: `BATISIMPLY_HTTP_${status}`, status, retryable: false });
 
 /** What a create does, scripted by the test: applied and answered (the default), or one of these. */
 type CreateScript = 'lost' | 'unapplied' | 'applied-after-next-read' | Error;

@@ -12,8 +12,13 @@ import * as z from 'zod';
 import { fr } from 'zod/locales';
 import { ConfigurationError } from './errors.js';
 
-// Operators read French: zod's own messages (types, formats) come in French too.
-z.config(fr());
+// Operators read French: zod's own messages (types, formats) come in French too, and a wrong type
+// in words that agree ("texte attendu, nombre reçu", not "chaîne de caractères reçu" or "NaN reçu").
+const zodFrench = fr();
+z.config({
+  localeError: (issue) =>
+    issue.code === 'invalid_type' ? `${expectedType(issue.expected)}, ${receivedType(issue.input)}` : zodFrench.localeError!(issue),
+});
 
 export type Env = Record<string, string | undefined>;
 
@@ -321,6 +326,21 @@ export function describeIssues(
   return `Configuration ${section} ${missing ? 'incomplète' : 'invalide'} : ${problems.join(' ; ')}`;
 }
 
+function expectedType(expected: string): string {
+  return TYPE_FR[expected] ?? `${expected} attendu`;
+}
+
+/** What was given instead, named without quoting it (it may be a secret). */
+function receivedType(input: unknown): string {
+  if (input === undefined) return 'rien reçu';
+  if (input === null) return 'null reçu';
+  if (typeof input === 'number') return Number.isNaN(input) ? 'valeur non numérique reçue' : 'nombre reçu';
+  if (typeof input === 'string') return 'texte reçu';
+  if (typeof input === 'boolean') return 'booléen reçu';
+  if (Array.isArray(input)) return 'liste reçue';
+  return 'objet reçu';
+}
+
 const TYPE_FR: Record<string, string> = {
   number: 'nombre attendu',
   int: 'nombre entier attendu',
@@ -334,7 +354,7 @@ const TYPE_FR: Record<string, string> = {
 export function frenchIssue(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
-      return issue.input === undefined ? 'valeur attendue' : (TYPE_FR[issue.expected] ?? `${issue.expected} attendu`);
+      return issue.input === undefined ? 'valeur attendue' : expectedType(issue.expected);
     case 'too_small':
       return issue.origin === 'string' ? 'valeur vide' : `au moins ${Number(issue.minimum)}`;
     case 'too_big':

@@ -30,7 +30,10 @@ export interface AuditInputs {
 }
 
 /** A calendar day that exists: 2026-02-30 is refused, not read as 2 March. */
-const isDay = (value: string) => DATE.test(value) && new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) === value;
+const isDay = (value: string) => {
+  const day = new Date(`${value}T00:00:00Z`);
+  return DATE.test(value) && !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === value;
+};
 
 /** How the bounds are named to the operator: `--from` in the CLI, `paramètre from` over HTTP. */
 export type BoundName = (bound: 'from' | 'to') => string;

@@ -84,7 +84,8 @@ async function timed(system: System | 'settings', fn: () => Promise<void>): Prom
   const started = Date.now();
   try {
     await fn();
-    return { system, ok: true, step: 'ok', message: `${SYSTEM_LABEL[system]} : connexion réussie.`, durationMs: Date.now() - started };
+    const done = system === 'settings' ? 'tous valides' : 'connexion réussie';
+    return { system, ok: true, step: 'ok', message: `${SYSTEM_LABEL[system]} : ${done}.`, durationMs: Date.now() - started };
   } catch (error) {
     const step = failedStep(error);
     const detail = operatorMessage(error);
@@ -146,7 +147,7 @@ export function checkSettings(services: Services) {
     for (const [name, schema] of Object.entries(sections)) attempt(() => parseSection(schema, services.env, name));
     attempt(() => services.stagingSettings());
     attempt(() => listCompanies(services.env));
-    if (problems.length > 0) throw new ConfigurationError(problems.join(' ; '), { code: 'CONFIG_INVALID' });
+    if (problems.length > 0) throw new ConfigurationError(problems.join('. '), { code: 'CONFIG_INVALID' });
   });
 }
 

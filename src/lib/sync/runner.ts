@@ -60,7 +60,7 @@ export async function runJob(services: Services, job: JobName, options: RunOptio
     // A run that never started or could not be recorded (staging or Key Vault unreachable, lock or
     // history write failing) still ends with its line: alerts must see every failure.
     const e = toConnectorError(error);
-    if (recorded.started) logFinished(log, job, 'failed', { code: e.code, message: e.message });
+    if (recorded.started) logFinished(log, job, 'failed', { code: e.code, reason: e.message });
     else logNotStarted(log, job, e);
     throw e;
   }
@@ -84,7 +84,7 @@ export function logFinished(log: Logger, job: string, status: RunStatus, fields:
  */
 function logNotStarted(log: Logger, job: string, e: ConnectorError) {
   const status: RunStatus = e instanceof ConflictError ? 'skipped' : 'failed';
-  const dimensions = { event: 'run.finished', job, status, code: e.code, message: e.message, started: false };
+  const dimensions = { event: 'run.finished', job, status, code: e.code, started: false };
   const line = `Job ${job} non lancé : ${e.message}`;
   if (status === 'failed') log.error(line, dimensions);
   else log.info(line, dimensions);

@@ -70,7 +70,7 @@ export function createCliContext(given?: LoadedSettings): CliSession {
     code: EXIT.ok as number,
     settings: () => (loaded ??= loadSettings()),
     staging: () => (staging ??= parseSection(stagingSchema, context.settings().env, 'staging')),
-    directory: () => (opened ??= new CompanyDirectory(context.settings().env)),
+    directory: () => (opened ??= new CompanyDirectory(context.settings().env, undefined, { schemaChanged: noticeSchema })),
     out,
     err: (text: string) => void process.stderr.write(text),
     fail(error: unknown, options: FailOptions = {}) {
@@ -83,6 +83,15 @@ export function createCliContext(given?: LoadedSettings): CliSession {
     close: async () => opened?.close(),
   };
   return context;
+}
+
+/** The staging's schema was created or upgraded on opening: said once, on stderr (`migrate` reports it itself). */
+export function noticeSchema(change: { from: number; to: number }) {
+  const text =
+    change.from === 0
+      ? `Schéma de staging créé (version ${change.to}).`
+      : `Schéma de staging mis à jour de la version ${change.from} à ${change.to}.`;
+  notice('info', text, { event: 'staging.migrated', ...change });
 }
 
 /** Several companies configured: results name theirs. */

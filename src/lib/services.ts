@@ -42,6 +42,12 @@ interface Opened {
   batisimply: BatisimplyApi;
 }
 
+/** What a process wants to hear of its services: the CLI says on stderr when the staging schema changed. */
+export interface ServiceHooks {
+  /** The staging was opened on an older schema (or none) and brought up to date. */
+  schemaChanged?(change: { from: number; to: number; applied: string[] }): void;
+}
+
 /** Where a company's staging lives (companies.ts); unset: the single company `default`. */
 export interface ServiceScope {
   company: string;
@@ -57,6 +63,7 @@ export class Services {
     readonly env: Env,
     private readonly overrides: ServiceOverrides = {},
     readonly scope: ServiceScope = { company: 'default', schema: 'public' },
+    private readonly hooks: ServiceHooks = {},
   ) {
     this.secrets = overrides.secrets ?? createSecretStore(env);
   }
@@ -144,7 +151,9 @@ export class Services {
     this.owned.push(() => db.close());
     // The two connections a run uses (its lock holds one), opened together rather than in turn.
     if (db instanceof PostgresDb) await db.warm(2);
-    await migrate(db);
+    // One rule for every command: opening the staging brings its schema up to date, and says so.
+    const change = await migrate(db);
+    if (change.applied.length > 0) this.hooks.schemaChanged?.(change);
     return db;
   });
 

@@ -187,7 +187,10 @@ test('a queued run with no consumer shows in status, and holds its job for a pla
   const runId = '00000000-0000-4000-8000-00000000abcd';
   await insertQueuedRun(t.db, { runId, job: 'recup-heures', trigger: 'cli', dryRun: false });
   const status = await connecteur(['status'], env);
-  assert.match(status.stdout, new RegExp(`En file d’attente : recup-heures depuis le \\d{2}/\\d{2}/\\d{4} \\d{2}:\\d{2}:\\d{2} \\(exécution ${runId}\\)`));
+  assert.match(
+    status.stdout,
+    new RegExp(`En file d’attente : recup-heures depuis le \\d{2}/\\d{2}/\\d{4} \\d{2}:\\d{2}:\\d{2} \\(exécution ${runId}\\)`),
+  );
   const run = await connecteur(['run', 'recup-heures'], env);
   assert.equal(run.code, 3, run.stderr);
   assert.match(run.stderr, new RegExp(`déjà en file d’attente depuis le .*\\(exécution ${runId}\\)`));
@@ -210,6 +213,22 @@ test('the audit’s remedies as commands: chantiers renvoyer, heures renvoyer (e
   );
   const heures = await connecteur(['heures', 'renvoyer', '4711', '9999'], env);
   assert.equal(heures.code, 2);
-  assert.match(heures.stdout, /1 créneau\(x\) à renvoyer \(4711\) : lancez « connecteur run heures-to-sqlserver »\.\nInconnu\(s\) en staging : 9999\./);
+  assert.match(
+    heures.stdout,
+    /1 créneau\(x\) à renvoyer \(4711\) : lancez « connecteur run heures-to-sqlserver »\.\nInconnu\(s\) en staging : 9999\./,
+  );
   assert.equal((await t.db.query<{ sync: boolean }>(`SELECT sync FROM batigest_heures WHERE id_heure = '4711'`)).rows[0]?.sync, false);
+});
+
+test('one rule for the schema: opening an empty staging creates it and says so, once', async () => {
+  const empty = await freshDatabase({ migrate: false });
+  try {
+    const first = await connecteur(['status'], { STAGING_DATABASE_URL: empty.url });
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, /"message":"Schéma de staging créé \(version \d+\)\."/);
+    const second = await connecteur(['status'], { STAGING_DATABASE_URL: empty.url });
+    assert.doesNotMatch(second.stderr, /Schéma de staging/);
+  } finally {
+    await empty.drop();
+  }
 });

@@ -74,11 +74,6 @@ export const CODES = {
     'La base de staging nommée par STAGING_DATABASE_URL n’existe pas sur le serveur PostgreSQL.',
     'Créez-la (la commande createdb est dans le message), puis lancez « connecteur migrate ».',
   ),
-  STAGING_SCHEMA_MISSING: entry(
-    'réglage',
-    'La base de staging existe mais n’a pas encore le schéma du connecteur.',
-    'Lancez « connecteur migrate ».',
-  ),
   STAGING_TLS: entry(
     'réglage',
     'Le serveur PostgreSQL de staging refuse la connexion chiffrée demandée (sslmode).',

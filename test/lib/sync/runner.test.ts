@@ -218,7 +218,11 @@ test('the history write throwing: the run still logs its run.finished line, fail
     await assert.rejects(runJob(services, 'transfer-batisimply', { trigger: 'timer', log }));
     // The first history write is the one that closes interrupted runs, before this run is recorded.
     assert.deepEqual(finished(), [
-      ['Job transfer-batisimply non lancé : Erreur interne : simulated crash at staging /UPDATE connecteur_runs SET status/', 'transfer-batisimply', 'failed'],
+      [
+        'Job transfer-batisimply non lancé : Erreur interne : simulated crash at staging /UPDATE connecteur_runs SET status/',
+        'transfer-batisimply',
+        'failed',
+      ],
     ]);
   } finally {
     await services.close();

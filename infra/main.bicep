@@ -1,11 +1,16 @@
 // Connecteur SAGES — everything the connector needs in one resource group:
 // Function App (Flex Consumption, Linux, Node), user-assigned identity, identity-only storage,
 // Log Analytics + Application Insights (local auth off) with alerts, Key Vault (RBAC),
-// PostgreSQL Flexible Server for staging (VNet only), and a VNet that can reach the customer's
-// on-premises SQL Server through a VPN gateway.
+// PostgreSQL Flexible Server for staging, and a VNet. Batigest is reached one of two ways
+// (batigestAccess): `vpn`, the Function App reaches the customer's SQL Server through the VNet
+// (site-to-site VPN, ExpressRoute) and the staging server is VNet-only; `agent`, an agent on
+// site runs the steps that touch Batigest and reaches the staging server over TLS from
+// agentAllowedIps, while the Function App reaches it through a private endpoint.
 targetScope = 'subscription'
 
 import { environmentSlug, resourceNames } from 'naming.bicep'
+import { companyAppSettings, companyProblems } from 'companies.bicep'
+import { agentFirewallRules, agentProblems, skuProblem, skuTier, smallestBurstableSku, stagingConnections } from 'staging.bicep'
 
 @minLength(1)
 @maxLength(64)
@@ -19,22 +24,42 @@ param location string
 @allowed(['20', '22'])
 param nodeVersion string = '22'
 
-@description('Most instances the Function App scales out to. Bounded with stagingPoolMax by the staging server\'s connections (docs/azure.md, "Pool sizing").')
+// 40: the lowest value every region accepts. Lower values are a preview in a few regions only
+// (westeurope, australiaeast, westus2 as of 2026-01, Azure/azure-functions-host#10523); the
+// documented minimum elsewhere is 40 (MicrosoftDocs/azure-docs#128255). docs/azure.md.
+@description('Most on-demand instances per function group of the Function App (Flex Consumption). 40 deploys in every region; lower values only where Azure allows them (docs/azure.md, "Instances"). The staging SKU is sized from it.')
 @minValue(1)
 @maxValue(1000)
-param maximumInstanceCount int = 6
+param maximumInstanceCount int = 40
 
-@description('Most PostgreSQL connections one instance opens to the staging database (STAGING_POOL_MAX).')
+@description('Pooled PostgreSQL connections of one process (STAGING_POOL_MAX); each process also holds one for its job locks.')
 @minValue(3)
 @maxValue(100)
 param stagingPoolMax int = 5
 
-// ---- Batigest (customer SQL Server, usually on premises)
-@description('Host name or IP of the Batigest SQL Server, as reached from the VNet.')
-param batigestSqlServer string
+// ---- Where Batigest lives
+@description('How the connector reaches Batigest: vpn (the Function App, through the VNet: VPN or ExpressRoute) or agent (an agent on site runs the Batigest steps; BATIGEST_ACCESS=agent). docs/azure.md, "Agent mode".')
+@allowed(['vpn', 'agent'])
+param batigestAccess string = 'vpn'
+@description('Agent mode: public IPv4 addresses or CIDR ranges of the site where the agent runs; the only addresses the staging server accepts from the Internet.')
+param agentAllowedIps array = []
+@description('The agent is reported silent after this many periods of its shortest schedule without a heartbeat (AGENT_SILENCE_PERIODS).')
+@minValue(1)
+@maxValue(100)
+param agentSilencePeriods int = 3
+// A fresh value at each deployment: used only when the vault lacks agent-staging-password
+// (secrets.bicep), so an existing password is never rotated by a provision.
+@secure()
+@description('Seed of the agent\'s PostgreSQL password, written to Key Vault only when the vault lacks agent-staging-password. Leave it to its default.')
+param agentPasswordSeed string = newGuid()
+
+// ---- Batigest (customer SQL Server, usually on premises). Empty in agent mode, or with
+// companies (each company's own in companySettings).
+@description('Host name or IP of the Batigest SQL Server, as reached from the VNet (vpn mode, single company).')
+param batigestSqlServer string = ''
 param batigestSqlPort int = 1433
-param batigestSqlDatabase string
-param batigestSqlUser string
+param batigestSqlDatabase string = ''
+param batigestSqlUser string = ''
 @secure()
 @description('Password of the Batigest SQL login; stored in Key Vault (batigest-sql-password), never in app settings. Leave empty to set it later.')
 param batigestSqlPassword string = ''
@@ -70,8 +95,10 @@ param heuresSchedule string = '0 0 * * * *'
 param runHistoryDays int = 90
 @description('Company names (COMPANIES), comma separated; empty: the single company on the flat settings (docs/queue.md).')
 param companies string = ''
+@description('Each company\'s own settings, company → setting → value ({ "acme": { "BATIGEST_SQL_SERVER": "10.0.0.5" } }); they become the app settings COMPANY_<NAME>__<SETTING>, owned by the template (docs/azure.md, "Companies").')
+param companySettings object = {}
 @secure()
-@description('Companies\' secrets for the vault, name → value ({ "acme-batigest-sql-password": "…" }); see docs/queue.md.')
+@description('Companies\' secrets for the vault, name → value ({ "acme-batigest-sql-password": "…" }); written only when the vault lacks them (docs/azure.md).')
 param companySecrets object = {}
 @description('What a chantier that ended in Batigest becomes in BatiSimply (CHANTIERS_FIN_MODE).')
 @allowed(['finished', 'archived', 'none'])
@@ -83,9 +110,11 @@ param geocodeMinScore string = '0.6'
 
 // ---- Staging PostgreSQL
 param postgresVersion string = '16'
-param postgresSkuName string = 'Standard_B1ms'
-@allowed(['Burstable', 'GeneralPurpose', 'MemoryOptimized'])
-param postgresSkuTier string = 'Burstable'
+@description('SKU of the staging server; empty: the smallest Burstable SKU whose connections hold the deployment (staging.bicep). A SKU too small for it is refused.')
+param postgresSkuName string = ''
+@description('Tier of postgresSkuName; empty: from the SKU\'s family.')
+@allowed(['', 'Burstable', 'GeneralPurpose', 'MemoryOptimized'])
+param postgresSkuTier string = ''
 param postgresStorageGB int = 32
 @description('Zone-redundant high availability (needs GeneralPurpose or MemoryOptimized).')
 param postgresHighAvailability bool = false
@@ -104,7 +133,7 @@ param postgresSubnetPrefix string = '10.60.2.0/24'
 param gatewaySubnetPrefix string = '10.60.255.0/27'
 @description('DNS servers of the VNet (e.g. on-premises DNS, to resolve the SQL Server by name); empty for Azure DNS. They MUST forward what they do not hold to Azure DNS (168.63.129.16), or the app cannot resolve the staging server\'s private name (docs/azure.md).')
 param dnsServers array = []
-@description('Create a site-to-site VPN to the customer network (the usual way to reach an on-premises SQL Server).')
+@description('Create a site-to-site VPN to the customer network (vpn mode: the usual way to reach an on-premises SQL Server). Ignored in agent mode.')
 param deployVpnGateway bool = false
 param vpnGatewaySku string = 'VpnGw1AZ'
 @description('Public IP of the customer VPN device.')
@@ -127,11 +156,35 @@ param deployerPrincipalId string = ''
 param deployerPrincipalType string = 'User'
 @description('Storage account reachable only from the app subnet (and trusted Azure services). Set false only if a deployment is refused by the storage firewall.')
 param restrictStorageToVnet bool = true
-@description('E-mail address alerted when a run fails or hours stay held for a day; empty for no e-mail.')
+@description('E-mail address alerted when a run fails, hours stay held for a day or the agent is silent; empty for no e-mail.')
 param alertEmail string = ''
+@secure()
+@description('Where failed runs, held hours and a silent agent are also posted as JSON (ALERT_WEBHOOK_URL, Key Vault alert-webhook-url); empty for none.')
+param alertWebhookUrl string = ''
+@description('Names of the secrets already in the vault (the preprovision hook reads them); a given secret is written only when it is not among them (secrets.bicep).')
+param presentSecrets array = []
 
 var tags = { 'azd-env-name': environmentName, application: 'connecteur-sages' }
 var names = resourceNames(environmentName, environmentSlug(environmentName), uniqueString(subscription().id, environmentName))
+var agentMode = batigestAccess == 'agent'
+
+// What the app would refuse when it starts, refused before anything is deployed.
+var settingsProblems = concat(companyProblems(companies, companySettings, companySecrets), agentProblems(agentMode, agentAllowedIps))
+var companyAppSettingsChecked = empty(settingsProblems) ? companyAppSettings(companySettings) : fail(join(settingsProblems, ' ; '))
+
+// Function groups Flex Consumption scales one by one: the HTTP routes (one group), runQueue,
+// runQueuePoison, chantiersTimer, heuresTimer. test/infra/settings-drift.test.ts counts them
+// from the app's registrations.
+var functionGroups = 5
+var stagingConnectionsMax = stagingConnections(maximumInstanceCount, functionGroups, stagingPoolMax, agentMode)
+var stagingSkuName = empty(postgresSkuName) ? smallestBurstableSku(stagingConnectionsMax) : postgresSkuName
+var stagingSkuTier = empty(postgresSkuTier) ? skuTier(stagingSkuName) : postgresSkuTier
+var stagingSkuProblem = skuProblem(stagingSkuName, stagingSkuTier, stagingConnectionsMax, postgresHighAvailability)
+var stagingSku = empty(stagingSkuProblem) ? { name: stagingSkuName, tier: stagingSkuTier } : fail(stagingSkuProblem)
+
+// The PostgreSQL role of the agent; the connector creates it and its grants when it migrates the
+// staging database in agent mode, with the password of agent-staging-password.
+var agentStagingUser = 'connecteur_agent'
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: names.resourceGroup
@@ -149,6 +202,11 @@ module resources 'resources.bicep' = {
     nodeVersion: nodeVersion
     maximumInstanceCount: maximumInstanceCount
     stagingPoolMax: stagingPoolMax
+    agentMode: agentMode
+    agentFirewallRules: agentMode ? agentFirewallRules(agentAllowedIps) : []
+    agentSilencePeriods: agentSilencePeriods
+    agentStagingUser: agentStagingUser
+    agentStagingPassword: replace(agentPasswordSeed, '-', '')
     batigestSqlServer: batigestSqlServer
     batigestSqlPort: batigestSqlPort
     batigestSqlDatabase: batigestSqlDatabase
@@ -174,13 +232,14 @@ module resources 'resources.bicep' = {
     heuresSchedule: heuresSchedule
     runHistoryDays: runHistoryDays
     companies: companies
+    companyAppSettings: companyAppSettingsChecked
     companySecrets: companySecrets
     chantiersFinMode: chantiersFinMode
     geocodeEnabled: geocodeEnabled
     geocodeMinScore: geocodeMinScore
     postgresVersion: postgresVersion
-    postgresSkuName: postgresSkuName
-    postgresSkuTier: postgresSkuTier
+    postgresSkuName: stagingSku.name
+    postgresSkuTier: stagingSku.tier
     postgresStorageGB: postgresStorageGB
     postgresHighAvailability: postgresHighAvailability
     postgresGeoRedundantBackup: postgresGeoRedundantBackup
@@ -190,7 +249,7 @@ module resources 'resources.bicep' = {
     postgresSubnetPrefix: postgresSubnetPrefix
     gatewaySubnetPrefix: gatewaySubnetPrefix
     dnsServers: dnsServers
-    deployVpnGateway: deployVpnGateway
+    deployVpnGateway: deployVpnGateway && !agentMode
     vpnGatewaySku: vpnGatewaySku
     onPremisesGatewayIp: onPremisesGatewayIp
     onPremisesAddressPrefixes: onPremisesAddressPrefixes
@@ -202,6 +261,8 @@ module resources 'resources.bicep' = {
     deployerPrincipalType: deployerPrincipalType
     restrictStorageToVnet: restrictStorageToVnet
     alertEmail: alertEmail
+    alertWebhookUrl: alertWebhookUrl
+    presentSecrets: presentSecrets
   }
 }
 
@@ -211,3 +272,12 @@ output AZURE_FUNCTION_APP_URL string = resources.outputs.functionAppUrl
 output AZURE_KEY_VAULT_NAME string = resources.outputs.keyVaultName
 output AZURE_KEY_VAULT_URL string = resources.outputs.keyVaultUrl
 output STAGING_POSTGRES_HOST string = resources.outputs.postgresHost
+output STAGING_POSTGRES_SERVER string = resources.outputs.postgresName
+output STAGING_POSTGRES_DATABASE string = resources.outputs.postgresDatabase
+output STAGING_POSTGRES_SKU string = stagingSku.name
+// Read by the postprovision hook (the agent's settings, stale firewall rules). Named apart from
+// the inputs, so that an output never pins an input's default in the azd environment.
+output DEPLOYED_BATIGEST_ACCESS string = batigestAccess
+output AGENT_STAGING_USER string = agentStagingUser
+output AGENT_STAGING_POOL_MAX int = stagingPoolMax
+output AGENT_FIREWALL_RULES string = agentMode ? join(map(agentFirewallRules(agentAllowedIps), r => (r.name)), ' ') : ''

@@ -6,6 +6,14 @@ param tags object
 param nodeVersion string
 param maximumInstanceCount int
 param stagingPoolMax int
+@description('batigestAccess == agent (main.bicep).')
+param agentMode bool
+@description('Firewall rules of the staging server in agent mode (staging.bicep agentFirewallRules).')
+param agentFirewallRules array
+param agentSilencePeriods int
+param agentStagingUser string
+@secure()
+param agentStagingPassword string
 param batigestSqlServer string
 param batigestSqlPort int
 param batigestSqlDatabase string
@@ -61,7 +69,12 @@ param deployerPrincipalId string
 param deployerPrincipalType string
 param restrictStorageToVnet bool
 param alertEmail string
+@secure()
+param alertWebhookUrl string
+param presentSecrets array
 param companies string
+@description('The companies\' app settings, COMPANY_<NAME>__<SETTING> (companies.bicep companyAppSettings).')
+param companyAppSettings object
 @secure()
 param companySecrets object
 param chantiersFinMode string
@@ -90,6 +103,7 @@ module network 'modules/network.bicep' = {
     appSubnetPrefix: appSubnetPrefix
     postgresSubnetPrefix: postgresSubnetPrefix
     gatewaySubnetPrefix: gatewaySubnetPrefix
+    agentMode: agentMode
     dnsServers: dnsServers
     deployVpnGateway: deployVpnGateway
     vpnGatewaySku: vpnGatewaySku
@@ -143,8 +157,10 @@ module postgres 'modules/postgres.bicep' = {
     highAvailability: postgresHighAvailability
     geoRedundantBackup: postgresGeoRedundantBackup
     administratorPassword: postgresAdminPassword
-    delegatedSubnetId: network.outputs.postgresSubnetId
+    postgresSubnetId: network.outputs.postgresSubnetId
     virtualNetworkId: network.outputs.vnetId
+    agentMode: agentMode
+    agentFirewallRules: agentFirewallRules
   }
 }
 
@@ -168,6 +184,11 @@ module keyVault 'modules/keyvault.bicep' = {
     batigestSqlPassword: batigestSqlPassword
     batisimplyClientSecret: batisimplyClientSecret
     batisimplyPassword: batisimplyPassword
+    alertWebhookUrl: alertWebhookUrl
+    agentMode: agentMode
+    agentStagingUser: agentStagingUser
+    agentStagingPassword: agentStagingPassword
+    presentSecrets: presentSecrets
   }
 }
 
@@ -176,6 +197,7 @@ module companyVaultSecrets 'modules/companysecrets.bicep' = {
   params: {
     keyVaultName: keyVault.outputs.name
     secrets: companySecrets
+    presentSecrets: presentSecrets
   }
 }
 
@@ -194,6 +216,8 @@ module functionApp 'modules/functionapp.bicep' = {
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     appSubnetId: network.outputs.appSubnetId
     appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
+    // Owned by the template as a whole: a company removed from COMPANY_SETTINGS loses them.
+    companySettings: companyAppSettings
     // The settings the code reads (src/lib/config.ts), each from a parameter mapped in
     // main.parameters.json; secrets come from Key Vault, never from here. The optional ones
     // left out are listed in infra/optional-settings.json (test/infra/settings-drift.test.ts).
@@ -226,8 +250,12 @@ module functionApp 'modules/functionapp.bicep' = {
       CHANTIERS_FIN_MODE: chantiersFinMode
       GEOCODE_ENABLED: string(geocodeEnabled)
       GEOCODE_MIN_SCORE: geocodeMinScore
+      BATIGEST_ACCESS: agentMode ? 'agent' : 'direct'
+      AGENT_SILENCE_PERIODS: string(agentSilencePeriods)
     }
   }
+  // A company's secrets are in the vault before the app learns of the company.
+  dependsOn: [companyVaultSecrets]
 }
 
 module alerts 'modules/alerts.bicep' = {
@@ -238,6 +266,7 @@ module alerts 'modules/alerts.bicep' = {
     tags: tags
     appInsightsId: monitoring.outputs.appInsightsId
     alertEmail: alertEmail
+    agentMode: agentMode
   }
 }
 
@@ -246,3 +275,5 @@ output functionAppUrl string = functionApp.outputs.url
 output keyVaultName string = keyVault.outputs.name
 output keyVaultUrl string = keyVault.outputs.uri
 output postgresHost string = postgres.outputs.host
+output postgresName string = postgres.outputs.name
+output postgresDatabase string = postgres.outputs.databaseName

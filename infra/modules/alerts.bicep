@@ -3,12 +3,15 @@
 // customDimensions.status (a run that never started too, with status 'failed'); a function
 // invocation that throws shows as a failed request. Both count as "a run failed".
 // Hours held for more than a day: every heures-to-sqlserver run of the last 24 h held records.
+// Agent mode: the agent on site is silent (one alert per company).
 param name string
 param location string
 param tags object
 param appInsightsId string
 @description('Alert e-mail; empty: the alerts fire in the portal only (postprovision warns).')
 param alertEmail string
+@description('batigestAccess == agent: the agent-silent rule is deployed.')
+param agentMode bool
 
 resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = if (!empty(alertEmail)) {
   name: 'ag-${name}'
@@ -87,6 +90,50 @@ resource heldForADay 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
         {
           query: heldQuery
           timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    actions: actions
+  }
+}
+
+// While a company's agent has been silent for longer than AGENT_SILENCE_PERIODS × its shortest
+// schedule, the cloud side logs one line per timer tick with customDimensions.event =
+// 'agent.silent', company and silentMinutes (or those fields as JSON in the message, as the Node
+// worker writes them). The rule splits by company: one alert per silent company, resolved by
+// itself once its agent is heard again (no line in the window).
+var agentSilentQuery = '''
+traces
+| extend event = coalesce(tostring(customDimensions.event), extract('"event":"([^"]+)"', 1, message))
+| where event == "agent.silent"
+| extend company = coalesce(tostring(customDimensions.company), extract('"company":"([^"]*)"', 1, message)),
+         silentMinutes = coalesce(toint(customDimensions.silentMinutes), toint(extract('"silentMinutes":([0-9]+)', 1, message)))
+| project timestamp, company, silentMinutes
+'''
+
+resource agentSilent 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = if (agentMode) {
+  name: 'alert-${name}-agent-silent'
+  location: location
+  tags: tags
+  properties: {
+    displayName: 'Connecteur SAGES : l\'agent sur site ne donne plus signe de vie'
+    description: 'Aucun battement de cœur de l\'agent depuis plus de AGENT_SILENCE_PERIODS périodes de sa planification la plus courte (event agent.silent), par société.'
+    severity: 2
+    enabled: true
+    scopes: [appInsightsId]
+    // One hour holds a tick of either timer on their default schedules (15 minutes, hourly).
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT1H'
+    autoMitigate: true
+    criteria: {
+      allOf: [
+        {
+          query: agentSilentQuery
+          timeAggregation: 'Count'
+          dimensions: [{ name: 'company', operator: 'Include', values: ['*'] }]
           operator: 'GreaterThan'
           threshold: 0
           failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }

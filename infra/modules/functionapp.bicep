@@ -15,6 +15,8 @@ param appSubnetId string
 param appInsightsConnectionString string
 @description('The connector\'s own settings (no secret: those are in Key Vault).')
 param appSettings object
+@description('The companies\' settings, COMPANY_<NAME>__<SETTING>; the template owns every COMPANY_ setting (appsettings.bicep).')
+param companySettings object
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -72,7 +74,7 @@ module settings 'appsettings.bicep' = {
   name: 'appsettings'
   params: {
     siteName: site.name
-    settings: union(hostSettings, appSettings)
+    settings: union(hostSettings, appSettings, companySettings)
   }
 }
 

@@ -1,6 +1,9 @@
 // Key Vault (RBAC) holding the connector's secrets under the names the code reads
 // (src/lib/config.ts SECRET_SETTINGS). The app's identity may read them (Key Vault Secrets User);
 // it may write them only when saving from the dashboard is wanted (Key Vault Secrets Officer).
+// Which secrets a provision writes: secrets.bicep.
+import { secretsToWrite } from '../secrets.bicep'
+
 param name string
 param location string
 param tags object
@@ -26,18 +29,43 @@ param batigestSqlPassword string
 param batisimplyClientSecret string
 @secure()
 param batisimplyPassword string
+@secure()
+param alertWebhookUrl string
+param agentMode bool
+param agentStagingUser string
+@secure()
+@description('Written (with the agent\'s URL) only when the vault lacks agent-staging-password.')
+param agentStagingPassword string
+@description('Names of the secrets already in the vault (preprovision hook).')
+param presentSecrets array
 
-// Secrets given at deployment; an empty one is left for the integrator to set later
-// (`az keyvault secret set`, or the dashboard's connection checks with "save": true).
+// Built from the server and its administrator password, which the template sets at every
+// provision: rewritten with them, so the URL and the server never disagree.
+var stagingUrl = {
+  name: 'staging-database-url'
+  value: 'postgresql://${uriComponent(postgresUser)}:${uriComponent(postgresPassword)}@${postgresHost}:5432/${postgresDatabase}?sslmode=require'
+}
+
+// Secrets given at deployment, written only when the vault lacks them; an empty one is left for
+// the integrator to set later (`az keyvault secret set`, or the dashboard with "save": true).
 var givenSecrets = [
-  {
-    name: 'staging-database-url'
-    value: 'postgresql://${uriComponent(postgresUser)}:${uriComponent(postgresPassword)}@${postgresHost}:5432/${postgresDatabase}?sslmode=require'
-  }
   { name: 'batigest-sql-password', value: batigestSqlPassword }
   { name: 'batisimply-client-secret', value: batisimplyClientSecret }
   { name: 'batisimply-password', value: batisimplyPassword }
+  { name: 'alert-webhook-url', value: alertWebhookUrl }
 ]
+
+// Agent mode: the agent's role password, generated, and the URL the integrator gives the agent.
+// The pair is written together, and only when the vault lacks the password: a password already
+// there (maybe already in the agent's settings) is never replaced by a provision.
+var agentPair = [
+  { name: 'agent-staging-password', value: agentStagingPassword }
+  {
+    name: 'agent-staging-database-url'
+    value: 'postgresql://${uriComponent(agentStagingUser)}:${uriComponent(agentStagingPassword)}@${postgresHost}:5432/${postgresDatabase}?sslmode=require'
+  }
+]
+var agentSecrets = agentMode && !contains(presentSecrets, 'agent-staging-password') ? agentPair : []
 
 var readerRole = [
   { principalId: principalId, principalType: 'ServicePrincipal', roleDefinitionIdOrName: 'Key Vault Secrets User' }
@@ -75,7 +103,7 @@ module vault 'br/public:avm/res/key-vault/vault:0.12.1' = {
       virtualNetworkRules: [{ id: appSubnetId, ignoreMissingVnetServiceEndpoint: false }]
       ipRules: [for ip in allowedIps: { value: ip }]
     }
-    secrets: filter(givenSecrets, s => !empty(s.value))
+    secrets: concat([stagingUrl], secretsToWrite(givenSecrets, presentSecrets), agentSecrets)
     roleAssignments: concat(readerRole, allowSecretSave ? writerRole : [], deployerRole)
   }
 }

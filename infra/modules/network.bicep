@@ -1,7 +1,8 @@
-// The app's VNet: a subnet delegated to Flex Consumption (Microsoft.App/environments), one
-// delegated to PostgreSQL Flexible Server, and optionally a site-to-site VPN to the customer's
-// network. Flex Consumption has no Hybrid Connections: a VPN (or ExpressRoute) is how the
-// Function reaches an on-premises SQL Server.
+// The app's VNet: a subnet delegated to Flex Consumption (Microsoft.App/environments), one for
+// PostgreSQL Flexible Server (delegated to the server in vpn mode, holding its private endpoint
+// in agent mode), and optionally a site-to-site VPN to the customer's network. Flex Consumption
+// has no Hybrid Connections: a VPN (or ExpressRoute) is how the Function reaches an on-premises
+// SQL Server; in agent mode an agent on site does instead, and no gateway is deployed.
 param name string
 param appNsgName string
 param postgresNsgName string
@@ -11,6 +12,8 @@ param addressPrefix string
 param appSubnetPrefix string
 param postgresSubnetPrefix string
 param gatewaySubnetPrefix string
+@description('Agent mode: snet-postgres holds the server\'s private endpoint, so it carries no delegation.')
+param agentMode bool
 @description('Custom DNS servers; they must forward to Azure DNS (168.63.129.16) for the PostgreSQL private zone.')
 param dnsServers array
 param deployVpnGateway bool
@@ -57,7 +60,8 @@ var postgresSubnet = {
   properties: {
     addressPrefix: postgresSubnetPrefix
     networkSecurityGroup: { id: postgresNsg.id }
-    delegations: [
+    // A subnet with a delegation takes no private endpoint.
+    delegations: agentMode ? [] : [
       { name: 'postgres', properties: { serviceName: 'Microsoft.DBforPostgreSQL/flexibleServers' } }
     ]
   }

@@ -1,7 +1,8 @@
 // The run queue on the host's storage account: POST /api/<job> and the timers put a message
 // here, the queue trigger (src/functions/queue.ts) executes it, and the host moves a message it
 // gave up on to the poison queue. The app's identity sends and receives with
-// Storage Queue Data Contributor, scoped to these two queues.
+// Storage Queue Data Contributor on these two queues; storage.bicep grants it on the account as
+// well, which the connector's createIfNotExists and the host's listeners use.
 param storageAccountName string
 param principalId string
 

@@ -13,6 +13,7 @@ import {
   companiesSchema,
   parseSection,
   SECRET_SETTINGS,
+  SHARED_SECRET_SETTINGS,
   syncSchema,
   type Env,
   type SecretSetting,
@@ -51,9 +52,9 @@ export const COMPANY_OWN_SETTINGS = [
 /** Settings a company may set for itself: its own ones, plus the BatiSimply and sync ones it may override. */
 export const COMPANY_SETTINGS = [...new Set([...COMPANY_OWN_SETTINGS, ...keysOf(batisimplySchema), ...keysOf(syncSchema)])];
 
-/** A company's Key Vault name for a secret: the staging database is shared, the rest is the company's. */
+/** A company's Key Vault name for a secret: the deployment's (staging, agent, webhook) are shared, the rest is the company's. */
 export function companySecretName(secretPrefix: string, setting: SecretSetting): string {
-  return setting === 'STAGING_DATABASE_URL' ? SECRET_SETTINGS[setting] : `${secretPrefix}${SECRET_SETTINGS[setting]}`;
+  return SHARED_SECRET_SETTINGS.includes(setting) ? SECRET_SETTINGS[setting] : `${secretPrefix}${SECRET_SETTINGS[setting]}`;
 }
 
 export const companyPrefix = (name: string) => `COMPANY_${name.toUpperCase().replace(/-/g, '_')}__`;

@@ -81,6 +81,12 @@ const httpUrl = (example: string) => z.url({ protocol: /^https?$/, error: `URL h
 
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
 
+/**
+ * Azure's built-in PgBouncer listens on 6432 and pools by transaction: a job lock (a session's
+ * advisory lock) and a company's search_path would not stay with the session that set them.
+ */
+const PGBOUNCER_PORT = '6432';
+
 /** A PostgreSQL URL names its server and its database; its sslmode is one PostgreSQL knows. */
 function checkPostgresUrl(value: string, ctx: z.core.$RefinementCtx<string>) {
   // Not a PostgreSQL URL at all: the regex said so, once is enough.
@@ -92,6 +98,12 @@ function checkPostgresUrl(value: string, ctx: z.core.$RefinementCtx<string>) {
     return void ctx.addIssue({ code: 'custom', message: 'URL illisible (postgresql://utilisateur@serveur:5432/base)' });
   }
   if (!url.hostname) ctx.addIssue({ code: 'custom', message: 'serveur manquant (postgresql://utilisateur@serveur:5432/base)' });
+  if (url.port === PGBOUNCER_PORT)
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'port 6432 : c’est le PgBouncer d’Azure, qui regroupe les connexions par transaction et perdrait les verrous des jobs et le schéma de chaque société ; le connecteur se connecte en direct au serveur, port 5432',
+    });
   if (url.pathname.replace(/^\//, '') === '')
     ctx.addIssue({ code: 'custom', message: 'nom de base manquant (postgresql://utilisateur@serveur:5432/base)' });
   const sslmode = url.searchParams.get('sslmode');
@@ -128,7 +140,16 @@ export const companiesSchema = z.object({
     )
     .pipe(
       z
-        .array(z.string().regex(/^[a-z][a-z0-9-]{0,29}$/, 'noms de société en minuscules, chiffres et tirets (ex. acme,beta-btp)'))
+        .array(
+          // A dash at the end or doubled would make COMPANY_ACME___… settings that no longer split at `__`.
+          z
+            .string()
+            .max(30, 'nom de société de 30 caractères au plus')
+            .regex(
+              /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/,
+              'noms de société en minuscules, chiffres et tirets simples, commençant par une lettre (ex. acme,beta-btp)',
+            ),
+        )
         .refine((names) => new Set(names).size === names.length, 'nom de société en double')
         .optional(),
     ),
@@ -242,6 +263,21 @@ export const scheduleSchema = z.object({
   HEURES_SCHEDULE: z.string().optional().default('0 0 * * * *'),
 });
 
+/**
+ * Where Batigest lives (issue "Where Batigest lives"): `direct`, this process reaches SQL Server;
+ * `agent`, an agent on site runs the steps that touch Batigest. Set by the Bicep
+ * (batigestAccess: vpn → direct, agent → agent).
+ */
+export const agentSchema = z.object({
+  BATIGEST_ACCESS: z.enum(['direct', 'agent']).optional().default('direct'),
+  /** The agent is silent after this many periods of its shortest schedule without a heartbeat. */
+  AGENT_SILENCE_PERIODS: int(3, 1, 100),
+  /** Where failed runs, held hours and a silent agent are posted (a secret: Key Vault alert-webhook-url). */
+  ALERT_WEBHOOK_URL: httpUrl('https://…').optional(),
+  /** Password of the agent's PostgreSQL role, connecteur_agent (a secret: Key Vault agent-staging-password). */
+  AGENT_STAGING_PASSWORD: z.string().min(1).optional(),
+});
+
 export const keyVaultSchema = z.object({
   KEY_VAULT_URL: z.url({ error: 'URL attendue (https://<coffre>.vault.azure.net)' }).optional(),
   /** Client id of the user-assigned managed identity, when the app runs with one. */
@@ -262,9 +298,14 @@ export const SECRET_SETTINGS = {
   BATISIMPLY_CLIENT_SECRET: 'batisimply-client-secret',
   BATISIMPLY_PASSWORD: 'batisimply-password',
   STAGING_DATABASE_URL: 'staging-database-url',
+  ALERT_WEBHOOK_URL: 'alert-webhook-url',
+  AGENT_STAGING_PASSWORD: 'agent-staging-password',
 } as const;
 
 export type SecretSetting = keyof typeof SECRET_SETTINGS;
+
+/** Secrets of the deployment, not of a company: one name in Key Vault whatever the company. */
+export const SHARED_SECRET_SETTINGS: readonly SecretSetting[] = ['STAGING_DATABASE_URL', 'ALERT_WEBHOOK_URL', 'AGENT_STAGING_PASSWORD'];
 
 /** Every schema, for documentation and the settings drift check. */
 export const ALL_SCHEMAS = {
@@ -276,6 +317,7 @@ export const ALL_SCHEMAS = {
   keyVault: keyVaultSchema,
   geocode: geocodeSchema,
   companies: companiesSchema,
+  agent: agentSchema,
 } as const;
 
 /** `named`: the name an operator sets for a setting (a company's own ones carry its prefix). */

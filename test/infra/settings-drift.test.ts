@@ -3,15 +3,19 @@
  * Bicep, kept in Key Vault, or listed in infra/optional-settings.json as left unset on purpose;
  * every app setting the Bicep sets is read by the code (or by the Functions host); every
  * parameter of main.bicep is mapped in main.parameters.json (so azd sets it) or deliberately
- * defaulted; the pool and the instance cap fit the staging server's connections.
+ * defaulted, and azd's substitution of each mapping gives what the Bicep expects; the staging
+ * server's connections hold what the deployment may open.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { test } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { before, describe, test } from 'node:test';
 import type { z } from 'zod';
-import { ALL_SCHEMAS, SECRET_SETTINGS } from '../../src/lib/config.js';
+import { agentSchema, ALL_SCHEMAS, SECRET_SETTINGS, stagingSchema } from '../../src/lib/config.js';
+import { BicepFailure, bicepFunctions, bicepTemplate, type Template, type Value } from './bicep-eval.js';
+import { azdParameter } from './envsubst.js';
+import { installFakeFunctionsCore } from '../support/functionsCore.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const read = (file: string) => readFile(path.join(ROOT, file), 'utf8');
@@ -90,94 +94,224 @@ test('infra/optional-settings.json lists only settings the code reads and the Bi
   assert.deepEqual(stale, []);
 });
 
-/** `param name type [= default]` declarations of a Bicep file (decorators skipped). */
-function bicepParams(text: string): Map<string, { type: string; default?: string }> {
-  const params = new Map<string, { type: string; default?: string }>();
-  for (const m of text.matchAll(/^param (\w+) (\w+)(?: = (.+))?$/gm)) params.set(m[1]!, { type: m[2]!, default: m[3]?.trim() });
-  return params;
+interface ParametersFile {
+  parameters: Record<string, { value: unknown }>;
+}
+const parametersFile = async () => JSON.parse(await read('infra/main.parameters.json')) as ParametersFile;
+
+let main: Template;
+let staging: Awaited<ReturnType<typeof bicepFunctions>>;
+before(async () => {
+  main = await bicepTemplate(path.join(ROOT, 'infra/main.bicep'));
+  staging = await bicepFunctions(await read('infra/staging.bicep'));
+});
+
+/** ARM type of a main.bicep parameter, as azd reads it from the compiled template. */
+function armType(name: string): string {
+  const param = main.params.get(name)!;
+  const secure = param.decorators.includes('@secure()');
+  return param.type === 'object' && secure ? 'secureObject' : param.type === 'string' && secure ? 'securestring' : param.type;
 }
 
-/** main.parameters.json: parameter → the `${VAR=default}` expression azd substitutes. */
-async function mappedParams(): Promise<Map<string, { variable: string; default?: string }>> {
-  const file = JSON.parse(await read('infra/main.parameters.json')) as { parameters: Record<string, { value: unknown }> };
-  const mapped = new Map<string, { variable: string; default?: string }>();
-  for (const [name, { value }] of Object.entries(file.parameters)) {
-    const m = /^\$\{(\w+)(?:=(.*))?\}$/s.exec(String(value));
-    assert.ok(m, `${name}: "${String(value)}" is not an azd \${VAR} or \${VAR=default}`);
-    mapped.set(name, { variable: m[1]!, default: m[2] });
+/** A parameter's Bicep default, evaluated (undefined when it has none or it is computed at deployment). */
+function bicepDefault(name: string): Value | undefined {
+  if (!main.params.get(name)?.default) return undefined;
+  try {
+    return main.variable(name);
+  } catch {
+    return undefined;
   }
-  return mapped;
 }
 
 test('every parameter of main.bicep is mapped in main.parameters.json or deliberately defaulted', async () => {
-  const params = bicepParams(await read('infra/main.bicep'));
-  const mapped = await mappedParams();
+  const mapped = new Set(Object.keys((await parametersFile()).parameters));
   const defaulted = new Set(Object.keys((await optional()).defaultedParameters));
-  assert.ok(params.size > 40, `found ${params.size} params`);
+  assert.ok(main.params.size > 40, `found ${main.params.size} params`);
   assert.deepEqual(
-    [...params.keys()].filter((p) => !mapped.has(p) && !defaulted.has(p)),
+    [...main.params.keys()].filter((p) => !mapped.has(p) && !defaulted.has(p)),
     [],
     'map them in infra/main.parameters.json',
   );
   assert.deepEqual(
-    [...mapped.keys()].filter((p) => !params.has(p)),
+    [...mapped].filter((p) => !main.params.has(p)),
     [],
     'mapped but not a parameter of main.bicep',
   );
   assert.deepEqual(
-    [...defaulted].filter((p) => mapped.has(p) || !params.has(p)),
+    [...defaulted].filter((p) => mapped.has(p) || !main.params.has(p)),
     [],
     'defaultedParameters must be unmapped parameters',
   );
 });
 
-test('a default in main.parameters.json is the Bicep default', async () => {
-  const params = bicepParams(await read('infra/main.bicep'));
-  const differ: string[] = [];
-  for (const [name, { default: given }] of await mappedParams()) {
-    const bicep = params.get(name)?.default;
-    if (given === undefined || bicep === undefined) continue;
-    const expected = bicep.startsWith("'") ? bicep.slice(1, -1) : bicep;
-    if (given !== expected) differ.push(`${name}: ${given} ≠ ${expected}`);
-  }
-  assert.deepEqual(differ, []);
+describe("azd's substitution of main.parameters.json (drone/envsubst, as azd runs it)", () => {
+  test('the earlier `${COMPANY_SECRETS={}}` is read as azd reads it: the default is `{`, and given secrets break the JSON', () => {
+    const earlier = { value: '${COMPANY_SECRETS={}}' };
+    assert.deepEqual(azdParameter('companySecrets', earlier, 'secureObject', {}), { value: {} });
+    assert.throws(
+      () => azdParameter('companySecrets', earlier, 'secureObject', { COMPANY_SECRETS: '{"acme-batigest-sql-password":"x"}' }),
+      /value '\{"acme-batigest-sql-password":"x"\}\}' is not valid JSON/,
+    );
+  });
+
+  test('with every variable unset, azd passes each parameter its Bicep default (or leaves it to the Bicep)', async () => {
+    const differ: string[] = [];
+    for (const [name, param] of Object.entries((await parametersFile()).parameters)) {
+      const passed = azdParameter(name, param, armType(name), {});
+      const expected = bicepDefault(name);
+      if (passed === undefined || expected === undefined) continue;
+      // Scalars travel as text through the substitution; ARM converts them to the parameter's type.
+      const same =
+        typeof expected === 'object'
+          ? JSON.stringify(passed.value) === JSON.stringify(expected)
+          : String(passed.value) === String(expected);
+      if (!same) differ.push(`${name}: ${JSON.stringify(passed.value)} ≠ ${JSON.stringify(expected)}`);
+    }
+    assert.deepEqual(differ, []);
+  });
+
+  test('company secrets given: azd passes them as the object given', async () => {
+    const { companySecrets } = (await parametersFile()).parameters;
+    const secrets = { 'acme-batigest-sql-password': 'p}a"ss{', 'beta-btp-batisimply-password': 'x' };
+    assert.deepEqual(azdParameter('companySecrets', companySecrets!, 'secureObject', { COMPANY_SECRETS: JSON.stringify(secrets) }), {
+      value: secrets,
+    });
+    assert.equal(azdParameter('companySecrets', companySecrets!, 'secureObject', {}), undefined, 'unset: the Bicep default {}');
+  });
+
+  test('every array or object parameter survives a value holding `}` and `]`', async () => {
+    for (const [name, param] of Object.entries((await parametersFile()).parameters)) {
+      const type = armType(name);
+      if (!['array', 'object', 'secureObject'].includes(type)) continue;
+      const given = type === 'array' ? ['a}]'] : { 'k}': { 'v]': 'w}' } };
+      const variable = /\$\{(\w+)/.exec(String(param.value))![1]!;
+      assert.deepEqual(azdParameter(name, param, type, { [variable]: JSON.stringify(given) }), { value: given }, name);
+    }
+  });
 });
 
-// Connections of Azure Database for PostgreSQL Flexible Server per SKU (max_connections), of
-// which Azure keeps 15 for replication and monitoring:
-// learn.microsoft.com/azure/postgresql/flexible-server/concepts-limits
-const PG_MAX_CONNECTIONS: Record<string, number> = {
-  Standard_B1ms: 50,
-  Standard_B2s: 429,
-  Standard_B2ms: 859,
-  Standard_B4ms: 1718,
-  Standard_D2s_v3: 859,
-  Standard_D2ds_v4: 859,
-  Standard_D2ds_v5: 859,
-  Standard_D4s_v3: 1718,
-  Standard_D4ds_v5: 1718,
-  Standard_E2ds_v5: 1718,
-};
-const AZURE_RESERVED = 15;
-/** Connections kept for the CLI, migrations and an operator's psql while every instance is busy. */
-const OPERATOR_RESERVE = 5;
+describe('connections to the staging database (docs/azure.md, "Connections to the staging database")', () => {
+  const connections = (instances: number, groups: number, pool: number, agent: boolean) =>
+    staging.stagingConnections!(instances, groups, pool, agent) as number;
+  const fits = (sku: string, needed: number) => (staging.userConnections!(sku) as number) >= needed;
 
-function poolFits(sku: string, instances: number, poolMax: number): boolean {
-  const limit = PG_MAX_CONNECTIONS[sku];
-  assert.ok(limit, `max_connections of ${sku} unknown: add it to the table`);
-  return instances * poolMax + OPERATOR_RESERVE <= limit - AZURE_RESERVED;
-}
+  test('the formula: instances × function groups × (STAGING_POOL_MAX + 1), the agent in agent mode, 5 of reserve', () => {
+    assert.equal(connections(40, 5, 5, false), 40 * 5 * 6 + 5);
+    assert.equal(connections(40, 5, 5, true), 40 * 5 * 6 + 6 + 5);
+    // The issue's case: 6 instances, two companies, B1ms (35 user connections) was already too small.
+    assert.equal(fits('Standard_B1ms', connections(6, 5, 5, false)), false);
+  });
 
-test("pool sizing: instances × STAGING_POOL_MAX + reserve ≤ the SKU's user connections", async () => {
-  // The earlier template: 40 instances × 10 connections on a B1ms (35 user connections).
-  assert.equal(poolFits('Standard_B1ms', 40, 10), false);
-  const mapped = await mappedParams();
-  const value = (name: string) => mapped.get(name)!.default!;
-  assert.ok(poolFits(value('postgresSkuName'), Number(value('maximumInstanceCount')), Number(value('stagingPoolMax'))));
-  const params = bicepParams(await read('infra/main.bicep'));
-  const bicep = (name: string) => params.get(name)!.default!.replace(/'/g, '');
-  assert.ok(poolFits(bicep('postgresSkuName'), Number(bicep('maximumInstanceCount')), Number(bicep('stagingPoolMax'))));
-  // The app reads the pool size from the setting the Bicep writes.
-  assert.match(await read('infra/resources.bicep'), /STAGING_POOL_MAX: string\(stagingPoolMax\)/);
-  assert.match(await read('infra/modules/functionapp.bicep'), /maximumInstanceCount: maximumInstanceCount/);
+  test("function groups: main.bicep counts the app's own (HTTP as one group, every other trigger alone)", async () => {
+    const registered: { name: string; bindings: Record<string, { type: string; direction: string }> }[] = [];
+    installFakeFunctionsCore<{ type: string; direction: string }>((f) => registered.push(f));
+    const pkg = JSON.parse(await read('package.json')) as { main: string };
+    const dir = path.join(ROOT, path.dirname(pkg.main));
+    for (const file of (await readdir(dir)).filter((f) => f.endsWith('.js')).sort()) await import(pathToFileURL(path.join(dir, file)).href);
+    const groups = new Set(
+      registered.map((f) => {
+        const trigger = Object.values(f.bindings).find((b) => b.direction === 'in' && b.type.endsWith('Trigger'))!.type;
+        // Flex Consumption's per-function scaling: HTTP, Blob (Event Grid) and Durable triggers scale as groups.
+        return ['httpTrigger', 'blobTrigger', 'orchestrationTrigger', 'activityTrigger', 'entityTrigger'].includes(trigger)
+          ? trigger
+          : f.name;
+      }),
+    );
+    assert.ok(groups.has('httpTrigger') && groups.has('runQueue'), [...groups].join(', '));
+    assert.equal(main.variable('functionGroups'), groups.size, [...groups].join(', '));
+  });
+
+  for (const batigestAccess of ['vpn', 'agent']) {
+    test(`defaults (${batigestAccess}): the SKU the template picks holds what the deployment may open`, () => {
+      const sku = main.variable('stagingSku', { batigestAccess }) as { name: string; tier: string };
+      const needed = main.variable('stagingConnectionsMax', { batigestAccess }) as number;
+      assert.equal(needed, connections(40, main.variable('functionGroups') as number, 5, batigestAccess === 'agent'));
+      assert.ok(fits(sku.name, needed), `${sku.name}: ${String(staging.userConnections!(sku.name))} < ${needed}`);
+      assert.equal(sku.tier, 'Burstable');
+    });
+  }
+
+  test('the number of companies does not change it: one pool per process, whatever the companies', () => {
+    const one = main.variable('stagingConnectionsMax', {});
+    for (const companies of ['acme,beta-btp', Array.from({ length: 20 }, (_, i) => `c${i}`).join(',')])
+      assert.equal(main.variable('stagingConnectionsMax', { companies }), one);
+  });
+
+  test('a SKU too small for the deployment is refused before anything is deployed', () => {
+    assert.throws(() => main.variable('stagingSku', { postgresSkuName: 'Standard_B1ms' }), BicepFailure);
+    assert.throws(
+      () => main.variable('stagingSku', { postgresSkuName: 'Standard_B2s', maximumInstanceCount: 40 }),
+      (e: Error) => e instanceof BicepFailure && /POSTGRES_SKU_NAME=Standard_B2s accepte 414 connexions/.test(e.message),
+    );
+    // Small enough where Azure allows a lower cap: 1 instance per group fits a B1ms.
+    assert.deepEqual(main.variable('stagingSku', { postgresSkuName: 'Standard_B1ms', maximumInstanceCount: 1 }), {
+      name: 'Standard_B1ms',
+      tier: 'Burstable',
+    });
+    assert.throws(() => main.variable('stagingSku', { postgresHighAvailability: true }), /GeneralPurpose ou MemoryOptimized/);
+    assert.equal((main.variable('stagingSku', { postgresSkuName: 'Standard_D4ds_v5' }) as { tier: string }).tier, 'GeneralPurpose');
+  });
+
+  test('every SKU the template may pick by itself is in the table of user connections', () => {
+    for (const needed of [1, 35, 36, 414, 415, 844, 845, 1703, 1704, 3422, 3423, 4985]) {
+      const sku = staging.smallestBurstableSku!(needed) as string;
+      assert.ok(fits(sku, needed), `${needed} → ${sku}`);
+    }
+  });
+
+  test('STAGING_POOL_MAX: the Bicep accepts what the code accepts', () => {
+    const accepted = (n: number) => stagingSchema.shape.STAGING_POOL_MAX.safeParse(String(n)).success;
+    const decorators = main.params.get('stagingPoolMax')!.decorators;
+    const bound = (name: string) => Number(decorators.find((d) => d.startsWith(`@${name}(`))!.slice(name.length + 2, -1));
+    assert.ok(accepted(bound('minValue')) && !accepted(bound('minValue') - 1), 'minValue');
+    assert.ok(accepted(bound('maxValue')) && !accepted(bound('maxValue') + 1), 'maxValue');
+    // The app reads the pool size from the setting the Bicep writes.
+    return read('infra/resources.bicep').then((text) => assert.match(text, /STAGING_POOL_MAX: string\(stagingPoolMax\)/));
+  });
+
+  test('docs/azure.md gives the same formula and the same number of function groups', async () => {
+    const doc = await read('docs/azure.md');
+    assert.match(doc, /maximumInstanceCount × function groups × \(STAGING_POOL_MAX \+ 1\)/);
+    const words = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+    assert.match(doc, new RegExp(`This app has \\*\\*${words[main.variable('functionGroups') as number]}\\*\\* groups`));
+  });
+
+  test('maximumInstanceCount: 40 by default, the lowest value every region accepts', async () => {
+    assert.equal(bicepDefault('maximumInstanceCount'), 40);
+    assert.match(await read('infra/modules/functionapp.bicep'), /maximumInstanceCount: maximumInstanceCount/);
+  });
+});
+
+describe('agent mode settings', () => {
+  test('BATIGEST_ACCESS gets a value the code accepts in each mode', async () => {
+    const resources = await read('infra/resources.bicep');
+    assert.match(resources, /BATIGEST_ACCESS: agentMode \? 'agent' : 'direct'/);
+    for (const value of ['agent', 'direct']) assert.ok(agentSchema.shape.BATIGEST_ACCESS.safeParse(value).success, value);
+    assert.deepEqual(
+      main.params.get('batigestAccess')!.decorators.find((d) => d.startsWith('@allowed')),
+      "@allowed(['vpn', 'agent'])",
+    );
+  });
+
+  test('AGENT_SILENCE_PERIODS: the same default and bounds in the Bicep and the code', async () => {
+    assert.match(await read('infra/resources.bicep'), /AGENT_SILENCE_PERIODS: string\(agentSilencePeriods\)/);
+    const schema = agentSchema.shape.AGENT_SILENCE_PERIODS;
+    assert.equal(schema.parse(undefined), bicepDefault('agentSilencePeriods'));
+    const decorators = main.params.get('agentSilencePeriods')!.decorators;
+    for (const [name, outside] of [
+      ['minValue', -1],
+      ['maxValue', 1],
+    ] as const) {
+      const bound = Number(decorators.find((d) => d.startsWith(`@${name}(`))!.slice(name.length + 2, -1));
+      assert.ok(schema.safeParse(String(bound)).success && !schema.safeParse(String(bound + outside)).success, name);
+    }
+  });
+
+  test('the agent-mode secrets are in the vault module, under the names the code reads', async () => {
+    const vault = await read('infra/modules/keyvault.bicep');
+    assert.equal(SECRET_SETTINGS.AGENT_STAGING_PASSWORD, 'agent-staging-password');
+    assert.equal(SECRET_SETTINGS.ALERT_WEBHOOK_URL, 'alert-webhook-url');
+    for (const name of ['agent-staging-password', 'agent-staging-database-url', 'alert-webhook-url'])
+      assert.match(vault, new RegExp(`name: '${name}'`));
+  });
 });

@@ -76,6 +76,25 @@ describe('companies from the settings', () => {
     assert.throws(() => listCompanies({ COMPANIES: 'acme,acme' }), /en double/);
   });
 
+  // acme- would read its settings as COMPANY_ACME___…, split at the first `__`: the whole configuration refused.
+  for (const name of ['acme-', 'a--b', '-acme', '1acme', 'a'.repeat(31)])
+    test(`company name ${JSON.stringify(name)}: refused, naming COMPANIES`, () => {
+      assert.throws(() => listCompanies({ COMPANIES: `ok,${name}` }), /COMPANIES invalide/);
+    });
+
+  test('company names with single dashes and digits pass', () => {
+    assert.deepEqual(
+      listCompanies({ COMPANIES: 'a1-b2-c3,beta-btp,' + 'x'.repeat(30) }).map((c) => c.schema),
+      ['company_a1_b2_c3', 'company_beta_btp', 'company_' + 'x'.repeat(30)],
+    );
+  });
+
+  test("the deployment's secrets keep one name whatever the company; the company's get its prefix", () => {
+    const [acme] = describeCompanies({ COMPANIES: 'acme' });
+    assert.ok(acme!.secrets.includes('agent-staging-password') && acme!.secrets.includes('alert-webhook-url'));
+    assert.ok(acme!.secrets.includes('acme-batigest-sql-password'));
+  });
+
   test('every per-company setting is a setting the code reads (drift)', () => {
     const known = new Set(Object.values(ALL_SCHEMAS).flatMap((s) => Object.keys((s as unknown as { shape: object }).shape)));
     assert.deepEqual(

@@ -5,12 +5,14 @@
 import type { z } from 'zod';
 import { codeEntry } from '../domain/codes.js';
 import {
+  agentSchema,
   batigestSchema,
   batisimplySchema,
   geocodeSchema,
   keyVaultSchema,
   parseSection,
   scheduleSchema,
+  SECRET_SETTINGS,
   stagingSchema,
   syncSchema,
   type Env,
@@ -135,7 +137,13 @@ export function checkBatisimply(services: Services) {
  */
 export function checkSettings(services: Services) {
   return timed('settings', async () => {
-    const sections = { synchronisation: syncSchema, géocodage: geocodeSchema, planification: scheduleSchema, 'Key Vault': keyVaultSchema };
+    const sections = {
+      synchronisation: syncSchema,
+      géocodage: geocodeSchema,
+      planification: scheduleSchema,
+      'Key Vault': keyVaultSchema,
+      agent: agentSchema,
+    };
     const problems: string[] = [];
     const attempt = (parse: () => unknown) => {
       try {
@@ -198,6 +206,19 @@ function checkGivenField(system: System, field: string, setting: string, value: 
   }
 }
 
+/**
+ * The staging URL is one secret for every company (each has its own schema in the same database):
+ * saved from one company's check, it would move every other company to that database.
+ */
+function refuseSharedStagingSave(env: Env) {
+  const names = listCompanies(env).map((c) => c.name);
+  if (names.length < 2) return;
+  throw new ConfigurationError(
+    `Enregistrement refusé : l’URL du staging (secret ${SECRET_SETTINGS.STAGING_DATABASE_URL}) est commune aux sociétés ${names.join(', ')}, elle ne s’enregistre pas depuis l’une d’elles. Testez-la sans "save", puis enregistrez-la dans le coffre (az keyvault secret set --name ${SECRET_SETTINGS.STAGING_DATABASE_URL}).`,
+    { code: 'BAD_INPUT' },
+  );
+}
+
 export interface ConnectOutcome extends CheckResult {
   saved: string[];
 }
@@ -223,6 +244,7 @@ export async function testConnection(
     if (secret) givenSecrets.push([secret, String(value)]);
   }
   const fromBody = givenSecrets.map(([s]) => s);
+  if (save && fromBody.includes('STAGING_DATABASE_URL')) refuseSharedStagingSave(configured.env);
   // Secrets not given in the body come from the configured store (Key Vault or environment).
   const secrets = {
     kind: configured.secrets.kind,

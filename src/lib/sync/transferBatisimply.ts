@@ -183,7 +183,8 @@ async function resolveAttempt(push: Push, code: string, sentAt: number, lookedUp
   } else if (lookedUpAt >= settled) {
     return push.index.get(code) ?? null;
   }
-  await new Promise((r) => setTimeout(r, Math.max(0, settled - Date.now())));
+  // A timer may fire a millisecond before the wall clock reaches its time: wait until it has.
+  while (Date.now() < settled) await new Promise((r) => setTimeout(r, settled - Date.now()));
   return (await push.index.lookUp(code, settled)) ?? null;
 }
 

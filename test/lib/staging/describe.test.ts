@@ -10,8 +10,8 @@ const describeStaging = (env: Env) => describeSettings(parseSection(stagingSchem
 
 test('a PostgreSQL URL: host, port and decoded database, never the user or password', () => {
   assert.equal(
-    describeStaging({ STAGING_DATABASE_URL: 'postgresql://alice:s3cret@db.example.com:6432/stage%20one' }),
-    'Staging : PostgreSQL db.example.com:6432/stage one',
+    describeStaging({ STAGING_DATABASE_URL: 'postgresql://alice:s3cret@db.example.com:6543/stage%20one' }),
+    'Staging : PostgreSQL db.example.com:6543/stage one',
   );
 });
 

@@ -49,6 +49,7 @@ test('one POST route per job, and the operator routes', () => {
       ...JOB_NAMES.map((j) => `POST ${j}`),
       'GET audit',
       'GET dashboard',
+      'GET guide',
       'GET runs',
       'GET runs/{runId}',
       'GET status',

@@ -303,3 +303,31 @@ export async function requeueSlot(db: Queryable, idHeure: string): Promise<boole
   );
   return rows.length > 0;
 }
+
+/** Validated minutes of one week (its Monday, wall-clock), by where they stand on the way to SuiviMO. */
+export interface WeekMinutes {
+  week: string;
+  exported: number;
+  waiting: number;
+  held: number;
+}
+
+/**
+ * The validated slots staged for wall-clock days `from` (included) to `to` (excluded), per week:
+ * exported to SuiviMO (`sync`), waiting for the export, or held back with a reason. What the
+ * dashboard draws; the audit's totals of the same window say the same when staging is current.
+ */
+export async function validatedMinutesByWeek(db: Queryable, from: string, to: string): Promise<WeekMinutes[]> {
+  const { rows } = await db.query<WeekMinutes>(
+    `SELECT to_char(date_trunc('week', date_debut), 'YYYY-MM-DD') AS week,
+            coalesce(sum(total_heure) FILTER (WHERE sync), 0)::int AS exported,
+            coalesce(sum(total_heure) FILTER (WHERE NOT sync AND held_code IS NULL), 0)::int AS waiting,
+            coalesce(sum(total_heure) FILTER (WHERE NOT sync AND held_code IS NOT NULL), 0)::int AS held
+     FROM batigest_heures
+     WHERE status_management = 'VALIDATED' AND deleted_at IS NULL AND total_heure IS NOT NULL
+       AND date_debut >= $1::date AND date_debut < $2::date
+     GROUP BY 1 ORDER BY 1`,
+    [from, to],
+  );
+  return rows;
+}

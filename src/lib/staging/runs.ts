@@ -270,3 +270,24 @@ export async function listRuns(db: Queryable, filter: { job?: string; status?: s
   );
   return rows;
 }
+
+/** A finished top-level run, for the dashboard's picture of the last days. */
+export interface FinishedRun {
+  job: string;
+  status: RunStatus;
+  startedAt: string;
+  durationMs: number;
+}
+
+/** The top-level runs (chains and steps run alone, not a chain's steps) finished since `since`, dry runs left out. */
+export async function finishedRunsSince(db: Queryable, since: Date): Promise<FinishedRun[]> {
+  const { rows } = await db.query<FinishedRun>(
+    `SELECT job, status, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "startedAt",
+            (extract(epoch FROM finished_at - started_at) * 1000)::int AS "durationMs"
+     FROM connecteur_runs
+     WHERE parent_run_id IS NULL AND NOT dry_run AND finished_at IS NOT NULL AND started_at >= $1
+     ORDER BY started_at`,
+    [since.toISOString()],
+  );
+  return rows;
+}

@@ -46,6 +46,8 @@ interface Opened {
 export interface ServiceHooks {
   /** The staging was opened on an older schema (or none) and brought up to date. */
   schemaChanged?(change: { from: number; to: number; applied: string[] }): void;
+  /** The embedded staging's folder holds no database yet: one is being made (a few seconds). */
+  creatingEmbedded?(folder: string): void;
 }
 
 /** Where a company's staging lives (companies.ts); unset: the single company `default`. */
@@ -147,7 +149,10 @@ export class Services {
     const refreshUrl = () => this.refreshSecret('STAGING_DATABASE_URL');
     const db = s.STAGING_DATABASE_URL
       ? new PostgresDb(s.STAGING_DATABASE_URL, { max: s.STAGING_POOL_MAX, schema, refreshUrl })
-      : await EmbeddedDb.open(s.STAGING_EMBEDDED_DIR, { showTime: (iso) => frenchTime(iso, this.timeZone()) });
+      : await EmbeddedDb.open(s.STAGING_EMBEDDED_DIR, {
+          showTime: (iso) => frenchTime(iso, this.timeZone()),
+          onCreate: () => this.hooks.creatingEmbedded?.(s.STAGING_EMBEDDED_DIR),
+        });
     this.owned.push(() => db.close());
     // The two connections a run uses (its lock holds one), opened together rather than in turn.
     if (db instanceof PostgresDb) await db.warm(2);

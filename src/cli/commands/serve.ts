@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { CompanyDirectory } from '../../lib/companyServices.js';
 import { Services } from '../../lib/services.js';
 import { describeStaging } from '../../lib/staging/describe.js';
-import { noticeSchema, type CliContext } from '../context.js';
+import { CLI_HOOKS, type CliContext } from '../context.js';
 import { EXIT } from '../exitCodes.js';
 import { cliConsole, notice } from '../output.js';
 import { integerOption, listenOn, untilStopped } from './listening.js';
@@ -26,10 +26,10 @@ export function serveCommand(program: Command, ctx: CliContext) {
       try {
         const env = ctx.settings().env;
         notice('info', describeStaging(ctx.staging(), env.KEY_VAULT_URL), { event: 'staging' });
-        services = new Services(env, {}, undefined, { schemaChanged: noticeSchema });
+        services = new Services(env, {}, undefined, CLI_HOOKS);
         // Opened now: a locked or unreachable staging stops here (3), not at the first page.
         await services.staging();
-        directory = new CompanyDirectory(env, services, { schemaChanged: noticeSchema });
+        directory = new CompanyDirectory(env, services, CLI_HOOKS);
         // The handlers' lines as every command writes them: French, on stderr, times in SYNC_TIMEZONE.
         const log = cliConsole({ verbose: false, timeZone: services.timeZone() }).sink;
         // Loaded here: the triggers' handlers and the Functions library are needed by this command only.

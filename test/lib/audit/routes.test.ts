@@ -79,6 +79,6 @@ test('the dashboard has an audit section that runs on demand', async () => {
   const html = String(res.body);
   assert.match(html, /<h2>Audit Batigest ⇄ BatiSimply<\/h2>/);
   assert.match(html, /<button id="audit-run">Lancer l'audit<\/button>/);
-  assert.match(html, /base \+ '\/audit\?'/);
+  assert.match(html, /url\('audit'\)/);
   assert.doesNotMatch(html, /Heures inexpliquées : \d/, 'not run on page load');
 });

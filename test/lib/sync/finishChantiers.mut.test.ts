@@ -408,7 +408,7 @@ describe('finishChantiers', () => {
     assert.equal(api.lists, 0, 'a 500 is not a missing project');
     assert.deepEqual(
       ctx.report.errors.map((e) => [e.key, e.code]),
-      [['CH001', 'BATISIMPLY_HTTP']],
+      [['CH001', 'BATISIMPLY_HTTP_500']],
     );
     assert.deepEqual(
       api.puts.map((p) => p.id),

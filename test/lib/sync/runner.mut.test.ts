@@ -291,8 +291,8 @@ test('a busy step asked by an operator: ConflictError naming the running run, lo
       assert.deepEqual(lines, [
         {
           level: 'info',
-          message: 'Fin du job transfer : ignoré',
-          fields: { event: 'run.finished', job: 'transfer', status: 'skipped', code: 'JOB_RUNNING', message: error.message },
+          message: `Job transfer non lancé : ${error.message}`,
+          fields: { event: 'run.finished', job: 'transfer', status: 'skipped', code: 'JOB_RUNNING', started: false },
         },
       ]);
     }
@@ -573,7 +573,7 @@ test('a chain taken from the queue: runs as its queued row, its steps under it; 
   assert.deepEqual([again.duplicate, again.report.runId, again.report.status, first.length], [true, QUEUED, 'skipped', 1]);
 });
 
-test('the history write failing: the error is thrown and logged failed with its code and message', async () => {
+test('the history write failing before the run is recorded: the error is thrown and logged « non lancé », failed, with its code', async () => {
   const faulty = new FaultyDb(t.db);
   faulty.failOn = /INSERT INTO connecteur_runs/;
   const { log, lines } = capture();
@@ -581,14 +581,8 @@ test('the history write failing: the error is thrown and logged failed with its 
   assert.deepEqual(lines, [
     {
       level: 'error',
-      message: 'Fin du job transfer : échec',
-      fields: {
-        event: 'run.finished',
-        job: 'transfer',
-        status: 'failed',
-        code: 'INTERNAL',
-        message: 'Erreur interne : simulated crash at staging /INSERT INTO connecteur_runs/',
-      },
+      message: 'Job transfer non lancé : Erreur interne : simulated crash at staging /INSERT INTO connecteur_runs/',
+      fields: { event: 'run.finished', job: 'transfer', status: 'failed', code: 'INTERNAL', started: false },
     },
   ]);
 });

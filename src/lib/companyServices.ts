@@ -2,11 +2,11 @@
 import { companySecretName, DEFAULT_COMPANY, listCompanies, pickCompany, type Company } from './companies.js';
 import type { Env } from './config.js';
 import { createSecretStore } from './secrets.js';
-import { Services, type ServiceOverrides } from './services.js';
+import { Services, type ServiceHooks, type ServiceOverrides } from './services.js';
 
-export function companyServices(company: Company, overrides: ServiceOverrides = {}): Services {
+export function companyServices(company: Company, overrides: ServiceOverrides = {}, hooks: ServiceHooks = {}): Services {
   const secrets = overrides.secrets ?? createSecretStore(company.env, (s) => companySecretName(company.secretPrefix, s));
-  return new Services(company.env, { ...overrides, secrets }, { company: company.name, schema: company.schema });
+  return new Services(company.env, { ...overrides, secrets }, { company: company.name, schema: company.schema }, hooks);
 }
 
 /**
@@ -21,6 +21,7 @@ export class CompanyDirectory {
   constructor(
     readonly env: Env,
     private readonly defaultServices?: Services,
+    private readonly hooks: ServiceHooks = {},
   ) {}
 
   /** Validated once: settings do not change while a process runs. */
@@ -34,7 +35,7 @@ export class CompanyDirectory {
     if (company.name === DEFAULT_COMPANY && this.defaultServices) return this.defaultServices;
     let services = this.opened.get(company.name);
     if (!services) {
-      services = companyServices(company);
+      services = companyServices(company, {}, this.hooks);
       this.opened.set(company.name, services);
     }
     return services;

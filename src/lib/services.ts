@@ -22,8 +22,10 @@ import {
   type SecretSetting,
   type SyncSettings,
 } from './config.js';
+import { companySettingName } from './companies.js';
 import { ConfigurationError } from './errors.js';
 import { registerSecret } from './log.js';
+import { frenchTime } from './time.js';
 import { createSecretStore, withSecrets, type SecretStore } from './secrets.js';
 import type { StagingDb } from './staging/db.js';
 
@@ -38,6 +40,14 @@ interface Opened {
   staging: StagingDb;
   batigest: BatigestPort;
   batisimply: BatisimplyApi;
+}
+
+/** What a process wants to hear of its services: the CLI says on stderr when the staging schema changed. */
+export interface ServiceHooks {
+  /** The staging was opened on an older schema (or none) and brought up to date. */
+  schemaChanged?(change: { from: number; to: number; applied: string[] }): void;
+  /** The embedded staging's folder holds no database yet: one is being made (a few seconds). */
+  creatingEmbedded?(folder: string): void;
 }
 
 /** Where a company's staging lives (companies.ts); unset: the single company `default`. */
@@ -55,6 +65,7 @@ export class Services {
     readonly env: Env,
     private readonly overrides: ServiceOverrides = {},
     readonly scope: ServiceScope = { company: 'default', schema: 'public' },
+    private readonly hooks: ServiceHooks = {},
   ) {
     this.secrets = overrides.secrets ?? createSecretStore(env);
   }
@@ -81,12 +92,26 @@ export class Services {
     return this.parsed.get(name) as T;
   }
 
+  /** The name an operator sets for one of this company's settings, for the messages. */
+  private get named() {
+    return companySettingName(this.scope.company);
+  }
+
+  /** The zone an operator reads times in: SYNC_TIMEZONE, or Paris while that setting is unreadable. */
+  timeZone(): string {
+    try {
+      return this.sync().SYNC_TIMEZONE;
+    } catch {
+      return 'Europe/Paris';
+    }
+  }
+
   sync(): SyncSettings {
-    return this.section('sync', () => parseSection(syncSchema, this.env, 'synchronisation'));
+    return this.section('sync', () => parseSection(syncSchema, this.env, 'synchronisation', this.named));
   }
 
   geocode(): GeocodeSettings {
-    return this.section('geocode', () => parseSection(geocodeSchema, this.env, 'géocodage'));
+    return this.section('geocode', () => parseSection(geocodeSchema, this.env, 'géocodage', this.named));
   }
 
   /** The staging settings but its URL, which may be a Key Vault secret (see `staging`). */
@@ -95,7 +120,12 @@ export class Services {
   }
 
   async batisimplySettings(): Promise<BatisimplySettings> {
-    return parseSection(batisimplySchema, await this.resolved(['BATISIMPLY_CLIENT_SECRET', 'BATISIMPLY_PASSWORD']), 'BatiSimply');
+    return parseSection(
+      batisimplySchema,
+      await this.resolved(['BATISIMPLY_CLIENT_SECRET', 'BATISIMPLY_PASSWORD']),
+      'BatiSimply',
+      this.named,
+    );
   }
 
   /**
@@ -119,16 +149,21 @@ export class Services {
     const refreshUrl = () => this.refreshSecret('STAGING_DATABASE_URL');
     const db = s.STAGING_DATABASE_URL
       ? new PostgresDb(s.STAGING_DATABASE_URL, { max: s.STAGING_POOL_MAX, schema, refreshUrl })
-      : await EmbeddedDb.open(s.STAGING_EMBEDDED_DIR);
+      : await EmbeddedDb.open(s.STAGING_EMBEDDED_DIR, {
+          showTime: (iso) => frenchTime(iso, this.timeZone()),
+          onCreate: () => this.hooks.creatingEmbedded?.(s.STAGING_EMBEDDED_DIR),
+        });
     this.owned.push(() => db.close());
     // The two connections a run uses (its lock holds one), opened together rather than in turn.
     if (db instanceof PostgresDb) await db.warm(2);
-    await migrate(db);
+    // One rule for every command: opening the staging brings its schema up to date, and says so.
+    const change = await migrate(db);
+    if (change.applied.length > 0) this.hooks.schemaChanged?.(change);
     return db;
   });
 
   readonly batigest = this.opened('batigest', async () => {
-    const s = parseSection(batigestSchema, await this.resolved(['BATIGEST_SQL_PASSWORD']), 'Batigest');
+    const s = parseSection(batigestSchema, await this.resolved(['BATIGEST_SQL_PASSWORD']), 'Batigest', this.named);
     const refreshPassword = () => this.refreshSecret('BATIGEST_SQL_PASSWORD');
     const { SqlServerBatigest, sqlOptionsFromSettings } = await import('./batigest/sqlserver.js');
     const port = new SqlServerBatigest({ ...sqlOptionsFromSettings(s), refreshPassword });

@@ -8,6 +8,7 @@ import { auditCommand } from './audit.js';
 import { checkCommand } from './check.js';
 import { companiesCommand } from './companies.js';
 import { migrateCommand } from './migrate.js';
+import { chantiersCommand, heuresCommand } from './resend.js';
 import { runCommand } from './run.js';
 import { sandboxCommand } from './sandbox.js';
 import { serveCommand } from './serve.js';
@@ -21,6 +22,8 @@ export const COMMANDS: readonly RegisterCommand[] = [
   runCommand,
   statusCommand,
   auditCommand,
+  chantiersCommand,
+  heuresCommand,
   companiesCommand,
   sandboxCommand,
   serveCommand,

@@ -105,6 +105,17 @@ export async function runningRunId(db: Queryable, jobs: readonly string[]): Prom
   return rows[0]?.run_id ?? null;
 }
 
+/** The oldest run of these jobs waiting in the queue, if any: it holds the job as a running one does. */
+export async function queuedRun(db: Queryable, jobs: readonly string[]): Promise<{ runId: string; queuedAt: string } | null> {
+  const { rows } = await db.query<{ runId: string; queuedAt: string }>(
+    `SELECT run_id AS "runId", to_char(coalesce(queued_at, started_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "queuedAt"
+     FROM connecteur_runs WHERE job = ANY($1::text[]) AND status = 'queued' AND parent_run_id IS NULL
+     ORDER BY started_at LIMIT 1`,
+    [jobs],
+  );
+  return rows[0] ?? null;
+}
+
 /** Called with the jobs' lock held: a 'running' row left then belongs to a process that died. */
 export async function closeInterruptedRuns(db: Queryable, jobs: readonly string[]) {
   await db.query(
@@ -126,8 +137,11 @@ export async function recentRuns(db: Queryable, limit = 50): Promise<RunRow[]> {
   return rows;
 }
 
+/** Each job's last run; a run that skipped its turn (the job was busy) shows only when the job has no other. */
 export async function lastRunPerJob(db: Queryable): Promise<RunRow[]> {
-  const { rows } = await db.query<RunRow>(`SELECT DISTINCT ON (job) ${RUN_COLUMNS} FROM connecteur_runs ORDER BY job, started_at DESC`);
+  const { rows } = await db.query<RunRow>(
+    `SELECT DISTINCT ON (job) ${RUN_COLUMNS} FROM connecteur_runs ORDER BY job, status = 'skipped', started_at DESC`,
+  );
   return rows;
 }
 
@@ -253,6 +267,27 @@ export async function listRuns(db: Queryable, filter: { job?: string; status?: s
      WHERE parent_run_id IS NULL AND ($1::text IS NULL OR job = $1) AND ($2::text IS NULL OR status = $2)
      ORDER BY started_at DESC LIMIT $3`,
     [filter.job ?? null, filter.status ?? null, filter.limit],
+  );
+  return rows;
+}
+
+/** A finished top-level run, for the dashboard's picture of the last days. */
+export interface FinishedRun {
+  job: string;
+  status: RunStatus;
+  startedAt: string;
+  durationMs: number;
+}
+
+/** The top-level runs (chains and steps run alone, not a chain's steps) finished since `since`, dry runs left out. */
+export async function finishedRunsSince(db: Queryable, since: Date): Promise<FinishedRun[]> {
+  const { rows } = await db.query<FinishedRun>(
+    `SELECT job, status, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "startedAt",
+            (extract(epoch FROM finished_at - started_at) * 1000)::int AS "durationMs"
+     FROM connecteur_runs
+     WHERE parent_run_id IS NULL AND NOT dry_run AND finished_at IS NOT NULL AND started_at >= $1
+     ORDER BY started_at`,
+    [since.toISOString()],
   );
   return rows;
 }

@@ -13,6 +13,7 @@ import { Sandbox } from '../src/sandbox/server.js';
 import { chantier } from '../test/support/chantiers.js';
 import { freshDatabase } from '../test/support/pg.js';
 import { importRows } from './import.js';
+import { embeddedRows } from './embedded.js';
 import { benchPush } from './push.js';
 import { startupRows } from './startup.js';
 import { suiviMoRows } from './suivimo.js';
@@ -105,6 +106,7 @@ async function pushRows(): Promise<Row[]> {
 const ALL_SCENARIOS: (() => Promise<{ rows: Row[]; raw?: unknown }>)[] = [
   async () => ({ rows: await sandboxRows() }),
   async () => ({ rows: await startupRows() }),
+  async () => ({ rows: await embeddedRows(quick ? 1 : 5) }),
   () =>
     importRows(
       quick

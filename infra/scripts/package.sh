@@ -12,6 +12,8 @@ mkdir -p "$out/dist" "$out/src/lib/staging"
 cp -R dist/src "$out/dist/src"
 # migrate.ts reads the SQL files from src/lib/staging/migrations at run time.
 cp -R src/lib/staging/migrations "$out/src/lib/staging/migrations"
+# GET /api/guide serves the operators' guide (src/lib/ops/guide.ts).
+mkdir -p "$out/docs" && cp docs/guide.md "$out/docs/guide.md"
 cp package.json package-lock.json host.json "$out/"
 cd "$out"
 npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund --loglevel=error

@@ -70,7 +70,7 @@ export function createCliContext(given?: LoadedSettings): CliSession {
     code: EXIT.ok as number,
     settings: () => (loaded ??= loadSettings()),
     staging: () => (staging ??= parseSection(stagingSchema, context.settings().env, 'staging')),
-    directory: () => (opened ??= new CompanyDirectory(context.settings().env)),
+    directory: () => (opened ??= new CompanyDirectory(context.settings().env, undefined, CLI_HOOKS)),
     out,
     err: (text: string) => void process.stderr.write(text),
     fail(error: unknown, options: FailOptions = {}) {
@@ -84,6 +84,22 @@ export function createCliContext(given?: LoadedSettings): CliSession {
   };
   return context;
 }
+
+/** The staging's schema was created or upgraded on opening: said once, on stderr (`migrate` reports it itself). */
+export function noticeSchema(change: { from: number; to: number }) {
+  const text =
+    change.from === 0
+      ? `Schéma de staging créé (version ${change.to}).`
+      : `Schéma de staging mis à jour de la version ${change.from} à ${change.to}.`;
+  notice('info', text, { event: 'staging.migrated', ...change });
+}
+
+/** What the CLI says of its services while they open: on stderr, once. */
+export const CLI_HOOKS = {
+  schemaChanged: noticeSchema,
+  creatingEmbedded: () =>
+    notice('info', 'Staging embarqué : création de la base locale… (premier démarrage, quelques secondes)', { event: 'staging.create' }),
+};
 
 /** Several companies configured: results name theirs. */
 export const severalCompanies = (ctx: CliContext) => ctx.directory().companies().length > 1;

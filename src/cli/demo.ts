@@ -4,6 +4,7 @@
  * examples/chantiers.json as `transfer` would, and runs transfer-batisimply (twice: the second
  * run writes nothing), recup-heures and update-code-projet on an embedded staging database.
  */
+import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -25,7 +26,16 @@ async function demo() {
   const sandbox = new Sandbox({ seed });
   await sandbox.start();
   const dir = await mkdtemp(path.join(tmpdir(), 'connecteur-demo-'));
-  const services = new Services({ STAGING_EMBEDDED_DIR: path.join(dir, 'staging'), ...sandbox.connectorSettings() });
+  // Ctrl+C while the demo works: its temporary folder goes too.
+  const interrupted = () => {
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  const services = new Services({ STAGING_EMBEDDED_DIR: path.join(dir, 'staging'), ...sandbox.connectorSettings() }, {}, undefined, {
+    creatingEmbedded: () => console.log('Staging embarqué : création de la base locale…'),
+  });
   try {
     console.log(`Bac à sable BatiSimply : ${sandbox.url} — staging embarqué : ${dir}\n`);
     const counts = await upsertChantiers(await services.staging(), chantiers);
@@ -40,7 +50,7 @@ async function demo() {
       `Appels d'écriture à BatiSimply : ${sandbox.count('POST /api/project')} création(s), ${sandbox.count('PUT /api/project')} mise(s) à jour\n`,
     );
     const status = await gatherStatus(services, { checkConnections: false });
-    console.log(formatStatus(status));
+    console.log(formatStatus(status, services.timeZone()));
     if (status.pending.heures > 0) {
       console.log(
         `\nCes ${status.pending.heures} créneau(x) horaire(s) restent en staging : la démo n'a pas de Batigest, et « heures-to-sqlserver » ` +

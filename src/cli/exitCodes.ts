@@ -9,15 +9,19 @@
  */
 import { ConfigurationError, ConflictError, UpstreamError } from '../lib/errors.js';
 import type { CheckResult } from '../lib/ops/checks.js';
+import { codeEntry } from '../lib/domain/codes.js';
 import { isChainReport, type AnyReport, type RunReport } from '../lib/domain/runs.js';
 
 export const EXIT = { ok: 0, partial: 1, usage: 2, unavailable: 3 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-/** Codes (ours and the drivers') saying a password, user or client was refused. */
-const REFUSED = /(^|_)LOGIN_FAILED$|^(28P01|28000|ELOGIN|CONFIG_INVALID)$|^CONFIG/;
-/** Codes saying an outside system could not be reached or the work is held elsewhere. */
-const UNREACHABLE = /_(UNREACHABLE|UNAVAILABLE|LOCKED)$|^JOB_RUNNING$/;
+/** The drivers' codes saying a password or user was refused (ours are in domain/codes.ts). */
+const DRIVER_REFUSED = /^(28P01|28000|ELOGIN)$/;
+
+/** Someone must change a setting: a code of the `réglage` family, or a driver's refusal. */
+const REFUSED = { test: (code: string) => DRIVER_REFUSED.test(code) || codeEntry(code)?.family === 'réglage' };
+/** Codes saying an outside system could not be reached or the work is held elsewhere (not one that answered wrongly). */
+const UNREACHABLE = /_(UNREACHABLE|LOCKED)$|^JOB_RUNNING$/;
 
 function codesOf(error: unknown): string[] {
   const codes: string[] = [];
@@ -65,8 +69,11 @@ export function exitForReport(report: AnyReport, fatal: unknown): ExitCode {
   return worst(steps.map(stepExit));
 }
 
-export function exitForChecks(results: readonly Pick<CheckResult, 'ok' | 'step'>[]): ExitCode {
+/** A check that failed for a setting (a missing database included) is 2, one that could not reach its system 3. */
+export function exitForChecks(results: readonly CheckResult[]): ExitCode {
   const failed = results.filter((r) => !r.ok);
   if (failed.length === 0) return EXIT.ok;
-  return worst(failed.map((r) => (r.step === 'configuration' || r.step === 'login' ? EXIT.usage : EXIT.unavailable)));
+  const forSettings = (r: CheckResult) =>
+    r.step === 'configuration' || r.step === 'login' || (r.code !== undefined && REFUSED.test(r.code));
+  return worst(failed.map((r) => (forSettings(r) ? EXIT.usage : EXIT.unavailable)));
 }

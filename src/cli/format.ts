@@ -64,11 +64,20 @@ export function formatStatus(s: StatusReport, timeZone = 'Europe/Paris'): string
   for (const r of s.lastRuns) {
     const label = `${STATUS_FR[r.status] ?? r.status}${r.dryRun ? ' (simulation)' : ''}`;
     lines.push(`  ${r.job.padEnd(20)} ${label.padEnd(22)} ${frenchTime(r.startedAt, timeZone)}  ${countsLine(r as unknown as RunReport)}`);
-    if (r.status === 'failed') lines.push(`      pourquoi : ${r.message ?? r.errors[0]?.message ?? 'raison inconnue'}`);
+    if (r.status === 'failed' || r.status === 'interrupted')
+      lines.push(`      pourquoi : ${r.message ?? r.errors[0]?.message ?? 'raison inconnue'}`);
   }
+  for (const r of s.queued ?? [])
+    lines.push(
+      `En file d’attente : ${r.job} depuis le ${frenchTime(r.startedAt, timeZone)} (exécution ${r.runId}), en attente d’un consommateur de la file.`,
+    );
   lines.push(
     `En attente : ${s.pending.chantiers} chantier(s) à envoyer, ${s.pending.heures} créneau(x) horaire(s) à exporter vers SuiviMO, dont ${s.pending.heuresHeld} retenu(s).`,
   );
+  if (s.pending.heuresNotValidated > 0)
+    lines.push(
+      `  À part : ${s.pending.heuresNotValidated} créneau(x) pas encore validé(s) dans BatiSimply, qui n’iront dans SuiviMO qu’une fois validés.`,
+    );
   if (s.held.length > 0) {
     lines.push('Retenus :');
     for (const h of s.held) lines.push(`  ${h.job} ${h.key} [${h.code}] ${h.message} (${h.attempts} tentative(s))`);

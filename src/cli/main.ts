@@ -26,6 +26,17 @@ export async function main(argv: string[], given?: LoadedSettings): Promise<numb
     .version(VERSION, '-V, --version', 'affiche la version')
     .exitOverride();
   for (const register of COMMANDS) register(program, ctx);
+  // Commander answers `help <unknown>` with the general help alone, as if the command existed.
+  const [first, asked] = argv;
+  if (
+    first === 'help' &&
+    asked &&
+    !asked.startsWith('-') &&
+    !program.commands.some((c) => c.name() === asked || c.aliases().includes(asked))
+  ) {
+    ctx.err(`erreur : commande inconnue « ${asked} » (commandes : ${program.commands.map((c) => c.name()).join(', ')})\n`);
+    return EXIT.usage;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {

@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import type cliProgress from 'cli-progress';
 import { jsonLinesSink, type Level, type Sink } from '../lib/log.js';
+import { frenchClock } from '../lib/time.js';
 
 export interface Console {
   sink: Sink;
@@ -19,7 +20,8 @@ const requireCjs = createRequire(import.meta.url);
 
 const LEVEL_FR: Record<Level, string> = { debug: 'détail', info: 'info', warn: 'attention', error: 'erreur' };
 
-export function cliConsole(options: { verbose: boolean; tty?: boolean; stream?: NodeJS.WriteStream }): Console {
+/** `timeZone`: SYNC_TIMEZONE, the zone of every time an operator reads (not the machine's). */
+export function cliConsole(options: { verbose: boolean; timeZone?: string; tty?: boolean; stream?: NodeJS.WriteStream }): Console {
   const stream = options.stream ?? process.stderr;
   const tty = options.tty ?? stream.isTTY === true;
   const keep = (level: Level) => options.verbose || level !== 'debug';
@@ -33,7 +35,7 @@ export function cliConsole(options: { verbose: boolean; tty?: boolean; stream?: 
   let bars: cliProgress.MultiBar | undefined;
   const perStep = new Map<string, cliProgress.SingleBar>();
   const line = (level: Level, message: string) => {
-    const time = new Date().toLocaleTimeString('fr-FR');
+    const time = frenchClock(new Date(), options.timeZone ?? 'Europe/Paris');
     const text = `${time} ${LEVEL_FR[level].padEnd(9)} ${message}\n`;
     if (bars) bars.log(text);
     else stream.write(text);

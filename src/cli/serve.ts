@@ -8,6 +8,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import functions, { type HttpFunctionOptions, type HttpResponseInit } from '@azure/functions';
+import type { Sink } from '../lib/log.js';
 
 const { HttpRequest, InvocationContext } = functions;
 
@@ -22,6 +23,25 @@ interface Route {
   options: HttpFunctionOptions;
   pattern: RegExp;
   params: string[];
+}
+
+const LEVELS = {
+  trace: 'debug',
+  debug: 'debug',
+  information: 'info',
+  warning: 'warn',
+  error: 'error',
+  critical: 'error',
+  none: 'debug',
+} as const;
+
+/** The context the host would give the handler; its log lines go where the command's go. */
+function invocation(functionName: string, log: Sink | undefined) {
+  if (!log) return new InvocationContext({ functionName });
+  return new InvocationContext({
+    functionName,
+    logHandler: (level, ...args) => log(LEVELS[level] ?? 'info', args.map(String).join(' '), { functionName }),
+  });
 }
 
 /** `runs/{runId}` → a pattern and its parameter names, as the host routes them. */
@@ -52,6 +72,8 @@ export async function startLocalServer(options: {
   port: number;
   host?: string;
   token?: string;
+  /** Where what a handler logs through its invocation's context goes; unset: the library's console lines. */
+  log?: Sink;
 }): Promise<LocalServer> {
   const token = options.token ?? randomBytes(18).toString('base64url');
   const routes = Object.entries(options.httpFunctions).map(([name, f]) => compile(name, f));
@@ -84,7 +106,7 @@ export async function startLocalServer(options: {
         params,
         body: chunks.length ? { string: Buffer.concat(chunks).toString('utf8') } : undefined,
       });
-      const answer = (await found.r.options.handler(request, new InvocationContext({ functionName: found.r.name }))) as HttpResponseInit;
+      const answer = (await found.r.options.handler(request, invocation(found.r.name, options.log))) as HttpResponseInit;
       const headers = Object.fromEntries(new Headers(answer.headers as ConstructorParameters<typeof Headers>[0]).entries());
       const body = answer.jsonBody !== undefined ? JSON.stringify(answer.jsonBody) : answer.body === undefined ? '' : String(answer.body);
       if (answer.jsonBody !== undefined && !headers['content-type']) headers['content-type'] = 'application/json; charset=utf-8';

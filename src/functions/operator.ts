@@ -1,7 +1,10 @@
-/** Operator routes: GET /api/status, GET /api/dashboard, POST /api/connect-* (handlers/operator.ts). */
+/**
+ * Operator routes: GET /api/status, GET /api/dashboard, POST /api/connect-* (handlers/operator.ts),
+ * and the audit's remedies POST /api/chantiers/{code}/renvoyer, POST /api/heures/{id}/renvoyer (handlers/resend.ts).
+ */
 import functions from '@azure/functions';
 import { createHandlers } from './handlers/index.js';
 import { processDependencies } from './handlers/process.js';
 
-const { operatorFunctions } = createHandlers(processDependencies());
-for (const [name, options] of Object.entries(operatorFunctions)) functions.app.http(name, options);
+const { operatorFunctions, resendFunctions } = createHandlers(processDependencies());
+for (const [name, options] of Object.entries({ ...operatorFunctions, ...resendFunctions })) functions.app.http(name, options);

@@ -59,6 +59,16 @@ export function companySecretName(secretPrefix: string, setting: SecretSetting):
 
 export const companyPrefix = (name: string) => `COMPANY_${name.toUpperCase().replace(/-/g, '_')}__`;
 
+/**
+ * The name an operator sets for a company's setting: its own ones only exist with its prefix
+ * (`COMPANY_ACME__BATIGEST_SQL_SERVER`); the company `default` keeps the flat names.
+ */
+export function companySettingName(company: string): (setting: string) => string {
+  if (company === DEFAULT_COMPANY) return (setting) => setting;
+  const prefix = companyPrefix(company);
+  return (setting) => (COMPANY_OWN_SETTINGS.includes(setting) ? `${prefix}${setting}` : setting);
+}
+
 /** The configured companies, validated: unknown per-company settings and orphan prefixes are refused. */
 export function listCompanies(env: Env): Company[] {
   const names = parseSection(companiesSchema, env, 'sociétés').COMPANIES ?? [DEFAULT_COMPANY];
@@ -105,9 +115,12 @@ export function findCompany(env: Env, name: string | undefined | null): Company 
 export function pickCompany(companies: Company[], name: string | undefined | null): Company {
   if (!name) {
     if (companies.length === 1) return companies[0]!;
-    throw new ConfigurationError(`Plusieurs sociétés configurées (${companies.map((c) => c.name).join(', ')}) : précisez la société.`, {
-      code: 'COMPANY_REQUIRED',
-    });
+    throw new ConfigurationError(
+      `Plusieurs sociétés configurées (${companies.map((c) => c.name).join(', ')}) : précisez la société avec --company <nom> (ou ?company=<nom> sur une route HTTP).`,
+      {
+        code: 'COMPANY_REQUIRED',
+      },
+    );
   }
   const company = companies.find((c) => c.name === name);
   if (!company)
@@ -135,7 +148,7 @@ export function describeCompanies(env: Env): CompanyCheck[] {
         // Secrets may live in Key Vault: their absence here is not a problem.
         const withSecrets = { ...c.env };
         if (c.env.KEY_VAULT_URL) for (const s of Object.keys(SECRET_SETTINGS)) withSecrets[s] ??= 'coffre';
-        parseSection(schema, withSecrets, section);
+        parseSection(schema, withSecrets, section, companySettingName(c.name));
         sections[section] = 'ok';
       } catch (error) {
         sections[section] = (error as Error).message;

@@ -12,8 +12,13 @@ import * as z from 'zod';
 import { fr } from 'zod/locales';
 import { ConfigurationError } from './errors.js';
 
-// Operators read French: zod's own messages (types, formats) come in French too.
-z.config(fr());
+// Operators read French: zod's own messages (types, formats) come in French too, and a wrong type
+// in words that agree ("texte attendu, nombre reçu", not "chaîne de caractères reçu" or "NaN reçu").
+const zodFrench = fr();
+z.config({
+  localeError: (issue) =>
+    issue.code === 'invalid_type' ? `${expectedType(issue.expected)}, ${receivedType(issue.input)}` : zodFrench.localeError!(issue),
+});
 
 export type Env = Record<string, string | undefined>;
 
@@ -23,7 +28,15 @@ const bool = (fallback: boolean) =>
     .optional()
     .transform((v) => (v === undefined ? fallback : v.toLowerCase() === 'true' || v === '1'));
 
-const int = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).optional().default(fallback);
+const int = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, `nombre entier de ${min} à ${max} attendu`)
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .optional()
+    .transform((v) => v ?? fallback);
 
 const DEFAULT_TIME_ZONE = 'Europe/Paris';
 
@@ -76,6 +89,8 @@ const PGBOUNCER_PORT = '6432';
 
 /** A PostgreSQL URL names its server and its database; its sslmode is one PostgreSQL knows. */
 function checkPostgresUrl(value: string, ctx: z.core.$RefinementCtx<string>) {
+  // Not a PostgreSQL URL at all: the regex said so, once is enough.
+  if (!/^postgres(ql)?:\/\//.test(value)) return;
   let url: URL;
   try {
     url = new URL(value);
@@ -318,21 +333,97 @@ export const ALL_SCHEMAS = {
   agent: agentSchema,
 } as const;
 
-export function parseSection<S extends z.ZodType>(schema: S, env: Env, section: string): z.output<S> {
+/** `named`: the name an operator sets for a setting (a company's own ones carry its prefix). */
+export function parseSection<S extends z.ZodType>(schema: S, env: Env, section: string, named?: (setting: string) => string): z.output<S> {
   // A blank app setting (or local.settings.json value) means "not set": its default applies.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   // Without zod's compiled fast path: a section is parsed once or twice per run, and compiling
   // one per schema cost a CLI start more than all its parsing (about 8 of its 120 ms).
   const result = schema.safeParse(present, { jitless: true });
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
+  throw new ConfigurationError(
+    describeIssues(section, result.error.issues, (name) => present[name] !== undefined, named),
+    {
+      code: 'CONFIG_INVALID',
+    },
+  );
+}
+
+/**
+ * "Configuration <section> incomplète : A manquant ; B invalide (…)", one part per setting however
+ * many rules it broke, each in plain French. `named` turns a setting into the name the operator
+ * sets (a company's own setting is `COMPANY_ACME__…`); values are never quoted, a secret could be one.
+ */
+export function describeIssues(
+  section: string,
+  issues: readonly z.core.$ZodIssue[],
+  isSet: (name: string) => boolean,
+  named: (name: string) => string = (name) => name,
+): string {
+  const bySetting = new Map<string, string[]>();
+  for (const issue of issues) {
     const name = String(issue.path[0] ?? section);
-    if (present[name] === undefined) return issue.code === 'custom' ? `${name} manquant (${issue.message})` : `${name} manquant`;
-    return `${name} invalide (${issue.message})`;
+    const reasons = bySetting.get(name) ?? [];
+    const reason = frenchIssue(issue);
+    if (!reasons.includes(reason)) reasons.push(reason);
+    bySetting.set(name, reasons);
+  }
+  let missing = false;
+  const problems = [...bySetting].map(([name, reasons]) => {
+    const shown = named(name);
+    if (!isSet(name)) {
+      missing = true;
+      const custom = reasons.filter((r) => r !== 'valeur attendue');
+      return custom.length > 0 ? `${shown} manquant (${custom.join(' ; ')})` : `${shown} manquant`;
+    }
+    return `${shown} invalide (${reasons.join(' ; ')})`;
   });
-  throw new ConfigurationError(`Configuration ${section} incomplète : ${problems.join(' ; ')}`, {
-    code: 'CONFIG_INVALID',
-  });
+  return `Configuration ${section} ${missing ? 'incomplète' : 'invalide'} : ${problems.join(' ; ')}`;
+}
+
+function expectedType(expected: string): string {
+  return TYPE_FR[expected] ?? `${expected} attendu`;
+}
+
+/** What was given instead, named without quoting it (it may be a secret). */
+function receivedType(input: unknown): string {
+  if (input === undefined) return 'rien reçu';
+  if (input === null) return 'null reçu';
+  if (typeof input === 'number') return Number.isNaN(input) ? 'valeur non numérique reçue' : 'nombre reçu';
+  if (typeof input === 'string') return 'texte reçu';
+  if (typeof input === 'boolean') return 'booléen reçu';
+  if (Array.isArray(input)) return 'liste reçue';
+  return 'objet reçu';
+}
+
+const TYPE_FR: Record<string, string> = {
+  number: 'nombre attendu',
+  int: 'nombre entier attendu',
+  string: 'texte attendu',
+  boolean: 'true ou false attendu',
+  object: 'objet JSON attendu',
+  array: 'liste attendue',
+};
+
+/** One rule a value broke, in French: zod's own messages read "chaîne de caractères reçu" and "NaN reçu". */
+export function frenchIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.input === undefined ? 'valeur attendue' : expectedType(issue.expected);
+    case 'too_small':
+      return issue.origin === 'string' ? 'valeur vide' : `au moins ${Number(issue.minimum)}`;
+    case 'too_big':
+      return issue.origin === 'string' ? 'valeur trop longue' : `au plus ${Number(issue.maximum)}`;
+    case 'invalid_value': {
+      const values = issue.values.map(String);
+      if (values.includes('true') && values.includes('false')) return 'true ou false attendu';
+      return `valeurs acceptées : ${values.join(', ')}`;
+    }
+    case 'invalid_format':
+      return issue.message && !/^(Entrée|Format|Invalid)/.test(issue.message) ? issue.message : 'format invalide';
+    default:
+      return issue.message;
+  }
 }
 
 /** The process environment, read here and nowhere else. */
@@ -365,22 +456,39 @@ export function loadSettings(dir: string = process.cwd(), environment: Env = pro
   } catch {
     return { env: environment, file: null, fromFile: new Set(), fromEnv: setKeys(environment) };
   }
-  let parsed: z.output<typeof localSettingsSchema>;
+  let json: unknown;
   try {
-    parsed = localSettingsSchema.parse(JSON.parse(text));
+    json = JSON.parse(text);
   } catch (error) {
-    const detail =
-      error instanceof z.ZodError
-        ? error.issues.map((i) => `${i.path.join('.') || '(racine)'} : ${i.message}`).join(' ; ')
-        : (error as Error).message;
-    throw new ConfigurationError(`Fichier ${file} illisible : ${detail}`, { code: 'CONFIG_LOCAL_SETTINGS', cause: error });
+    throw new ConfigurationError(`Fichier ${file} illisible : JSON mal formé ${jsonErrorPlace(text, error)}.`, {
+      code: 'CONFIG_LOCAL_SETTINGS',
+      cause: error,
+    });
   }
+  const result = localSettingsSchema.safeParse(json);
+  if (!result.success) {
+    const detail = result.error.issues
+      .map((i) => `${i.path.join('.') || '(racine)'} : ${i.code === 'invalid_union' ? 'texte, nombre ou booléen attendu' : frenchIssue(i)}`)
+      .join(' ; ');
+    throw new ConfigurationError(`Fichier ${file} illisible : ${detail}`, { code: 'CONFIG_LOCAL_SETTINGS' });
+  }
+  const parsed = result.data;
   const values: Env = Object.fromEntries(Object.entries(parsed.Values ?? {}).map(([k, v]) => [k, String(v)]));
   const fromEnv = setKeys(environment);
   const fromFile = new Set([...setKeys(values)].filter((k) => !fromEnv.has(k)));
   const env: Env = { ...environment };
   for (const k of fromFile) env[k] = values[k];
   return { env, file, fromFile, fromEnv };
+}
+
+/** "ligne 3, colonne 14" of a JSON.parse error: V8 gives a character position, editors show lines. */
+function jsonErrorPlace(text: string, error: unknown): string {
+  const position = /position (\d+)/.exec((error as Error).message);
+  if (!position) return '(fin du fichier atteinte trop tôt : une accolade ou un guillemet manque)';
+  const before = text.slice(0, Number(position[1]));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return `ligne ${line}, colonne ${column} (une virgule, un guillemet ou une accolade manque souvent)`;
 }
 
 function setKeys(env: Env): Set<string> {

@@ -4,13 +4,15 @@
  * `unknown` is turned into one of these once, at the boundary, by `toConnectorError`.
  */
 
+import type { Code } from './domain/codes.js';
 import type { ErrorKind } from './domain/runs.js';
 import { redact } from './log.js';
 
 export type OutsideSystem = 'batigest' | 'staging' | 'batisimply' | 'keyvault' | 'geocoder' | 'queue';
 
 export abstract class ConnectorError extends Error {
-  abstract readonly code: string;
+  /** One of the list of domain/codes.ts, which the operators' guide explains. */
+  abstract readonly code: Code;
   /** Worth trying again later without anyone changing anything. */
   readonly retryable: boolean = false;
 
@@ -22,22 +24,32 @@ export abstract class ConnectorError extends Error {
 
 /** A missing or malformed setting, or bad input from an operator: fix and retry. */
 export class ConfigurationError extends ConnectorError {
-  readonly code: string;
-  constructor(message: string, options?: { code?: string; cause?: unknown }) {
+  readonly code: Code;
+  constructor(message: string, options?: { code?: Code; cause?: unknown }) {
     super(message, options);
-    this.code = options?.code ?? 'CONFIGURATION';
+    this.code = options?.code ?? 'CONFIG_INVALID';
   }
 }
 
 /** An outside system could not be reached or answered something unusable. */
+/** The code of an outside system that could not be reached, when the adapter names none more precise. */
+const UNREACHABLE: Readonly<Record<OutsideSystem, Code>> = {
+  batigest: 'BATIGEST_UNREACHABLE',
+  staging: 'STAGING_UNREACHABLE',
+  batisimply: 'BATISIMPLY_UNREACHABLE',
+  keyvault: 'KEYVAULT_READ_FAILED',
+  geocoder: 'GEOCODER_UNREACHABLE',
+  queue: 'QUEUE_UNREACHABLE',
+};
+
 export class UpstreamError extends ConnectorError {
-  readonly code: string;
+  readonly code: Code;
   override readonly retryable: boolean;
   readonly system: OutsideSystem;
-  constructor(system: OutsideSystem, message: string, options?: { code?: string; retryable?: boolean; cause?: unknown }) {
+  constructor(system: OutsideSystem, message: string, options?: { code?: Code; retryable?: boolean; cause?: unknown }) {
     super(message, options);
     this.system = system;
-    this.code = options?.code ?? `${system.toUpperCase()}_UNAVAILABLE`;
+    this.code = options?.code ?? UNREACHABLE[system];
     this.retryable = options?.retryable ?? true;
   }
 }
@@ -55,8 +67,8 @@ export class ConflictError extends ConnectorError {
 
 /** One record could not be processed; the batch goes on and the record is reported. */
 export class RecordError extends ConnectorError {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  readonly code: Code;
+  constructor(code: Code, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
   }

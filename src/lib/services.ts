@@ -26,8 +26,10 @@ import {
   type SecretSetting,
   type SyncSettings,
 } from './config.js';
+import { companySettingName } from './companies.js';
 import { ConfigurationError } from './errors.js';
 import { registerSecret } from './log.js';
+import { frenchTime } from './time.js';
 import { createSecretStore, withSecrets, type SecretStore } from './secrets.js';
 import type { StagingDb } from './staging/db.js';
 
@@ -44,13 +46,22 @@ interface Opened {
   batisimply: BatisimplyApi;
 }
 
+/** What a process wants to hear of its services: the CLI says on stderr when the staging schema changed. */
+export interface ServiceHooks {
+  /** The staging was opened on an older schema (or none) and brought up to date. */
+  schemaChanged?(change: { from: number; to: number; applied: string[] }): void;
+  /** The embedded staging's folder holds no database yet: one is being made (a few seconds). */
+  creatingEmbedded?(folder: string): void;
+}
+
 /** Where a company's staging lives (companies.ts); unset: the single company `default`. */
 export interface ServiceScope {
   company: string;
   schema: string;
 }
 
-export interface ServiceOptions {
+/** How a process opens its services: what it wants to hear of them, and whether it migrates its staging. */
+export interface ServiceOptions extends ServiceHooks {
   /**
    * false: the staging is opened as it stands, never migrated (the on-site agent, which shares it
    * with the cloud side: the side that owns it migrates it). Default true.
@@ -67,7 +78,7 @@ export class Services {
     readonly env: Env,
     private readonly overrides: ServiceOverrides = {},
     readonly scope: ServiceScope = { company: 'default', schema: 'public' },
-    readonly options: ServiceOptions = {},
+    private readonly options: ServiceOptions = {},
   ) {
     this.secrets = overrides.secrets ?? createSecretStore(env);
   }
@@ -94,12 +105,26 @@ export class Services {
     return this.parsed.get(name) as T;
   }
 
+  /** The name an operator sets for one of this company's settings, for the messages. */
+  private get named() {
+    return companySettingName(this.scope.company);
+  }
+
+  /** The zone an operator reads times in: SYNC_TIMEZONE, or Paris while that setting is unreadable. */
+  timeZone(): string {
+    try {
+      return this.sync().SYNC_TIMEZONE;
+    } catch {
+      return 'Europe/Paris';
+    }
+  }
+
   sync(): SyncSettings {
-    return this.section('sync', () => parseSection(syncSchema, this.env, 'synchronisation'));
+    return this.section('sync', () => parseSection(syncSchema, this.env, 'synchronisation', this.named));
   }
 
   geocode(): GeocodeSettings {
-    return this.section('geocode', () => parseSection(geocodeSchema, this.env, 'géocodage'));
+    return this.section('geocode', () => parseSection(geocodeSchema, this.env, 'géocodage', this.named));
   }
 
   schedules(): ScheduleSettings {
@@ -122,7 +147,12 @@ export class Services {
   }
 
   async batisimplySettings(): Promise<BatisimplySettings> {
-    return parseSection(batisimplySchema, await this.resolved(['BATISIMPLY_CLIENT_SECRET', 'BATISIMPLY_PASSWORD']), 'BatiSimply');
+    return parseSection(
+      batisimplySchema,
+      await this.resolved(['BATISIMPLY_CLIENT_SECRET', 'BATISIMPLY_PASSWORD']),
+      'BatiSimply',
+      this.named,
+    );
   }
 
   /**
@@ -150,12 +180,17 @@ export class Services {
     const refreshUrl = () => this.refreshSecret('STAGING_DATABASE_URL');
     const db = s.STAGING_DATABASE_URL
       ? new PostgresDb(s.STAGING_DATABASE_URL, { max: s.STAGING_POOL_MAX, schema, refreshUrl })
-      : await EmbeddedDb.open(s.STAGING_EMBEDDED_DIR);
+      : await EmbeddedDb.open(s.STAGING_EMBEDDED_DIR, {
+          showTime: (iso) => frenchTime(iso, this.timeZone()),
+          onCreate: () => this.options.creatingEmbedded?.(s.STAGING_EMBEDDED_DIR),
+        });
     this.owned.push(() => db.close());
     // The two connections a run uses (its lock holds one), opened together rather than in turn.
     if (db instanceof PostgresDb) await db.warm(2);
     if (this.options.migrate === false) return db;
-    await migrate(db);
+    // One rule for every command: opening the staging brings its schema up to date, and says so.
+    const change = await migrate(db);
+    if (change.applied.length > 0) this.options.schemaChanged?.(change);
     if (db instanceof PostgresDb && this.agent().BATIGEST_ACCESS === 'agent') {
       const { AGENT_STAGING_PASSWORD } = await this.resolved(['AGENT_STAGING_PASSWORD']);
       if (AGENT_STAGING_PASSWORD) await (await import('./staging/agentRole.js')).grantAgentRole(db, AGENT_STAGING_PASSWORD);
@@ -165,7 +200,7 @@ export class Services {
 
   /** Batigest's settings, validated (its password may be a Key Vault secret): the agent checks them before it starts. */
   async batigestSettings() {
-    return parseSection(batigestSchema, await this.resolved(['BATIGEST_SQL_PASSWORD']), 'Batigest');
+    return parseSection(batigestSchema, await this.resolved(['BATIGEST_SQL_PASSWORD']), 'Batigest', this.named);
   }
 
   readonly batigest = this.opened('batigest', async () => {

@@ -126,3 +126,16 @@ export function toIsoDate(value: Date | string | null | undefined): string | nul
 export function isoUtc(instant: Date): string {
   return instant.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
+
+/** "28/11/2026 16:07:14" in the ERP's wall-clock zone: how every text an operator reads shows an instant. */
+export function frenchTime(iso: string | null | undefined, timeZone: string): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return new Intl.DateTimeFormat('fr-FR', { timeZone, dateStyle: 'short', timeStyle: 'medium' }).format(d);
+}
+
+/** "16:07:14" in the ERP's wall-clock zone: the time of a log line in a terminal. */
+export function frenchClock(instant: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('fr-FR', { timeZone, timeStyle: 'medium' }).format(instant);
+}

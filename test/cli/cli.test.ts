@@ -90,6 +90,7 @@ test('check --json: each connection with the step that failed', async () => {
   assert.deepEqual(
     results.map((c) => [c.system, c.ok, c.step]),
     [
+      ['settings', true, 'ok'],
       ['sqlserver', false, 'configuration'],
       ['postgres', true, 'ok'],
       ['batisimply', true, 'ok'],

@@ -15,12 +15,21 @@ test('a second process on a held data folder exits 3 naming the holder; once fre
   const folder = path.join(dir, 'staging');
   const holder = await EmbeddedDb.open(folder);
   let r;
+  let run;
   try {
     r = await connecteur(['status'], { STAGING_EMBEDDED_DIR: folder });
+    run = await connecteur(['run', 'update-code-projet'], { STAGING_EMBEDDED_DIR: folder });
   } finally {
     await holder.close();
   }
   assert.equal(r.code, 3, r.stderr);
+  // When the holder started, in SYNC_TIMEZONE (Paris by default) and French format, as every time an operator reads.
+  assert.match(r.stderr, /depuis le \d{2}\/\d{2}\/\d{4} \d{2}:\d{2}:\d{2}\)/);
+  assert.doesNotMatch(r.stderr, /depuis le \d{4}-/);
+  // A run refused by the lock says it did not start, not that it ended in failure.
+  assert.equal(run.code, 3);
+  assert.match(run.stderr, /"message":"Job update-code-projet non lancé : Le dossier de staging embarqué/);
+  assert.doesNotMatch(run.stderr, /Fin du job/);
   assert.match(r.stderr, new RegExp(`Staging : PostgreSQL embarqué \\(dossier ${folder.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)`));
   assert.match(r.stderr, new RegExp(`utilisé par le processus ${process.pid} `));
   const free = await connecteur(['status'], { STAGING_EMBEDDED_DIR: folder });

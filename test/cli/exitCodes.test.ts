@@ -73,7 +73,7 @@ const CASES: {
     args: ['run', 'recup-heures'],
     env: () => ({ ...env, BATISIMPLY_PASSWORD: 'mauvais-mot-de-passe' }),
     code: 2,
-    stderr: /Authentification BatiSimply/,
+    stderr: /BatiSimply refuse le compte : vérifiez BATISIMPLY_USERNAME et BATISIMPLY_PASSWORD/,
   },
   { name: 'run: a missing setting', args: ['run', 'transfer'], env: () => env, code: 2, stderr: /BATIGEST_SQL_SERVER manquant/ },
   {

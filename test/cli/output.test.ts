@@ -57,8 +57,9 @@ test('in a terminal: a progress bar and readable log lines', { skip: NO_TERMINAL
   // script(1) runs the CLI on a pseudo-terminal; stdout goes away so only stderr is seen.
   const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} run transfer-batisimply --dry-run 2>&1 >/dev/null`;
   const output = await new Promise<string>((resolve, reject) => {
+    // The machine in UTC, the ERP fourteen hours ahead: the lines read the ERP's clock (SYNC_TIMEZONE).
     const child = spawn(SCRIPT, ['-qec', command, '/dev/null'], {
-      env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
+      env: { PATH: process.env.PATH, ...env, TZ: 'UTC', SYNC_TIMEZONE: 'Pacific/Kiritimati' } as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let text = '';
@@ -66,7 +67,11 @@ test('in a terminal: a progress bar and readable log lines', { skip: NO_TERMINAL
     child.on('error', reject);
     child.on('close', () => resolve(text));
   });
-  assert.match(output, /\d{2}:\d{2}:\d{2} info\s+Début du job transfer-batisimply \(simulation\)/);
+  const line = /(\d{2}):(\d{2}):\d{2} info\s+Début du job transfer-batisimply \(simulation\)/.exec(output);
+  assert.ok(line, output);
+  const kiritimati = new Date(Date.now() + 14 * 3_600_000);
+  const minutesApart = Math.abs(Number(line[1]) * 60 + Number(line[2]) - (kiritimati.getUTCHours() * 60 + kiritimati.getUTCMinutes()));
+  assert.ok(Math.min(minutesApart, 1440 - minutesApart) <= 2, `${line[0]} is not Kiritimati's time`);
   assert.match(output, /transfer-batisimply\s+\[[█░]+\] 2\/2 \(100 %\)/);
   assert.doesNotMatch(output, /"level":/, 'no JSON in a terminal');
 });

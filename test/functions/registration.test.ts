@@ -49,12 +49,15 @@ test('one POST route per job, and the operator routes', () => {
       ...JOB_NAMES.map((j) => `POST ${j}`),
       'GET audit',
       'GET dashboard',
+      'GET guide',
       'GET runs',
       'GET runs/{runId}',
       'GET status',
       'POST connect-batisimply',
       'POST connect-postgres',
       'POST connect-sqlserver',
+      'POST chantiers/{code}/renvoyer',
+      'POST heures/{id}/renvoyer',
     ].sort(),
   );
 });

@@ -250,7 +250,7 @@ describe('createSecretStore and withSecrets', () => {
   test('a KEY_VAULT_URL that is no URL is refused, naming the Key Vault section', () => {
     assert.throws(
       () => createSecretStore({ KEY_VAULT_URL: 'pas-une-url' }),
-      /^ConfigurationError: Configuration Key Vault incomplète : .*KEY_VAULT_URL/,
+      /^ConfigurationError: Configuration Key Vault invalide : KEY_VAULT_URL invalide/,
     );
   });
 

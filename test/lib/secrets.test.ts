@@ -164,7 +164,7 @@ test('a token endpoint that echoes the posted form: no secret in report, history
     );
     const report = new ReportBuilder();
     report.fail('ECHO1', echoed);
-    report.hold('ECHO2', 'HELD', echoed.message);
+    report.hold('ECHO2', 'SALARIE_INCONNU', echoed.message);
     await recordOutcomes(db, 'transfer-batisimply', randomUUID(), report.outcomes, []);
     await markChantierFailed(db, 'ECHO1', echoed.message);
     const status = await gatherStatus(services, { checkConnections: false });

@@ -18,11 +18,11 @@ import { freshDatabase, type TestDatabase } from '../support/pg.js';
 import { startSandbox } from '../support/sandbox.js';
 import { startFunctionsServer, TEST_KEY } from '../support/functionsServer.js';
 import { handlersFor } from '../support/handlers.js';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { BIN } from '../support/cli.js';
+import { startServe } from '../support/serve.js';
 import { runJob } from '../../src/lib/sync/runner.js';
 import { daysAgo, slot } from '../support/slots.js';
 import { skipUnless } from '../support/required.js';
+import { startAzurite } from '../queue/azurite.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const XSS = '<img src=x onerror=alert(1)>';
@@ -123,7 +123,7 @@ test('dashboard: runs, held records, a dry run from its button, XSS as text', { 
   await page.locator('button[data-job="recup-heures"]:not([data-dry])').click();
   await page
     .locator('#progress')
-    .filter({ hasText: /recup-heures en cours : \d+\/\d+/ })
+    .filter({ hasText: /recup-heures en cours : \d+ %/ })
     .waitFor({ timeout: 10_000 });
   await page
     .locator('#result')
@@ -134,44 +134,15 @@ test('dashboard: runs, held records, a dry run from its button, XSS as text', { 
   assert.deepEqual(dialogs, [], 'no script from the data ran');
 });
 
-/** `connecteur serve` in its own process: resolves once it printed its dashboard address. */
-function startServe(settings: Env): Promise<{ child: ChildProcess; dashboard: string; base: string; stop(): Promise<void> }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
-      env: { PATH: process.env.PATH, ...settings } as NodeJS.ProcessEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /Tableau de bord : (http:\/\/[^\s]+)/.exec(out);
-      if (!m) return;
-      const dashboard = m[1]!;
-      resolve({
-        child,
-        dashboard,
-        base: new URL(dashboard).origin,
-        stop: () =>
-          new Promise<void>((done) => {
-            child.removeAllListeners('exit');
-            child.once('exit', () => done());
-            child.kill('SIGTERM');
-          }),
-      });
-    });
-  });
-}
-
 test(
-  'connecteur serve: the same dashboard behind its token, French times, coloured statuses, planned actions',
+  'connecteur serve: the same dashboard behind its token, French times, coloured statuses, planned actions; it consumes the queue',
   { skip: SKIP },
   async () => {
-    // A host storage in the settings (as local.settings.json has it): serve still runs jobs itself.
-    const serve = await startServe({ ...env, SYNC_TIMEZONE: 'Europe/Paris', AzureWebJobsStorage: 'UseDevelopmentStorage=true' });
+    // A host storage in the settings (as local.settings.json has it): serve consumes the run queue itself, no `func` needed.
+    const azurite = await startAzurite();
+    const serve = await startServe({ ...env, SYNC_TIMEZONE: 'Europe/Paris', AzureWebJobsStorage: azurite.connectionString });
     try {
+      assert.match(serve.output().out, /File d’attente des exécutions \(AzureWebJobsStorage\) : consommée ici/);
       const denied = await fetch(`${serve.base}/api/status`);
       assert.equal(denied.status, 401);
       assert.match(((await denied.json()) as { message: string }).message, /Jeton/);
@@ -192,18 +163,31 @@ test(
       assert.match(runs, /\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}:\d{2}/, 'a French date and time');
       assert.doesNotMatch(runs, /\d{4}-\d{2}-\d{2}T/, 'no ISO timestamp');
 
+      // Through the queue: the button's run is queued, consumed by serve, followed until it ends.
       await page.locator('button[data-job="transfer-batisimply"][data-dry]').click();
       await page
         .locator('#result')
-        .filter({ hasText: /Actions prévues/ })
+        .filter({ hasText: /transfer-batisimply \(simulation\) : réussi — lus 1, créés 1/ })
         .waitFor({ timeout: 30_000 });
-      const result = await page.locator('#result').innerText();
-      assert.match(result, /transfer-batisimply \(simulation\) : réussi/);
-      assert.match(result, /création CH001/);
       assert.equal(sandbox.state.projects.size, 0, 'a dry run writes nothing');
       await page.close();
+      // Only French: none of the Functions library's English lines, no library line on stdout.
+      const { out, err } = serve.output();
+      assert.doesNotMatch(out + err, /WARNING|Failed to detect|Skipping|Executing|Executed/);
+      for (const line of err.trim().split('\n')) {
+        const message = (JSON.parse(line) as { message: string }).message;
+        assert.match(message, /[àâçéèêëîïôûùüÿœ«»’]|^(Staging|Début|Fin|Job) /, `not French: ${message}`);
+      }
+      assert.deepEqual(
+        out
+          .trim()
+          .split('\n')
+          .map((l) => l.trim().split(' ')[0]),
+        ['Connecteur', 'Tableau', 'Jeton', 'File', 'Ctrl+C'],
+      );
     } finally {
       await serve.stop();
+      await azurite.stop();
     }
   },
 );

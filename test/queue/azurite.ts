@@ -19,11 +19,20 @@ export interface Azurite {
   stop(): Promise<void>;
 }
 
-export async function startAzurite(): Promise<Azurite> {
+/** `strict`: Azurite as `npx azurite-queue` starts it, checking the API version of each request. */
+export async function startAzurite(options: { strict?: boolean } = {}): Promise<Azurite> {
   const location = await mkdtemp(path.join(os.tmpdir(), 'azurite-'));
   const child: ChildProcess = spawn(
     BIN,
-    ['--queueHost', '127.0.0.1', '--queuePort', '0', '--inMemoryPersistence', '--skipApiVersionCheck', '--disableTelemetry'],
+    [
+      '--queueHost',
+      '127.0.0.1',
+      '--queuePort',
+      '0',
+      '--inMemoryPersistence',
+      ...(options.strict ? [] : ['--skipApiVersionCheck']),
+      '--disableTelemetry',
+    ],
     { cwd: location, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const url = await new Promise<string>((resolve, reject) => {

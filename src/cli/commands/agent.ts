@@ -15,7 +15,7 @@ import { frenchTime } from '../../lib/ops/frenchTime.js';
 import { Services, type ServiceOverrides } from '../../lib/services.js';
 import { describeStaging } from '../../lib/staging/describe.js';
 import type { AgentRole } from '../../lib/agent/plan.js';
-import type { CliContext } from '../context.js';
+import { CLI_HOOKS, type CliContext } from '../context.js';
 import { EXIT, exitForChecks, exitForError } from '../exitCodes.js';
 import { cliConsole, notice } from '../output.js';
 import { integerOption, portInUse } from './listening.js';
@@ -53,11 +53,11 @@ function requireSharedStaging(env: Env) {
 function directoryFor(role: AgentRole, env: Env, overrides: ServiceOverrides = {}): CompanyDirectory {
   if (role === 'batigest') {
     requireSharedStaging(env);
-    return new CompanyDirectory(env, undefined, { migrate: false }, overrides);
+    return new CompanyDirectory(env, undefined, { ...CLI_HOOKS, migrate: false }, overrides);
   }
   // The default company's services are the directory's own, so that closing it closes them too.
-  const services = new Services(env, overrides);
-  const directory = new CompanyDirectory(env, services, {}, overrides);
+  const services = new Services(env, overrides, undefined, CLI_HOOKS);
+  const directory = new CompanyDirectory(env, services, CLI_HOOKS, overrides);
   const close = directory.close.bind(directory);
   directory.close = async () => {
     await close();

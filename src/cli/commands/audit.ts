@@ -12,7 +12,7 @@ export function auditCommand(program: Command, ctx: CliContext) {
     .option('--to <date>', 'jour suivant le dernier (AAAA-MM-JJ, exclu)')
     .option('--json', 'rapport JSON')
     .option('--csv', 'une ligne par différence, séparateur « ; »')
-    .option('--company <name>', 'la société (requis quand il y en a plusieurs)')
+    .option('--company <nom>', 'la société (requis quand il y en a plusieurs)')
     .action(async (opts: { from?: string; to?: string; json?: boolean; csv?: boolean; company?: string }) =>
       ctx.finish(
         await withServices(ctx, opts, async (s) => {

@@ -10,7 +10,7 @@ export function checkCommand(program: Command, ctx: CliContext) {
     .command('check')
     .description("teste chaque connexion configurée et dit d'où vient chaque réglage")
     .option('--json', 'sortie JSON')
-    .option('--company <name>', 'la société (requis quand il y en a plusieurs)')
+    .option('--company <nom>', 'la société (requis quand il y en a plusieurs)')
     .action(async (opts: { json?: boolean; company?: string }) =>
       ctx.finish(
         await withServices(ctx, opts, async (s) => {

@@ -9,6 +9,7 @@ import { auditCommand } from './audit.js';
 import { checkCommand } from './check.js';
 import { companiesCommand } from './companies.js';
 import { migrateCommand } from './migrate.js';
+import { chantiersCommand, heuresCommand } from './resend.js';
 import { runCommand } from './run.js';
 import { sandboxCommand } from './sandbox.js';
 import { serveCommand } from './serve.js';
@@ -22,6 +23,8 @@ export const COMMANDS: readonly RegisterCommand[] = [
   runCommand,
   statusCommand,
   auditCommand,
+  chantiersCommand,
+  heuresCommand,
   companiesCommand,
   sandboxCommand,
   serveCommand,

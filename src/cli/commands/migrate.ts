@@ -2,12 +2,13 @@
 import type { Command } from 'commander';
 import { forEachCompany, severalCompanies, type CliContext } from '../context.js';
 import { EXIT } from '../exitCodes.js';
+import { frenchTime } from '../../lib/time.js';
 
 export function migrateCommand(program: Command, ctx: CliContext) {
   program
     .command('migrate')
     .description('crée ou met à jour le schéma de staging')
-    .option('--company <name>', 'une seule société (défaut : toutes)')
+    .option('--company <nom>', 'une seule société (défaut : toutes)')
     .action(async (opts: { company?: string }) =>
       ctx.finish(
         await forEachCompany(ctx, opts, async (s, name) => {
@@ -16,7 +17,9 @@ export function migrateCommand(program: Command, ctx: CliContext) {
             import('../../lib/staging/open.js'),
             import('../../lib/staging/migrate.js'),
           ]);
-          const db = await openStaging(await s.stagingConnection(), s.scope.schema === 'public' ? undefined : s.scope.schema);
+          const db = await openStaging(await s.stagingConnection(), s.scope.schema === 'public' ? undefined : s.scope.schema, {
+            showTime: (iso) => frenchTime(iso, s.timeZone()),
+          });
           try {
             const result = await migrate(db);
             const who = severalCompanies(ctx) ? `${name} : ` : '';

@@ -29,7 +29,7 @@ export function runCommand(program: Command, ctx: CliContext) {
     .option('--json', 'rapport JSON seul sur la sortie standard')
     .option('--verbose', 'affiche aussi les lignes de détail')
     .option('--allow-mass-delete', 'confirme les suppressions de créneaux retenues par recup-heures (HEURES_MASS_DELETE_MAX_RATIO)')
-    .option('--company <name>', 'la société (requis quand il y en a plusieurs)')
+    .option('--company <nom>', 'la société (requis quand il y en a plusieurs)')
     .option('--queue', 'met l’exécution dans la file d’attente (AzureWebJobsStorage) au lieu de la lancer ici')
     .action(async (job: JobName, opts: RunOptions) =>
       ctx.finish(
@@ -50,7 +50,7 @@ async function enqueue(ctx: CliContext, s: Services, job: JobName, opts: RunOpti
 }
 
 async function runHere(ctx: CliContext, s: Services, job: JobName, opts: RunOptions): Promise<number> {
-  const console = cliConsole({ verbose: opts.verbose ?? false });
+  const console = cliConsole({ verbose: opts.verbose ?? false, timeZone: s.timeZone() });
   const file = ctx.settings().file;
   createLogger(console.sink).debug(`Réglages : environnement${file ? `, puis ${file}` : ''}, puis valeurs par défaut`, {
     event: 'settings',

@@ -1,53 +1,84 @@
-/** `connecteur serve`: the dashboard and HTTP routes on localhost, guarded by a token printed at start. */
+/**
+ * `connecteur serve`: the dashboard and HTTP routes on localhost, guarded by a token printed at
+ * start. With the host's storage configured (AzureWebJobsStorage, as local.settings.json has it for
+ * `func start`), it also consumes the run queue, so `run --queue` works without `func`.
+ */
 import type { Command } from 'commander';
 import { CompanyDirectory } from '../../lib/companyServices.js';
 import { Services } from '../../lib/services.js';
 import { describeStaging } from '../../lib/staging/describe.js';
-import type { CliContext } from '../context.js';
+import { CLI_HOOKS, type CliContext } from '../context.js';
 import { EXIT } from '../exitCodes.js';
-import { notice } from '../output.js';
+import { cliConsole, notice } from '../output.js';
 import { integerOption, listenOn, untilStopped } from './listening.js';
+import { createLogger } from '../../lib/log.js';
 
 export function serveCommand(program: Command, ctx: CliContext) {
   program
     .command('serve')
-    .description('le tableau de bord et les routes HTTP sur cette machine (sans func)')
+    .description('le tableau de bord et les routes HTTP sur cette machine (sans func) ; avec AzureWebJobsStorage, consomme la file')
     .option('--port <n>', "port d'écoute", integerOption(0, 65535, 'port'), 7071)
     .option('--host <h>', "adresse d'écoute", '127.0.0.1')
     .action(async (opts: { port: number; host: string }) => {
       let services: Services | undefined;
       let directory: CompanyDirectory | undefined;
+      let stopConsumer: (() => Promise<void>) | undefined;
       try {
         const env = ctx.settings().env;
         notice('info', describeStaging(ctx.staging(), env.KEY_VAULT_URL), { event: 'staging' });
-        services = new Services(env);
+        services = new Services(env, {}, undefined, CLI_HOOKS);
         // Opened now: a locked or unreachable staging stops here (3), not at the first page.
         await services.staging();
-        directory = new CompanyDirectory(env, services);
+        directory = new CompanyDirectory(env, services, CLI_HOOKS);
+        // The handlers' lines as every command writes them: French, on stderr, times in SYNC_TIMEZONE.
+        const log = cliConsole({ verbose: false, timeZone: services.timeZone() }).sink;
         // Loaded here: the triggers' handlers and the Functions library are needed by this command only.
-        const [{ createHandlers }, { startLocalServer }] = await Promise.all([
+        const [{ createHandlers }, { startLocalServer }, { runQueueFrom }] = await Promise.all([
           import('../../functions/handlers/index.js'),
           import('../serve.js'),
+          import('../../lib/queue/client.js'),
         ]);
-        // No queue consumer runs here (no Functions host): a run starts in this process, like `connecteur run`.
-        const { httpFunctions } = createHandlers({ directory, queue: null });
+        const queue = runQueueFrom(env);
+        const handlers = createHandlers({ directory, queue, log });
         const server = await listenOn(
-          () => startLocalServer({ httpFunctions, port: opts.port, host: opts.host }),
+          () => startLocalServer({ httpFunctions: handlers.httpFunctions, port: opts.port, host: opts.host, log }),
           opts.port,
           'serve',
           ctx.err,
         );
         if (server === null) return ctx.finish(EXIT.unavailable);
+        if (queue) {
+          const { consumeRunQueue } = await import('../../lib/queue/consumer.js');
+          const { InvocationContext } = (await import('@azure/functions')).default;
+          const context = (dequeueCount: number) => new InvocationContext({ functionName: 'runQueue', triggerMetadata: { dequeueCount } });
+          const consumer = consumeRunQueue(
+            queue,
+            {
+              run: (body, dequeueCount) => handlers.runQueueHandler(body, context(dequeueCount)),
+              poison: (body) => handlers.poisonQueueHandler(body, context(1)),
+            },
+            { log: createLogger(log, { trigger: 'queue' }) },
+          );
+          stopConsumer = () => consumer.stop();
+        }
         ctx.out(`Connecteur sur ${server.url}`);
         ctx.out(`  Tableau de bord : ${server.url}/api/dashboard?code=${server.token}`);
         ctx.out(`  Jeton (paramètre code ou en-tête x-functions-key) : ${server.token}`);
+        ctx.out(
+          queue
+            ? '  File d’attente des exécutions (AzureWebJobsStorage) : consommée ici.'
+            : '  Sans file d’attente (AzureWebJobsStorage absent) : chaque job tourne dans la requête.',
+        );
         ctx.out('  Ctrl+C pour arrêter.');
         await untilStopped();
+        await stopConsumer?.();
+        stopConsumer = undefined;
         await server.close();
         ctx.finish(EXIT.ok);
       } catch (error) {
         ctx.finish(ctx.fail(error));
       } finally {
+        await stopConsumer?.();
         await directory?.close();
         await services?.close();
       }

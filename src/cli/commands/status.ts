@@ -12,7 +12,7 @@ export function statusCommand(program: Command, ctx: CliContext) {
     .description('dernières exécutions, enregistrements en attente et retenus')
     .option('--json', 'sortie JSON')
     .option('--check', "teste aussi les connexions (code 2 ou 3 si l'une échoue)")
-    .option('--company <name>', 'une seule société (défaut : toutes)')
+    .option('--company <nom>', 'une seule société (défaut : toutes)')
     .action(async (opts: { json?: boolean; check?: boolean; company?: string }) =>
       ctx.finish(
         await forEachCompany(ctx, opts, async (s, name) => {

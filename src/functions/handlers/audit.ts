@@ -15,10 +15,11 @@ export function auditHandlers(deps: HandlerDeps) {
         import('../../lib/audit/format.js'),
       ]);
       // `?company=`: with a single company it may be left out.
-      const report = await runAudit(deps.directory.get(request.query.get('company')), {
-        from: request.query.get('from') ?? undefined,
-        to: request.query.get('to') ?? undefined,
-      });
+      const report = await runAudit(
+        deps.directory.get(request.query.get('company')),
+        { from: request.query.get('from') ?? undefined, to: request.query.get('to') ?? undefined },
+        (bound) => `paramètre ${bound}`,
+      );
       if (format === 'json') return json(200, report);
       return {
         status: 200,

@@ -15,6 +15,11 @@ export interface HandlerDeps {
   readonly directory: CompanyDirectory;
   /** The run queue; null: a run executes in the request, as `connecteur run` does (`connecteur serve`, tests). */
   readonly queue: RunQueue | null;
+  /**
+   * Where the handlers' log lines go; unset: the Functions host (the invocation's context, then
+   * Application Insights). `connecteur serve` writes them as every command does.
+   */
+  readonly log?: Sink;
 }
 
 export function json(status: number, body: unknown): HttpResponseInit {
@@ -40,8 +45,9 @@ export function errorResponse(error: unknown): HttpResponseInit {
   return json(httpStatusFor(e), { code: e.code, message: answerMessage(e), ...extra });
 }
 
-/** Logs go through the Functions host (and so to Application Insights), secrets redacted. */
-export function contextLogger(context: InvocationContext, fields: Record<string, unknown> = {}): Logger {
+/** Logs go through the Functions host (and so to Application Insights), or to `own` when given; secrets redacted. */
+export function contextLogger(context: InvocationContext, fields: Record<string, unknown> = {}, own?: Sink): Logger {
+  if (own) return createLogger(own, fields);
   const sink: Sink = (level, message, f) => {
     const line = `${message} ${JSON.stringify(f)}`;
     if (level === 'error') context.error(line);

@@ -9,6 +9,7 @@ import type { HandlerDeps } from './http.js';
 import { jobHandlers } from './jobs.js';
 import { operatorHandlers } from './operator.js';
 import { queueHandlers } from './queue.js';
+import { resendHandlers } from './resend.js';
 import { runHandlers } from './runs.js';
 
 export type { HandlerDeps } from './http.js';
@@ -19,14 +20,16 @@ export function createHandlers(deps: HandlerDeps) {
   const operator = operatorHandlers(deps);
   const audit = auditHandlers(deps);
   const queue = queueHandlers(deps);
+  const resend = resendHandlers(deps);
   /** Every HTTP route, by function name: what the host registers, and what `serve` mounts. */
   const httpFunctions: Record<string, HttpFunctionOptions> = {
     ...jobs.jobFunctions,
     ...operator.operatorFunctions,
     ...runs.runFunctions,
     ...audit.auditFunctions,
+    ...resend.resendFunctions,
   };
-  return { ...runs, ...jobs, ...operator, ...audit, ...queue, httpFunctions };
+  return { ...runs, ...jobs, ...operator, ...audit, ...queue, ...resend, httpFunctions };
 }
 
 export type Handlers = ReturnType<typeof createHandlers>;

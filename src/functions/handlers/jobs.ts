@@ -29,7 +29,7 @@ export function jobHandlers(deps: HandlerDeps, enqueueAnswer: ReturnType<typeof 
           trigger: 'http',
           dryRun,
           allowMassDelete,
-          log: contextLogger(context, { trigger: 'http' }),
+          log: contextLogger(context, { trigger: 'http' }, deps.log),
         });
         // The run finished, but a step could not: its report comes with the status of what stopped it.
         if (outcome.fatal) return json(httpStatusFor(outcome.fatal), { ...outcome.report, message: answerMessage(outcome.fatal) });
@@ -42,7 +42,7 @@ export function jobHandlers(deps: HandlerDeps, enqueueAnswer: ReturnType<typeof 
 
   function timerHandler(job: JobName) {
     return async (_timer: Timer, context: InvocationContext) => {
-      const log = contextLogger(context, { trigger: 'timer' });
+      const log = contextLogger(context, { trigger: 'timer' }, deps.log);
       const queue = deps.queue;
       // One message per company: one company's failure never holds up another's run.
       const results = await Promise.allSettled(

@@ -9,6 +9,8 @@ const wantsCheck = (request: HttpRequest) => request.query.get('check') === 'tru
 const ops = {
   status: () => import('../../lib/ops/status.js'),
   dashboard: () => import('../../lib/ops/dashboard.js'),
+  charts: () => import('../../lib/ops/charts.js'),
+  guide: () => import('../../lib/ops/guide.js'),
   checks: () => import('../../lib/ops/checks.js'),
 };
 
@@ -25,21 +27,50 @@ export function operatorHandlers(deps: HandlerDeps) {
     }
   }
 
+  /** HTML, also when something stops it: a browser asking for the dashboard never gets raw JSON. */
+  function html(status: number, body: string) {
+    return {
+      status,
+      body,
+      headers: {
+        'content-type': 'text/html; charset=utf-8',
+        // Inline script and style only: nothing is loaded from elsewhere.
+        'content-security-policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'",
+        'x-content-type-options': 'nosniff',
+      },
+    };
+  }
+
   async function dashboardHandler(request: HttpRequest) {
+    const { dashboardTimeZone, renderCompanyChoice, renderDashboard, renderDashboardError } = await ops.dashboard();
+    let companies: string[] | undefined;
+    const company = request.query.get('company') ?? undefined;
     try {
+      companies = deps.directory.companies().map((c) => c.name);
+      if (!company && companies.length > 1) return html(200, renderCompanyChoice(companies));
       const services = servicesOf(request);
-      const [{ gatherStatus }, { dashboardTimeZone, renderDashboard }] = await Promise.all([ops.status(), ops.dashboard()]);
-      const status = await gatherStatus(services, { checkConnections: wantsCheck(request) });
-      return {
-        status: 200,
-        body: renderDashboard(status, dashboardTimeZone(services)),
-        headers: {
-          'content-type': 'text/html; charset=utf-8',
-          // Inline script and style only: nothing is loaded from elsewhere.
-          'content-security-policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'",
-          'x-content-type-options': 'nosniff',
-        },
-      };
+      const [{ gatherStatus }, { gatherCharts }] = await Promise.all([ops.status(), ops.charts()]);
+      const [status, charts] = await Promise.all([
+        gatherStatus(services, { checkConnections: wantsCheck(request) }),
+        // The pictures are a reading aid: a page without them beats no page.
+        gatherCharts(services).catch(() => undefined),
+      ]);
+      return html(200, renderDashboard(status, { timeZone: dashboardTimeZone(services), charts, companies, company }));
+    } catch (error) {
+      const answer = errorResponse(error);
+      const message = (answer.jsonBody as { message: string }).message;
+      return html(answer.status ?? 500, renderDashboardError(message, { companies, company }));
+    }
+  }
+
+  /** GET /api/guide: the operators' guide (docs/guide.md), every code the connector prints explained. */
+  async function guideHandler() {
+    try {
+      const { renderGuide } = await ops.guide();
+      const page = await renderGuide();
+      return page === null
+        ? json(404, { code: 'NOT_FOUND', message: 'Guide introuvable (docs/guide.md absent du paquet).' })
+        : html(200, page);
     } catch (error) {
       return errorResponse(error);
     }
@@ -70,10 +101,11 @@ export function operatorHandlers(deps: HandlerDeps) {
   const operatorFunctions: Record<string, HttpFunctionOptions> = {
     status: { methods: ['GET'], authLevel: 'function', route: 'status', handler: statusHandler },
     dashboard: { methods: ['GET'], authLevel: 'function', route: 'dashboard', handler: dashboardHandler },
+    guide: { methods: ['GET'], authLevel: 'function', route: 'guide', handler: guideHandler },
     'connect-sqlserver': { methods: ['POST'], authLevel: 'function', route: 'connect-sqlserver', handler: connectHandler('sqlserver') },
     'connect-postgres': { methods: ['POST'], authLevel: 'function', route: 'connect-postgres', handler: connectHandler('postgres') },
     'connect-batisimply': { methods: ['POST'], authLevel: 'function', route: 'connect-batisimply', handler: connectHandler('batisimply') },
   };
 
-  return { statusHandler, dashboardHandler, connectHandler, operatorFunctions };
+  return { statusHandler, dashboardHandler, guideHandler, connectHandler, operatorFunctions };
 }

@@ -9,12 +9,12 @@ export function queueHandlers(deps: HandlerDeps) {
 
   async function runQueueHandler(message: unknown, context: InvocationContext) {
     const dequeueCount = Number(context.triggerMetadata?.dequeueCount ?? 1);
-    await executeRunMessage(servicesOf, message, { dequeueCount, log: contextLogger(context, { trigger: 'queue' }) });
+    await executeRunMessage(servicesOf, message, { dequeueCount, log: contextLogger(context, { trigger: 'queue' }, deps.log) });
   }
 
   /** A message lands here after its last delivery failed without the handler seeing it (a crashed worker). */
   async function poisonQueueHandler(message: unknown, context: InvocationContext) {
-    const log = contextLogger(context, { trigger: 'queue-poison' });
+    const log = contextLogger(context, { trigger: 'queue-poison' }, deps.log);
     const parsed = runMessageSchema.safeParse(message);
     if (!parsed.success) return log.error('Message illisible dans la file des messages abandonnés.', { event: 'run.message.invalid' });
     await abandonRun(servicesOf, parsed.data, `Message abandonné par la file après ${MAX_DEQUEUE_COUNT} tentatives.`, 'internal', log);

@@ -5,6 +5,7 @@ import type { AuditInputs } from './read.js';
 import type { Finding } from './types.js';
 import type { ChantierSource } from '../domain/chantier.js';
 import { toProjectBody } from '../batisimply/projectBody.js';
+import { resendCommand } from '../domain/resend.js';
 
 const flagged = (p: Project) => p.isFinished === true || p.isArchived === true;
 const norm = (v: unknown) => (v === undefined || v === null || v === '' ? null : typeof v === 'string' ? v.trim() : v);
@@ -50,8 +51,16 @@ function stagedDiffers(c: ChantierSource, s: AuditStagedChantier): boolean {
 
 export function auditChantiers(inputs: AuditInputs): Finding[] {
   const findings: Finding[] = [];
-  const add = (kind: Finding['kind'], code: string, message: string, action: string) =>
-    findings.push({ kind, key: code, chantier: code, message, action });
+  const add = (kind: Finding['kind'], code: string, message: string, action: string, resend = false) =>
+    findings.push({
+      kind,
+      key: code,
+      chantier: code,
+      message,
+      action,
+      ...(resend ? { resend: { kind: 'chantier' as const, key: code } } : {}),
+    });
+  const again = (code: string) => `« ${resendCommand({ kind: 'chantier', key: code })} »`;
   const etats = inputs.etats;
   const staged = new Map(inputs.staging.chantiers.map((s) => [s.code, s]));
   const byCode = new Map<string, Project[]>();
@@ -110,19 +119,21 @@ export function auditChantiers(inputs: AuditInputs): Finding[] {
           'PROJET_DISPARU',
           c.code,
           `Chantier ${c.code} envoyé${s.batisimplyId ? ` (projet ${s.batisimplyId})` : ''} mais absent de BatiSimply : supprimé là-bas ?`,
-          `Pour le recréer : UPDATE batigest_chantiers SET sync = false WHERE code = '${c.code}', puis « connecteur run transfer-batisimply ».`,
+          `Pour le recréer : ${again(c.code)}, puis « connecteur run transfer-batisimply ».`,
+          true,
         );
       }
       continue;
     }
     const fields = differingFields(c, project);
     if (fields.length > 0) {
+      const resendIt = !stagedDiffers(c, s) && s.sync;
       const action = stagedDiffers(c, s)
         ? 'Batigest a changé depuis le dernier transfert : lancez « connecteur run chantiers ».'
         : !s.sync
           ? `Envoi en attente${s.lastError ? ` (dernier échec : ${s.lastError})` : ''} : lancez « connecteur run transfer-batisimply ».`
-          : `Modifié dans BatiSimply après l'envoi : corrigez-le là-bas, ou renvoyez la version Batigest (UPDATE batigest_chantiers SET sync = false WHERE code = '${c.code}', puis « connecteur run transfer-batisimply »).`;
-      add('CHAMPS_DIFFERENTS', c.code, `Chantier ${c.code}, projet BatiSimply ${project.id} : ${fields.join(' ; ')}.`, action);
+          : `Modifié dans BatiSimply après l'envoi : corrigez-le là-bas, ou renvoyez la version Batigest (${again(c.code)}, puis « connecteur run transfer-batisimply »).`;
+      add('CHAMPS_DIFFERENTS', c.code, `Chantier ${c.code}, projet BatiSimply ${project.id} : ${fields.join(' ; ')}.`, action, resendIt);
     }
   }
 

@@ -6,6 +6,7 @@
 import { slotFields } from '../batisimply/slotFields.js';
 import type { TimeSlot } from '../batisimply/schemas.js';
 import { holdAction } from '../domain/holds.js';
+import { resendCommand, type Resend } from '../domain/resend.js';
 import { salariesByCodeBs, type SalariesByCodeBs } from '../domain/salarie.js';
 import { asPendingSlot, reachesSuiviMo, VALIDATED, withResolvedCode, type StagedSlot } from '../domain/slots.js';
 import { hoursOf, rowsByKey, sameSuiviMoValues, suiviMoKeyId, type SuiviMoKey, type SuiviMoRow } from '../domain/suiviMo.js';
@@ -18,7 +19,7 @@ const when = (date: string) => date.replace('T', ' ');
 const keyText = (k: SuiviMoKey) => `${k.codeChantier} / ${k.codeSalarie} / ${when(k.date)}`;
 const rowBucket = (r: SuiviMoRow): Bucket => ({ chantier: r.codeChantier, salarie: r.codeSalarie, month: r.date.slice(0, 7) });
 const H = (n: number) => `${Math.round(n * 100) / 100} h`;
-const reexport = (id: string) => `UPDATE batigest_heures SET sync = false WHERE id_heure = '${id}'`;
+const reexport = (id: string) => resendCommand({ kind: 'heure', key: id });
 
 /** One BatiSimply slot of the window, beside what staging, the ledger and SuiviMO hold for it. */
 interface SlotCase {
@@ -43,6 +44,8 @@ interface SlotRule {
   when: (c: SlotCase) => boolean;
   message: (c: SlotCase) => string;
   action: (c: SlotCase) => string;
+  /** The remedy sends the slot again (a command, and the dashboard's button). */
+  resend?: true;
 }
 
 const desc = (c: SlotCase) => `c${c.label.slice(1)}`;
@@ -79,7 +82,8 @@ const VALIDATED_RULES: readonly SlotRule[] = [
     kind: 'HEURE_SANS_LIGNE',
     when: (c) => !c.written,
     message: (c) => `${c.label} noté exporté, sans ligne SuiviMO connue du connecteur.`,
-    action: (c) => `Réexportez-le : ${reexport(c.slot.id)}, puis « connecteur run heures-to-sqlserver ».`,
+    action: (c) => `Réexportez-le : « ${reexport(c.slot.id)} », puis « connecteur run heures-to-sqlserver ».`,
+    resend: true,
   },
   {
     kind: 'LIGNE_SUPPRIMEE_A_LA_MAIN',
@@ -87,7 +91,8 @@ const VALIDATED_RULES: readonly SlotRule[] = [
     message: (c) =>
       `Ligne SuiviMO ${keyText(c.written!)} écrite par le connecteur pour le ${desc(c)} : supprimée (ou déplacée) dans Batigest.`,
     action: (c) =>
-      `Ressaisissez-la dans Batigest, ou réexportez le créneau (${reexport(c.slot.id)}, puis « connecteur run heures-to-sqlserver »).`,
+      `Ressaisissez-la dans Batigest, ou réexportez le créneau (« ${reexport(c.slot.id)} », puis « connecteur run heures-to-sqlserver »).`,
+    resend: true,
   },
   {
     kind: 'LIGNE_MODIFIEE_A_LA_MAIN',
@@ -167,6 +172,7 @@ export function auditHours(inputs: AuditInputs): { findings: Finding[]; buckets:
       ...(row ? { bucketBatigest: rowBucket(row) } : {}),
       message: rule.message(c),
       action: rule.action(c),
+      ...(rule.resend ? { resend: { kind: 'heure', key: slot.id } satisfies Resend } : {}),
     });
   }
 

@@ -29,18 +29,39 @@ export interface AuditInputs {
   etats: readonly string[] | undefined;
 }
 
+/** A calendar day that exists: 2026-02-30 is refused, not read as 2 March. */
+const isDay = (value: string) => {
+  const day = new Date(`${value}T00:00:00Z`);
+  return DATE.test(value) && !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === value;
+};
+
+/** How the bounds are named to the operator: `--from` in the CLI, `paramètre from` over HTTP. */
+export type BoundName = (bound: 'from' | 'to') => string;
+export const cliBound: BoundName = (bound) => `--${bound}`;
+
 /** The window asked for, or the last HEURES_WINDOW_DAYS days up to today included. */
-export function auditWindow(services: Services, asked: { from?: string; to?: string }, now = new Date()): AuditWindow {
+export function auditWindow(
+  services: Services,
+  asked: { from?: string; to?: string },
+  now = new Date(),
+  named: BoundName = cliBound,
+): AuditWindow {
   const { SYNC_TIMEZONE, HEURES_WINDOW_DAYS } = services.sync();
-  for (const [name, value] of Object.entries(asked)) {
-    if (value !== undefined && (!DATE.test(value) || Number.isNaN(Date.parse(value)))) {
-      throw new ConfigurationError(`--${name} invalide : « ${value} » (date AAAA-MM-JJ attendue).`, { code: 'BAD_INPUT' });
+  for (const bound of ['from', 'to'] as const) {
+    const value = asked[bound];
+    if (value !== undefined && !isDay(value)) {
+      const name = named(bound);
+      throw new ConfigurationError(
+        `${name.charAt(0).toUpperCase()}${name.slice(1)} invalide : « ${value} » (date AAAA-MM-JJ existante attendue).`,
+        { code: 'BAD_INPUT' },
+      );
     }
   }
   const day = (instant: Date) => toWallClock(instant, SYNC_TIMEZONE).slice(0, 10);
   const to = asked.to ?? day(new Date(now.getTime() + DAY_MS));
   const from = asked.from ?? day(new Date(Date.parse(`${to}T12:00:00Z`) - (HEURES_WINDOW_DAYS + 1) * DAY_MS));
-  if (from >= to) throw new ConfigurationError(`Période vide : --from ${from} doit précéder --to ${to}.`, { code: 'BAD_INPUT' });
+  if (from >= to)
+    throw new ConfigurationError(`Période vide : ${named('from')} ${from} doit précéder ${named('to')} ${to}.`, { code: 'BAD_INPUT' });
   return { from, to, timeZone: SYNC_TIMEZONE };
 }
 

@@ -2,12 +2,17 @@
 import type { Services } from '../services.js';
 import { auditChantiers } from './chantiers.js';
 import { auditHours } from './hours.js';
-import { auditWindow, readAuditInputs } from './read.js';
+import { auditWindow, cliBound, readAuditInputs, type BoundName } from './read.js';
 import { auditTotals } from './totals.js';
 import type { AuditReport, FindingKind } from './types.js';
 
-export async function runAudit(services: Services, asked: { from?: string; to?: string } = {}): Promise<AuditReport> {
-  const window = auditWindow(services, asked);
+/** `named`: how the window's bounds are named in a message (`--from`, or `paramètre from` over HTTP). */
+export async function runAudit(
+  services: Services,
+  asked: { from?: string; to?: string } = {},
+  named: BoundName = cliBound,
+): Promise<AuditReport> {
+  const window = auditWindow(services, asked, new Date(), named);
   const inputs = await readAuditInputs(services, window);
   const { findings: hourFindings, buckets } = auditHours(inputs);
   const findings = [...auditChantiers(inputs), ...hourFindings];

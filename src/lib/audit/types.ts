@@ -1,26 +1,9 @@
 /** The reconciliation audit's report: every difference between the three systems, explained. */
+import type { AuditKind } from '../domain/codes.js';
+import type { Resend } from '../domain/resend.js';
 
-export type FindingKind =
-  | 'CHANTIER_FILTRE_ETAT'
-  | 'CHANTIER_NON_TRANSFERE'
-  | 'CHANTIER_EN_ATTENTE'
-  | 'CHANTIER_EN_ECHEC'
-  | 'CHANTIER_FIN_EN_ATTENTE'
-  | 'PROJET_DISPARU'
-  | 'PROJET_SANS_CHANTIER'
-  | 'PROJET_EN_DOUBLE'
-  | 'CHAMPS_DIFFERENTS'
-  | 'HEURE_NON_RECUPEREE'
-  | 'HEURE_A_RECUPERER'
-  | 'HEURE_RETENUE'
-  | 'HEURE_EN_ATTENTE'
-  | 'HEURE_SANS_LIGNE'
-  | 'LIGNE_SUPPRIMEE_A_LA_MAIN'
-  | 'LIGNE_MODIFIEE_A_LA_MAIN'
-  | 'LIGNE_SANS_CRENEAU'
-  | 'LIGNE_CRENEAU_NON_VALIDE'
-  | 'SAISIE_MAIN_A_CLE_CONNECTEUR'
-  | 'SAISIE_MAIN';
+/** The kinds of difference: listed, with what each means and resolves it, in domain/codes.ts. */
+export type FindingKind = AuditKind;
 
 /** How each kind reads in the summary. */
 export const KIND_LABELS: Record<FindingKind, string> = {
@@ -55,6 +38,8 @@ export interface Bucket {
 
 export interface Finding {
   kind: FindingKind;
+  /** When the remedy is to send the record again: the command in `action` does it, and so does the dashboard's button. */
+  resend?: Resend;
   /** The record: chantier code, BatiSimply slot id, or SuiviMO key "chantier|salarié|date". */
   key: string;
   message: string;

@@ -4,7 +4,7 @@
  */
 import pRetry from 'p-retry';
 import { request, type Dispatcher } from 'undici';
-import { UpstreamError } from '../errors.js';
+import { ConfigurationError, UpstreamError } from '../errors.js';
 import { registerCredentialPair, registerSecret } from '../log.js';
 import { BACKOFF, networkCode, RETRYABLE_HTTP_STATUSES } from '../retry.js';
 import { keycloakErrorSchema, tokenSchema } from './schemas.js';
@@ -113,13 +113,24 @@ export class KeycloakTokens implements TokenProvider {
     if (status === 400 || status === 401) {
       const kc = keycloakErrorSchema.safeParse(json);
       // Only a short masked excerpt: a gateway was seen quoting the whole posted form here.
-      const reason = kc.success
+      const detail = kc.success
         ? snippet(`${kc.data.error}${kc.data.error_description ? ` : ${kc.data.error_description}` : ''}`)
         : snippet(text);
-      throw new UpstreamError('batisimply', `Authentification BatiSimply refusée (${status}) : ${reason}`, {
-        code: 'BATISIMPLY_LOGIN_FAILED',
-        retryable: false,
-      });
+      throw new UpstreamError(
+        'batisimply',
+        `${refusal(kc.success ? kc.data.error : undefined, c.grantType)} (détail du serveur, ${status} : ${detail})`,
+        {
+          code: 'BATISIMPLY_LOGIN_FAILED',
+          retryable: false,
+        },
+      );
+    }
+    if (status === 404 || status === 405) {
+      throw new ConfigurationError(
+        `Le serveur d'authentification BatiSimply répond ${status} : BATISIMPLY_TOKEN_URL (${this.tokenUrl}) ne mène pas au point d'accès des jetons. ` +
+          'Corrigez ce réglage (…/auth/realms/jhipster/protocol/openid-connect/token).',
+        { code: 'BATISIMPLY_TOKEN_URL_INVALID' },
+      );
     }
     const parsed = tokenSchema.safeParse(json);
     if (status !== 200 || !parsed.success) {
@@ -136,5 +147,25 @@ export class KeycloakTokens implements TokenProvider {
     // Renew before expiry: 10 % of the lifetime, at most 30 s, so a call never leaves with a dying token.
     this.cached = { value: parsed.data.access_token, renewAt: startedAt + lifetime - Math.min(lifetime * 0.1, 30_000) };
     return parsed.data.access_token;
+  }
+}
+
+/**
+ * What Keycloak refused, in the operator's words and naming the settings to change: the account
+ * (invalid_grant), the client (invalid_client, unauthorized_client) or the grant type.
+ */
+function refusal(error: string | undefined, grantType: Credentials['grantType']): string {
+  switch (error) {
+    case 'invalid_grant':
+      return grantType === 'password'
+        ? 'BatiSimply refuse le compte : vérifiez BATISIMPLY_USERNAME et BATISIMPLY_PASSWORD'
+        : 'BatiSimply refuse la demande de jeton : vérifiez BATISIMPLY_CLIENT_ID et BATISIMPLY_CLIENT_SECRET';
+    case 'invalid_client':
+    case 'unauthorized_client':
+      return 'BatiSimply refuse le client : vérifiez BATISIMPLY_CLIENT_ID et BATISIMPLY_CLIENT_SECRET (un client confidentiel demande son secret avec les deux types de demande), et BATISIMPLY_GRANT_TYPE';
+    case 'unsupported_grant_type':
+      return 'BatiSimply refuse le type de demande de jeton : vérifiez BATISIMPLY_GRANT_TYPE (password ou client_credentials)';
+    default:
+      return 'Authentification BatiSimply refusée : vérifiez BATISIMPLY_USERNAME, BATISIMPLY_PASSWORD, BATISIMPLY_CLIENT_ID et BATISIMPLY_CLIENT_SECRET';
   }
 }

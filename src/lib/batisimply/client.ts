@@ -87,6 +87,7 @@ export class BatisimplyClient implements BatisimplyApi {
   async listTimeSlots(start: Date, end: Date): Promise<TimeSlotList> {
     const items = await this.http.call('GET', '/api/timeSlotManagement/allUsers', timeSlotListSchema as z.ZodType<unknown[]>, {
       query: { startDate: isoUtc(start), endDate: isoUtc(end) },
+      knownList: true,
     });
     const list: TimeSlotList = { slots: [], refused: [] };
     for (const item of items) {
@@ -98,7 +99,7 @@ export class BatisimplyClient implements BatisimplyApi {
   }
 
   async ping() {
-    await this.http.call('GET', '/api/project', projectPageSchema, { query: { page: 0, size: 1 } });
+    await this.http.call('GET', '/api/project', projectPageSchema, { query: { page: 0, size: 1 }, knownList: true });
   }
 
   close() {

@@ -7,7 +7,8 @@ import pRetry from 'p-retry';
 import { createRequire } from 'node:module';
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
-import { UpstreamError } from '../errors.js';
+import type { Code } from '../domain/codes.js';
+import { ConfigurationError, UpstreamError } from '../errors.js';
 import { BACKOFF, NOT_SENT_NETWORK_CODES, networkCode, RETRYABLE_HTTP_STATUSES } from '../retry.js';
 import type { TokenProvider } from './auth.js';
 import { hostPort, snippet } from './text.js';
@@ -16,7 +17,7 @@ export class BatisimplyError extends UpstreamError {
   constructor(
     message: string,
     options: {
-      code: string;
+      code: Code;
       retryable: boolean;
       cause?: unknown;
       status?: number;
@@ -44,6 +45,11 @@ export interface HttpSettings {
 export interface CallOptions {
   query?: Record<string, string | number>;
   body?: unknown;
+  /**
+   * A list that every account has: a 404 there says BATISIMPLY_API_URL leads elsewhere (a
+   * configuration error), where a 404 on one project says that project is gone.
+   */
+  knownList?: boolean;
 }
 
 function parseRetryAfter(value: string | string[] | undefined): number | undefined {
@@ -127,10 +133,17 @@ export class BatisimplyHttp {
     });
     const contentType = String(response.headers['content-type'] ?? '');
     const status = response.statusCode;
+    if (status === 404 && options.knownList) {
+      throw new ConfigurationError(
+        `BatiSimply répond 404 à ${label} : BATISIMPLY_API_URL (${this.settings.baseUrl}) ne mène pas à l'API BatiSimply. ` +
+          `Corrigez ce réglage (https://api.batisimply.fr en production, sans /api à la fin).`,
+        { code: 'BATISIMPLY_API_URL_INVALID' },
+      );
+    }
     if (status >= 400) {
       const retryable = RETRYABLE_HTTP_STATUSES.has(status);
       throw new BatisimplyError(`BatiSimply a répondu ${status} à ${label} : ${snippet(text) || '(vide)'}`, {
-        code: status === 404 ? 'BATISIMPLY_NOT_FOUND' : status === 429 ? 'BATISIMPLY_RATE_LIMITED' : `BATISIMPLY_HTTP_${status}`,
+        code: status === 404 ? 'BATISIMPLY_NOT_FOUND' : status === 429 ? 'BATISIMPLY_RATE_LIMITED' : (`BATISIMPLY_HTTP_${status}` as const),
         status,
         retryable,
         retryAfterMs: parseRetryAfter(response.headers['retry-after']),

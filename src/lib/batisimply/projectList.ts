@@ -51,7 +51,7 @@ export async function readProjectList(http: Pick<BatisimplyHttp, 'call'>, pageSi
     }
   };
   for (let page = 0; page < MAX_PAGES; page++) {
-    const answer = await http.call('GET', '/api/project', projectPageSchema, { query: { page, size: pageSize } });
+    const answer = await http.call('GET', '/api/project', projectPageSchema, { query: { page, size: pageSize }, knownList: true });
     if (Array.isArray(answer)) {
       take(answer); // a bare array is the whole list
       return listing;

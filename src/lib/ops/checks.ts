@@ -3,9 +3,23 @@
  * failed (DNS, TCP, TLS, login, database, permission), in French, never with a secret.
  */
 import type { z } from 'zod';
+import { codeEntry } from '../domain/codes.js';
+import {
+  agentSchema,
+  batigestSchema,
+  batisimplySchema,
+  geocodeSchema,
+  keyVaultSchema,
+  parseSection,
+  scheduleSchema,
+  SECRET_SETTINGS,
+  stagingSchema,
+  syncSchema,
+  type Env,
+  type SecretSetting,
+} from '../config.js';
 import { listCompanies } from '../companies.js';
-import { batigestSchema, batisimplySchema, SECRET_SETTINGS, stagingSchema, type Env, type SecretSetting } from '../config.js';
-import { ConfigurationError, operatorMessage } from '../errors.js';
+import { ConfigurationError, operatorMessage, toConnectorError } from '../errors.js';
 import { redact } from '../log.js';
 import { Services } from '../services.js';
 import { PostgresDb } from '../staging/db.js';
@@ -13,14 +27,17 @@ import { PostgresDb } from '../staging/db.js';
 export type CheckStep = 'configuration' | 'dns' | 'tcp' | 'tls' | 'login' | 'database' | 'permission' | 'api' | 'ok';
 export type System = 'sqlserver' | 'postgres' | 'batisimply';
 /** What `connecteur agent check` tests beside the connections. */
-export type CheckedSystem = System | 'schema' | 'heartbeat';
+export type CheckedSystem = System | 'settings' | 'schema' | 'heartbeat';
 
 export interface CheckResult {
+  /** `settings`: every setting no connection check reads, validated as the runs will read them. */
   system: CheckedSystem;
   ok: boolean;
   step: CheckStep;
   message: string;
   durationMs: number;
+  /** The error's code when the check failed (domain/codes.ts): a missing database is a setting to fix, not an outage. */
+  code?: string;
 }
 
 const STEP_LABEL: Record<CheckStep, string> = {
@@ -36,6 +53,7 @@ const STEP_LABEL: Record<CheckStep, string> = {
 };
 
 const SYSTEM_LABEL: Record<CheckedSystem, string> = {
+  settings: 'Réglages',
   sqlserver: 'SQL Server (Batigest)',
   postgres: 'PostgreSQL (staging)',
   batisimply: 'BatiSimply',
@@ -56,6 +74,9 @@ export function failedStep(error: unknown): CheckStep {
   }
   const has = (re: RegExp) => codes.some((c) => re.test(c));
   if (has(/^CONFIG/)) return 'configuration';
+  if (has(/^(3D000|SQL4060|SQL911|STAGING_DATABASE_MISSING)$/)) return 'database';
+  if (has(/^(ELOGIN|28P01|28000|SQL18456)$|_LOGIN_FAILED$/)) return 'login';
+  if (codes.some((c) => codeEntry(c)?.family === 'réglage')) return 'configuration';
   if (has(/ENOTFOUND|EAI_AGAIN|getaddrinfo/)) return 'dns';
   if (has(/CERT|SSL|TLS|self[- ]signed|certificate/i)) return 'tls';
   if (has(/^(ELOGIN|28P01|28000|BATISIMPLY_LOGIN_FAILED|SQL18456)$/)) return 'login';
@@ -70,7 +91,7 @@ export async function timed(system: CheckedSystem, fn: () => Promise<void | stri
   const started = Date.now();
   try {
     const said = await fn();
-    const message = `${SYSTEM_LABEL[system]} : ${said ?? 'connexion réussie.'}`;
+    const message = `${SYSTEM_LABEL[system]} : ${said ?? (system === 'settings' ? 'tous valides.' : 'connexion réussie.')}`;
     return { system, ok: true, step: 'ok', message, durationMs: Date.now() - started };
   } catch (error) {
     const step = failedStep(error);
@@ -81,6 +102,7 @@ export async function timed(system: CheckedSystem, fn: () => Promise<void | stri
       step,
       message: redact(`${SYSTEM_LABEL[system]} : échec à l'étape « ${STEP_LABEL[step]} » — ${detail}`),
       durationMs: Date.now() - started,
+      code: toConnectorError(error).code,
     };
   }
 }
@@ -125,6 +147,34 @@ function sqlServerLeftToAgent(): CheckResult {
   };
 }
 
+/**
+ * The settings the connection checks do not read (sync, geocoding, schedules, Key Vault, staging,
+ * companies), parsed as a run parses them: what `run` would refuse, `check` refuses first.
+ */
+export function checkSettings(services: Services) {
+  return timed('settings', async () => {
+    const sections = {
+      synchronisation: syncSchema,
+      géocodage: geocodeSchema,
+      planification: scheduleSchema,
+      'Key Vault': keyVaultSchema,
+      agent: agentSchema,
+    };
+    const problems: string[] = [];
+    const attempt = (parse: () => unknown) => {
+      try {
+        parse();
+      } catch (error) {
+        problems.push((error as Error).message);
+      }
+    };
+    for (const [name, schema] of Object.entries(sections)) attempt(() => parseSection(schema, services.env, name));
+    attempt(() => services.stagingSettings());
+    attempt(() => listCompanies(services.env));
+    if (problems.length > 0) throw new ConfigurationError(problems.join('. '), { code: 'CONFIG_INVALID' });
+  });
+}
+
 export async function checkAll(services: Services): Promise<CheckResult[]> {
   const agentMode = (() => {
     try {
@@ -133,7 +183,12 @@ export async function checkAll(services: Services): Promise<CheckResult[]> {
       return false;
     }
   })();
-  return Promise.all([agentMode ? sqlServerLeftToAgent() : checkSqlServer(services), checkPostgres(services), checkBatisimply(services)]);
+  return Promise.all([
+    checkSettings(services),
+    agentMode ? sqlServerLeftToAgent() : checkSqlServer(services),
+    checkPostgres(services),
+    checkBatisimply(services),
+  ]);
 }
 
 /** Fields an operator may give to the connect-* routes, and the setting each stands for. */

@@ -1,16 +1,7 @@
-/** "28/11/2026 16:07:14" in the ERP's wall-clock zone: how the dashboard and the CLI show an instant. */
-export function frenchTime(iso: string | null | undefined, timeZone: string): string {
-  if (!iso) return '';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat('fr-FR', { timeZone, dateStyle: 'short', timeStyle: 'medium' }).format(d);
-}
+/** How the dashboard and the CLI show an instant: in SYNC_TIMEZONE, French format (time.ts). */
+export { frenchTime } from '../time.js';
 
 /** The zone an operator reads times in: SYNC_TIMEZONE, or Paris while that setting is unreadable. */
-export function operatorTimeZone(services: { sync(): { SYNC_TIMEZONE: string } }): string {
-  try {
-    return services.sync().SYNC_TIMEZONE;
-  } catch {
-    return 'Europe/Paris';
-  }
+export function operatorTimeZone(services: { timeZone(): string }): string {
+  return services.timeZone();
 }

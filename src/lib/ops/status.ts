@@ -3,7 +3,7 @@ import type { Services } from '../services.js';
 import { countPendingChantiers } from '../staging/chantiers.js';
 import { countPendingHeures } from '../staging/heures.js';
 import { closeDeadRuns } from '../sync/locks.js';
-import { lastRunPerJob, recentRuns, recordIssues, type RecordIssueRow, type RunRow } from '../staging/runs.js';
+import { lastRunPerJob, listRuns, recentRuns, recordIssues, type RecordIssueRow, type RunRow } from '../staging/runs.js';
 import { checkAll, type CheckResult } from './checks.js';
 import { openAlerts, type AlertRow } from '../staging/agent.js';
 import { readAgentStatus } from '../agent/status.js';
@@ -15,7 +15,10 @@ export interface StatusReport {
   connections?: CheckResult[];
   lastRuns: RunRow[];
   running: RunRow[];
-  pending: { chantiers: number; heures: number; heuresHeld: number };
+  /** Runs waiting in the queue: they hold their job until a consumer runs them. */
+  queued: RunRow[];
+  /** `heures`: what heures-to-sqlserver would write (`heuresHeld` of them held); `heuresNotValidated`: slots that write nothing. */
+  pending: { chantiers: number; heures: number; heuresHeld: number; heuresNotValidated: number };
   held: RecordIssueRow[];
   failed: RecordIssueRow[];
   recentErrors: { runId: string; job: string; at: string; code: string; message: string; key: string }[];
@@ -28,9 +31,10 @@ export interface StatusReport {
 export async function gatherStatus(services: Services, options: { checkConnections: boolean }): Promise<StatusReport> {
   const db = await services.staging();
   await closeDeadRuns(db);
-  const [lastRuns, recent, issues, chantiers, heures, connections, agent, alerts] = await Promise.all([
+  const [lastRuns, recent, queued, issues, chantiers, heures, connections, agent, alerts] = await Promise.all([
     lastRunPerJob(db),
     recentRuns(db, 30),
+    listRuns(db, { status: 'queued', limit: 20 }),
     recordIssues(db),
     countPendingChantiers(db),
     countPendingHeures(db),
@@ -47,7 +51,8 @@ export async function gatherStatus(services: Services, options: { checkConnectio
     ...(connections ? { connections } : {}),
     lastRuns,
     running: recent.filter((r) => r.status === 'running'),
-    pending: { chantiers, heures: heures.pending, heuresHeld: heures.held },
+    queued,
+    pending: { chantiers, heures: heures.pending, heuresHeld: heures.held, heuresNotValidated: heures.notValidated },
     held: issues.filter((i) => i.kind === 'held'),
     failed: issues.filter((i) => i.kind === 'failed'),
     recentErrors,

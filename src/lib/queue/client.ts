@@ -45,10 +45,69 @@ export function queueTarget(env: Env): { connectionString: string } | { url: str
   return { url: `${serviceUri.replace(/\/$/, '')}/${RUNS_QUEUE}`, clientId: s.AzureWebJobsStorage__clientId };
 }
 
+/** One message taken from the queue: hidden from other consumers until deleted or released. */
+export interface ReceivedRun {
+  body: unknown;
+  dequeueCount: number;
+  /** Done with it (ran, or given up on): removed from the queue. */
+  delete(): Promise<void>;
+  /** Not done: visible again after `seconds`, for another delivery. */
+  release(seconds: number): Promise<void>;
+}
+
+/**
+ * Azurite checks the API version of each request and refuses the newer ones of the SDK unless it
+ * was started with --skipApiVersionCheck: that refusal is no outage, it says how Azurite was started.
+ */
+function queueError(error: unknown): UpstreamError {
+  const detail = (error as Error).message;
+  if (/API version .* not supported by Azurite/i.test(detail)) {
+    return new UpstreamError(
+      'queue',
+      'Azurite refuse la version d’API de la file d’attente : relancez-le avec « npx azurite-queue --skipApiVersionCheck --disableTelemetry ».',
+      { code: 'QUEUE_API_VERSION', retryable: false, cause: error },
+    );
+  }
+  return new UpstreamError('queue', `File d’attente des exécutions injoignable : ${detail}`, { code: 'QUEUE_UNREACHABLE', cause: error });
+}
+
+/** As the host hands a message over: base64 decoded (host.json `messageEncoding`), JSON parsed; else the text. */
+function decodeMessage(text: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(text, 'base64').toString('utf8'));
+  } catch {
+    return text;
+  }
+}
+
 export class StorageRunQueue implements RunQueue {
   private client: Promise<QueueClient> | undefined;
 
   constructor(private readonly target: NonNullable<ReturnType<typeof queueTarget>>) {}
+
+  /**
+   * Up to one message, for a consumer outside the Functions host (`connecteur serve`): hidden for
+   * `visibilitySeconds` while it runs, as the host's trigger does.
+   */
+  async receive(visibilitySeconds: number): Promise<ReceivedRun | null> {
+    try {
+      const client = await this.open();
+      const { receivedMessageItems } = await client.receiveMessages({ numberOfMessages: 1, visibilityTimeout: visibilitySeconds });
+      const item = receivedMessageItems[0];
+      if (!item) return null;
+      let popReceipt = item.popReceipt;
+      return {
+        body: decodeMessage(item.messageText),
+        dequeueCount: item.dequeueCount,
+        delete: async () => void (await client.deleteMessage(item.messageId, popReceipt)),
+        release: async (seconds) => {
+          popReceipt = (await client.updateMessage(item.messageId, popReceipt, undefined, seconds)).popReceipt ?? popReceipt;
+        },
+      };
+    } catch (error) {
+      throw queueError(error);
+    }
+  }
 
   private open(): Promise<QueueClient> {
     this.client ??= (async () => {
@@ -77,16 +136,13 @@ export class StorageRunQueue implements RunQueue {
       // The host decodes base64 by default (host.json `messageEncoding`), and hands the JSON over parsed.
       await client.sendMessage(Buffer.from(JSON.stringify(message), 'utf8').toString('base64'));
     } catch (error) {
-      throw new UpstreamError('queue', `File d’attente des exécutions injoignable : ${(error as Error).message}`, {
-        code: 'QUEUE_UNREACHABLE',
-        cause: error,
-      });
+      throw queueError(error);
     }
   }
 }
 
 /** The configured queue, or null when runs stay in-process. */
-export function runQueueFrom(env: Env): RunQueue | null {
+export function runQueueFrom(env: Env): StorageRunQueue | null {
   const target = queueTarget(env);
   return target ? new StorageRunQueue(target) : null;
 }

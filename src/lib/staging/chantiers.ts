@@ -172,3 +172,16 @@ export async function countPendingChantiers(db: Queryable): Promise<number> {
   const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM batigest_chantiers WHERE NOT sync AND ended_at IS NULL');
   return rows[0]?.n ?? 0;
 }
+
+/**
+ * The operator asks for a chantier to be sent to BatiSimply again (`connecteur chantiers renvoyer`):
+ * the next transfer-batisimply pushes it, and creates its project again when BatiSimply lost it.
+ * The revision moves, so that a push already under way does not mark it sent. False: no such code.
+ */
+export async function requeueChantier(db: Queryable, code: string): Promise<boolean> {
+  const { rows } = await db.query(
+    'UPDATE batigest_chantiers SET sync = false, revision = revision + 1, updated_at = now() WHERE code = $1 RETURNING code',
+    [code],
+  );
+  return rows.length > 0;
+}

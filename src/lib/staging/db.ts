@@ -289,15 +289,24 @@ export class EmbeddedDb implements StagingDb {
   private readonly held = new Set<string>();
 
   private constructor(
-    private readonly db: import('@electric-sql/pglite').PGlite,
+    /** The PGlite instance: the template archive is dumped from it (embedded.ts). */
+    readonly db: import('@electric-sql/pglite').PGlite,
     private readonly folderLock: FolderLock | null,
   ) {}
 
-  static async open(dataDir: string | undefined, options: { waitMs?: number } = {}): Promise<EmbeddedDb> {
-    // The lock-file library loads with the embedded database only, as PGlite does.
-    const folderLock = dataDir ? await (await import('./embeddedLock.js')).lockDataFolder(dataDir, options.waitMs) : null;
+  /**
+   * `showTime`: how a time is written in the message naming the process that holds the folder.
+   * `onCreate`: said when the folder holds no database yet, before the seconds it takes to make one.
+   */
+  static async open(
+    dataDir: string | undefined,
+    options: { waitMs?: number; showTime?: (iso: string) => string; onCreate?: () => void; template?: string | null } = {},
+  ): Promise<EmbeddedDb> {
+    // The lock-file library and PGlite load with the embedded database only.
+    const folderLock = dataDir ? await (await import('./embeddedLock.js')).lockDataFolder(dataDir, options.waitMs, options.showTime) : null;
     try {
-      return new EmbeddedDb(await openPglite(dataDir), folderLock);
+      const { openPglite } = await import('./embedded.js');
+      return new EmbeddedDb(await openPglite(dataDir, options), folderLock);
     } catch (error) {
       await folderLock?.release();
       throw error;
@@ -337,15 +346,4 @@ export class EmbeddedDb implements StagingDb {
       await this.folderLock?.release();
     }
   }
-}
-
-async function openPglite(dataDir: string | undefined) {
-  const { PGlite } = await import('@electric-sql/pglite');
-  const parsers: Record<number, (v: string) => unknown> = {
-    1082: (v) => v,
-    1114: (v) => v,
-    [NUMERIC]: (v) => Number(v),
-    [INT8]: (v) => Number(v),
-  };
-  return PGlite.create(dataDir ? `file://${dataDir}` : undefined, { parsers });
 }

@@ -22,7 +22,12 @@ interface Holder {
 /** How long a second process waits for the folder before giving up (exit 3). */
 export const DEFAULT_LOCK_WAIT_MS = 5_000;
 
-export async function lockDataFolder(dataDir: string, waitMs = DEFAULT_LOCK_WAIT_MS): Promise<FolderLock> {
+/** `showTime`: how the holder's start is written for the operator (SYNC_TIMEZONE, French format). */
+export async function lockDataFolder(
+  dataDir: string,
+  waitMs = DEFAULT_LOCK_WAIT_MS,
+  showTime: (iso: string) => string = (iso) => iso,
+): Promise<FolderLock> {
   const folder = path.resolve(dataDir);
   await mkdir(folder, { recursive: true });
   const holderFile = `${folder}.holder.json`;
@@ -43,7 +48,7 @@ export async function lockDataFolder(dataDir: string, waitMs = DEFAULT_LOCK_WAIT
       if ((error as { code?: string }).code !== 'ELOCKED') throw error;
       if (Date.now() >= deadline) {
         const holder = await readHolder(holderFile);
-        const who = holder ? `le processus ${holder.pid} (${holder.command}, depuis ${holder.since})` : 'un autre processus';
+        const who = holder ? `le processus ${holder.pid} (${holder.command}, depuis le ${showTime(holder.since)})` : 'un autre processus';
         throw new UpstreamError(
           'staging',
           `Le dossier de staging embarqué ${folder} est utilisé par ${who}. Attendez sa fin ou arrêtez-le.`,

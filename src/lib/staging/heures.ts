@@ -239,12 +239,27 @@ export async function markSlotsHeld(db: Queryable, held: { idHeure: string; code
   );
 }
 
-export async function countPendingHeures(db: Queryable): Promise<{ pending: number; held: number }> {
-  const { rows } = await db.query<{ pending: number; held: number }>(
-    `SELECT count(*) FILTER (WHERE NOT sync)::int AS pending, count(*) FILTER (WHERE NOT sync AND held_code IS NOT NULL)::int AS held
-     FROM batigest_heures`,
+/**
+ * Staged slots not yet brought to SuiviMO. `pending`: those heures-to-sqlserver would write (a
+ * validated slot's row, or the removal of a row the ledger holds), `held` among them; `notValidated`:
+ * the others, slots not validated in BatiSimply that write nothing; `total`: all of them, which the
+ * export reads.
+ */
+export async function countPendingHeures(db: Queryable): Promise<{ pending: number; held: number; notValidated: number; total: number }> {
+  const { rows } = await db.query<{ pending: number; held: number; notValidated: number; total: number }>(
+    `WITH waiting AS (
+       SELECT h.held_code,
+              coalesce((h.status_management = 'VALIDATED' AND h.deleted_at IS NULL) OR l.code_chantier IS NOT NULL OR l.intent IS NOT NULL, false)
+                AS writes
+       FROM batigest_heures h LEFT JOIN suivimo_ledger l ON l.id_heure = h.id_heure
+       WHERE NOT h.sync)
+     SELECT count(*) FILTER (WHERE writes)::int AS pending,
+            count(*) FILTER (WHERE writes AND held_code IS NOT NULL)::int AS held,
+            count(*) FILTER (WHERE NOT writes)::int AS "notValidated",
+            count(*)::int AS total
+     FROM waiting`,
   );
-  return rows[0] ?? { pending: 0, held: 0 };
+  return rows[0] ?? { pending: 0, held: 0, notValidated: 0, total: 0 };
 }
 
 /** A slot's columns as the reads of this module and of the audit select them (snake_case, `deleted` computed). */
@@ -274,4 +289,45 @@ export function confirmedLedgerRow(r: Record<string, unknown>): NonNullable<Ledg
     trajet: Number(r.l_trajet),
     panier: Number(r.l_panier),
   };
+}
+
+/**
+ * The operator asks for a slot to be exported to SuiviMO again (`connecteur heures renvoyer`): the
+ * next heures-to-sqlserver compares it with SuiviMO and the ledger, and writes what is missing.
+ * False: no such slot in staging.
+ */
+export async function requeueSlot(db: Queryable, idHeure: string): Promise<boolean> {
+  const { rows } = await db.query(
+    'UPDATE batigest_heures SET sync = false, revision = revision + 1, updated_at = now() WHERE id_heure = $1 RETURNING id_heure',
+    [idHeure],
+  );
+  return rows.length > 0;
+}
+
+/** Validated minutes of one week (its Monday, wall-clock), by where they stand on the way to SuiviMO. */
+export interface WeekMinutes {
+  week: string;
+  exported: number;
+  waiting: number;
+  held: number;
+}
+
+/**
+ * The validated slots staged for wall-clock days `from` (included) to `to` (excluded), per week:
+ * exported to SuiviMO (`sync`), waiting for the export, or held back with a reason. What the
+ * dashboard draws; the audit's totals of the same window say the same when staging is current.
+ */
+export async function validatedMinutesByWeek(db: Queryable, from: string, to: string): Promise<WeekMinutes[]> {
+  const { rows } = await db.query<WeekMinutes>(
+    `SELECT to_char(date_trunc('week', date_debut), 'YYYY-MM-DD') AS week,
+            coalesce(sum(total_heure) FILTER (WHERE sync), 0)::int AS exported,
+            coalesce(sum(total_heure) FILTER (WHERE NOT sync AND held_code IS NULL), 0)::int AS waiting,
+            coalesce(sum(total_heure) FILTER (WHERE NOT sync AND held_code IS NOT NULL), 0)::int AS held
+     FROM batigest_heures
+     WHERE status_management = 'VALIDATED' AND deleted_at IS NULL AND total_heure IS NOT NULL
+       AND date_debut >= $1::date AND date_debut < $2::date
+     GROUP BY 1 ORDER BY 1`,
+    [from, to],
+  );
+  return rows;
 }

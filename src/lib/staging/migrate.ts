@@ -11,7 +11,7 @@ import type { StagingDb } from './db.js';
 import { ConflictError } from '../errors.js';
 
 // Compiled to dist/src/lib/staging; the .sql files stay in src/ (they are not compiled).
-const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../src/lib/staging/migrations');
+export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../src/lib/staging/migrations');
 
 /** The inside of a SQL string literal (standard_conforming_strings is on: only quotes are doubled). */
 export function quoteLiteralBody(text: string): string {

@@ -106,6 +106,17 @@ export async function runningRunId(db: Queryable, jobs: readonly string[]): Prom
   return rows[0]?.run_id ?? null;
 }
 
+/** The oldest run of these jobs waiting in the queue, if any: it holds the job as a running one does. */
+export async function queuedRun(db: Queryable, jobs: readonly string[]): Promise<{ runId: string; queuedAt: string } | null> {
+  const { rows } = await db.query<{ runId: string; queuedAt: string }>(
+    `SELECT run_id AS "runId", to_char(coalesce(queued_at, started_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "queuedAt"
+     FROM connecteur_runs WHERE job = ANY($1::text[]) AND status = 'queued' AND parent_run_id IS NULL
+     ORDER BY started_at LIMIT 1`,
+    [jobs],
+  );
+  return rows[0] ?? null;
+}
+
 /** Called with the jobs' lock held: a 'running' row left then belongs to a process that died. */
 export async function closeInterruptedRuns(db: Queryable, jobs: readonly string[]) {
   await db.query(
@@ -127,12 +138,15 @@ export async function recentRuns(db: Queryable, limit = 50): Promise<RunRow[]> {
   return rows;
 }
 
-/** The last run of each job; the cloud side's skips of the agent's steps are passed over (the agent's own runs tell). */
+/**
+ * Each job's last run; a run that skipped its turn (the job was busy) shows only when the job has
+ * no other, and the cloud side's skips of the agent's steps never (the agent's own runs tell).
+ */
 export async function lastRunPerJob(db: Queryable): Promise<RunRow[]> {
   const { rows } = await db.query<RunRow>(
     `SELECT DISTINCT ON (job) ${RUN_COLUMNS} FROM connecteur_runs
      WHERE NOT (status = 'skipped' AND message IS NOT DISTINCT FROM $1)
-     ORDER BY job, started_at DESC`,
+     ORDER BY job, status = 'skipped', started_at DESC`,
     [RUN_BY_AGENT],
   );
   return rows;
@@ -277,4 +291,25 @@ export async function lastStartedAt(db: Queryable, jobs: readonly string[], stat
     [jobs, RUN_BY_AGENT, statuses ?? null],
   );
   return rows[0]?.at ? new Date(rows[0].at) : null;
+}
+
+/** A finished top-level run, for the dashboard's picture of the last days. */
+export interface FinishedRun {
+  job: string;
+  status: RunStatus;
+  startedAt: string;
+  durationMs: number;
+}
+
+/** The top-level runs (chains and steps run alone, not a chain's steps) finished since `since`, dry runs left out. */
+export async function finishedRunsSince(db: Queryable, since: Date): Promise<FinishedRun[]> {
+  const { rows } = await db.query<FinishedRun>(
+    `SELECT job, status, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "startedAt",
+            (extract(epoch FROM finished_at - started_at) * 1000)::int AS "durationMs"
+     FROM connecteur_runs
+     WHERE parent_run_id IS NULL AND NOT dry_run AND finished_at IS NOT NULL AND started_at >= $1
+     ORDER BY started_at`,
+    [since.toISOString()],
+  );
+  return rows;
 }

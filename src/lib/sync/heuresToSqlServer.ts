@@ -21,7 +21,7 @@ export async function heuresToSqlServer(ctx: JobContext): Promise<void> {
   const { HEURES_BATCH_SIZE } = ctx.settings.sync;
   const batigest = await ctx.services.batigest();
   const salaries = salariesByCodeBs(await batigest.readSalaries());
-  const { pending } = await countPendingHeures(ctx.db);
+  const { total: pending } = await countPendingHeures(ctx.db);
   let after = '';
   for (;;) {
     stopIfRequested(ctx);

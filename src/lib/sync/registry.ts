@@ -16,6 +16,8 @@ export interface StepDefinition<S extends Section = Section> {
   /** Sections validated before the step does any work (also when it has nothing to do), beside `sync`. */
   settings: readonly S[];
   systems: readonly System[];
+  /** What its progress counts, as the dashboard shows it ("14/101 créneaux"); `%`: a share of its work. */
+  progressUnit: 'chantiers' | 'adresses' | 'créneaux' | 'projets' | '%';
   /**
    * Steps that write the same records in one outside system share a lock: one of them at a time,
    * whether run alone or in a chain. Unset: the step's own name.
@@ -32,6 +34,7 @@ export const STEPS = {
     does: 'chantiers Batigest → staging ; note ceux qui ont quitté Batigest',
     settings: [],
     systems: ['batigest'],
+    progressUnit: 'chantiers',
     entry: async () => (await import('./transfer.js')).transferChantiers,
   }),
   'fin-chantiers': step({
@@ -39,6 +42,7 @@ export const STEPS = {
     does: 'termine (ou rouvre) dans BatiSimply les projets des chantiers sortis de Batigest (ou revenus)',
     settings: ['batisimply'],
     systems: ['batisimply'],
+    progressUnit: 'chantiers',
     // Both write BatiSimply's projects (a PUT carries the whole object): never at once. The lock
     // keeps the push's name, which a connector of an earlier version takes too.
     lock: 'transfer-batisimply',
@@ -49,6 +53,7 @@ export const STEPS = {
     does: 'géocode les adresses des chantiers à envoyer (GEOCODE_ENABLED)',
     settings: ['geocode'],
     systems: ['geocoder'],
+    progressUnit: 'adresses',
     entry: async () => (await import('./geocodeChantiers.js')).geocodeChantiers,
   }),
   'transfer-batisimply': step({
@@ -56,6 +61,7 @@ export const STEPS = {
     does: 'chantiers à envoyer → projets BatiSimply (mise à jour, sinon création)',
     settings: ['batisimply', 'geocode'],
     systems: ['batisimply'],
+    progressUnit: 'chantiers',
     entry: async () => (await import('./transferBatisimply.js')).pushChantiers,
   }),
   'recup-heures': step({
@@ -63,6 +69,7 @@ export const STEPS = {
     does: 'créneaux BatiSimply de la fenêtre → staging',
     settings: ['batisimply'],
     systems: ['batisimply'],
+    progressUnit: '%',
     entry: async () => (await import('./recupHeures.js')).recupHeures,
   }),
   'update-code-projet': step({
@@ -70,6 +77,7 @@ export const STEPS = {
     does: 'code chantier des heures : projet du créneau, chantier en staging, sinon BatiSimply',
     settings: ['batisimply'],
     systems: ['batisimply'],
+    progressUnit: 'projets',
     entry: async () => (await import('./updateCodeProjet.js')).updateCodeProjet,
   }),
   'heures-to-sqlserver': step({
@@ -77,6 +85,7 @@ export const STEPS = {
     does: 'heures validées → SuiviMO (une fois, mises à jour, retirées)',
     settings: [],
     systems: ['batigest'],
+    progressUnit: 'créneaux',
     entry: async () => (await import('./heuresToSqlServer.js')).heuresToSqlServer,
   }),
 };

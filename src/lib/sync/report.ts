@@ -1,4 +1,5 @@
 /** Collects a run's report while its job works: counts, each record's action, failed and held records. */
+import type { Code } from '../domain/codes.js';
 import { operatorMessage, toConnectorError } from '../errors.js';
 import { redact } from '../log.js';
 import {
@@ -74,7 +75,7 @@ export class ReportBuilder {
     this.records.push({ key, action: 'fail', reason: message });
   }
 
-  hold(key: string, code: string, text: string) {
+  hold(key: string, code: Code, text: string) {
     const message = redact(text);
     this.counts.held++;
     this.errors.push({ key, code, message });
@@ -82,7 +83,7 @@ export class ReportBuilder {
     this.records.push({ key, action: 'hold', reason: message });
   }
 
-  warn(key: string, code: string, message: string) {
+  warn(key: string, code: Code, message: string) {
     this.warnings.push({ key, code, message: redact(message) });
   }
 

@@ -15,11 +15,13 @@ import {
   openIssueKeys,
   pruneHistory,
   startRun,
+  queuedRun,
   recordOutcomes,
   runningRunId,
   updateProgress,
 } from '../staging/runs.js';
 import type { SyncSettings } from '../config.js';
+import { frenchTime } from '../time.js';
 import { ReportBuilder } from './report.js';
 import type { JobContext, Section, SectionSettings } from './context.js';
 import { jobsUnderLock, tryJobLock } from './locks.js';
@@ -75,13 +77,15 @@ const PROGRESS_EVERY_MS = 1_000;
 
 export async function runJob(services: Services, job: JobName, options: RunOptions): Promise<RunOutcome> {
   const log = options.log ?? createLogger(silentSink);
+  const recorded = { started: false };
   try {
-    return await startJob(services, job, options, log);
+    return await startJob(services, job, options, log, recorded);
   } catch (error) {
     // A run that never started or could not be recorded (staging or Key Vault unreachable, lock or
     // history write failing) still ends with its line: alerts must see every failure.
     const e = toConnectorError(error);
-    logFinished(log, job, e instanceof ConflictError ? 'skipped' : 'failed', { code: e.code, message: e.message });
+    if (recorded.started) logFinished(log, job, 'failed', { code: e.code, reason: e.message });
+    else logNotStarted(log, job, e);
     throw e;
   }
 }
@@ -98,10 +102,36 @@ export function logFinished(log: Logger, job: string, status: RunStatus, fields:
   else log.info(line, dimensions);
 }
 
-async function startJob(services: Services, job: JobName, options: RunOptions, log: Logger): Promise<RunOutcome> {
+/**
+ * A run refused before it began (the job already running, the staging locked or unreachable): its
+ * line says it did not start, not that it ended, and keeps the `run.finished` event alerts count.
+ */
+function logNotStarted(log: Logger, job: string, e: ConnectorError) {
+  const status: RunStatus = e instanceof ConflictError ? 'skipped' : 'failed';
+  const dimensions = { event: 'run.finished', job, status, code: e.code, started: false };
+  const line = `Job ${job} non lancé : ${e.message}`;
+  if (status === 'failed') log.error(line, dimensions);
+  else log.info(line, dimensions);
+}
+
+/** `recorded.started`: set once a run's row says it runs, so that a failure after it is an end, not a refusal. */
+type Recorded = { started: boolean };
+
+async function startJob(services: Services, job: JobName, options: RunOptions, log: Logger, recorded: Recorded): Promise<RunOutcome> {
   refuseIfLeftToAgent(services, job, options.trigger);
   const db = await services.staging();
-  if (!isChain(job)) return runStep(services, db, job, options, log, null);
+  // A run waiting in the queue holds its job as a running one does, for a run asked here too.
+  if (options.runId === undefined) {
+    const queued = await queuedRun(db, jobsUnderLock(job));
+    if (queued) {
+      const since = frenchTime(queued.queuedAt, services.timeZone());
+      const message =
+        `Le job « ${job} » est déjà en file d’attente depuis le ${since} (exécution ${queued.runId}) : ` +
+        'attendez qu’il soit exécuté (hôte Functions, ou « connecteur serve » avec AzureWebJobsStorage).';
+      return busy(db, log, job, randomUUID(), options, null, { message, runId: queued.runId });
+    }
+  }
+  if (!isChain(job)) return runStep(services, db, job, options, log, null, recorded);
 
   const lock = await tryJobLock(db, job);
   const runId = options.runId ?? randomUUID();
@@ -112,6 +142,7 @@ async function startJob(services: Services, job: JobName, options: RunOptions, l
     await closeInterruptedRuns(db, jobsUnderLock(job));
     const run = { runId, job, parentRunId: null, trigger: options.trigger, dryRun, status: 'running' as const };
     if (!(await startRun(db, run, options.runId !== undefined))) return duplicate(job, runId, dryRun);
+    recorded.started = true;
     const stepOptions = { ...options, runId: undefined };
     const steps: RunReport[] = [];
     /** Steps the on-site agent runs: listed with their reason, they do not make the chain's status. */
@@ -155,9 +186,10 @@ async function busy(
   runId: string,
   options: RunOptions,
   parentRunId: string | null,
+  queued?: { message: string; runId: string },
 ): Promise<RunOutcome> {
-  const running = await runningRunId(db, jobsUnderLock(job));
-  const message = `Le job « ${job} » est déjà en cours${running ? ` (exécution ${running})` : ''}.`;
+  const running = queued ? queued.runId : await runningRunId(db, jobsUnderLock(job));
+  const message = queued?.message ?? `Le job « ${job} » est déjà en cours${running ? ` (exécution ${running})` : ''}.`;
   // An operator asking is told; a timer, the agent (or a chain's step) records that it skipped its turn.
   if (options.trigger !== 'timer' && options.trigger !== 'agent' && parentRunId === null) throw new ConflictError(message, running);
   const dryRun = options.dryRun ?? false;
@@ -222,6 +254,7 @@ async function runStep(
   options: RunOptions,
   parentLog: Logger,
   parentRunId: string | null,
+  recorded: Recorded = { started: false },
 ): Promise<RunOutcome> {
   const fromQueue = options.runId !== undefined && parentRunId === null;
   const runId = fromQueue ? options.runId! : randomUUID();
@@ -235,6 +268,7 @@ async function runStep(
     await closeInterruptedRuns(db, jobsUnderLock(job));
     const run = { runId, job, parentRunId, trigger: options.trigger, dryRun, status: 'running' as const };
     if (!(await startRun(db, run, fromQueue))) return duplicate(job, runId, dryRun);
+    recorded.started = true;
     log.info(`Début du job ${job}${dryRun ? ' (simulation)' : ''}`, { trigger: options.trigger });
     const report = new ReportBuilder(dryRun ? new Set() : await openIssueKeys(db, job));
     let lastProgress = 0;

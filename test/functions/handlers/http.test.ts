@@ -21,7 +21,10 @@ test('a thrown string: 500 with the fixed message', () => {
 });
 
 test('an internal kind with a message of its own (InternalError, RecordError): 500, the message stays in the logs', () => {
-  for (const error of [new InternalError('détail interne : requête 42'), new RecordError('CODE_X', 'détail de l’enregistrement 7')]) {
+  for (const error of [
+    new InternalError('détail interne : requête 42'),
+    new RecordError('CHANTIER_INVALIDE', 'détail de l’enregistrement 7'),
+  ]) {
     const answer = errorResponse(error);
     assert.equal(answer.status, 500);
     assert.deepEqual(answer.jsonBody, { code: error.code, message: INTERNAL });
@@ -48,7 +51,7 @@ test('an outside system down: 502 with its message and the system named', () => 
   const e = new UpstreamError('batisimply', 'BatiSimply injoignable (ETIMEDOUT).');
   assert.deepEqual(errorResponse(e), {
     status: 502,
-    jsonBody: { code: 'BATISIMPLY_UNAVAILABLE', message: e.message, system: 'batisimply' },
+    jsonBody: { code: 'BATISIMPLY_UNREACHABLE', message: e.message, system: 'batisimply' },
     headers: JSON_HEADERS,
   });
 });

@@ -51,7 +51,13 @@ test('?company= names the company audited; an unknown one is a 400', async () =>
 
 test('a bad date or format is a 400 with a French message', async () => {
   assert.equal((await get('from=2026-13-45')).status, 400);
-  assert.match(String(((await get('from=yesterday')).jsonBody as { message: string }).message), /--from invalide/);
+  // The route's own words: a query parameter, not the CLI's option.
+  assert.match(String(((await get('from=yesterday')).jsonBody as { message: string }).message), /^Paramètre from invalide/);
+  assert.doesNotMatch(String(((await get('from=yesterday')).jsonBody as { message: string }).message), /--from/);
+  // A day that does not exist is refused, not read as 2 March.
+  const february = await get('from=2026-02-30&to=2026-03-05');
+  assert.equal(february.status, 400);
+  assert.match(String((february.jsonBody as { message: string }).message), /« 2026-02-30 »/);
   assert.equal((await get('from=2026-11-01&to=2026-10-01')).status, 400);
   assert.equal((await get('format=xml')).status, 400);
 });
@@ -73,6 +79,6 @@ test('the dashboard has an audit section that runs on demand', async () => {
   const html = String(res.body);
   assert.match(html, /<h2>Audit Batigest ⇄ BatiSimply<\/h2>/);
   assert.match(html, /<button id="audit-run">Lancer l'audit<\/button>/);
-  assert.match(html, /base \+ '\/audit\?'/);
+  assert.match(html, /url\('audit'\)/);
   assert.doesNotMatch(html, /Heures inexpliquées : \d/, 'not run on page load');
 });

@@ -76,3 +76,28 @@ test('one run per job at a time on the embedded database too', async () => {
     await services.close();
   }
 });
+
+test('a new folder is restored from the build’s archive, already migrated, said once, and kept on disk', async () => {
+  const { EmbeddedDb } = await import('../../../src/lib/staging/db.js');
+  const { TEMPLATE_ARCHIVE } = await import('../../../src/lib/staging/embedded.js');
+  const { latestMigration } = await import('../../../src/lib/staging/migrate.js');
+  const { existsSync } = await import('node:fs');
+  assert.ok(existsSync(TEMPLATE_ARCHIVE), 'npm run build made the archive');
+  const folder = path.join(dir, 'from-template');
+  let created = 0;
+  const db = await EmbeddedDb.open(folder, { onCreate: () => created++ });
+  try {
+    const { rows } = await db.query<{ version: number }>('SELECT max(version)::int AS version FROM connecteur_schema_version');
+    assert.equal(rows[0]?.version, latestMigration(), 'the archive holds the current schema: nothing to migrate');
+    await db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('T1', 'x', false)`);
+  } finally {
+    await db.close();
+  }
+  const again = await EmbeddedDb.open(folder, { onCreate: () => created++ });
+  try {
+    assert.deepEqual((await again.query<{ code: string }>('SELECT code FROM batigest_chantiers')).rows, [{ code: 'T1' }]);
+  } finally {
+    await again.close();
+  }
+  assert.equal(created, 1, 'said at the first start only');
+});

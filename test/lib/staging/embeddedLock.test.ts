@@ -68,7 +68,7 @@ test('a held folder: refused after the wait, naming the holder', async () => {
       assert.equal(e.retryable, false);
       assert.equal(
         e.message,
-        `Le dossier de staging embarqué ${dir} est utilisé par le processus ${holder.pid} (${holder.command}, depuis ${holder.since}). Attendez sa fin ou arrêtez-le.`,
+        `Le dossier de staging embarqué ${dir} est utilisé par le processus ${holder.pid} (${holder.command}, depuis le ${holder.since}). Attendez sa fin ou arrêtez-le.`,
       );
       return true;
     });

@@ -94,7 +94,7 @@ describe('held slots', () => {
       },
       { id_heure: '2', sync: false, held_code: 'CHANTIER_NON_RESOLU', held_reason: 'Chantier non résolu : aucun projet sur le créneau.' },
     ]);
-    assert.deepEqual(await countPendingHeures(t.db), { pending: 2, held: 2 });
+    assert.deepEqual(await countPendingHeures(t.db), { pending: 2, held: 2, notValidated: 0, total: 2 });
 
     edit(1).project = { id: 7, projectCode: 'CH001' };
     await recup();
@@ -102,7 +102,7 @@ describe('held slots', () => {
     assert.deepEqual([next.counts.created, next.counts.held], [1, 1]);
     assert.deepEqual((await held())[0], { id_heure: '1', sync: true, held_code: null, held_reason: null });
     assert.deepEqual(batigest.suiviMo, [row(start, 1)]);
-    assert.deepEqual(await countPendingHeures(t.db), { pending: 1, held: 1 });
+    assert.deepEqual(await countPendingHeures(t.db), { pending: 1, held: 1, notValidated: 0, total: 1 });
   });
 
   test('the export reports its progress against the pending slots, held ones included', async () => {

@@ -39,7 +39,7 @@ class FakeProjects implements BatisimplyApi {
     const error = this.getError.get(id);
     if (error) throw error;
     const found = this.projects.find((p) => p.id === id);
-    if (!found) throw new BatisimplyError(`projet ${id} introuvable`, { code: 'BATISIMPLY_HTTP', retryable: false, status: 404 });
+    if (!found) throw new BatisimplyError(`projet ${id} introuvable`, { code: 'BATISIMPLY_NOT_FOUND', retryable: false, status: 404 });
     return structuredClone(found);
   }
   async createProject(): Promise<Project> {
@@ -401,14 +401,14 @@ describe('finishChantiers', () => {
       { id: 5, projectCode: 'CH001' },
       { id: 6, projectCode: 'CH002' },
     ];
-    api.getError.set(5, new BatisimplyError('BatiSimply : erreur 500', { code: 'BATISIMPLY_HTTP', retryable: true, status: 500 }));
+    api.getError.set(5, new BatisimplyError('BatiSimply : erreur 500', { code: 'BATISIMPLY_HTTP_500', retryable: true, status: 500 }));
     await hoursFetched();
     const ctx = await context();
     await finishChantiers(ctx);
     assert.equal(api.lists, 0, 'a 500 is not a missing project');
     assert.deepEqual(
       ctx.report.errors.map((e) => [e.key, e.code]),
-      [['CH001', 'BATISIMPLY_HTTP']],
+      [['CH001', 'BATISIMPLY_HTTP_500']],
     );
     assert.deepEqual(
       api.puts.map((p) => p.id),

@@ -52,8 +52,9 @@ const ENV: Env = {
   BATISIMPLY_CREATE_SETTLE_MS: String(SETTLE_MS),
 };
 
-const ambiguous = () => new BatisimplyError('délai dépassé', { code: 'BATISIMPLY_TIMEOUT', retryable: true, ambiguous: true });
-const refused = (status: number) => new BatisimplyError(`refusé (${status})`, { code: 'BATISIMPLY_HTTP', status, retryable: false });
+const ambiguous = () => new BatisimplyError('délai dépassé', { code: 'BATISIMPLY_UNREACHABLE', retryable: true, ambiguous: true });
+const refused = (status: number) =>
+  new BatisimplyError(`refusé (${status})`, { code: `BATISIMPLY_HTTP_${status}`, status, retryable: false });
 
 /** What a create does, scripted by the test: applied and answered (the default), or one of these. */
 type CreateScript = 'lost' | 'unapplied' | 'applied-after-next-read' | Error;
@@ -303,7 +304,7 @@ describe('creates and updates', () => {
     await stage({ ...chantier('CH007'), batisimplyId: 12 });
     const { report } = await run(api);
     assert.deepEqual(api.calls, ['LIST', 'GET 12']);
-    assert.deepEqual(errorsOf(report), [['CH007', 'BATISIMPLY_HTTP', 'refusé (500)']]);
+    assert.deepEqual(errorsOf(report), [['CH007', 'BATISIMPLY_HTTP_500', 'refusé (500)']]);
     assert.equal((await staged('CH007')).last_error, 'refusé (500)');
   });
 
@@ -448,7 +449,7 @@ describe('records that fail', () => {
     api.creates = [refused(400)];
     await stage(chantier('CH021'));
     const { report } = await run(api);
-    assert.deepEqual(errorsOf(report), [['CH021', 'BATISIMPLY_HTTP', 'refusé (400)']]);
+    assert.deepEqual(errorsOf(report), [['CH021', 'BATISIMPLY_HTTP_400', 'refusé (400)']]);
     assert.deepEqual(api.calls, ['LIST', 'POST CH021']);
   });
 
@@ -556,7 +557,7 @@ describe('a create whose answer is lost', () => {
     await stage(chantier('CH033'));
     const { report } = await run(api);
     assert.deepEqual(api.calls.filter((c) => c.startsWith('POST')).length, 3);
-    assert.deepEqual(errorsOf(report), [['CH033', 'BATISIMPLY_TIMEOUT', 'délai dépassé']]);
+    assert.deepEqual(errorsOf(report), [['CH033', 'BATISIMPLY_UNREACHABLE', 'délai dépassé']]);
     assert.deepEqual(api.projects.size, 0);
     // Each attempt: POST (1 s), then two reads (2.4 s each); the third create was lost at 08:00:15,
     // a second after it was recorded. The staged time is that of the loss, for the next run to check.

@@ -70,10 +70,10 @@ test('ok without a count: marked succeeded, neither counted nor listed', () => {
 
 test('fail with a connector error: its code and message in errors, outcomes and records', () => {
   const report = new ReportBuilder();
-  report.fail('CH1', new RecordError('CHANTIER_INVALID', 'Code chantier vide.'));
+  report.fail('CH1', new RecordError('CHANTIER_INVALIDE', 'Code chantier vide.'));
   assert.equal(report.counts.failed, 1);
-  assert.deepEqual(report.errors, [{ key: 'CH1', code: 'CHANTIER_INVALID', message: 'Code chantier vide.' }]);
-  assert.deepEqual(report.outcomes, [{ key: 'CH1', kind: 'failed', code: 'CHANTIER_INVALID', message: 'Code chantier vide.' }]);
+  assert.deepEqual(report.errors, [{ key: 'CH1', code: 'CHANTIER_INVALIDE', message: 'Code chantier vide.' }]);
+  assert.deepEqual(report.outcomes, [{ key: 'CH1', kind: 'failed', code: 'CHANTIER_INVALIDE', message: 'Code chantier vide.' }]);
   assert.deepEqual(report.records, [{ key: 'CH1', action: 'fail', reason: 'Code chantier vide.' }]);
   assert.equal(report.succeeded.size, 0);
   assert.equal(report.status(), 'partial');
@@ -87,18 +87,18 @@ test('fail with an unexpected error: INTERNAL, with the message of the error and
 
 test('hold: counted, its text masked of secrets in errors, outcomes and records', () => {
   const report = new ReportBuilder();
-  report.hold('S1', 'SALARIE_UNKNOWN', `inconnu (${SECRET})`);
+  report.hold('S1', 'SALARIE_INCONNU', `inconnu (${SECRET})`);
   assert.equal(report.counts.held, 1);
-  assert.deepEqual(report.errors, [{ key: 'S1', code: 'SALARIE_UNKNOWN', message: 'inconnu (***)' }]);
-  assert.deepEqual(report.outcomes, [{ key: 'S1', kind: 'held', code: 'SALARIE_UNKNOWN', message: 'inconnu (***)' }]);
+  assert.deepEqual(report.errors, [{ key: 'S1', code: 'SALARIE_INCONNU', message: 'inconnu (***)' }]);
+  assert.deepEqual(report.outcomes, [{ key: 'S1', kind: 'held', code: 'SALARIE_INCONNU', message: 'inconnu (***)' }]);
   assert.deepEqual(report.records, [{ key: 'S1', action: 'hold', reason: 'inconnu (***)' }]);
   assert.equal(report.status(), 'partial');
 });
 
 test('warn: listed among the warnings only, masked, the status unchanged', () => {
   const report = new ReportBuilder();
-  report.warn('W1', 'GEOCODE_MISS', `adresse ${SECRET}`);
-  assert.deepEqual(report.warnings, [{ key: 'W1', code: 'GEOCODE_MISS', message: 'adresse ***' }]);
+  report.warn('W1', 'ADRESSE_INTROUVABLE', `adresse ${SECRET}`);
+  assert.deepEqual(report.warnings, [{ key: 'W1', code: 'ADRESSE_INTROUVABLE', message: 'adresse ***' }]);
   assert.deepEqual([report.errors, report.outcomes, report.records], [[], [], []]);
   assert.equal(report.status(), 'succeeded');
 });

@@ -165,7 +165,7 @@ test('a dry run: told to the work and the log, no record outcome kept; a real ru
   await recordOutcomes(t.db, 'transfer', OTHER, [{ key: 'A', kind: 'failed', code: 'E', message: 'avant' }], []);
   const calls = stepDoes('transfer', (ctx) => {
     ctx.report.ok('A', 'unchanged');
-    ctx.report.fail('B', new RecordError('CHANTIER_INVALID', 'invalide'));
+    ctx.report.fail('B', new RecordError('CHANTIER_INVALIDE', 'invalide'));
   });
   const { log, lines } = capture();
   const dry = (await runJob(s, 'transfer', { trigger: 'cli', dryRun: true, allowMassDelete: true, log })).report as RunReport;
@@ -183,16 +183,16 @@ test('a dry run: told to the work and the log, no record outcome kept; a real ru
 test('a step whose work throws: failed, its error first, its message on the row, logged as errors', async () => {
   const { log, lines } = capture();
   stepDoes('transfer', (ctx) => {
-    ctx.report.fail('R1', new RecordError('CHANTIER_INVALID', 'invalide'));
+    ctx.report.fail('R1', new RecordError('CHANTIER_INVALIDE', 'invalide'));
     throw new UpstreamError('batisimply', 'BatiSimply indisponible.');
   });
   const outcome = await runJob(services(), 'transfer', { trigger: 'timer', log });
   const report = outcome.report as RunReport;
-  assert.equal(outcome.fatal?.code, 'BATISIMPLY_UNAVAILABLE');
+  assert.equal(outcome.fatal?.code, 'BATISIMPLY_UNREACHABLE');
   assert.equal(report.status, 'failed');
   assert.deepEqual(report.errors, [
-    { key: 'transfer', code: 'BATISIMPLY_UNAVAILABLE', message: 'BatiSimply indisponible.' },
-    { key: 'R1', code: 'CHANTIER_INVALID', message: 'invalide' },
+    { key: 'transfer', code: 'BATISIMPLY_UNREACHABLE', message: 'BatiSimply indisponible.' },
+    { key: 'R1', code: 'CHANTIER_INVALIDE', message: 'invalide' },
   ]);
   const row = await getRun(t.db, report.runId);
   assert.deepEqual([row?.status, row?.message, row?.errors.length], ['failed', 'BatiSimply indisponible.', 2]);
@@ -200,8 +200,8 @@ test('a step whose work throws: failed, its error first, its message on the row,
     lines.map((l) => [l.level, l.message, l.fields.code]),
     [
       ['info', 'Début du job transfer', undefined],
-      ['error', 'Échec du job transfer : BatiSimply indisponible.', 'BATISIMPLY_UNAVAILABLE'],
-      ['error', 'Fin du job transfer : échec', 'BATISIMPLY_UNAVAILABLE'],
+      ['error', 'Échec du job transfer : BatiSimply indisponible.', 'BATISIMPLY_UNREACHABLE'],
+      ['error', 'Fin du job transfer : échec', 'BATISIMPLY_UNREACHABLE'],
     ],
   );
 });
@@ -254,9 +254,9 @@ test('progress without onProgress: the work goes on', async () => {
 });
 
 test('warnings: in the report when there are some', async () => {
-  stepDoes('transfer', (ctx) => ctx.report.warn('W', 'GEOCODE_MISS', 'adresse inconnue'));
+  stepDoes('transfer', (ctx) => ctx.report.warn('W', 'ADRESSE_INTROUVABLE', 'adresse inconnue'));
   const report = (await runJob(services(), 'transfer', { trigger: 'cli' })).report as RunReport;
-  assert.deepEqual(report.warnings, [{ key: 'W', code: 'GEOCODE_MISS', message: 'adresse inconnue' }]);
+  assert.deepEqual(report.warnings, [{ key: 'W', code: 'ADRESSE_INTROUVABLE', message: 'adresse inconnue' }]);
   assert.equal(report.status, 'succeeded');
 });
 
@@ -291,8 +291,8 @@ test('a busy step asked by an operator: ConflictError naming the running run, lo
       assert.deepEqual(lines, [
         {
           level: 'info',
-          message: 'Fin du job transfer : ignoré',
-          fields: { event: 'run.finished', job: 'transfer', status: 'skipped', code: 'JOB_RUNNING', message: error.message },
+          message: `Job transfer non lancé : ${error.message}`,
+          fields: { event: 'run.finished', job: 'transfer', status: 'skipped', code: 'JOB_RUNNING', started: false },
         },
       ]);
     }
@@ -407,12 +407,12 @@ test('a chain: its steps in order under it, its counts and errors summed, its st
     chainRowWhileStepping.push(...rows);
     ctx.report.add('read', 2);
     ctx.report.ok('A', 'created');
-    ctx.report.fail('B', new RecordError('CHANTIER_INVALID', 'invalide'));
+    ctx.report.fail('B', new RecordError('CHANTIER_INVALIDE', 'invalide'));
   });
   stepDoes('transfer-batisimply', (ctx) => {
     ctx.report.add('read', 3);
     ctx.report.ok('C', 'updated');
-    ctx.report.hold('D', 'PROJECT_AMBIGUOUS', 'ambigu');
+    ctx.report.hold('D', 'SALARIE_AMBIGU', 'ambigu');
   });
   const { log, lines } = capture();
   const outcome = await runJob(services(db), 'chantiers', { trigger: 'timer', log });
@@ -483,7 +483,7 @@ test('a chain whose first step fails: the next step still runs, the chain fails 
   const outcome = await runJob(services(), 'chantiers', { trigger: 'cli', log });
   assert.equal(second.length, 1);
   assert.equal(outcome.report.status, 'failed');
-  assert.equal(outcome.fatal?.code, 'BATIGEST_UNAVAILABLE');
+  assert.equal(outcome.fatal?.code, 'BATIGEST_UNREACHABLE');
   assert.deepEqual(lines.at(-1)?.level, 'error');
   assert.equal((await getRun(t.db, outcome.report.runId))?.status, 'failed');
 });
@@ -494,7 +494,7 @@ test('a chain whose last step fails: the chain fails with that error', async () 
     throw new UpstreamError('batisimply', 'BatiSimply indisponible.');
   });
   const outcome = await runJob(services(), 'chantiers', { trigger: 'cli' });
-  assert.equal(outcome.fatal?.code, 'BATISIMPLY_UNAVAILABLE');
+  assert.equal(outcome.fatal?.code, 'BATISIMPLY_UNREACHABLE');
 });
 
 test('a dry run of a chain: every step is a dry run', async () => {
@@ -573,7 +573,7 @@ test('a chain taken from the queue: runs as its queued row, its steps under it; 
   assert.deepEqual([again.duplicate, again.report.runId, again.report.status, first.length], [true, QUEUED, 'skipped', 1]);
 });
 
-test('the history write failing: the error is thrown and logged failed with its code and message', async () => {
+test('the history write failing before the run is recorded: the error is thrown and logged « non lancé », failed, with its code', async () => {
   const faulty = new FaultyDb(t.db);
   faulty.failOn = /INSERT INTO connecteur_runs/;
   const { log, lines } = capture();
@@ -581,14 +581,8 @@ test('the history write failing: the error is thrown and logged failed with its 
   assert.deepEqual(lines, [
     {
       level: 'error',
-      message: 'Fin du job transfer : échec',
-      fields: {
-        event: 'run.finished',
-        job: 'transfer',
-        status: 'failed',
-        code: 'INTERNAL',
-        message: 'Erreur interne : simulated crash at staging /INSERT INTO connecteur_runs/',
-      },
+      message: 'Job transfer non lancé : Erreur interne : simulated crash at staging /INSERT INTO connecteur_runs/',
+      fields: { event: 'run.finished', job: 'transfer', status: 'failed', code: 'INTERNAL', started: false },
     },
   ]);
 });

@@ -181,7 +181,9 @@ test('staging unreachable: the run that never started logs its run.finished line
   const services = new Services({ ...env, STAGING_DATABASE_URL: 'postgresql://postgres@127.0.0.1:9/none' });
   try {
     await assert.rejects(runJob(services, 'transfer-batisimply', { trigger: 'timer', log }), { code: 'STAGING_UNREACHABLE' });
-    assert.deepEqual(finished(), [['Fin du job transfer-batisimply : échec', 'transfer-batisimply', 'failed']]);
+    const [line] = finished();
+    assert.match(String(line?.[0]), /^Job transfer-batisimply non lancé : Base de staging PostgreSQL injoignable/);
+    assert.deepEqual(line?.slice(1), ['transfer-batisimply', 'failed']);
   } finally {
     await services.close();
   }
@@ -201,7 +203,7 @@ test('Key Vault failing: the run that never started logs its run.finished line, 
   const services = new Services(env, { secrets: failing });
   try {
     await assert.rejects(runJob(services, 'chantiers', { trigger: 'timer', log }), { code: 'KEYVAULT_READ_FAILED' });
-    assert.deepEqual(finished(), [['Fin du job chantiers : échec', 'chantiers', 'failed']]);
+    assert.deepEqual(finished(), [['Job chantiers non lancé : Key Vault refuse.', 'chantiers', 'failed']]);
   } finally {
     await services.close();
   }
@@ -214,7 +216,14 @@ test('the history write throwing: the run still logs its run.finished line, fail
   const services = new Services(env, { staging: faulty });
   try {
     await assert.rejects(runJob(services, 'transfer-batisimply', { trigger: 'timer', log }));
-    assert.deepEqual(finished(), [['Fin du job transfer-batisimply : échec', 'transfer-batisimply', 'failed']]);
+    // The first history write is the one that closes interrupted runs, before this run is recorded.
+    assert.deepEqual(finished(), [
+      [
+        'Job transfer-batisimply non lancé : Erreur interne : simulated crash at staging /UPDATE connecteur_runs SET status/',
+        'transfer-batisimply',
+        'failed',
+      ],
+    ]);
   } finally {
     await services.close();
   }

@@ -130,7 +130,7 @@ describe('update-code-projet', () => {
   });
 
   test('a project BatiSimply no longer has (404): a warning, the run goes on', async () => {
-    answers.set(9, new BatisimplyError('introuvable', { code: 'HTTP_404', retryable: false, status: 404 }));
+    answers.set(9, new BatisimplyError('introuvable', { code: 'BATISIMPLY_NOT_FOUND', retryable: false, status: 404 }));
     await stage('1', 9);
     const report = await run();
     assert.equal(report.status, 'succeeded');
@@ -139,7 +139,7 @@ describe('update-code-projet', () => {
 
   test('a BatiSimply failure other than 404: the run fails, no code written', async () => {
     answers.set(7, { projectCode: 'CH777' });
-    answers.set(9, new BatisimplyError('erreur serveur', { code: 'HTTP_500', retryable: true, status: 500 }));
+    answers.set(9, new BatisimplyError('erreur serveur', { code: 'BATISIMPLY_HTTP_500', retryable: true, status: 500 }));
     await stage('1', 7);
     await stage('2', 9);
     const report = await run();

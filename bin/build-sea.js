@@ -4,7 +4,7 @@
  * executable applications (nodejs.org/api/single-executable-applications.html):
  *   1. esbuild bundles dist/src/cli/main.js with every package it uses (the CLI's own bundle,
  *      dist/cli/main.cjs, leaves most of them in node_modules; a single executable has none);
- *   2. the staging migrations and package.json go in as SEA assets, unpacked on first start to a
+ *   2. the staging migrations, package.json and the guide (docs/guide.md, the dashboard's) go in as SEA assets, unpacked on first start to a
  *      folder named after their digest (postgrator reads migrations from files);
  *   3. `node --experimental-sea-config` writes the blob, which postject (the Node project's
  *      injector) puts into a copy of this very node binary: dist/sea/connecteur[.exe].
@@ -29,7 +29,7 @@ rmSync(OUT, { recursive: true, force: true });
 mkdirSync(OUT, { recursive: true });
 
 // What the executable unpacks: the files the code reads beside its modules, at the same relative places.
-const assets = { 'package.json': path.join(ROOT, 'package.json') };
+const assets = { 'package.json': path.join(ROOT, 'package.json'), 'docs/guide.md': path.join(ROOT, 'docs/guide.md') };
 for (const f of readdirSync(MIGRATIONS).filter((f) => f.endsWith('.sql')).sort()) assets[`src/lib/staging/migrations/${f}`] = path.join(MIGRATIONS, f);
 const digest = createHash('sha256');
 for (const [name, file] of Object.entries(assets)) digest.update(name).update(readFileSync(file));

@@ -17,9 +17,15 @@ import { embeddedRows } from './embedded.js';
 import { benchPush } from './push.js';
 import { startupRows } from './startup.js';
 import { suiviMoRows } from './suivimo.js';
+import { agentIdleRows } from './agentIdle.js';
 import { printTable, time, type Row } from './support.js';
 
 const quick = process.argv.includes('--quick');
+/** The agent's idle window: a few minutes for figures to quote, less for a smoke run (`--idle-minutes 0.25`). */
+const idleArg = process.argv.indexOf('--idle-minutes');
+const idleMinutes = idleArg >= 0 ? Number(process.argv[idleArg + 1]) : quick ? 0.5 : 3;
+/** `--only agent`: just the agent's idle cost. */
+const onlyAgent = process.argv.includes('--only') && process.argv[process.argv.indexOf('--only') + 1] === 'agent';
 
 /** The sandbox must never be what a benchmark measures: its own throughput, for reference. */
 async function sandboxRows(): Promise<Row[]> {
@@ -97,7 +103,7 @@ async function pushRows(): Promise<Row[]> {
   ];
 }
 
-const SCENARIOS: (() => Promise<{ rows: Row[]; raw?: unknown }>)[] = [
+const ALL_SCENARIOS: (() => Promise<{ rows: Row[]; raw?: unknown }>)[] = [
   async () => ({ rows: await sandboxRows() }),
   async () => ({ rows: await startupRows() }),
   async () => ({ rows: await embeddedRows(quick ? 1 : 5) }),
@@ -113,7 +119,9 @@ const SCENARIOS: (() => Promise<{ rows: Row[]; raw?: unknown }>)[] = [
   async () => ({ rows: await pushRows() }),
   async () => ({ rows: await suiviMoRows(quick ? 1_000 : 10_000) }),
   async () => ({ rows: await transferRows() }),
+  async () => ({ rows: await agentIdleRows(idleMinutes) }),
 ];
+const SCENARIOS = onlyAgent ? ALL_SCENARIOS.slice(-1) : ALL_SCENARIOS;
 
 const rows: Row[] = [];
 const raw: unknown[] = [];

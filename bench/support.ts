@@ -43,7 +43,7 @@ export async function runChild<T>(script: string, args: readonly string[], env?:
 export interface Row {
   scenario: string;
   figure: number;
-  unit: 'ms' | 'MB' | 'statements' | 'rows' | 'requests/s';
+  unit: 'ms' | 'MB' | 'statements' | 'rows' | 'requests/s' | '% core';
   /** What the figure is compared with: a floor measured in the same run, a baseline, or a target value. */
   reference?: { label: string; value: number };
   /** figure ÷ reference (or reference ÷ figure when `higherIsBetter`). */
@@ -55,7 +55,13 @@ export interface Row {
 
 export function printTable(rows: readonly Row[]) {
   const fmt = (v: number, unit: string) =>
-    unit === 'ms' ? `${v.toFixed(0)} ms` : unit === 'MB' ? `${v.toFixed(0)} MB` : `${Math.round(v)} ${unit}`;
+    unit === 'ms'
+      ? `${v.toFixed(0)} ms`
+      : unit === 'MB'
+        ? `${v.toFixed(0)} MB`
+        : unit === '% core'
+          ? `${v.toFixed(3)} % d'un cœur`
+          : `${Math.round(v)} ${unit}`;
   const cells = rows.map((r) => [
     r.scenario,
     fmt(r.figure, r.unit),

@@ -53,6 +53,8 @@ export function formatReport(report: AnyReport): string {
 /** `timeZone`: SYNC_TIMEZONE, the zone the operator reads times in (as on the dashboard). */
 export function formatStatus(s: StatusReport, timeZone = 'Europe/Paris'): string {
   const lines: string[] = [];
+  for (const a of s.alerts ?? []) lines.push(`⚠ ${a.message} (depuis le ${frenchTime(a.openedAt, timeZone)})`);
+  if (s.agent) lines.push(s.agent.message);
   if (s.connections) {
     lines.push('Connexions :');
     for (const c of s.connections) lines.push(`  ${c.ok ? '✔' : '✘'} ${c.message}`);

@@ -22,7 +22,8 @@ const HELP: [RegExp, string][] = [
   [/^Options:/gm, 'Options :'],
   [/^Commands:/gm, 'Commandes :'],
   [/^Arguments:/gm, 'Arguments :'],
-  [/\(default: ([^)]*)\)/g, '(par défaut : $1)'],
+  // A long description wraps: the default may start on the next line.
+  [/\(default:(\s+)([^)]*)\)/g, '(par défaut :$1$2)'],
   [/\[options\]/g, '[options]'],
   [/\[command\]/g, '[commande]'],
 ];

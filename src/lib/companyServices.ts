@@ -2,11 +2,11 @@
 import { companySecretName, DEFAULT_COMPANY, listCompanies, pickCompany, type Company } from './companies.js';
 import type { Env } from './config.js';
 import { createSecretStore } from './secrets.js';
-import { Services, type ServiceHooks, type ServiceOverrides } from './services.js';
+import { Services, type ServiceOptions, type ServiceOverrides } from './services.js';
 
-export function companyServices(company: Company, overrides: ServiceOverrides = {}, hooks: ServiceHooks = {}): Services {
+export function companyServices(company: Company, overrides: ServiceOverrides = {}, options: ServiceOptions = {}): Services {
   const secrets = overrides.secrets ?? createSecretStore(company.env, (s) => companySecretName(company.secretPrefix, s));
-  return new Services(company.env, { ...overrides, secrets }, { company: company.name, schema: company.schema }, hooks);
+  return new Services(company.env, { ...overrides, secrets }, { company: company.name, schema: company.schema }, options);
 }
 
 /**
@@ -21,7 +21,9 @@ export class CompanyDirectory {
   constructor(
     readonly env: Env,
     private readonly defaultServices?: Services,
-    private readonly hooks: ServiceHooks = {},
+    private readonly options: ServiceOptions = {},
+    /** Ports handed to every company's services (tests: a stand-in for Batigest in an agent's process). */
+    private readonly overrides: ServiceOverrides = {},
   ) {}
 
   /** Validated once: settings do not change while a process runs. */
@@ -35,7 +37,7 @@ export class CompanyDirectory {
     if (company.name === DEFAULT_COMPANY && this.defaultServices) return this.defaultServices;
     let services = this.opened.get(company.name);
     if (!services) {
-      services = companyServices(company, {}, this.hooks);
+      services = companyServices(company, this.overrides, this.options);
       this.opened.set(company.name, services);
     }
     return services;

@@ -257,10 +257,21 @@ export const geocodeSchema = z.object({
   GEOCODE_TIMEOUT_MS: int(20_000, 100, 600_000),
 });
 
-/** Read by the Functions host through %NAME% in the timer bindings, listed here so they are documented and checked. */
+/**
+ * NCRONTAB as the Functions timers read it: six fields, seconds first. The agent computes its runs
+ * from the same text (croner, in agent/schedule.ts); this only turns away what cannot be one.
+ */
+const ncrontab = (fallback: string) =>
+  z
+    .string()
+    .regex(/^\s*\S+(\s+\S+){5}\s*$/, 'expression NCRONTAB à six champs attendue (seconde minute heure jour mois jour-de-semaine)')
+    .optional()
+    .default(fallback);
+
+/** Read by the Functions host through %NAME% in the timer bindings, and by `connecteur agent`. */
 export const scheduleSchema = z.object({
-  CHANTIERS_SCHEDULE: z.string().optional().default('0 */15 * * * *'),
-  HEURES_SCHEDULE: z.string().optional().default('0 0 * * * *'),
+  CHANTIERS_SCHEDULE: ncrontab('0 */15 * * * *'),
+  HEURES_SCHEDULE: ncrontab('0 0 * * * *'),
 });
 
 /**
@@ -291,6 +302,8 @@ export type SyncSettings = z.output<typeof syncSchema>;
 export type KeyVaultSettings = z.output<typeof keyVaultSchema>;
 export type GeocodeSettings = z.output<typeof geocodeSchema>;
 export type QueueSettings = z.output<typeof queueSchema>;
+export type ScheduleSettings = z.output<typeof scheduleSchema>;
+export type AgentSettings = z.output<typeof agentSchema>;
 
 /** Settings whose value is a secret: taken from Key Vault when one is configured. */
 export const SECRET_SETTINGS = {

@@ -85,6 +85,14 @@ export function toConnectorError(error: unknown): ConnectorError {
   return new InternalError(redact(`Erreur interne : ${message}`), { cause: error });
 }
 
+/** The process was asked to stop (service stop, Ctrl-C): the step ends between two batches. */
+export class StopRequestedError extends ConnectorError {
+  readonly code = 'STOP_REQUESTED';
+  constructor() {
+    super('Arrêt demandé : le job s’arrête entre deux lots.');
+  }
+}
+
 export class InternalError extends ConnectorError {
   readonly code = 'INTERNAL';
 }

@@ -14,7 +14,11 @@ import {
   stagingSchema,
   syncSchema,
   geocodeSchema,
+  agentSchema,
+  scheduleSchema,
   SECRET_SETTINGS,
+  type AgentSettings,
+  type ScheduleSettings,
   type BatisimplySettings,
   type GeocodeSettings,
   type StagingSettings,
@@ -56,6 +60,15 @@ export interface ServiceScope {
   schema: string;
 }
 
+/** How a process opens its services: what it wants to hear of them, and whether it migrates its staging. */
+export interface ServiceOptions extends ServiceHooks {
+  /**
+   * false: the staging is opened as it stands, never migrated (the on-site agent, which shares it
+   * with the cloud side: the side that owns it migrates it). Default true.
+   */
+  migrate?: boolean;
+}
+
 export class Services {
   readonly secrets: SecretStore;
   private readonly pending = new Map<keyof Opened, Promise<unknown>>();
@@ -65,7 +78,7 @@ export class Services {
     readonly env: Env,
     private readonly overrides: ServiceOverrides = {},
     readonly scope: ServiceScope = { company: 'default', schema: 'public' },
-    private readonly hooks: ServiceHooks = {},
+    private readonly options: ServiceOptions = {},
   ) {
     this.secrets = overrides.secrets ?? createSecretStore(env);
   }
@@ -114,6 +127,20 @@ export class Services {
     return this.section('geocode', () => parseSection(geocodeSchema, this.env, 'géocodage', this.named));
   }
 
+  schedules(): ScheduleSettings {
+    return this.section('schedule', () => parseSection(scheduleSchema, this.env, 'planification'));
+  }
+
+  /** BATIGEST_ACCESS and the agent's silence threshold; its role's password is a secret (see `staging`). */
+  agent(): AgentSettings {
+    return this.section('agent', () => parseSection(agentSchema, this.env, 'agent'));
+  }
+
+  /** The agent's settings with the alert webhook, a secret (Key Vault alert-webhook-url). */
+  async alerts(): Promise<AgentSettings> {
+    return parseSection(agentSchema, await this.resolved(['ALERT_WEBHOOK_URL']), 'agent');
+  }
+
   /** The staging settings but its URL, which may be a Key Vault secret (see `staging`). */
   stagingSettings(): StagingSettings {
     return this.section('staging', () => parseSection(stagingSchema, this.env, 'staging'));
@@ -136,7 +163,11 @@ export class Services {
     return parseSection(stagingSchema, await this.resolved(['STAGING_DATABASE_URL']), 'staging');
   }
 
-  /** The staging database, migrated to the latest schema on first use. */
+  /**
+   * The staging database, migrated to the latest schema on first use (unless `options.migrate` is
+   * false). With BATIGEST_ACCESS=agent and AGENT_STAGING_PASSWORD, the agent's role is then kept
+   * to its password and privileges.
+   */
   readonly staging = this.opened('staging', async () => {
     const s = await this.stagingConnection();
     const [{ EmbeddedDb, PostgresDb }, { migrate }] = await Promise.all([import('./staging/db.js'), import('./staging/migrate.js')]);
@@ -151,19 +182,29 @@ export class Services {
       ? new PostgresDb(s.STAGING_DATABASE_URL, { max: s.STAGING_POOL_MAX, schema, refreshUrl })
       : await EmbeddedDb.open(s.STAGING_EMBEDDED_DIR, {
           showTime: (iso) => frenchTime(iso, this.timeZone()),
-          onCreate: () => this.hooks.creatingEmbedded?.(s.STAGING_EMBEDDED_DIR),
+          onCreate: () => this.options.creatingEmbedded?.(s.STAGING_EMBEDDED_DIR),
         });
     this.owned.push(() => db.close());
     // The two connections a run uses (its lock holds one), opened together rather than in turn.
     if (db instanceof PostgresDb) await db.warm(2);
+    if (this.options.migrate === false) return db;
     // One rule for every command: opening the staging brings its schema up to date, and says so.
     const change = await migrate(db);
-    if (change.applied.length > 0) this.hooks.schemaChanged?.(change);
+    if (change.applied.length > 0) this.options.schemaChanged?.(change);
+    if (db instanceof PostgresDb && this.agent().BATIGEST_ACCESS === 'agent') {
+      const { AGENT_STAGING_PASSWORD } = await this.resolved(['AGENT_STAGING_PASSWORD']);
+      if (AGENT_STAGING_PASSWORD) await (await import('./staging/agentRole.js')).grantAgentRole(db, AGENT_STAGING_PASSWORD);
+    }
     return db;
   });
 
+  /** Batigest's settings, validated (its password may be a Key Vault secret): the agent checks them before it starts. */
+  async batigestSettings() {
+    return parseSection(batigestSchema, await this.resolved(['BATIGEST_SQL_PASSWORD']), 'Batigest', this.named);
+  }
+
   readonly batigest = this.opened('batigest', async () => {
-    const s = parseSection(batigestSchema, await this.resolved(['BATIGEST_SQL_PASSWORD']), 'Batigest', this.named);
+    const s = await this.batigestSettings();
     const refreshPassword = () => this.refreshSecret('BATIGEST_SQL_PASSWORD');
     const { SqlServerBatigest, sqlOptionsFromSettings } = await import('./batigest/sqlserver.js');
     const port = new SqlServerBatigest({ ...sqlOptionsFromSettings(s), refreshPassword });

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-export type Requirement = 'SQLSERVER' | 'CHROMIUM' | 'SCRIPT';
+export type Requirement = 'SQLSERVER' | 'CHROMIUM' | 'SCRIPT' | 'SEA';
 
 /** Whether REQUIRE_<NAME> asks for it: any value but empty, 0 or false, so `true` is not silently ignored. */
 export function isRequired(name: Requirement, env: Record<string, string | undefined> = process.env): boolean {

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import { agentCommand } from './agent.js';
 import { auditCommand } from './audit.js';
 import { checkCommand } from './check.js';
 import { companiesCommand } from './companies.js';
@@ -27,4 +28,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   companiesCommand,
   sandboxCommand,
   serveCommand,
+  agentCommand,
 ];

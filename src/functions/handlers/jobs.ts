@@ -48,6 +48,12 @@ export function jobHandlers(deps: HandlerDeps, enqueueAnswer: ReturnType<typeof 
       const results = await Promise.allSettled(
         deps.directory.select().map(async ({ company, services }) => {
           try {
+            // BATIGEST_ACCESS=agent: while the agent is silent, one line per tick for the alert rule.
+            await import('../../lib/agent/status.js')
+              .then(({ logAgentSilence }) => logAgentSilence(services, log))
+              .catch((error: unknown) =>
+                log.warn(`Lecture du battement de cœur de l'agent impossible : ${(error as Error).message}`, { company }),
+              );
             // A timer that finds the job running records a skipped run instead of failing.
             if (queue) await enqueueRun(services, queue, { job, dryRun: false, trigger: 'timer' });
             else await runJob(services, job, { trigger: 'timer', log: log.child({ company }) });

@@ -44,6 +44,26 @@ export const CODES = {
     'Un réglage manque ou a une valeur invalide ; le message le nomme.',
     'Corrigez le réglage nommé (environnement, local.settings.json ou paramètres de l’application Azure), puis relancez. « connecteur check » les vérifie tous.',
   ),
+  RUN_BY_AGENT: entry(
+    'réglage',
+    'Avec BATIGEST_ACCESS=agent, ce job lit ou écrit Batigest : c’est l’agent sur site qui l’exécute ; le côté cloud le passe dans ses enchaînements (« exécuté par l’agent sur site ») et le refuse demandé seul.',
+    'Lancez-le sur la machine de l’agent (connecteur run <job>), ou l’enchaînement chantiers ou heures ici ; « connecteur status » montre quand l’agent a été vu.',
+  ),
+  CONFIG_SCHEMA_MISMATCH: entry(
+    'réglage',
+    'L’agent sur site et le schéma de staging n’ont pas la même version (un côté a été mis à jour avant l’autre) : l’agent n’exécute rien.',
+    'Mettez à jour l’agent (schéma plus récent) ou le côté cloud (schéma plus ancien : déploiement, ou connecteur migrate) ; le message dit quelles versions diffèrent.',
+  ),
+  WINSW_MISSING: entry(
+    'réglage',
+    'WinSW, l’enveloppe de service Windows, n’est pas à côté de connecteur.exe (ou la commande de service est lancée hors de Windows).',
+    'Copiez WinSW-x64.exe (v2.12) sous le nom connecteur-service.exe à côté de connecteur.exe, ou donnez --winsw <chemin> ; sous Linux, utilisez deploy/systemd/connecteur-agent.service.',
+  ),
+  WINSW_FAILED: entry(
+    'réglage',
+    'WinSW n’a pas pu être lancé pour installer ou piloter le service.',
+    'Lancez la commande dans une console administrateur ; vérifiez que connecteur-service.exe est bien WinSW (v2.12).',
+  ),
   CONFIG_LOCAL_SETTINGS: entry(
     'réglage',
     'Le fichier local.settings.json du dossier courant est illisible (JSON mal formé) ; le message donne la ligne.',
@@ -217,6 +237,11 @@ export const CODES = {
     'exécution',
     'Le processus qui faisait l’exécution s’est arrêté avant la fin (arrêt, plantage, redémarrage).',
     'Relancez le job : il reprend où les données en sont, sans rien écrire deux fois.',
+  ),
+  STOP_REQUESTED: entry(
+    'exécution',
+    'L’agent a reçu un arrêt (Ctrl+C, arrêt du service) : l’étape s’est arrêtée entre deux lots, enregistrée interrompue (« arrêt demandé »).',
+    'Rien à faire : la prochaine exécution reprend où les données en sont, sans rien écrire deux fois.',
   ),
   RUN_NOT_FOUND: entry(
     'http',

@@ -26,6 +26,15 @@ export const STATUS_FR: Readonly<Record<RunStatus, string>> = {
   queued: 'en file d’attente',
 };
 
+/**
+ * Why the cloud side (BATIGEST_ACCESS=agent) skips a step that touches Batigest: the on-site agent
+ * runs it. Also the message of the skipped run it records, which the last-runs views pass over.
+ */
+export const RUN_BY_AGENT = "exécuté par l'agent sur site";
+
+/** The message of a run ended by a stop the process was asked for (service stop, Ctrl-C). */
+export const STOP_REQUESTED = 'Exécution interrompue : arrêt demandé.';
+
 export const TRIGGERS = ['timer', 'http', 'cli', 'agent'] as const;
 export type Trigger = (typeof TRIGGERS)[number];
 

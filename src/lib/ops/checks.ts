@@ -26,10 +26,12 @@ import { PostgresDb } from '../staging/db.js';
 
 export type CheckStep = 'configuration' | 'dns' | 'tcp' | 'tls' | 'login' | 'database' | 'permission' | 'api' | 'ok';
 export type System = 'sqlserver' | 'postgres' | 'batisimply';
+/** What `connecteur agent check` tests beside the connections. */
+export type CheckedSystem = System | 'settings' | 'schema' | 'heartbeat';
 
 export interface CheckResult {
   /** `settings`: every setting no connection check reads, validated as the runs will read them. */
-  system: System | 'settings';
+  system: CheckedSystem;
   ok: boolean;
   step: CheckStep;
   message: string;
@@ -50,11 +52,13 @@ const STEP_LABEL: Record<CheckStep, string> = {
   ok: 'ok',
 };
 
-const SYSTEM_LABEL: Record<System | 'settings', string> = {
+const SYSTEM_LABEL: Record<CheckedSystem, string> = {
   settings: 'Réglages',
   sqlserver: 'SQL Server (Batigest)',
   postgres: 'PostgreSQL (staging)',
   batisimply: 'BatiSimply',
+  schema: 'Schéma de staging',
+  heartbeat: 'Battement de cœur de l’agent (écriture en staging)',
 };
 
 /** The failing step, from the codes found along the error's cause chain. */
@@ -82,12 +86,13 @@ export function failedStep(error: unknown): CheckStep {
   return 'api';
 }
 
-async function timed(system: System | 'settings', fn: () => Promise<void>): Promise<CheckResult> {
+/** `fn` may answer what the success means, when it is more than a connection. */
+export async function timed(system: CheckedSystem, fn: () => Promise<void | string>): Promise<CheckResult> {
   const started = Date.now();
   try {
-    await fn();
-    const done = system === 'settings' ? 'tous valides' : 'connexion réussie';
-    return { system, ok: true, step: 'ok', message: `${SYSTEM_LABEL[system]} : ${done}.`, durationMs: Date.now() - started };
+    const said = await fn();
+    const message = `${SYSTEM_LABEL[system]} : ${said ?? (system === 'settings' ? 'tous valides.' : 'connexion réussie.')}`;
+    return { system, ok: true, step: 'ok', message, durationMs: Date.now() - started };
   } catch (error) {
     const step = failedStep(error);
     const detail = operatorMessage(error);
@@ -131,6 +136,17 @@ export function checkBatisimply(services: Services) {
   return timed('batisimply', async () => (await services.batisimply()).ping());
 }
 
+/** With BATIGEST_ACCESS=agent this side never reaches SQL Server: the agent's own check does (`connecteur agent check`). */
+function sqlServerLeftToAgent(): CheckResult {
+  return {
+    system: 'sqlserver',
+    ok: true,
+    step: 'ok',
+    message: `${SYSTEM_LABEL.sqlserver} : atteint par l'agent sur site (BATIGEST_ACCESS=agent), pas d'ici ; voir « connecteur agent check » sur sa machine.`,
+    durationMs: 0,
+  };
+}
+
 /**
  * The settings the connection checks do not read (sync, geocoding, schedules, Key Vault, staging,
  * companies), parsed as a run parses them: what `run` would refuse, `check` refuses first.
@@ -160,7 +176,19 @@ export function checkSettings(services: Services) {
 }
 
 export async function checkAll(services: Services): Promise<CheckResult[]> {
-  return Promise.all([checkSettings(services), checkSqlServer(services), checkPostgres(services), checkBatisimply(services)]);
+  const agentMode = (() => {
+    try {
+      return services.agent().BATIGEST_ACCESS === 'agent';
+    } catch {
+      return false;
+    }
+  })();
+  return Promise.all([
+    checkSettings(services),
+    agentMode ? sqlServerLeftToAgent() : checkSqlServer(services),
+    checkPostgres(services),
+    checkBatisimply(services),
+  ]);
 }
 
 /** Fields an operator may give to the connect-* routes, and the setting each stands for. */

@@ -5,6 +5,9 @@ import { countPendingHeures } from '../staging/heures.js';
 import { closeDeadRuns } from '../sync/locks.js';
 import { lastRunPerJob, listRuns, recentRuns, recordIssues, type RecordIssueRow, type RunRow } from '../staging/runs.js';
 import { checkAll, type CheckResult } from './checks.js';
+import { openAlerts, type AlertRow } from '../staging/agent.js';
+import { readAgentStatus } from '../agent/status.js';
+import type { AgentStatus } from '../agent/state.js';
 import { isChain, type JobName } from '../sync/registry.js';
 
 export interface StatusReport {
@@ -19,12 +22,16 @@ export interface StatusReport {
   held: RecordIssueRow[];
   failed: RecordIssueRow[];
   recentErrors: { runId: string; job: string; at: string; code: string; message: string; key: string }[];
+  /** The on-site agent, as its heartbeats tell (absent when Batigest is reached directly and no agent ever ran). */
+  agent?: AgentStatus;
+  /** Problems open now (`connecteur agent --role all`, or a deployment with ALERT_WEBHOOK_URL). */
+  alerts: AlertRow[];
 }
 
 export async function gatherStatus(services: Services, options: { checkConnections: boolean }): Promise<StatusReport> {
   const db = await services.staging();
   await closeDeadRuns(db);
-  const [lastRuns, recent, queued, issues, chantiers, heures, connections] = await Promise.all([
+  const [lastRuns, recent, queued, issues, chantiers, heures, connections, agent, alerts] = await Promise.all([
     lastRunPerJob(db),
     recentRuns(db, 30),
     listRuns(db, { status: 'queued', limit: 20 }),
@@ -32,6 +39,8 @@ export async function gatherStatus(services: Services, options: { checkConnectio
     countPendingChantiers(db),
     countPendingHeures(db),
     options.checkConnections ? checkAll(services) : Promise.resolve(undefined),
+    readAgentStatus(services),
+    openAlerts(db),
   ]);
   const recentErrors = recent
     .filter((r) => r.errors.length > 0 && !isChain(r.job as JobName))
@@ -47,5 +56,7 @@ export async function gatherStatus(services: Services, options: { checkConnectio
     held: issues.filter((i) => i.kind === 'held'),
     failed: issues.filter((i) => i.kind === 'failed'),
     recentErrors,
+    ...(agent ? { agent } : {}),
+    alerts,
   };
 }

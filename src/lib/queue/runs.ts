@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import type { Services } from '../services.js';
 import { activeRunId, failUnfinishedRun, getRun, insertRun, insertQueuedRun, noteFailedDelivery, setErrorKind } from '../staging/runs.js';
 import { logFinished, runJob } from '../sync/runner.js';
+import { refuseIfLeftToAgent } from '../sync/access.js';
 import { MAX_DEQUEUE_COUNT, runMessageSchema, type RunQueue } from './client.js';
 import type { ErrorKind, Trigger } from '../domain/runs.js';
 import type { JobName } from '../sync/registry.js';
@@ -24,6 +25,8 @@ export async function enqueueRun(
   queue: RunQueue,
   request: { job: JobName; dryRun: boolean; trigger: Trigger; allowMassDelete?: boolean },
 ): Promise<Enqueued> {
+  // Refused here, not after the message went round the queue: the answer says so at once.
+  refuseIfLeftToAgent(services, request.job, request.trigger);
   const db = await services.staging();
   const runId = randomUUID();
   const active = await activeRunId(db, request.job);

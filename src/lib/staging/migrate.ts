@@ -41,7 +41,7 @@ export function latestMigration(): number {
 }
 
 /** The version the staging's table records, or null when there is no table yet. */
-async function recordedVersion(db: StagingDb): Promise<number | null> {
+export async function recordedVersion(db: StagingDb): Promise<number | null> {
   const table = await db.query<{ name: string | null }>(
     `SELECT to_regclass(format('%I.${SCHEMA_TABLE}', coalesce($1::text, current_schema())))::text AS name`,
     [db.schema ?? null],

@@ -3,6 +3,7 @@ import { redact, redactDeep } from '../log.js';
 import type { Queryable } from './db.js';
 import {
   ACTIVE_STATUSES,
+  RUN_BY_AGENT,
   type Counts,
   type ErrorKind,
   type RecordOutcome,
@@ -137,10 +138,16 @@ export async function recentRuns(db: Queryable, limit = 50): Promise<RunRow[]> {
   return rows;
 }
 
-/** Each job's last run; a run that skipped its turn (the job was busy) shows only when the job has no other. */
+/**
+ * Each job's last run; a run that skipped its turn (the job was busy) shows only when the job has
+ * no other, and the cloud side's skips of the agent's steps never (the agent's own runs tell).
+ */
 export async function lastRunPerJob(db: Queryable): Promise<RunRow[]> {
   const { rows } = await db.query<RunRow>(
-    `SELECT DISTINCT ON (job) ${RUN_COLUMNS} FROM connecteur_runs ORDER BY job, status = 'skipped', started_at DESC`,
+    `SELECT DISTINCT ON (job) ${RUN_COLUMNS} FROM connecteur_runs
+     WHERE NOT (status = 'skipped' AND message IS NOT DISTINCT FROM $1)
+     ORDER BY job, status = 'skipped', started_at DESC`,
+    [RUN_BY_AGENT],
   );
   return rows;
 }
@@ -269,6 +276,21 @@ export async function listRuns(db: Queryable, filter: { job?: string; status?: s
     [filter.job ?? null, filter.status ?? null, filter.limit],
   );
   return rows;
+}
+
+/**
+ * When the job last started a run (the cloud side's skips of the agent's steps left out), or null;
+ * `statuses`: only runs that ended so. The agent runs at start an occurrence it missed while it was
+ * stopped, and never an occurrence another agent already ran through.
+ */
+export async function lastStartedAt(db: Queryable, jobs: readonly string[], statuses?: readonly RunStatus[]): Promise<Date | null> {
+  const { rows } = await db.query<{ at: string | null }>(
+    `SELECT to_char(max(started_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at FROM connecteur_runs
+     WHERE job = ANY($1::text[]) AND status <> 'queued' AND NOT (status = 'skipped' AND message IS NOT DISTINCT FROM $2)
+       AND ($3::text[] IS NULL OR status = ANY($3::text[]))`,
+    [jobs, RUN_BY_AGENT, statuses ?? null],
+  );
+  return rows[0]?.at ? new Date(rows[0].at) : null;
 }
 
 /** A finished top-level run, for the dashboard's picture of the last days. */

@@ -1,5 +1,6 @@
 /** What a step is given to work with: its company's services, the staging, its settings, its report. */
 import type { BatisimplySettings, GeocodeSettings, SyncSettings } from '../config.js';
+import { StopRequestedError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Services } from '../services.js';
 import type { StagingDb } from '../staging/db.js';
@@ -24,4 +25,14 @@ export interface JobContext<S extends Section = never> {
   report: ReportBuilder;
   log: Logger;
   progress(done: number, total: number): void;
+  /** Aborted when the process is asked to stop (the agent's service stop, Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+/**
+ * Called between two batches: a stop asked while the step works ends it there, with everything
+ * before committed and nothing after started (the runner records the run as interrupted).
+ */
+export function stopIfRequested(ctx: Pick<JobContext<Section>, 'signal'>): void {
+  if (ctx.signal?.aborted) throw new StopRequestedError();
 }

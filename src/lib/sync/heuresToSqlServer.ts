@@ -15,7 +15,7 @@ import type { PendingSlot } from '../domain/slots.js';
 import { rowsByKey, suiviMoKeyId, type SuiviMoKey } from '../domain/suiviMo.js';
 import { decide, keysOf, planSlot, type Decision } from '../domain/suiviMoDecision.js';
 import { confirmLedger, countPendingHeures, markSlotsHeld, markSlotsSynced, pendingSlots, writeIntents } from '../staging/heures.js';
-import type { JobContext } from './context.js';
+import { stopIfRequested, type JobContext } from './context.js';
 
 export async function heuresToSqlServer(ctx: JobContext): Promise<void> {
   const { HEURES_BATCH_SIZE } = ctx.settings.sync;
@@ -24,6 +24,7 @@ export async function heuresToSqlServer(ctx: JobContext): Promise<void> {
   const { total: pending } = await countPendingHeures(ctx.db);
   let after = '';
   for (;;) {
+    stopIfRequested(ctx);
     const batch = await pendingSlots(ctx.db, HEURES_BATCH_SIZE, after);
     if (batch.length === 0) break;
     after = batch[batch.length - 1]!.idHeure;

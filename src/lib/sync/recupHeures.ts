@@ -22,7 +22,7 @@ import type { Queryable } from '../staging/db.js';
 import { inTransaction } from '../staging/transaction.js';
 import { slotFields } from '../batisimply/slotFields.js';
 import { reachesSuiviMo, withResolvedCode, type ExistingSlot, type StagedSlot } from '../domain/slots.js';
-import type { JobContext } from './context.js';
+import { stopIfRequested, type JobContext } from './context.js';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -227,6 +227,12 @@ export async function recupHeures(ctx: JobContext<'batisimply'>): Promise<void> 
   let span = Math.min(maxSpanMs, DAY_MS);
   let next: { end: number; list: Promise<TimeSlotList> } | undefined = fetch(from.getTime(), span);
   for (let start = from.getTime(); next;) {
+    if (ctx.signal?.aborted) {
+      // The period being written is finished first: a stop leaves whole periods staged.
+      await writing;
+      next.list.catch(() => {});
+      stopIfRequested(ctx);
+    }
     const { end } = next;
     const periodStart = start;
     // A failed write of the previous period is the error to report, not what happened after it.

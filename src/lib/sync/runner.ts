@@ -3,13 +3,15 @@
  * instances), recorded in the run history with its counts and its failed or held records.
  */
 import { randomUUID } from 'node:crypto';
-import { ConflictError, toConnectorError, type ConnectorError } from '../errors.js';
+import { ConflictError, StopRequestedError, toConnectorError, type ConnectorError } from '../errors.js';
 import { createLogger, silentSink, type Logger } from '../log.js';
 import type { Services } from '../services.js';
 import type { StagingDb } from '../staging/db.js';
 import {
   closeInterruptedRuns,
   finishRun,
+  insertRun,
+  lastStartedAt,
   openIssueKeys,
   pruneHistory,
   startRun,
@@ -24,7 +26,18 @@ import { ReportBuilder } from './report.js';
 import type { JobContext, Section, SectionSettings } from './context.js';
 import { jobsUnderLock, tryJobLock } from './locks.js';
 import { isChain, STEPS, stepsOf, type JobName, type StepJobName } from './registry.js';
-import { chainStatus, emptyCounts, STATUS_FR, type AnyReport, type RunReport, type RunStatus, type Trigger } from '../domain/runs.js';
+import {
+  chainStatus,
+  emptyCounts,
+  RUN_BY_AGENT,
+  STATUS_FR,
+  STOP_REQUESTED,
+  type AnyReport,
+  type RunReport,
+  type RunStatus,
+  type Trigger,
+} from '../domain/runs.js';
+import { leftToAgent, refuseIfLeftToAgent } from './access.js';
 
 export interface RunOptions {
   dryRun?: boolean;
@@ -35,6 +48,17 @@ export interface RunOptions {
   onProgress?: (progress: { job: string; done: number; total: number }) => void;
   /** A run taken from the queue: its 'queued' row is claimed instead of a new one recorded. */
   runId?: string;
+  /**
+   * Aborted when the process is asked to stop: the running step ends between two batches and is
+   * recorded as interrupted (« arrêt demandé »); a chain starts no further step.
+   */
+  signal?: AbortSignal;
+  /**
+   * A scheduled run's occurrence: when a run of the job that went through (succeeded or partial)
+   * started at or after this time already (another agent, started by mistake, took the same
+   * occurrence), nothing runs and nothing is recorded (`duplicate`).
+   */
+  notBefore?: Date;
   /** Work done in place of the registry's entry for these steps: the runner's own tests, without outside systems. */
   work?: Partial<Record<StepJobName, StepWork>>;
 }
@@ -94,6 +118,7 @@ function logNotStarted(log: Logger, job: string, e: ConnectorError) {
 type Recorded = { started: boolean };
 
 async function startJob(services: Services, job: JobName, options: RunOptions, log: Logger, recorded: Recorded): Promise<RunOutcome> {
+  refuseIfLeftToAgent(services, job, options.trigger);
   const db = await services.staging();
   // A run waiting in the queue holds its job as a running one does, for a run asked here too.
   if (options.runId === undefined) {
@@ -113,23 +138,40 @@ async function startJob(services: Services, job: JobName, options: RunOptions, l
   const dryRun = options.dryRun ?? false;
   if (!lock) return busy(db, log, job, runId, options, null);
   try {
+    if (await ranSince(db, job, options)) return duplicate(job, runId, dryRun);
     await closeInterruptedRuns(db, jobsUnderLock(job));
     const run = { runId, job, parentRunId: null, trigger: options.trigger, dryRun, status: 'running' as const };
     if (!(await startRun(db, run, options.runId !== undefined))) return duplicate(job, runId, dryRun);
     recorded.started = true;
     const stepOptions = { ...options, runId: undefined };
     const steps: RunReport[] = [];
+    /** Steps the on-site agent runs: listed with their reason, they do not make the chain's status. */
+    const agentSteps = new Set<RunReport>();
     let fatal: ConnectorError | undefined;
     // A step that fails does not stop the chain: the next one works on what is already staged.
     for (const step of stepsOf(job)) {
+      if (options.signal?.aborted) break;
+      if (leftToAgent(services, step, options.trigger)) {
+        const report = await skipForAgent(db, log, step, stepOptions, runId);
+        agentSteps.add(report);
+        steps.push(report);
+        continue;
+      }
       const outcome = await runStep(services, db, step, stepOptions, log, runId);
       steps.push(outcome.report as RunReport);
       fatal ??= outcome.fatal;
     }
-    const status = chainStatus(steps);
+    const ranHere = steps.filter((s) => !agentSteps.has(s));
+    const stopped = steps.length < stepsOf(job).length;
+    const status: RunStatus = stopped ? 'interrupted' : ranHere.length > 0 ? chainStatus(ranHere) : 'skipped';
     const counts = emptyCounts();
     for (const s of steps) for (const k of Object.keys(counts) as (keyof typeof counts)[]) counts[k] += s.counts[k];
-    await finishRun(db, runId, { status, counts, errors: steps.flatMap((s) => s.errors) });
+    await finishRun(db, runId, {
+      status,
+      counts,
+      errors: steps.flatMap((s) => s.errors),
+      ...(stopped ? { message: STOP_REQUESTED } : {}),
+    });
     logFinished(log, job, status, { runId, dryRun, ...counts });
     return { report: { job, runId, status, dryRun, steps }, fatal };
   } finally {
@@ -148,8 +190,8 @@ async function busy(
 ): Promise<RunOutcome> {
   const running = queued ? queued.runId : await runningRunId(db, jobsUnderLock(job));
   const message = queued?.message ?? `Le job « ${job} » est déjà en cours${running ? ` (exécution ${running})` : ''}.`;
-  // An operator asking is told; a timer (or a chain's step) records that it skipped its turn.
-  if (options.trigger !== 'timer' && parentRunId === null) throw new ConflictError(message, running);
+  // An operator asking is told; a timer, the agent (or a chain's step) records that it skipped its turn.
+  if (options.trigger !== 'timer' && options.trigger !== 'agent' && parentRunId === null) throw new ConflictError(message, running);
   const dryRun = options.dryRun ?? false;
   const fromQueue = options.runId !== undefined && parentRunId === null;
   const run = { runId, job, parentRunId, trigger: options.trigger, dryRun, status: 'skipped' as const, message };
@@ -167,6 +209,33 @@ async function busy(
       counts: emptyCounts(),
       errors: [{ key: job, code: 'JOB_RUNNING', message }],
     },
+  };
+}
+
+/** Checked with the job's lock held: the occurrence was run through already (a failed or interrupted run may be tried again). */
+async function ranSince(db: StagingDb, job: JobName, options: RunOptions): Promise<boolean> {
+  if (!options.notBefore) return false;
+  const last = await lastStartedAt(db, [job], ['succeeded', 'partial']);
+  return last !== null && last.getTime() >= options.notBefore.getTime();
+}
+
+/** A step of a chain the on-site agent runs: recorded as skipped with its reason, so the history says where it went. */
+async function skipForAgent(db: StagingDb, log: Logger, job: StepJobName, options: RunOptions, parentRunId: string): Promise<RunReport> {
+  const runId = randomUUID();
+  const dryRun = options.dryRun ?? false;
+  await insertRun(db, { runId, job, parentRunId, trigger: options.trigger, dryRun, status: 'skipped', message: RUN_BY_AGENT });
+  logFinished(log, job, 'skipped', { runId, code: 'RUN_BY_AGENT' });
+  const now = new Date().toISOString();
+  return {
+    job,
+    runId,
+    status: 'skipped',
+    dryRun,
+    startedAt: now,
+    finishedAt: now,
+    counts: emptyCounts(),
+    errors: [],
+    warnings: [{ key: job, code: 'RUN_BY_AGENT', message: RUN_BY_AGENT }],
   };
 }
 
@@ -195,6 +264,7 @@ async function runStep(
   const log = parentLog.child({ job, runId, dryRun });
   const startedAt = new Date().toISOString();
   try {
+    if (parentRunId === null && (await ranSince(db, job, options))) return duplicate(job, runId, dryRun);
     await closeInterruptedRuns(db, jobsUnderLock(job));
     const run = { runId, job, parentRunId, trigger: options.trigger, dryRun, status: 'running' as const };
     if (!(await startRun(db, run, fromQueue))) return duplicate(job, runId, dryRun);
@@ -215,21 +285,29 @@ async function runStep(
       progressWrites.add(write);
     };
     let fatal: ConnectorError | undefined;
+    let stopped = false;
     /** Read before the work, so that an invalid value fails the run before it changes anything. */
     let historyDays: number | undefined;
     try {
       historyDays = services.stagingSettings().RUN_HISTORY_DAYS;
       const settings = await stepSettings(services, job);
       const entry = options.work?.[job] ?? ((await STEPS[job].entry()) as StepWork);
-      await entry({ services, db, settings, dryRun, allowMassDelete: options.allowMassDelete ?? false, report, log, progress });
+      const { signal } = options;
+      await entry({ services, db, settings, dryRun, allowMassDelete: options.allowMassDelete ?? false, report, log, progress, signal });
     } catch (error) {
-      fatal = toConnectorError(error);
-      report.errors.unshift({ key: job, code: fatal.code, message: fatal.message });
-      log.error(`Échec du job ${job} : ${fatal.message}`, { code: fatal.code });
+      if (error instanceof StopRequestedError) {
+        stopped = true;
+        log.warn(`Job ${job} arrêté entre deux lots : arrêt demandé.`, { code: error.code });
+      } else {
+        fatal = toConnectorError(error);
+        report.errors.unshift({ key: job, code: fatal.code, message: fatal.message });
+        log.error(`Échec du job ${job} : ${fatal.message}`, { code: fatal.code });
+      }
     }
-    const status = fatal ? 'failed' : report.status();
+    const status: RunStatus = stopped ? 'interrupted' : fatal ? 'failed' : report.status();
     await Promise.all(progressWrites);
-    await finishRun(db, runId, { status, counts: report.counts, errors: report.errors, message: fatal?.message });
+    const message = stopped ? STOP_REQUESTED : fatal?.message;
+    await finishRun(db, runId, { status, counts: report.counts, errors: report.errors, message });
     if (!dryRun) await recordOutcomes(db, job, runId, report.outcomes, [...report.succeeded]);
     if (historyDays !== undefined) await pruneHistory(db, historyDays);
     const finishedAt = new Date().toISOString();

@@ -9,7 +9,7 @@ import type { BatigestPort } from '../batigest/port.js';
 import { chantierProblem, FIN_MODE_FR, type ChantierSource } from '../domain/chantier.js';
 import { markChantiersEnded, openCodesNotIn, reopenChantiers } from '../staging/chantierEnds.js';
 import type { Queryable } from '../staging/db.js';
-import type { JobContext } from './context.js';
+import { stopIfRequested, type JobContext } from './context.js';
 
 export async function transferChantiers(ctx: JobContext): Promise<void> {
   const { CHANTIERS_ETATS, CHANTIERS_BATCH_SIZE } = ctx.settings.sync;
@@ -25,6 +25,8 @@ export async function transferChantiers(ctx: JobContext): Promise<void> {
 
   await inTransaction(ctx.db, ctx.dryRun, async (tx) => {
     for (let i = 0; i < valid.length; i += CHANTIERS_BATCH_SIZE) {
+      // One transaction for the whole transfer: a stop rolls it back, the next run does it all again.
+      stopIfRequested(ctx);
       const batch = valid.slice(i, i + CHANTIERS_BATCH_SIZE);
       const counts = await upsertChantiers(tx, batch);
       ctx.report.add('created', counts.created);

@@ -22,6 +22,7 @@ test('empty database: every migration applied, then none', async () => {
     '005.do.heures-hash.sql',
     '006.do.chantier-ends-geocode.sql',
     '007.do.queued-runs.sql',
+    '008.do.agent.sql',
   ]);
   const second = await migrate(t.db);
   assert.deepEqual(second.applied, []);
@@ -74,7 +75,7 @@ test('embedded PGlite default: migrates and answers', async () => {
   const db = await EmbeddedDb.open(undefined);
   try {
     const result = await migrate(db);
-    assert.equal(result.applied.length, 7);
+    assert.equal(result.applied.length, 8);
     const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM batigest_chantiers');
     assert.equal(rows[0]?.n, 0);
   } finally {

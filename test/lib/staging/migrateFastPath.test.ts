@@ -16,7 +16,7 @@ after(async () => {
 });
 
 test('the latest migration is the highest numbered file', () => {
-  assert.equal(latestMigration(), 7);
+  assert.equal(latestMigration(), 8);
 });
 
 test('up to date: answered without waiting for the migration lock another instance holds', async () => {
@@ -27,7 +27,7 @@ test('up to date: answered without waiting for the migration lock another instan
   const held = await other.tryLock('connecteur:migrate');
   assert.ok(held);
   try {
-    assert.deepEqual(await migrate(t.db), { from: 7, to: 7, applied: [] });
+    assert.deepEqual(await migrate(t.db), { from: 8, to: 8, applied: [] });
   } finally {
     await held.release();
   }
@@ -37,18 +37,17 @@ test('a database one migration behind gets it', async () => {
   const t = await freshDatabase();
   dbs.push(t);
   await t.db.exec(`
-    DROP INDEX connecteur_runs_queued; DROP INDEX connecteur_runs_started;
-    ALTER TABLE connecteur_runs DROP COLUMN queued_at, DROP COLUMN error_kind, DROP COLUMN attempts;
-    DELETE FROM connecteur_schema_version WHERE version = 7;
+    DROP TABLE connecteur_agent_heartbeats; DROP TABLE connecteur_alerts;
+    DELETE FROM connecteur_schema_version WHERE version = 8;
   `);
   const result = await migrate(t.db);
-  assert.deepEqual(result, { from: 6, to: 7, applied: ['007.do.queued-runs.sql'] });
-  const { rows } = await t.db.query<{ column_name: string }>(
-    "SELECT column_name FROM information_schema.columns WHERE table_name = 'connecteur_runs' AND column_name IN ('queued_at', 'error_kind', 'attempts') ORDER BY column_name",
+  assert.deepEqual(result, { from: 7, to: 8, applied: ['008.do.agent.sql'] });
+  const { rows } = await t.db.query<{ table_name: string }>(
+    "SELECT table_name FROM information_schema.tables WHERE table_name IN ('connecteur_agent_heartbeats', 'connecteur_alerts') ORDER BY table_name",
   );
   assert.deepEqual(
-    rows.map((r) => r.column_name),
-    ['attempts', 'error_kind', 'queued_at'],
+    rows.map((r) => r.table_name),
+    ['connecteur_agent_heartbeats', 'connecteur_alerts'],
   );
 });
 
@@ -59,8 +58,8 @@ test("a company's schema is migrated even when public's is up to date", async ()
   extra.push(company);
   const result = await migrate(company);
   assert.equal(result.from, 0);
-  assert.equal(result.applied.length, 7);
-  assert.deepEqual(await migrate(company), { from: 7, to: 7, applied: [] });
+  assert.equal(result.applied.length, 8);
+  assert.deepEqual(await migrate(company), { from: 8, to: 8, applied: [] });
   const { rows } = await t.db.query<{ n: number }>(
     "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'acme' AND table_name = 'connecteur_runs'",
   );

@@ -10,6 +10,7 @@ import { auditSection } from './audit.js';
 import { e } from './html.js';
 import { dashboardScript } from './script.js';
 import {
+  alertsAndAgent,
   connectionsSection,
   errorsSection,
   failedSection,
@@ -60,7 +61,8 @@ export function renderDashboard(status: StatusReport, given: DashboardOptions | 
   const c: SectionContext = { status, timeZone: options.timeZone, charts: options.charts };
   const company = options.company && (options.companies?.length ?? 0) > 1 ? ` — société ${e(options.company)}` : '';
   return page(
-    `<p>État au ${e(frenchTime(status.generatedAt, options.timeZone))} (heure de ${e(options.timeZone)})${company}</p>
+    `${alertsAndAgent(c)}
+<p>État au ${e(frenchTime(status.generatedAt, options.timeZone))} (heure de ${e(options.timeZone)})${company}</p>
 ${connectionsSection(c)}
 ${pendingSection(c)}
 ${jobsSection(c)}

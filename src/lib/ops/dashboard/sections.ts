@@ -151,3 +151,16 @@ export function picturesSection(c: SectionContext): string {
 
 /** Statuses in French for the script. */
 export const STATUS_LABELS = STATUS_FR;
+
+/** Where nobody watches the server, what needs someone comes first: the open alerts, then the on-site agent. */
+export function alertsAndAgent(c: SectionContext): string {
+  const alerts = (c.status.alerts ?? [])
+    .map((a) => `<li>⚠ ${e(a.message)} <span class="since">(depuis le ${e(frenchTime(a.openedAt, c.timeZone))})</span></li>`)
+    .join('');
+  const banner = alerts ? `<div id="alerts" class="banner ko" role="alert"><ul>${alerts}</ul></div>` : '';
+  const agent = c.status.agent;
+  const line = agent
+    ? `<p id="agent" class="${agent.silent || agent.agents.some((a) => a.versionMismatch) ? 'ko' : 'ok'}">${e(agent.message)}</p>`
+    : '';
+  return `${banner}${line}`;
+}

@@ -14,6 +14,8 @@ th{background:#eef1f4}.ok{color:#1a7f37}.ko{color:#cf222e}.empty{color:#57606a}
 .job code{color:#57606a;font-size:.85em}
 button{padding:.25rem .7rem;cursor:pointer}button.dry{background:#fff}button:disabled{cursor:progress;opacity:.55}
 .progress{font-size:.85rem;color:#0a3069;min-width:9rem}
+.banner{background:#ffebe9;border:1px solid #cf222e;padding:.2rem .8rem;margin:.6rem 0}.banner ul{margin:.4rem 0;padding-left:1rem}
+.since{color:#57606a;font-size:.85rem}#agent{font-weight:600}
 #result{white-space:pre-wrap;background:#fff;border:1px solid #d0d7de;padding:.6rem;min-height:2rem}
 .pending{display:flex;flex-wrap:wrap;gap:.5rem 2rem}
 .st{display:inline-block;padding:0 .45rem;border-radius:.6rem;font-weight:600;font-size:.85rem;white-space:nowrap}

@@ -288,4 +288,55 @@ describe('audit hours: rules and the hours they explain', () => {
     assert.deepEqual(r.findings[0]!.bucketBatigest, { chantier: 'CH001', salarie: 'DUPJ', month: '2026-03' });
     assert.equal(r.totals.heures.inexpliquees, 0);
   });
+
+  test('each finding’s action, in French', () => {
+    const s = timeSlot(1);
+    const changed = audit([s], [staged({ ...s, totalTimeMinutes: 30 }, { written: null })], [])!.findings[0]!;
+    assert.equal(changed.action, 'Lancez « connecteur run heures ».');
+    const noRow = audit([s], [staged(s, { written: null })], []).findings[0]!;
+    assert.equal(noRow.message, 'Créneau 1 (DUPJ, CH001, 2026-03-02 08:00, 4 h) noté exporté, sans ligne SuiviMO connue du connecteur.');
+    const edited = audit([s], [staged(s)], [{ ...rowOf(s), nbh0: 5 }]).findings[0]!;
+    assert.equal(edited.action, 'Gardez la modification si elle est voulue ; sinon remettez la valeur du connecteur dans Batigest.');
+    const before = timeSlot(1, { start: '2026-03-02T07:00:00Z' });
+    const moved = audit([s], [staged(s, { written: rowOf(before) })], [rowOf(before)]).findings[0]!;
+    assert.equal(moved.action, 'Lancez « connecteur run heures ».');
+    const atKey = audit([s], [], [rowOf(s)]).findings[1]!;
+    assert.equal(
+      atKey.action,
+      'Si elle fait double emploi avec le créneau, supprimez-la dans Batigest, puis lancez « connecteur run heures » ; sinon déplacez-la d’une minute.',
+    );
+    const hand = audit([], [], [rowOf(s)]).findings[0]!;
+    assert.equal(hand.action, 'Rien à faire si la saisie est voulue ; sinon supprimez-la dans Batigest.');
+    const since = audit([s], [staged(s, { sync: false, written: null, updatedAt: null })], []).findings[0]!;
+    assert.match(since.message, /en attente d'export vers SuiviMO depuis \?\.$/);
+  });
+
+  test('a slot no longer validated and changed since it was fetched: the next fetch removes its row', () => {
+    const refused = timeSlot(1, { status: 'REFUSED' });
+    const validatedBefore = timeSlot(1);
+    // Staged as validated and not exported yet, but BatiSimply has changed it since: heures comes first.
+    const r = audit([refused], [staged(validatedBefore, { sync: false })], [rowOf(validatedBefore)]);
+    assert.equal(r.findings[0]!.action, 'Lancez « connecteur run heures » : la ligne sera retirée.');
+    // Only a ledger entry, the slot itself not staged: heures too.
+    const ledgerOnly = audit(
+      [refused],
+      [staged(refused, { staged: false, sync: false, written: rowOf(validatedBefore) })],
+      [rowOf(validatedBefore)],
+    );
+    assert.equal(ledgerOnly.findings[0]!.action, 'Lancez « connecteur run heures » : la ligne sera retirée.');
+  });
+
+  test('a slot’s chantier from the project list when the slot carries no code, else unresolved', () => {
+    const s = { ...timeSlot(1), project: { id: 2, projectCode: null } };
+    const i = inputs([s], [], []);
+    i.batisimply.projects = [
+      { id: 2, projectCode: ' CH002 ' },
+      { id: 3, projectCode: null },
+    ] as AuditInputs['batisimply']['projects'];
+    const { findings } = auditHours(i);
+    assert.equal(findings[0]!.chantier, 'CH002');
+    assert.match(findings[0]!.message, /^Créneau 1 \(DUPJ, CH002, /);
+    const none = auditHours(inputs([{ ...timeSlot(1), project: { id: 3, projectCode: null } }], [], [])).findings[0]!;
+    assert.equal(none.chantier, '(non résolu)');
+  });
 });

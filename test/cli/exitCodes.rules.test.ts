@@ -38,6 +38,8 @@ describe('exit codes, in process', () => {
     assert.equal(exitForError(new ConfigurationError('x', { code: 'CONFIG_INVALID' })), 2);
     assert.equal(exitForError(new UpstreamError('batisimply', 'x', { code: 'BATISIMPLY_UNREACHABLE' })), 3);
     assert.equal(exitForError(new ConflictError('x', null)), 3);
+    // A configuration error is 2 whatever its code (a body too large is an HTTP code, not a setting's).
+    assert.equal(exitForError(new ConfigurationError('x', { code: 'BODY_TOO_LARGE' })), 2);
     assert.equal(exitForError(new Error('x')), 1);
     assert.equal(exitForError(undefined), 1);
     // Credentials refused by an outside system: someone must change a setting.
@@ -68,6 +70,15 @@ describe('exit codes, in process', () => {
     assert.equal(exitForReport(step('failed', {}, ['STAGING_LOCKED', 'JOB_RUNNING']), undefined), 3);
     assert.equal(exitForReport(step('failed', {}, ['BATISIMPLY_UNREACHABLE', 'CHANTIER_INVALIDE']), undefined), 1);
     assert.equal(exitForReport(step('failed', {}, ['JOB_RUNNING_X']), undefined), 1);
+    assert.equal(exitForReport(step('failed', {}, ['STAGING_LOCKED_OUT']), undefined), 1);
+    assert.equal(exitForReport(step('failed', {}, ['NOT_JOB_RUNNING']), undefined), 1);
+    // Any record through, in any pair of counts: the sum says the system answered.
+    for (const pair of [
+      { created: 1, updated: 1 },
+      { updated: 1, deleted: 1 },
+      { deleted: 1, unchanged: 1 },
+    ])
+      assert.equal(exitForReport(step('failed', pair, ['BATISIMPLY_UNREACHABLE']), undefined), 1, JSON.stringify(pair));
     assert.equal(exitForReport(step('failed', {}, []), undefined), 1);
     // Some records went through, or were held: the system answered, so records failed.
     for (const went of ['created', 'updated', 'deleted', 'unchanged', 'held'] as const)

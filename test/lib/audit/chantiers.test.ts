@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { auditChantiers, differingFields } from '../../../src/lib/audit/chantiers.js';
 import { formatAuditCsv, formatAuditText } from '../../../src/lib/audit/format.js';
 import type { AuditInputs } from '../../../src/lib/audit/read.js';
-import type { AuditReport, Finding } from '../../../src/lib/audit/types.js';
+import { KIND_LABELS, type AuditReport, type Finding } from '../../../src/lib/audit/types.js';
 import type { Project } from '../../../src/lib/batisimply/client.js';
 import type { ChantierSource } from '../../../src/lib/domain/chantier.js';
 import type { AuditStagedChantier } from '../../../src/lib/staging/audit.js';
@@ -313,5 +313,77 @@ describe('audit report as text and CSV', () => {
           .split(';')[8],
         lead === '\r' ? `"'\rx"` : `'${lead}x`,
       );
+  });
+});
+
+describe('audit: what each finding tells the operator to do', () => {
+  test('each kind has its own French label in the summary', () => {
+    const labels = Object.values(KIND_LABELS);
+    assert.equal(Object.keys(KIND_LABELS).length, 20);
+    assert.ok(
+      labels.every((l) => /^(chantiers|projets|codes|créneaux|lignes|saisies) /.test(l)),
+      JSON.stringify(labels),
+    );
+    assert.equal(new Set(labels).size, labels.length);
+  });
+
+  test('the actions of chantier findings', () => {
+    const c = chantier('CH005');
+    assert.equal(
+      run({ chantiers: [c], staged: [stagedOf(c, { sync: false, lastError: 'x' })] })[0]!.action,
+      'Corrigez la cause indiquée, puis lancez « connecteur run transfer-batisimply ».',
+    );
+    assert.equal(
+      run({ chantiers: [c], staged: [stagedOf(c, { sync: false })] })[0]!.action,
+      'Lancez « connecteur run transfer-batisimply ».',
+    );
+    const made = run({ projects: [projectOf(chantier('XX01'), 30)] })[0]!;
+    assert.equal(made.action, 'Créé directement dans BatiSimply : créez le chantier dans Batigest, ou archivez le projet.');
+    const dup = run({ chantiers: [c], staged: [stagedOf(c)], projects: [projectOf(c, 2), projectOf(c, 3)] })[0]!;
+    assert.equal(dup.action, 'Archivez les doublons dans BatiSimply après avoir vérifié qu’aucune heure n’y est saisie.');
+    const noCode = run({ projects: [projectOf(chantier('X'), 40, { projectCode: null, projectName: null } as Partial<Project>)] })[0]!;
+    assert.equal(noCode.message, 'Projet BatiSimply 40 («  ») sans code chantier.');
+    assert.equal(noCode.action, 'Renseignez son code chantier Batigest dans BatiSimply, ou archivez-le.');
+    const noEtat = run({ chantiers: [chantier('CH006', { etat: null })], etats: ['E'] })[0]!;
+    assert.equal(noEtat.action, "Rien à faire s'il est terminé ; sinon ajoutez «  » à CHANTIERS_ETATS.");
+  });
+
+  test('a chantier filtered out by its Etat, never staged, whose project is still open', () => {
+    const c = chantier('CH010', { etat: null });
+    const [f] = run({ chantiers: [c], projects: [projectOf(c, 5)], etats: ['E'] });
+    assert.equal(f!.kind, 'CHANTIER_FIN_EN_ATTENTE');
+    assert.equal(
+      f!.message,
+      "Chantier CH010 son Etat «  » n'est plus dans CHANTIERS_ETATS, mais le projet BatiSimply 5 est toujours ouvert.",
+    );
+    assert.match(f!.action, /transfer note la fin/);
+  });
+
+  test('an address without a street is alike a project whose street is empty', () => {
+    const c = chantier('CH011', { adrChantier: null });
+    assert.deepEqual(
+      differingFields(c, projectOf(c, 1, { address: { street: null, postalCode: '34000', city: 'Montpellier' } } as Partial<Project>)),
+      [],
+    );
+  });
+
+  test('the text lists a month off by a hundredth of an hour; the CSV leaves null cells empty', () => {
+    const r: AuditReport = {
+      generatedAt: 'g',
+      window: { from: '2026-03-01', to: '2026-04-01', timeZone: 'UTC' },
+      summary: {
+        differences: 1,
+        parType: { SAISIE_MAIN: 1 },
+        chantiers: { batigest: 0, staging: 0, batisimply: 0 },
+        heures: { batisimply: 0, batigest: 0.01, difference: -0.01, expliquees: -0.01, inexpliquees: 0 },
+      },
+      findings: [{ kind: 'SAISIE_MAIN', key: 'k', salarie: null as unknown as string, message: 'm', action: 'a' }],
+      totals: {
+        parChantier: [{ key: 'CH001', month: '2026-03', batisimply: 0, batigest: 0.01, difference: -0.01, expliquee: -0.01 }],
+        parSalarie: [],
+      },
+    };
+    assert.match(formatAuditText(r), /\n {2}CH001 {8}2026-03 {2}BatiSimply 0 h, SuiviMO 0,01 h, écart -0,01 h, expliqué -0,01 h$/);
+    assert.equal(formatAuditCsv(r).split('\r\n')[1], 'SAISIE_MAIN;saisies à la main dans SuiviMO;k;;;;;;m;a');
   });
 });

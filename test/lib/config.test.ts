@@ -552,3 +552,107 @@ describe('local.settings.json and where each setting comes from', () => {
     assert.equal(env.PATH, process.env.PATH);
   });
 });
+
+describe('settings: the shapes each value must have', () => {
+  const refusal = (schema: z.ZodType, env: Record<string, string>) => {
+    try {
+      parseSection(schema, env, 's');
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'accepté';
+  };
+
+  test('whole numbers: a sign is read, anything after the digits is refused', () => {
+    assert.equal(refusal(syncSchema, { HEURES_WINDOW_DAYS: '-1' }), 'Configuration s invalide : HEURES_WINDOW_DAYS invalide (au moins 1)');
+    assert.equal(
+      refusal(syncSchema, { HEURES_WINDOW_DAYS: '7j' }),
+      'Configuration s invalide : HEURES_WINDOW_DAYS invalide (nombre entier de 1 à 366 attendu)',
+    );
+    assert.equal(
+      refusal(syncSchema, { HEURES_WINDOW_DAYS: 'j7' }),
+      'Configuration s invalide : HEURES_WINDOW_DAYS invalide (nombre entier de 1 à 366 attendu)',
+    );
+  });
+
+  test('an SQL name: a plain identifier, whole', () => {
+    const column = (v: string) =>
+      refusal(batigestSchema, {
+        BATIGEST_SQL_SERVER: 's',
+        BATIGEST_SQL_DATABASE: 'd',
+        BATIGEST_SQL_USER: 'u',
+        BATIGEST_SQL_PASSWORD: 'p',
+        BATIGEST_SQL_SCHEMA: v,
+      });
+    assert.equal(column('_sages2'), 'accepté');
+    for (const bad of ['dbo;', 'x dbo', 'dbo.x', 'a'.repeat(129)])
+      assert.match(column(bad), /BATIGEST_SQL_SCHEMA invalide \(nom de colonne SQL attendu/, bad);
+    assert.equal(column('a'.repeat(128)), 'accepté');
+  });
+
+  test('a schedule has exactly six fields', () => {
+    assert.equal(refusal(scheduleSchema, { CHANTIERS_SCHEDULE: '0 0 * * * *' }), 'accepté');
+    for (const bad of ['0 0 * * * * *', 'x 0 0 * * * *', '0 0 * * *'])
+      assert.match(refusal(scheduleSchema, { CHANTIERS_SCHEDULE: bad }), /CHANTIERS_SCHEDULE invalide \(expression NCRONTAB/, bad);
+  });
+
+  test('a storage account name: 3 to 24 lower-case letters and digits, whole', () => {
+    assert.equal(refusal(queueSchema, { AzureWebJobsStorage__accountName: 'st01' }), 'accepté');
+    for (const bad of ['s'.repeat(25), 'st-01', 'x st01', 'st01 x'])
+      assert.match(refusal(queueSchema, { AzureWebJobsStorage__accountName: bad }), /nom de compte de stockage attendu/, bad);
+    assert.match(
+      refusal(queueSchema, { AzureWebJobsStorage__queueServiceUri: 'pas une url' }),
+      /AzureWebJobsStorage__queueServiceUri invalide/,
+    );
+  });
+
+  test('every sslmode PostgreSQL knows passes; a URL must start with the scheme and name its server', () => {
+    for (const mode of ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'])
+      assert.equal(refusal(stagingSchema, { STAGING_DATABASE_URL: `postgresql://u@h/db?sslmode=${mode}` }), 'accepté', mode);
+    assert.equal(refusal(stagingSchema, { STAGING_DATABASE_URL: 'postgres://u@h/db' }), 'accepté');
+    assert.match(refusal(stagingSchema, { STAGING_DATABASE_URL: 'x postgresql://u@h/db' }), /URL PostgreSQL attendue/);
+    assert.equal(
+      refusal(stagingSchema, { STAGING_DATABASE_URL: 'postgresql:///db' }),
+      'Configuration s invalide : STAGING_DATABASE_URL invalide (serveur manquant (postgresql://utilisateur@serveur:5432/base))',
+    );
+  });
+
+  test('BatiSimply: every rule is checked at once, even with another setting wrong', () => {
+    const m = refusal(batisimplySchema, { BATISIMPLY_API_URL: 'ftp://x', BATISIMPLY_TOKEN_URL: 'https://t', BATISIMPLY_CLIENT_ID: 'c' });
+    assert.match(m, /BATISIMPLY_API_URL invalide/);
+    assert.match(m, /BATISIMPLY_USERNAME manquant \(requis avec BATISIMPLY_GRANT_TYPE=password\)/);
+    assert.match(m, /BATISIMPLY_PASSWORD manquant \(requis avec BATISIMPLY_GRANT_TYPE=password\)/);
+    const cc = refusal(batisimplySchema, {
+      BATISIMPLY_API_URL: 'ftp://x',
+      BATISIMPLY_TOKEN_URL: 'https://t',
+      BATISIMPLY_CLIENT_ID: 'c',
+      BATISIMPLY_GRANT_TYPE: 'client_credentials',
+    });
+    assert.match(cc, /BATISIMPLY_CLIENT_SECRET manquant \(requis avec BATISIMPLY_GRANT_TYPE=client_credentials\)/);
+    assert.match(
+      refusal(batisimplySchema, { BATISIMPLY_GRANT_TYPE: 'implicit' }),
+      /BATISIMPLY_GRANT_TYPE invalide \(valeurs acceptées : password, client_credentials\)/,
+    );
+    assert.match(refusal(batisimplySchema, { BATISIMPLY_HEADQUARTER_ID: '0' }), /BATISIMPLY_HEADQUARTER_ID invalide/);
+  });
+
+  test('the agent’s settings', () => {
+    assert.deepEqual(parseSection(agentSchema, { BATIGEST_ACCESS: 'agent', AGENT_SILENCE_PERIODS: '5' }, 'a'), {
+      BATIGEST_ACCESS: 'agent',
+      AGENT_SILENCE_PERIODS: 5,
+    });
+    assert.match(refusal(agentSchema, { BATIGEST_ACCESS: 'vpn' }), /valeurs acceptées : direct, agent/);
+    assert.match(
+      refusal(agentSchema, { ALERT_WEBHOOK_URL: 'file:///x' }),
+      /ALERT_WEBHOOK_URL invalide \(URL http:\/\/ ou https:\/\/ attendue/,
+    );
+  });
+
+  test('a time zone other than the default is checked against the IANA list', () => {
+    assert.equal(parseSection(syncSchema, { SYNC_TIMEZONE: 'America/Cayenne' }, 's').SYNC_TIMEZONE, 'America/Cayenne');
+    assert.equal(
+      refusal(syncSchema, { SYNC_TIMEZONE: 'Mars/Olympus' }),
+      'Configuration s invalide : SYNC_TIMEZONE invalide (fuseau horaire IANA inconnu (ex. Europe/Paris))',
+    );
+  });
+});

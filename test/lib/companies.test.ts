@@ -164,6 +164,8 @@ describe('companies: names, prefixes, problems, and each company’s services', 
       'Configuration sociétés invalide : COMPANY_DEFAULT__BATIGEST_SQL_SERVER : la société default garde les réglages sans préfixe ; COMPANY_ACME ne correspond à aucune société de COMPANIES ; COMPANY_ACME__NOPE : NOPE n’est pas un réglage propre à une société',
     );
     assert.equal(listCompanies({ COMPANIES: 'acme', COMPANY_BETA__BATIGEST_SQL_SERVER: ' ' }).length, 1);
+    assert.equal(listCompanies({ COMPANIES: 'acme', COMPANY_BETA__BATIGEST_SQL_SERVER: undefined }).length, 1);
+    assert.match(refused({ COMPANIES: 'Acme' }), /^Configuration sociétés invalide : COMPANIES invalide \(noms de société en minuscules/);
     // Other settings that start like COMPANIES are not company settings.
     assert.equal(listCompanies({ COMPANIES_NOTE: 'x' })[0]!.name, 'default');
   });
@@ -269,6 +271,10 @@ describe('companies: names, prefixes, problems, and each company’s services', 
     const mine = new Services({});
     assert.equal(new CompanyDirectory({}, mine).get(), mine);
     assert.equal(new CompanyDirectory({ COMPANIES: 'default,acme' }, mine).get('default'), mine);
+    // Only the default company: another company never gets the caller's services.
+    const acme = new CompanyDirectory({ COMPANIES: 'default,acme' }, mine).get('acme');
+    assert.notEqual(acme, mine);
+    assert.equal(acme.scope.company, 'acme');
     const own = new CompanyDirectory({ BATIGEST_SQL_SERVER: 's' });
     const opened = own.get();
     assert.notEqual(opened, mine);

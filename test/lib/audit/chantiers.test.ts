@@ -87,7 +87,7 @@ describe('audit chantiers', () => {
     for (const flag of [{ isFinished: true }, { isArchived: true }])
       assert.deepEqual(run({ chantiers: [c], projects: [projectOf(c, 12, flag)], etats: ['E'] }), []);
     // No Etat at all is not in the list either.
-    assert.match(run({ chantiers: [chantier('CH004', { etat: null })], etats: ['E'] })[0]!.message, /son Etat «  » n'est pas/);
+    assert.match(run({ chantiers: [chantier('CH004', { etat: null })], etats: ['E'] })[0]!.message, /son Etat « {2}» n'est pas/);
     // No CHANTIERS_ETATS: every Etat passes.
     assert.deepEqual(brief(run({ chantiers: [c] })), ['CHANTIER_NON_TRANSFERE CH003']);
   });

@@ -656,3 +656,36 @@ describe('settings: the shapes each value must have', () => {
     );
   });
 });
+
+describe('settings: real values pass', () => {
+  test('names, users and passwords of any length; a score between 0 and 1', () => {
+    const batigest = parseSection(
+      batigestSchema,
+      {
+        BATIGEST_SQL_SERVER: 'sql.siege.local',
+        BATIGEST_SQL_DATABASE: 'BATIGEST_SAGES',
+        BATIGEST_SQL_USER: 'connecteur',
+        BATIGEST_SQL_PASSWORD: 'Tres-Secret-77',
+      },
+      'Batigest',
+    );
+    assert.equal(batigest.BATIGEST_SQL_SERVER, 'sql.siege.local');
+    const batisimply = parseSection(
+      batisimplySchema,
+      {
+        BATISIMPLY_API_URL: 'https://api.batisimply.fr',
+        BATISIMPLY_TOKEN_URL: 'https://sso.batisimply.fr/token',
+        BATISIMPLY_CLIENT_ID: 'connecteur-sages',
+        BATISIMPLY_CLIENT_SECRET: 'secret-du-client',
+        BATISIMPLY_USERNAME: 'compte@sages.fr',
+        BATISIMPLY_PASSWORD: 'Mot-De-Passe',
+      },
+      'BatiSimply',
+    );
+    assert.equal(batisimply.BATISIMPLY_USERNAME, 'compte@sages.fr');
+    assert.equal(parseSection(agentSchema, { AGENT_STAGING_PASSWORD: 'mot-de-passe' }, 'a').AGENT_STAGING_PASSWORD, 'mot-de-passe');
+    assert.equal(parseSection(geocodeSchema, { GEOCODE_MIN_SCORE: '0.5' }, 'g').GEOCODE_MIN_SCORE, 0.5);
+    for (const bad of ['1.5', '-0.1'])
+      assert.throws(() => parseSection(geocodeSchema, { GEOCODE_MIN_SCORE: bad }, 'g'), /GEOCODE_MIN_SCORE invalide/);
+  });
+});

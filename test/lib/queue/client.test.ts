@@ -13,6 +13,7 @@ import {
   requireRunQueue,
   RUNS_POISON_QUEUE,
   RUNS_QUEUE,
+  runMessageSchema,
   runQueueFrom,
   StorageRunQueue,
 } from '../../../src/lib/queue/client.js';
@@ -74,7 +75,25 @@ describe('run queue: where it is', () => {
   });
 
   test('a malformed account name is a settings error', () => {
-    assert.throws(() => queueTarget({ AzureWebJobsStorage__accountName: 'Pas_Un_Compte' }), ConfigurationError);
+    assert.throws(
+      () => queueTarget({ AzureWebJobsStorage__accountName: 'Pas_Un_Compte' }),
+      (e: unknown) =>
+        e instanceof ConfigurationError &&
+        e.message ===
+          'Configuration file d’attente invalide : AzureWebJobsStorage__accountName invalide (nom de compte de stockage attendu)',
+    );
+  });
+
+  test('a run message: a run id, a known job, a company, and the mass-deletion confirmation if any', () => {
+    const ok = { runId: '6f1e8c1a-2b3c-4d5e-9a63-0d5e7b5c3f9e', job: 'chantiers', company: 'default' };
+    assert.deepEqual(runMessageSchema.parse(ok), ok);
+    assert.deepEqual(runMessageSchema.parse({ ...ok, job: 'recup-heures', allowMassDelete: true }), {
+      ...ok,
+      job: 'recup-heures',
+      allowMassDelete: true,
+    });
+    for (const bad of [{ ...ok, runId: 'x' }, { ...ok, job: 'inconnu' }, { ...ok, company: '' }, { ...ok, allowMassDelete: 'oui' }, {}])
+      assert.equal(runMessageSchema.safeParse(bad).success, false, JSON.stringify(bad));
   });
 });
 
@@ -135,6 +154,7 @@ describe('run queue on Azurite', () => {
       await assert.rejects(attempt, (e: unknown) => {
         assert.ok(e instanceof UpstreamError);
         assert.equal(e.code, 'QUEUE_API_VERSION');
+        assert.equal(e.system, 'queue');
         assert.equal(e.retryable, false);
         assert.match(e.message, /relancez-le avec « npx azurite-queue --skipApiVersionCheck --disableTelemetry »/);
         return true;
@@ -150,6 +170,7 @@ describe('run queue on Azurite', () => {
       (e: unknown) => {
         assert.ok(e instanceof UpstreamError);
         assert.equal(e.code, 'QUEUE_UNREACHABLE');
+        assert.equal(e.system, 'queue');
         assert.match(e.message, /^File d’attente des exécutions injoignable : /);
         return true;
       },

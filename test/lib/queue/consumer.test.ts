@@ -228,4 +228,14 @@ describe('queue consumer (connecteur serve)', () => {
     await stopping;
     assert.deepEqual(m.events, ['delete']);
   });
+
+  test('stop ends the wait of an idle consumer at once', async () => {
+    const lines: Line[] = [];
+    const source = scriptedSource([null]);
+    // An hour between polls: the test ends only if stop aborts the wait.
+    const consumer = consumeRunQueue(source, recordingHandlers().handlers, { log: recordingLog(lines), idleMs: 3_600_000 });
+    await source.drained;
+    await consumer.stop();
+    assert.equal(source.visibilities.length, 1);
+  });
 });

@@ -1,23 +1,111 @@
-/** The usual test world: a fresh staging database on the real server and a sandbox to talk to. */
+/**
+ * The usual test world: a fresh staging database on the real server (cloned from the migrated
+ * template), a sandbox to talk to, and the Services under test. `useWorld()` registers the hooks of
+ * the file (or of the `describe` it is called in) and hands back the world they fill.
+ */
+import { after, before, beforeEach } from 'node:test';
 import type { Env } from '../../src/lib/config.js';
+import type { Services } from '../../src/lib/services.js';
+import type { PostgresDb, Queryable } from '../../src/lib/staging/db.js';
 import type { Sandbox, SandboxOptions } from '../../src/sandbox/server.js';
 import { freshDatabase, type TestDatabase } from './pg.js';
 import { startSandbox } from './sandbox.js';
 
-export interface World {
-  t: TestDatabase;
-  sandbox: Sandbox;
-  /** Settings pointing at the sandbox (and at the staging database with `stagingInEnv`). */
-  env: Env;
+export interface WorldOptions {
+  /** The sandbox's options; false: no sandbox (a file that talks to no BatiSimply). */
+  sandbox?: SandboxOptions | false;
+  /** Settings added to (or overriding) the sandbox's. */
+  env?: Env;
+  /** Puts the database's URL in STAGING_DATABASE_URL, for code that opens the staging itself. */
+  stagingInEnv?: boolean;
+  /** false: an empty database, not migrated, that no hook empties. */
+  migrate?: boolean;
+  /** Built before each test, once the tables are emptied and the sandbox reset; the previous one is closed. */
+  services?: (world: World) => Services;
 }
 
-export async function openWorld(options: { sandbox?: SandboxOptions; env?: Env; stagingInEnv?: boolean } = {}): Promise<World> {
+export interface World {
+  readonly t: TestDatabase;
+  readonly db: PostgresDb;
+  readonly sandbox: Sandbox;
+  /** Settings pointing at the sandbox (and at the staging database with `stagingInEnv`). */
+  readonly env: Env;
+  readonly services: Services;
+  /** Empties every data table again (within a test). */
+  empty(): Promise<void>;
+}
+
+/**
+ * Empties every table of every schema (public and the companies'), read from the catalog so a new
+ * migration's table is emptied too; the migration bookkeeping table keeps its rows.
+ */
+export async function emptyTables(db: Queryable): Promise<void> {
+  const { rows } = await db.query<{ name: string }>(
+    `SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables
+     WHERE schemaname NOT IN ('pg_catalog', 'information_schema') AND tablename <> 'connecteur_schema_version'`,
+  );
+  if (rows.length > 0) await db.query(`TRUNCATE ${rows.map((r) => r.name).join(', ')} CASCADE`);
+}
+
+function opened<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`${what} is made by useWorld's before hook: read it inside a test or hook`);
+  return value;
+}
+
+export function useWorld(options: WorldOptions = {}): World {
+  let t: TestDatabase | undefined;
+  let sandbox: Sandbox | undefined;
+  let env: Env | undefined;
+  let services: Services | undefined;
+  const migrated = options.migrate !== false;
+  const world: World = {
+    get t() {
+      return opened(t, 'the database');
+    },
+    get db() {
+      return opened(t, 'the database').db;
+    },
+    get sandbox() {
+      return opened(sandbox, 'the sandbox');
+    },
+    get env() {
+      return opened(env, 'the settings');
+    },
+    get services() {
+      return opened(services, 'the services');
+    },
+    empty: () => emptyTables(world.db),
+  };
+  before(async () => {
+    t = await freshDatabase({ migrate: migrated });
+    const started = options.sandbox === false ? undefined : await startSandbox(options.sandbox);
+    sandbox = started?.sandbox;
+    env = { ...started?.env, ...(options.stagingInEnv ? { STAGING_DATABASE_URL: t.url } : {}), ...options.env };
+  });
+  after(async () => {
+    await services?.close();
+    await sandbox?.stop();
+    await t?.drop();
+  });
+  beforeEach(async () => {
+    if (migrated) await emptyTables(world.db);
+    sandbox?.state.load({});
+    if (options.services) {
+      await services?.close();
+      services = options.services(world);
+    }
+  });
+  return world;
+}
+
+// TEMP (conversion in progress)
+import type { Sandbox as S2 } from '../../src/sandbox/server.js';
+export async function openWorld(options: { sandbox?: SandboxOptions; env?: Env; stagingInEnv?: boolean } = {}): Promise<{ t: TestDatabase; sandbox: S2; env: Env }> {
   const t = await freshDatabase();
   const { sandbox, env } = await startSandbox(options.sandbox);
   return { t, sandbox, env: { ...env, ...(options.stagingInEnv ? { STAGING_DATABASE_URL: t.url } : {}), ...options.env } };
 }
-
-export async function closeWorld(world: Partial<World>) {
+export async function closeWorld(world: { t?: TestDatabase; sandbox?: S2 }) {
   await world.sandbox?.stop();
   await world.t?.drop();
 }

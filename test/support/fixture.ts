@@ -18,7 +18,7 @@ export interface WorldOptions {
   env?: Env;
   /** Puts the database's URL in STAGING_DATABASE_URL, for code that opens the staging itself. */
   stagingInEnv?: boolean;
-  /** false: an empty database, not migrated, that no hook empties. */
+  /** false: an empty database, not migrated (the tables a file makes there are emptied all the same). */
   migrate?: boolean;
   /** Built before each test, once the tables are emptied and the sandbox reset; the previous one is closed. */
   services?: (world: World) => Services;
@@ -33,6 +33,11 @@ export interface World {
   readonly services: Services;
   /** Empties every data table again (within a test). */
   empty(): Promise<void>;
+  /**
+   * Runs `fn` in the world's after hook, before the services close, the sandbox stops and the
+   * database is dropped (what the file opened on them: pools, servers, child processes).
+   */
+  teardown(fn: () => Promise<void> | void): void;
 }
 
 /**
@@ -57,6 +62,7 @@ export function useWorld(options: WorldOptions = {}): World {
   let sandbox: Sandbox | undefined;
   let env: Env | undefined;
   let services: Services | undefined;
+  const teardowns: (() => Promise<void> | void)[] = [];
   const migrated = options.migrate !== false;
   const world: World = {
     get t() {
@@ -75,6 +81,7 @@ export function useWorld(options: WorldOptions = {}): World {
       return opened(services, 'the services');
     },
     empty: () => emptyTables(world.db),
+    teardown: (fn) => void teardowns.push(fn),
   };
   before(async () => {
     t = await freshDatabase({ migrate: migrated });
@@ -83,12 +90,13 @@ export function useWorld(options: WorldOptions = {}): World {
     env = { ...started?.env, ...(options.stagingInEnv ? { STAGING_DATABASE_URL: t.url } : {}), ...options.env };
   });
   after(async () => {
+    for (const fn of teardowns) await fn();
     await services?.close();
     await sandbox?.stop();
     await t?.drop();
   });
   beforeEach(async () => {
-    if (migrated) await emptyTables(world.db);
+    await emptyTables(world.db);
     sandbox?.state.load({});
     if (options.services) {
       await services?.close();

@@ -20,7 +20,7 @@ export interface WorldOptions {
   stagingInEnv?: boolean;
   /** false: an empty database, not migrated (the tables a file makes there are emptied all the same). */
   migrate?: boolean;
-  /** Built before each test, once the tables are emptied and the sandbox reset; the previous one is closed. */
+  /** Built before each test, once the tables are emptied and the sandbox reset (state, faults, counts); the previous one is closed. */
   services?: (world: World) => Services;
 }
 
@@ -98,6 +98,8 @@ export function useWorld(options: WorldOptions = {}): World {
   beforeEach(async () => {
     await emptyTables(world.db);
     sandbox?.state.load({});
+    sandbox?.faults.clear();
+    sandbox?.stats.clear();
     if (options.services) {
       await services?.close();
       services = options.services(world);

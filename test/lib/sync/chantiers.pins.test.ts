@@ -1,6 +1,6 @@
 /**
  * Pins the chantier path's decisions that lose an edit or update the wrong project, through the
- * jobs only (runJob, the sandbox, the staging table): they must survive a rewrite of
+ * jobs only (runJob, the world.sandbox, the staging table): they must survive a rewrite of
  * pushChantiers and staging/chantiers.
  */
 import assert from 'node:assert/strict';
@@ -13,23 +13,18 @@ import { runJob } from '../../../src/lib/sync/runner.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import { chantier } from '../../support/chantiers.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
-import type { TestDatabase } from '../../support/pg.js';
-import { closeWorld, openWorld } from '../../support/fixture.js';
 import type { ChantierSource } from '../../../src/lib/domain/chantier.js';
 import type { RunReport } from '../../../src/lib/domain/runs.js';
 import { transferAndPush } from '../../support/reports.js';
+import { useWorld } from '../../support/fixture.js';
 
-let t: TestDatabase;
-let sandbox: Sandbox;
-let env: Env;
 let batigest: MemoryBatigest;
-let services: Services;
 /** Runs once, right after BatiSimply answered a create or an update and before the job hears of it. */
 let afterWrite: (() => Promise<void>) | undefined;
 
 /** The real client, with a hook between BatiSimply's answer to a write and the job. */
 function hookedClient(): BatisimplyApi {
-  const real = createBatisimplyClient(parseSection(batisimplySchema, env, 'BatiSimply'), new EnvironmentSecrets(env));
+  const real = createBatisimplyClient(parseSection(batisimplySchema, world.env, 'BatiSimply'), new EnvironmentSecrets(world.env));
   const hooked =
     <A extends unknown[], R>(write: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
@@ -51,25 +46,17 @@ function hookedClient(): BatisimplyApi {
   };
 }
 
-before(async () => ({ t, sandbox, env } = await openWorld()));
-after(async () => {
-  await services?.close();
-  await closeWorld({ t, sandbox });
-});
-beforeEach(async () => {
-  await t.db.query('TRUNCATE batigest_chantiers, connecteur_runs, connecteur_record_issues');
-  sandbox.state.load({});
-  sandbox.faults.clear();
-  sandbox.stats.clear();
-  afterWrite = undefined;
-  batigest = new MemoryBatigest();
-  await services?.close();
-  services = new Services(env, { staging: t.db, batigest, batisimply: hookedClient() });
+const world = useWorld({
+  services: () => {
+    afterWrite = undefined;
+    batigest = new MemoryBatigest();
+    return new Services(world.env, { staging: world.db, batigest, batisimply: hookedClient() });
+  },
 });
 
-const steps = async () => transferAndPush((await runJob(services, 'chantiers', { trigger: 'cli' })).report);
-const push = async () => (await runJob(services, 'transfer-batisimply', { trigger: 'cli' })).report as RunReport;
-const projects = () => [...sandbox.state.projects.values()];
+const steps = async () => transferAndPush((await runJob(world.services, 'chantiers', { trigger: 'cli' })).report);
+const push = async () => (await runJob(world.services, 'transfer-batisimply', { trigger: 'cli' })).report as RunReport;
+const projects = () => [...world.sandbox.state.projects.values()];
 const project = (code: string) => projects().find((p) => p.projectCode === code);
 
 describe('edits racing a push', () => {
@@ -77,7 +64,7 @@ describe('edits racing a push', () => {
     batigest.chantiers = [chantier('CH001')];
     afterWrite = async () => {
       batigest.chantiers = [chantier('CH001', { nomClient: 'Client modifié' })];
-      await runJob(services, 'transfer', { trigger: 'cli' });
+      await runJob(world.services, 'transfer', { trigger: 'cli' });
     };
     const [, first] = await steps();
     assert.equal(first.counts.created, 1);
@@ -95,25 +82,25 @@ describe('edits racing a push', () => {
     batigest.chantiers = [chantier('CH002', { villeChantier: 'Sète' })];
     afterWrite = async () => {
       batigest.chantiers = [chantier('CH002', { villeChantier: 'Agde' })];
-      await runJob(services, 'transfer', { trigger: 'cli' });
+      await runJob(world.services, 'transfer', { trigger: 'cli' });
     };
     await steps();
     assert.equal((await push()).counts.updated, 1);
-    const { rows } = await t.db.query('SELECT ville_chantier, sync FROM batigest_chantiers');
+    const { rows } = await world.db.query('SELECT ville_chantier, sync FROM batigest_chantiers');
     assert.deepEqual(rows, [{ ville_chantier: 'Agde', sync: true }]);
   });
 });
 
 describe('projects sharing a code', () => {
   test('the oldest project (lowest id) is the one updated; the newer duplicate is left alone', async () => {
-    const oldest = sandbox.state.createProject({ projectCode: 'CH050', projectName: 'ancien' });
-    const newer = sandbox.state.createProject({ projectCode: 'CH050', projectName: 'doublon' });
+    const oldest = world.sandbox.state.createProject({ projectCode: 'CH050', projectName: 'ancien' });
+    const newer = world.sandbox.state.createProject({ projectCode: 'CH050', projectName: 'doublon' });
     batigest.chantiers = [chantier('CH050')];
     const [, pushed] = await steps();
     assert.deepEqual([pushed.counts.updated, pushed.counts.created], [1, 0]);
-    assert.equal(sandbox.state.projects.get(oldest.id)?.projectName, 'Chantier CH050');
-    assert.equal(sandbox.state.projects.get(newer.id)?.projectName, 'doublon');
-    const { rows } = await t.db.query<{ batisimply_id: string }>('SELECT batisimply_id FROM batigest_chantiers');
+    assert.equal(world.sandbox.state.projects.get(oldest.id)?.projectName, 'Chantier CH050');
+    assert.equal(world.sandbox.state.projects.get(newer.id)?.projectName, 'doublon');
+    const { rows } = await world.db.query<{ batisimply_id: string }>('SELECT batisimply_id FROM batigest_chantiers');
     assert.equal(Number(rows[0]?.batisimply_id), oldest.id);
   });
 });
@@ -160,15 +147,15 @@ describe('what the staging table records', () => {
 
   test('the chantier state (Etat) is staged with the row', async () => {
     batigest.chantiers = [chantier('CH073', { etat: 'T' })];
-    await runJob(services, 'transfer', { trigger: 'cli' });
-    const { rows } = await t.db.query('SELECT code, etat FROM batigest_chantiers');
+    await runJob(world.services, 'transfer', { trigger: 'cli' });
+    const { rows } = await world.db.query('SELECT code, etat FROM batigest_chantiers');
     assert.deepEqual(rows, [{ code: 'CH073', etat: 'T' }]);
   });
 
   test('a push that fails leaves its reason on the row; the row pushed has none', async () => {
-    await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('ABCDEFGHI', 'x', false), ('CH074', 'y', false)`);
+    await world.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('ABCDEFGHI', 'x', false), ('CH074', 'y', false)`);
     await push();
-    const { rows } = await t.db.query<{ code: string; last_error: string | null }>(
+    const { rows } = await world.db.query<{ code: string; last_error: string | null }>(
       'SELECT code, last_error FROM batigest_chantiers ORDER BY code',
     );
     assert.equal(rows.length, 2);

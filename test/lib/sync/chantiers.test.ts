@@ -6,39 +6,23 @@ import type { Sandbox } from '../../../src/sandbox/server.js';
 import { chantier } from '../../support/chantiers.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
 import { startRecordingProxy } from '../../support/recordingProxy.js';
-import type { TestDatabase } from '../../support/pg.js';
-import { closeWorld, openWorld } from '../../support/fixture.js';
 import type { Env } from '../../../src/lib/config.js';
 import type { RunReport } from '../../../src/lib/domain/runs.js';
 import { stepReport, transferAndPush } from '../../support/reports.js';
+import { useWorld } from '../../support/fixture.js';
 
-let t: TestDatabase;
-let sandbox: Sandbox;
-let env: Env;
 let batigest: MemoryBatigest;
-let services: Services;
 
-before(async () => ({ t, sandbox, env } = await openWorld()));
-after(async () => {
-  await services?.close();
-  await closeWorld({ t, sandbox });
-});
-beforeEach(async () => {
-  await t.db.query('TRUNCATE batigest_chantiers, connecteur_runs, connecteur_record_issues');
-  sandbox.state.load({});
-  sandbox.faults.clear();
-  sandbox.stats.clear();
-  batigest = new MemoryBatigest();
-  await services?.close();
-  services = new Services(env, { staging: t.db, batigest });
+const world = useWorld({
+  services: () => new Services(world.env, { staging: world.db, batigest: (batigest = new MemoryBatigest()) }),
 });
 
-const writes = () => sandbox.count('POST /api/project') + sandbox.count('PUT /api/project');
+const writes = () => world.sandbox.count('POST /api/project') + world.sandbox.count('PUT /api/project');
 const steps = async (dryRun = false) => {
-  const { report } = await runJob(services, 'chantiers', { trigger: 'cli', dryRun });
+  const { report } = await runJob(world.services, 'chantiers', { trigger: 'cli', dryRun });
   return transferAndPush(report);
 };
-const projects = () => [...sandbox.state.projects.values()];
+const projects = () => [...world.sandbox.state.projects.values()];
 
 describe('chantiers end to end', () => {
   test('first run creates, an unchanged re-run writes nothing, one edit updates once', async () => {
@@ -48,19 +32,19 @@ describe('chantiers end to end', () => {
     assert.equal(push.counts.created, 3);
     assert.equal(projects().length, 3);
 
-    sandbox.stats.clear();
+    world.sandbox.stats.clear();
     [transfer, push] = await steps();
     assert.equal(transfer.counts.unchanged, 3);
     assert.equal(push.counts.read, 0);
     assert.equal(writes(), 0);
 
     batigest.chantiers[1] = chantier('CH002', { nomClient: 'Nouveau client' });
-    sandbox.stats.clear();
+    world.sandbox.stats.clear();
     [transfer, push] = await steps();
     assert.deepEqual([transfer.counts.updated, transfer.counts.unchanged], [1, 2]);
     assert.deepEqual([push.counts.updated, push.counts.created], [1, 0]);
-    assert.equal(sandbox.count('PUT /api/project'), 1);
-    assert.equal(sandbox.count('POST /api/project'), 0);
+    assert.equal(world.sandbox.count('PUT /api/project'), 1);
+    assert.equal(world.sandbox.count('POST /api/project'), 0);
     assert.equal(projects().find((p) => p.projectCode === 'CH002')?.customerName, 'Nouveau client');
     assert.equal(projects().length, 3);
   });
@@ -89,30 +73,30 @@ describe('chantiers end to end', () => {
   });
 
   test('a row edited by hand with a 9-character code is refused by transfer-batisimply too', async () => {
-    await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('ABCDEFGHI', 'x', false)`);
-    const { report } = await runJob(services, 'transfer-batisimply', { trigger: 'cli' });
+    await world.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('ABCDEFGHI', 'x', false)`);
+    const { report } = await runJob(world.services, 'transfer-batisimply', { trigger: 'cli' });
     assert.equal((report as RunReport).counts.failed, 1);
     assert.equal(projects().length, 0);
   });
 
   test('a lost response after the create: looked up, stored, never duplicated', async () => {
     batigest.chantiers = [chantier('CH030')];
-    sandbox.faults.add([{ route: 'POST /api/project', fault: 'lost-response', times: 1 }]);
+    world.sandbox.faults.add([{ route: 'POST /api/project', fault: 'lost-response', times: 1 }]);
     const [, push] = await steps();
     assert.equal(push.counts.created, 1);
     assert.equal(projects().length, 1);
-    const { rows } = await t.db.query<{ batisimply_id: number; sync: boolean }>('SELECT batisimply_id, sync FROM batigest_chantiers');
+    const { rows } = await world.db.query<{ batisimply_id: number; sync: boolean }>('SELECT batisimply_id, sync FROM batigest_chantiers');
     assert.deepEqual(rows, [{ batisimply_id: projects()[0]!.id, sync: true }]);
   });
 
   test('5xx and a timeout after creates: each code created once, none failed', async () => {
-    // Through a proxy that knows when the sandbox has answered every request, even the one the
+    // Through a proxy that knows when the world.sandbox has answered every request, even the one the
     // client gave up on: the project set is checked once nothing can land any more.
-    const proxy = await startRecordingProxy(sandbox.url);
-    const viaProxy = new Services({ ...env, BATISIMPLY_API_URL: proxy.url }, { staging: t.db, batigest });
+    const proxy = await startRecordingProxy(world.sandbox.url);
+    const viaProxy = new Services({ ...world.env, BATISIMPLY_API_URL: proxy.url }, { staging: world.db, batigest });
     try {
       batigest.chantiers = [chantier('CH040'), chantier('CH041')];
-      sandbox.faults.add([
+      world.sandbox.faults.add([
         { route: 'POST /api/project', fault: '503', times: 1 },
         { route: 'POST /api/project', fault: 'latency', latencyMs: 2500, times: 1 },
       ]);
@@ -128,7 +112,7 @@ describe('chantiers end to end', () => {
           .sort(),
         ['CH040', 'CH041'],
       );
-      const { rows } = await t.db.query<{ code: string; sync: boolean; linked: boolean }>(
+      const { rows } = await world.db.query<{ code: string; sync: boolean; linked: boolean }>(
         `SELECT code, sync, batisimply_id IS NOT NULL AS linked FROM batigest_chantiers ORDER BY code`,
       );
       assert.deepEqual(rows, [
@@ -142,7 +126,7 @@ describe('chantiers end to end', () => {
   });
 
   test('a project already in BatiSimply with the code is updated, not created', async () => {
-    sandbox.state.createProject({ projectCode: 'CH050', projectName: 'ancien', projectColor: '#ff0000' });
+    world.sandbox.state.createProject({ projectCode: 'CH050', projectName: 'ancien', projectColor: '#ff0000' });
     batigest.chantiers = [chantier('CH050')];
     const [, push] = await steps();
     assert.deepEqual([push.counts.created, push.counts.updated], [0, 1]);
@@ -156,13 +140,13 @@ describe('chantiers end to end', () => {
     const [transfer] = await steps(true);
     assert.equal(transfer.counts.created, 2);
     assert.equal(transfer.dryRun, true);
-    const { rows } = await t.db.query('SELECT * FROM batigest_chantiers');
+    const { rows } = await world.db.query('SELECT * FROM batigest_chantiers');
     assert.equal(rows.length, 0);
     assert.equal(writes(), 0);
   });
 
   test('no headquarter configured: creates fail with the setting named', async () => {
-    const noHq = new Services({ ...env, BATISIMPLY_HEADQUARTER_ID: undefined }, { staging: t.db, batigest });
+    const noHq = new Services({ ...world.env, BATISIMPLY_HEADQUARTER_ID: undefined }, { staging: world.db, batigest });
     batigest.chantiers = [chantier('CH070')];
     const { report } = await runJob(noHq, 'chantiers', { trigger: 'cli' });
     const push = stepReport(report, 'transfer-batisimply');
@@ -172,7 +156,7 @@ describe('chantiers end to end', () => {
   });
 
   test('CHANTIERS_ETATS selects the chantiers to sync', async () => {
-    const filtered = new Services({ ...env, CHANTIERS_ETATS: 'E' }, { staging: t.db, batigest });
+    const filtered = new Services({ ...world.env, CHANTIERS_ETATS: 'E' }, { staging: world.db, batigest });
     batigest.chantiers = [chantier('CH080', { etat: 'E' }), chantier('CH081', { etat: 'T' })];
     await runJob(filtered, 'chantiers', { trigger: 'cli' });
     assert.deepEqual(

@@ -5,34 +5,24 @@ import { Services } from '../../../src/lib/services.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import { chantier } from '../../support/chantiers.js';
-import { closeWorld, openWorld } from '../../support/fixture.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
-import type { TestDatabase } from '../../support/pg.js';
 import type { RunReport } from '../../../src/lib/domain/runs.js';
 import { stepReport } from '../../support/reports.js';
+import { useWorld } from '../../support/fixture.js';
 
-let t: TestDatabase;
-let sandbox: Sandbox;
-let env: Env;
 let batigest: MemoryBatigest;
-let services: Services | undefined;
 
-before(async () => ({ t, sandbox, env } = await openWorld()));
-after(async () => {
-  await services?.close();
-  await closeWorld({ t, sandbox });
-});
+const world = useWorld();
+world.teardown(() => services?.close());
+let services: Services | undefined;
 beforeEach(async () => {
-  await t.db.query('TRUNCATE batigest_chantiers, batigest_heures, connecteur_runs, connecteur_record_issues');
-  sandbox.state.load({});
-  sandbox.stats.clear();
   batigest = new MemoryBatigest();
   await use({});
 });
 
 async function use(extra: Env) {
   await services?.close();
-  services = new Services({ ...env, ...extra }, { staging: t.db, batigest });
+  services = new Services({ ...world.env, ...extra }, { staging: world.db, batigest });
 }
 
 const chain = async (dryRun = false) => {
@@ -46,10 +36,10 @@ const endCycle = async () => {
   const { report } = await runJob(services!, 'fin-chantiers', { trigger: 'cli' });
   return [transfer, report as RunReport] as const;
 };
-const project = (code: string) => [...sandbox.state.projects.values()].find((p) => p.projectCode === code)!;
+const project = (code: string) => [...world.sandbox.state.projects.values()].find((p) => p.projectCode === code)!;
 const staged = async (code: string) =>
   (
-    await t.db.query<{ ended: boolean; end_reason: string | null; fin_state: string | null }>(
+    await world.db.query<{ ended: boolean; end_reason: string | null; fin_state: string | null }>(
       'SELECT ended_at IS NOT NULL AS ended, end_reason, fin_state FROM batigest_chantiers WHERE code = $1',
       [code],
     )
@@ -75,9 +65,9 @@ describe('chantiers that end', () => {
     assert.equal(project('CH002').isFinished, undefined);
     assert.deepEqual(await staged('CH001'), { ended: true, end_reason: 'supprimé de Batigest', fin_state: 'finished' });
 
-    sandbox.stats.clear();
+    world.sandbox.stats.clear();
     await chain();
-    assert.equal(sandbox.count('PUT /api/project'), 0, 'nothing sent again');
+    assert.equal(world.sandbox.count('PUT /api/project'), 0, 'nothing sent again');
   });
 
   test('an Etat that leaves CHANTIERS_ETATS archives the project when CHANTIERS_FIN_MODE=archived', async () => {
@@ -110,10 +100,10 @@ describe('chantiers that end', () => {
     batigest.chantiers = [chantier('CH030'), chantier('CH031')];
     await chain();
     batigest.chantiers = [chantier('CH031')];
-    sandbox.stats.clear();
+    world.sandbox.stats.clear();
     const [transfer] = await chain(true);
     assert.ok(transfer.warnings?.some((w) => w.key === 'CH030' && w.code === 'CHANTIER_FINI'));
-    assert.equal(sandbox.count('PUT /api/project'), 0);
+    assert.equal(world.sandbox.count('PUT /api/project'), 0);
     assert.deepEqual(await staged('CH030'), { ended: false, end_reason: null, fin_state: null });
 
     // Once the end is recorded and the hours fetched, a dry run of the push shows the project it would finish.
@@ -129,7 +119,7 @@ describe('chantiers that end', () => {
   test('hours still pending export hold the end until they are exported', async () => {
     batigest.chantiers = [chantier('CH040'), chantier('CH041')];
     await chain();
-    await t.db.query(
+    await world.db.query(
       `INSERT INTO batigest_heures (id_heure, code_projet, status_management, sync) VALUES ('9001', 'CH040', 'VALIDATED', false),
          ('9002', 'CH040', 'VALIDATED', true)`,
     );
@@ -139,7 +129,7 @@ describe('chantiers that end', () => {
     assert.match(push.errors[0]!.message, /CH040 supprimé de Batigest : 1 créneau\(x\) d'heures encore à exporter vers SuiviMO/);
     assert.equal(project('CH040').isFinished, undefined);
 
-    await t.db.query(`UPDATE batigest_heures SET sync = true`);
+    await world.db.query(`UPDATE batigest_heures SET sync = true`);
     const [, again] = await endCycle();
     assert.equal(again.counts.held, 0);
     assert.equal(project('CH040').isFinished, true);
@@ -156,10 +146,10 @@ describe('chantiers that end', () => {
   });
 
   test('an ended chantier never pushed to BatiSimply creates nothing there', async () => {
-    await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH060', 'x', false)`);
+    await world.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH060', 'x', false)`);
     batigest.chantiers = [chantier('CH061')];
     await endCycle();
-    assert.equal(sandbox.state.projects.size, 1);
+    assert.equal(world.sandbox.state.projects.size, 1);
     assert.equal((await staged('CH060')).fin_state, 'absent');
   });
 });

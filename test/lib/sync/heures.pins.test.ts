@@ -1,6 +1,6 @@
 /**
  * Pins the decisions of the hours path that lose or duplicate data when they go wrong, through
- * the jobs only (runJob, the sandbox, the Batigest port, the staging tables): they must survive a
+ * the jobs only (runJob, the world.sandbox, the Batigest port, the staging tables): they must survive a
  * rewrite of recupHeures, heuresToSqlServer and staging/heures. Times are staged in UTC here so
  * that every expected SuiviMO row is a literal, not computed by the code under test.
  */
@@ -12,11 +12,10 @@ import { Services } from '../../../src/lib/services.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
-import type { TestDatabase } from '../../support/pg.js';
-import { closeWorld, openWorld } from '../../support/fixture.js';
 import { daysAgo, slot, USER_DUPONT, USER_MARTIN } from '../../support/slots.js';
 import type { SuiviMoRow } from '../../../src/lib/domain/suiviMo.js';
 import type { ChainReport, RunReport } from '../../../src/lib/domain/runs.js';
+import { useWorld } from '../../support/fixture.js';
 
 /** A Batigest whose next SuiviMO transaction runs `duringExport` after its writes, before it returns: an edit made mid-export. */
 class EditingBatigest extends MemoryBatigest {
@@ -33,34 +32,25 @@ class EditingBatigest extends MemoryBatigest {
   }
 }
 
-let t: TestDatabase;
-let sandbox: Sandbox;
-let env: Env;
 let batigest: EditingBatigest;
-let services: Services;
 
-before(async () => ({ t, sandbox, env } = await openWorld({ env: { SYNC_TIMEZONE: 'UTC' } })));
-after(async () => {
-  await services?.close();
-  await closeWorld({ t, sandbox });
-});
-beforeEach(async () => {
-  await t.db.query('TRUNCATE batigest_heures, suivimo_ledger, batigest_chantiers, connecteur_runs, connecteur_record_issues');
-  sandbox.state.load({});
-  batigest = new EditingBatigest();
-  batigest.salaries = [
-    { code: 'DUPJ', nom: 'DUPONT Jean', codeBs: USER_DUPONT },
-    { code: 'MARP', nom: 'MARTIN Paul', codeBs: USER_MARTIN },
-  ];
-  await services?.close();
-  services = new Services(env, { staging: t.db, batigest });
+const world = useWorld({
+  env: { SYNC_TIMEZONE: 'UTC' },
+  services: () => {
+    batigest = new EditingBatigest();
+    batigest.salaries = [
+      { code: 'DUPJ', nom: 'DUPONT Jean', codeBs: USER_DUPONT },
+      { code: 'MARP', nom: 'MARTIN Paul', codeBs: USER_MARTIN },
+    ];
+    return new Services(world.env, { staging: world.db, batigest });
+  },
 });
 
 type Job = 'recup-heures' | 'heures-to-sqlserver' | 'heures';
-const run = async (job: Job, on = services) => (await runJob(on, job, { trigger: 'cli' })).report;
+const run = async (job: Job, on = world.services) => (await runJob(on, job, { trigger: 'cli' })).report;
 const exportStep = async () => (await run('heures-to-sqlserver')) as RunReport;
-const setSlots = (...slots: ReturnType<typeof slot>[]) => sandbox.state.load({ timeSlots: slots });
-const edit = (id: number) => sandbox.state.timeSlots.get(String(id))!;
+const setSlots = (...slots: ReturnType<typeof slot>[]) => world.sandbox.state.load({ timeSlots: slots });
+const edit = (id: number) => world.sandbox.state.timeSlots.get(String(id))!;
 /** The SuiviMO row of a slot starting at `start` (UTC, so the wall clock is its first 16 characters). */
 const row = (codeChantier: string, codeSalarie: string, start: string, nbh0: number, trajet = 0, panier = 0): SuiviMoRow => ({
   codeChantier,
@@ -106,7 +96,7 @@ describe('intent settlement after a crash', () => {
     const report = await exportStep();
     assert.equal(report.counts.held, 1);
     assert.equal(report.errors[0]?.code, 'SALARIE_INCONNU');
-    const { rows } = await t.db.query('SELECT code_chantier, code_salarie, intent FROM suivimo_ledger');
+    const { rows } = await world.db.query('SELECT code_chantier, code_salarie, intent FROM suivimo_ledger');
     assert.deepEqual(rows, [{ code_chantier: 'CH001', code_salarie: 'DUPJ', intent: null }]);
   });
 });
@@ -191,13 +181,13 @@ describe('fields that reach SuiviMO', () => {
 
 describe('SYNC_TIMEZONE', () => {
   test('wall-clock times are those of the configured zone, not of Paris', async () => {
-    const tokyo = new Services({ ...env, SYNC_TIMEZONE: 'Asia/Tokyo' }, { staging: t.db, batigest });
+    const tokyo = new Services({ ...world.env, SYNC_TIMEZONE: 'Asia/Tokyo' }, { staging: world.db, batigest });
     try {
       const start = daysAgo(5, '06:00:00'); // Tokyo is UTC+9 all year
       const day = start.slice(0, 10);
       setSlots(slot(1, start, 120));
       await run('heures', tokyo);
-      const { rows } = await t.db.query('SELECT date_debut::text, date_fin::text FROM batigest_heures');
+      const { rows } = await world.db.query('SELECT date_debut::text, date_fin::text FROM batigest_heures');
       assert.deepEqual(rows, [{ date_debut: `${day} 15:00:00`, date_fin: `${day} 17:00:00` }]);
       assert.deepEqual(batigest.suiviMo, [{ ...row('CH001', 'DUPJ', start, 2), date: `${day}T15:00` }]);
     } finally {

@@ -6,46 +6,36 @@ import { runJob } from '../../../src/lib/sync/runner.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import { toWallClock } from '../../../src/lib/time.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
-import type { TestDatabase } from '../../support/pg.js';
-import { closeWorld, openWorld } from '../../support/fixture.js';
 import { daysAgo, lastSundayOf, slot, USER_DUPONT, USER_MARTIN, USER_UNKNOWN } from '../../support/slots.js';
 import type { ChainReport, RunReport } from '../../../src/lib/domain/runs.js';
 import type { StepJobName } from '../../../src/lib/sync/registry.js';
+import { useWorld } from '../../support/fixture.js';
 
-let t: TestDatabase;
-let sandbox: Sandbox;
-let env: Env;
 let batigest: MemoryBatigest;
-let services: Services;
 
-before(async () => ({ t, sandbox, env } = await openWorld({ env: { HEURES_WINDOW_DAYS: '366', HEURES_CHUNK_DAYS: '31' } })));
-after(async () => {
-  await services?.close();
-  await closeWorld({ t, sandbox });
-});
-beforeEach(async () => {
-  await t.db.query('TRUNCATE batigest_heures, suivimo_ledger, batigest_chantiers, connecteur_runs, connecteur_record_issues');
-  sandbox.state.load({});
-  batigest = new MemoryBatigest();
-  batigest.salaries = [
-    { code: 'DUPJ', nom: 'DUPONT Jean', codeBs: USER_DUPONT },
-    { code: 'MARP', nom: 'MARTIN Paul', codeBs: USER_MARTIN },
-    { code: 'SANSBS', nom: 'DURAND Luc', codeBs: null },
-  ];
-  await services?.close();
-  services = new Services(env, { staging: t.db, batigest });
+const world = useWorld({
+  env: { HEURES_WINDOW_DAYS: '366', HEURES_CHUNK_DAYS: '31' },
+  services: () => {
+    batigest = new MemoryBatigest();
+    batigest.salaries = [
+      { code: 'DUPJ', nom: 'DUPONT Jean', codeBs: USER_DUPONT },
+      { code: 'MARP', nom: 'MARTIN Paul', codeBs: USER_MARTIN },
+      { code: 'SANSBS', nom: 'DURAND Luc', codeBs: null },
+    ];
+    return new Services(world.env, { staging: world.db, batigest });
+  },
 });
 
-const run = async (job: StepJobName | 'heures') => (await runJob(services, job, { trigger: 'cli' })).report;
+const run = async (job: StepJobName | 'heures') => (await runJob(world.services, job, { trigger: 'cli' })).report;
 const staged = async (id: string) =>
   (
-    await t.db.query<Record<string, unknown>>(
+    await world.db.query<Record<string, unknown>>(
       `SELECT date_debut::text, date_fin::text, total_heure, code_projet, sync, deleted_at IS NOT NULL AS deleted, panier, trajet
        FROM batigest_heures WHERE id_heure = $1`,
       [id],
     )
   ).rows[0];
-const setSlots = (...slots: ReturnType<typeof slot>[]) => sandbox.state.load({ timeSlots: slots });
+const setSlots = (...slots: ReturnType<typeof slot>[]) => world.sandbox.state.load({ timeSlots: slots });
 
 describe('recup-heures', () => {
   test('slots across the last Sunday of March: wall clock jumps from 02:00 to 03:00', async () => {
@@ -99,12 +89,12 @@ describe('recup-heures', () => {
   test('an edit that does not reach SuiviMO leaves sync alone; one that does resets it', async () => {
     setSlots(slot(1, daysAgo(5), 60));
     await run('recup-heures');
-    await t.db.query('UPDATE batigest_heures SET sync = true');
-    sandbox.state.timeSlots.get('1')!.user.firstName = 'Jean-Pierre';
+    await world.db.query('UPDATE batigest_heures SET sync = true');
+    world.sandbox.state.timeSlots.get('1')!.user.firstName = 'Jean-Pierre';
     const report = (await run('recup-heures')) as RunReport;
     assert.equal(report.counts.updated, 1);
     assert.equal((await staged('1'))?.sync, true);
-    sandbox.state.timeSlots.get('1')!.totalTimeMinutes = 90;
+    world.sandbox.state.timeSlots.get('1')!.totalTimeMinutes = 90;
     await run('recup-heures');
     assert.equal((await staged('1'))?.sync, false);
   });
@@ -112,13 +102,13 @@ describe('recup-heures', () => {
   test('a slot that disappears is marked deleted; one that comes back is restored', async () => {
     setSlots(slot(1, daysAgo(5), 60), slot(2, daysAgo(5, '12:00:00'), 60));
     await run('recup-heures');
-    await t.db.query('UPDATE batigest_heures SET sync = true');
-    const saved = sandbox.state.timeSlots.get('2')!;
-    sandbox.state.timeSlots.delete('2');
+    await world.db.query('UPDATE batigest_heures SET sync = true');
+    const saved = world.sandbox.state.timeSlots.get('2')!;
+    world.sandbox.state.timeSlots.delete('2');
     const report = (await run('recup-heures')) as RunReport;
     assert.equal(report.counts.deleted, 1);
     assert.deepEqual([(await staged('2'))?.deleted, (await staged('2'))?.sync], [true, false]);
-    sandbox.state.timeSlots.set('2', saved);
+    world.sandbox.state.timeSlots.set('2', saved);
     await run('recup-heures');
     assert.equal((await staged('2'))?.deleted, false);
   });
@@ -133,14 +123,14 @@ describe('recup-heures', () => {
 
 describe('update-code-projet', () => {
   test('code from the staged chantier, else from GET /api/project/{id}; never invented', async () => {
-    await t.db.query(`INSERT INTO batigest_chantiers (code, batisimply_id, sync) VALUES ('CH555', 42, true)`);
+    await world.db.query(`INSERT INTO batigest_chantiers (code, batisimply_id, sync) VALUES ('CH555', 42, true)`);
     setSlots(
       slot(1, daysAgo(5), 60, { project: { id: 42 } }),
       slot(2, daysAgo(5, '12:00:00'), 60, { project: { id: 7 } }),
       slot(3, daysAgo(4), 60, { project: { id: 9999 } }),
       slot(4, daysAgo(4, '12:00:00'), 60, { project: null }),
     );
-    sandbox.state.projects.set(7, { id: 7, projectCode: 'CH777', projectName: 'x' });
+    world.sandbox.state.projects.set(7, { id: 7, projectCode: 'CH777', projectName: 'x' });
     await run('recup-heures');
     const report = (await run('update-code-projet')) as RunReport;
     assert.equal(report.counts.updated, 2);
@@ -190,7 +180,7 @@ describe('heures-to-sqlserver', () => {
   test('a hand-entered row at the same key is a conflict, held and not overwritten', async () => {
     setSlots(slot(1, daysAgo(3), 60));
     await run('recup-heures');
-    const { rows } = await t.db.query<{ d: string }>(`SELECT to_char(date_debut, 'YYYY-MM-DD"T"HH24:MI') AS d FROM batigest_heures`);
+    const { rows } = await world.db.query<{ d: string }>(`SELECT to_char(date_debut, 'YYYY-MM-DD"T"HH24:MI') AS d FROM batigest_heures`);
     batigest.suiviMo = [{ codeChantier: 'CH001', codeSalarie: 'DUPJ', date: rows[0]!.d, nbh0: 7, trajet: 0, panier: 0 }];
     const report = (await run('heures-to-sqlserver')) as RunReport;
     assert.equal(report.counts.held, 1);
@@ -206,10 +196,10 @@ describe('heures-to-sqlserver', () => {
     await run('heures');
     assert.equal(batigest.suiviMo.length, 1);
     batigest.suiviMo = [];
-    sandbox.state.timeSlots.delete('1');
+    world.sandbox.state.timeSlots.delete('1');
     const report = (await run('heures')) as ChainReport;
     assert.equal(report.status, 'succeeded');
-    const { rows } = await t.db.query('SELECT * FROM suivimo_ledger');
+    const { rows } = await world.db.query('SELECT * FROM suivimo_ledger');
     assert.equal(rows.length, 0);
   });
 
@@ -217,7 +207,7 @@ describe('heures-to-sqlserver', () => {
     setSlots(slot(1, daysAgo(3), 60));
     await run('heures');
     batigest.suiviMo[0]!.nbh0 = 3;
-    sandbox.state.timeSlots.delete('1');
+    world.sandbox.state.timeSlots.delete('1');
     const report = (await run('heures')) as ChainReport;
     assert.equal(report.steps[2]!.errors[0]?.code, 'CONFLIT_SUIVIMO');
     assert.deepEqual(
@@ -229,7 +219,7 @@ describe('heures-to-sqlserver', () => {
   test('dry run reports the rows it would write and writes none', async () => {
     setSlots(slot(1, daysAgo(3), 60));
     await run('recup-heures');
-    const { report } = await runJob(services, 'heures-to-sqlserver', { trigger: 'cli', dryRun: true });
+    const { report } = await runJob(world.services, 'heures-to-sqlserver', { trigger: 'cli', dryRun: true });
     assert.equal((report as RunReport).counts.created, 1);
     assert.equal(batigest.suiviMo.length, 0);
     assert.equal((await staged('1'))?.sync, false);

@@ -9,35 +9,20 @@ import { Services } from '../../../src/lib/services.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import type { SandboxTimeSlot } from '../../../src/sandbox/state.js';
-import { closeWorld, openWorld } from '../../support/fixture.js';
-import type { TestDatabase } from '../../support/pg.js';
 import { daysAgo, slot } from '../../support/slots.js';
 import type { RunReport } from '../../../src/lib/domain/runs.js';
+import { useWorld } from '../../support/fixture.js';
 
-let t: TestDatabase;
-let sandbox: Sandbox;
-let env: Env;
-let services: Services;
 
-before(async () => ({ t, sandbox, env } = await openWorld()));
-after(async () => {
-  await services?.close();
-  await closeWorld({ t, sandbox });
-});
-beforeEach(async () => {
-  await t.db.query('TRUNCATE batigest_heures, suivimo_ledger, connecteur_runs, connecteur_record_issues');
-  sandbox.state.load({});
-  await services?.close();
-  services = new Services(env, { staging: t.db });
-});
+const world = useWorld({ services: () => new Services(world.env, { staging: world.db }) });
 
 const recup = async (options: { allowMassDelete?: boolean } = {}) =>
-  (await runJob(services, 'recup-heures', { trigger: 'cli', ...options })).report as RunReport;
-const setSlots = (...slots: SandboxTimeSlot[]) => sandbox.state.load({ timeSlots: slots });
+  (await runJob(world.services, 'recup-heures', { trigger: 'cli', ...options })).report as RunReport;
+const setSlots = (...slots: SandboxTimeSlot[]) => world.sandbox.state.load({ timeSlots: slots });
 const stagedIds = async () =>
-  (await t.db.query<{ id_heure: string }>('SELECT id_heure FROM batigest_heures ORDER BY id_heure::int')).rows.map((r) => r.id_heure);
+  (await world.db.query<{ id_heure: string }>('SELECT id_heure FROM batigest_heures ORDER BY id_heure::int')).rows.map((r) => r.id_heure);
 const liveIds = async () =>
-  (await t.db.query<{ id_heure: string }>('SELECT id_heure FROM batigest_heures WHERE deleted_at IS NULL ORDER BY id_heure::int')).rows.map(
+  (await world.db.query<{ id_heure: string }>('SELECT id_heure FROM batigest_heures WHERE deleted_at IS NULL ORDER BY id_heure::int')).rows.map(
     (r) => r.id_heure,
   );
 const good = (id: number) => slot(id, daysAgo(3, `${String(6 + (id % 10)).padStart(2, '0')}:00:00`), 60);
@@ -110,11 +95,11 @@ describe('mass deletions are held until confirmed', () => {
     assert.equal((await liveIds()).length, 30);
     assert.equal(report.warnings?.[0]?.code, 'SUPPRESSION_MASSIVE_RETENUE');
     assert.match(report.errors[0]!.message, /30 des 30 créneaux .* --allow-mass-delete/);
-    const history = await t.db.query<{ errors: { code: string }[] }>('SELECT errors FROM connecteur_runs WHERE run_id = $1', [
+    const history = await world.db.query<{ errors: { code: string }[] }>('SELECT errors FROM connecteur_runs WHERE run_id = $1', [
       report.runId,
     ]);
     assert.equal(history.rows[0]!.errors[0]!.code, 'SUPPRESSION_MASSIVE_RETENUE');
-    const issues = await t.db.query('SELECT kind, code FROM connecteur_record_issues');
+    const issues = await world.db.query('SELECT kind, code FROM connecteur_record_issues');
     assert.deepEqual(issues.rows, [{ kind: 'held', code: 'SUPPRESSION_MASSIVE_RETENUE' }]);
   });
 
@@ -125,7 +110,7 @@ describe('mass deletions are held until confirmed', () => {
     await recup();
     const again = await recup();
     assert.equal(again.status, 'partial');
-    const issues = await t.db.query('SELECT record_key, kind, attempts FROM connecteur_record_issues');
+    const issues = await world.db.query('SELECT record_key, kind, attempts FROM connecteur_record_issues');
     assert.deepEqual(issues.rows, [{ record_key: 'suppressions-creneaux', kind: 'held', attempts: 2 }]);
   });
 
@@ -138,7 +123,7 @@ describe('mass deletions are held until confirmed', () => {
     assert.equal(report.status, 'succeeded');
     assert.equal(report.counts.deleted, 30);
     assert.deepEqual(await liveIds(), []);
-    assert.equal((await t.db.query('SELECT 1 FROM connecteur_record_issues')).rows.length, 0);
+    assert.equal((await world.db.query('SELECT 1 FROM connecteur_record_issues')).rows.length, 0);
   });
 
   test('a few deletions, or under the share, go through unasked', async () => {
@@ -155,20 +140,20 @@ describe('unchanged slots are not written', () => {
   test('a re-run with nothing changed writes no row', async () => {
     setSlots(good(1), good(2));
     await recup();
-    const before = (await t.db.query<{ now: Date }>('SELECT now()')).rows[0]!.now;
+    const before = (await world.db.query<{ now: Date }>('SELECT now()')).rows[0]!.now;
     const report = await recup();
     assert.equal(report.counts.unchanged, 2);
-    assert.equal((await t.db.query('SELECT 1 FROM batigest_heures WHERE updated_at >= $1', [before])).rows.length, 0);
+    assert.equal((await world.db.query('SELECT 1 FROM batigest_heures WHERE updated_at >= $1', [before])).rows.length, 0);
   });
 
   test('a row staged without a digest gets one, and keeps its sync state and revision', async () => {
     setSlots(good(1));
     await recup();
-    await t.db.query('UPDATE batigest_heures SET content_hash = NULL, sync = true, revision = 7');
+    await world.db.query('UPDATE batigest_heures SET content_hash = NULL, sync = true, revision = 7');
     const report = await recup();
     assert.equal(report.counts.unchanged, 1);
     const row = (
-      await t.db.query<{ hashed: boolean; sync: boolean; revision: number }>(
+      await world.db.query<{ hashed: boolean; sync: boolean; revision: number }>(
         'SELECT content_hash IS NOT NULL AS hashed, sync, revision FROM batigest_heures',
       )
     ).rows[0];
@@ -178,10 +163,10 @@ describe('unchanged slots are not written', () => {
   test('the end of a slot moving is written, without sending it to SuiviMO again', async () => {
     setSlots(good(1));
     await recup();
-    await t.db.query('UPDATE batigest_heures SET sync = true');
+    await world.db.query('UPDATE batigest_heures SET sync = true');
     setSlots({ ...good(1), endDate: new Date(Date.parse(good(1).endDate) + 30 * 60_000).toISOString().replace('.000Z', 'Z') });
     const report = await recup();
     assert.equal(report.counts.updated, 1);
-    assert.equal((await t.db.query<{ sync: boolean }>('SELECT sync FROM batigest_heures')).rows[0]!.sync, true);
+    assert.equal((await world.db.query<{ sync: boolean }>('SELECT sync FROM batigest_heures')).rows[0]!.sync, true);
   });
 });

@@ -13,28 +13,23 @@ import { Services } from '../../../src/lib/services.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import type { SandboxTimeSlot } from '../../../src/sandbox/state.js';
-import { closeWorld, openWorld } from '../../support/fixture.js';
-import type { TestDatabase } from '../../support/pg.js';
 import { daysAgo, slot } from '../../support/slots.js';
 import type { RunReport } from '../../../src/lib/domain/runs.js';
+import { useWorld } from '../../support/fixture.js';
 
 const DAY_MS = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
-let t: TestDatabase;
-let sandbox: Sandbox;
-let env: Env;
-let services: Services;
-/** Which slots a period lists: by start (BatiSimply, the sandbox), or otherwise (see `api`). */
+/** Which slots a period lists: by start (BatiSimply, the world.sandbox), or otherwise (see `api`). */
 let listing: 'start' | 'overlap' | 'end' = 'start';
 
 /**
- * The real client over the sandbox, listing a period's slots as another API might: every slot
- * that overlaps the period, or every slot that ends in it. It asks the sandbox for a wider span
+ * The real client over the world.sandbox, listing a period's slots as another API might: every slot
+ * that overlaps the period, or every slot that ends in it. It asks the world.sandbox for a wider span
  * and keeps what that rule lists.
  */
 function api(): BatisimplyApi {
-  const real = createBatisimplyClient(parseSection(batisimplySchema, env, 'BatiSimply'), new EnvironmentSecrets(env));
+  const real = createBatisimplyClient(parseSection(batisimplySchema, world.env, 'BatiSimply'), new EnvironmentSecrets(world.env));
   return {
     listProjects: () => real.listProjects(),
     readProjects: () => real.readProjects(),
@@ -56,24 +51,18 @@ function api(): BatisimplyApi {
   };
 }
 
-before(async () => ({ t, sandbox, env } = await openWorld()));
-after(async () => {
-  await services?.close();
-  await closeWorld({ t, sandbox });
-});
-beforeEach(async () => {
-  await t.db.query('TRUNCATE batigest_heures, suivimo_ledger, connecteur_runs, connecteur_record_issues');
-  listing = 'start';
-  sandbox.state.load({});
-  await services?.close();
-  services = new Services(env, { staging: t.db, batisimply: api() });
+const world = useWorld({
+  services: () => {
+    listing = 'start';
+    return new Services(world.env, { staging: world.db, batisimply: api() });
+  },
 });
 
-const recup = async (dryRun = false) => (await runJob(services, 'recup-heures', { trigger: 'cli', dryRun })).report as RunReport;
-const setSlots = (...slots: SandboxTimeSlot[]) => sandbox.state.load({ timeSlots: slots });
+const recup = async (dryRun = false) => (await runJob(world.services, 'recup-heures', { trigger: 'cli', dryRun })).report as RunReport;
+const setSlots = (...slots: SandboxTimeSlot[]) => world.sandbox.state.load({ timeSlots: slots });
 const live = async () =>
   (
-    await t.db.query<{ id_heure: string; start_utc: string }>(
+    await world.db.query<{ id_heure: string; start_utc: string }>(
       `SELECT id_heure, to_char(start_utc AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS start_utc
      FROM batigest_heures WHERE deleted_at IS NULL ORDER BY id_heure::int`,
     )

@@ -1,6 +1,6 @@
 /**
  * recup-heures through the job (runJob, real staging), with a BatiSimply port that records the
- * periods asked and can answer what the sandbox cannot: which windows are read, how refused and
+ * periods asked and can answer what the world.sandbox cannot: which windows are read, how refused and
  * repeated slots count, when missing slots are marked deleted or held, what each field change
  * does to `sync`. Written from the surviving mutants of issue 15; times are staged in UTC.
  */
@@ -11,50 +11,33 @@ import type { Env } from '../../../src/lib/config.js';
 import { Services } from '../../../src/lib/services.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
-import { closeWorld, openWorld } from '../../support/fixture.js';
-import type { TestDatabase } from '../../support/pg.js';
 import { daysAgo, USER_DUPONT, USER_MARTIN } from '../../support/slots.js';
 import { timeSlot, TimeSlotsPort } from '../../support/timeSlotsPort.js';
 import type { RunReport } from '../../../src/lib/domain/runs.js';
+import { useWorld } from '../../support/fixture.js';
 
 const DAY = 86_400_000;
 
-let t: TestDatabase;
-let sandbox: Sandbox;
-let env: Env;
 let port: TimeSlotsPort;
-let services: Services;
 
-before(
-  async () =>
-    ({ t, sandbox, env } = await openWorld({
-      env: {
-        SYNC_TIMEZONE: 'UTC',
-        HEURES_WINDOW_DAYS: '3',
-        HEURES_CHUNK_DAYS: '2',
-        HEURES_MASS_DELETE_MIN: '2',
-        HEURES_MASS_DELETE_MAX_RATIO: '0.5',
-      },
-    })),
-);
-after(async () => {
-  await services?.close();
-  await closeWorld({ t, sandbox });
-});
-beforeEach(async () => {
-  await t.db.query('TRUNCATE batigest_heures, suivimo_ledger, connecteur_runs, connecteur_record_issues');
-  port = new TimeSlotsPort();
-  await services?.close();
-  services = new Services(env, { staging: t.db, batisimply: port });
+const world = useWorld({
+  env: {
+    SYNC_TIMEZONE: 'UTC',
+    HEURES_WINDOW_DAYS: '3',
+    HEURES_CHUNK_DAYS: '2',
+    HEURES_MASS_DELETE_MIN: '2',
+    HEURES_MASS_DELETE_MAX_RATIO: '0.5',
+  },
+  services: () => new Services(world.env, { staging: world.db, batisimply: (port = new TimeSlotsPort()) }),
 });
 
 const recup = async (options: { allowMassDelete?: boolean; dryRun?: boolean; on?: Services } = {}) =>
-  (await runJob(options.on ?? services, 'recup-heures', { trigger: 'cli', ...options })).report as RunReport;
+  (await runJob(options.on ?? world.services, 'recup-heures', { trigger: 'cli', ...options })).report as RunReport;
 /** Slot `id` starting `days` ago at `time` UTC, one hour long. */
 const at = (id: string, days = 2, time = '06:00:00') => timeSlot(id, daysAgo(days, time), 60);
 const staged = async (id: string) =>
   (
-    await t.db.query<Record<string, unknown>>(
+    await world.db.query<Record<string, unknown>>(
       `SELECT date_debut::text, date_fin::text, start_utc, end_utc, id_utilisateur::text, id_projet, project_code_in_slot, code_projet,
               status_management, total_heure, panier, trajet, user_name, sync, revision, deleted_at IS NOT NULL AS deleted
        FROM batigest_heures WHERE id_heure = $1`,
@@ -62,17 +45,17 @@ const staged = async (id: string) =>
     )
   ).rows[0];
 const liveIds = async () =>
-  (await t.db.query<{ id_heure: string }>('SELECT id_heure FROM batigest_heures WHERE deleted_at IS NULL ORDER BY id_heure')).rows.map(
+  (await world.db.query<{ id_heure: string }>('SELECT id_heure FROM batigest_heures WHERE deleted_at IS NULL ORDER BY id_heure')).rows.map(
     (r) => r.id_heure,
   );
 const issues = async () =>
-  (await t.db.query('SELECT record_key, kind, code FROM connecteur_record_issues ORDER BY record_key')).rows as {
+  (await world.db.query('SELECT record_key, kind, code FROM connecteur_record_issues ORDER BY record_key')).rows as {
     record_key: string;
     kind: string;
     code: string;
   }[];
 /** Everything marked exported, as heures-to-sqlserver leaves it. */
-const markExported = () => t.db.query('UPDATE batigest_heures SET sync = true');
+const markExported = () => world.db.query('UPDATE batigest_heures SET sync = true');
 /** The period's slots, and these refused items along with them. */
 const alsoRefused =
   (refused: TimeSlotList['refused']) =>
@@ -97,7 +80,7 @@ describe('the periods asked', () => {
   test('a 3-day window with 2-day chunks: a day first, then the rest, ending at the next whole minute', async () => {
     const progress: [number, number][] = [];
     const before = Date.now();
-    const outcome = await runJob(services, 'recup-heures', { trigger: 'cli', onProgress: (p) => progress.push([p.done, p.total]) });
+    const outcome = await runJob(world.services, 'recup-heures', { trigger: 'cli', onProgress: (p) => progress.push([p.done, p.total]) });
     const after = Date.now();
     assert.equal(outcome.report.status, 'succeeded');
     const [first, second, ...more] = port.calls;
@@ -114,7 +97,7 @@ describe('the periods asked', () => {
   });
 
   test('a day that answered 2,500 items is followed by a 2-day request, refused items included', async () => {
-    const wide = new Services({ ...env, HEURES_WINDOW_DAYS: '5', HEURES_CHUNK_DAYS: '4' }, { staging: t.db, batisimply: port });
+    const wide = new Services({ ...world.env, HEURES_WINDOW_DAYS: '5', HEURES_CHUNK_DAYS: '4' }, { staging: world.db, batisimply: port });
     try {
       port.script.set(0, alsoRefused(Array.from({ length: 2_500 }, () => ({ id: null, field: 'user', message: 'salarié manquant' }))));
       await recup({ on: wide });
@@ -128,7 +111,7 @@ describe('the periods asked', () => {
   });
 
   test('a slot older than the window is neither read nor marked deleted', async () => {
-    const longer = new Services({ ...env, HEURES_WINDOW_DAYS: '10' }, { staging: t.db, batisimply: port });
+    const longer = new Services({ ...world.env, HEURES_WINDOW_DAYS: '10' }, { staging: world.db, batisimply: port });
     try {
       port.slots = [at('1', 6), at('2', 2), at('3', 1)];
       await recup({ on: longer });
@@ -220,7 +203,7 @@ describe('what is read, once', () => {
     assert.equal(first.counts.created, 5_001);
     const rows = async () =>
       (
-        await t.db.query<{ n: number; revisions: number[]; minutes: number[] }>(
+        await world.db.query<{ n: number; revisions: number[]; minutes: number[] }>(
           'SELECT count(*)::int AS n, array_agg(DISTINCT revision) AS revisions, array_agg(DISTINCT total_heure) AS minutes FROM batigest_heures',
         )
       ).rows[0]!;
@@ -235,11 +218,11 @@ describe('what is read, once', () => {
   describe('a write that fails (the next period is read and sorted out while one is written)', () => {
     /** Staging refuses the row of slot "bloque", as a constraint or a full disk would. */
     before(() =>
-      t.db.exec(`CREATE FUNCTION refuse_bloque() RETURNS trigger LANGUAGE plpgsql AS $$
+      world.db.exec(`CREATE FUNCTION refuse_bloque() RETURNS trigger LANGUAGE plpgsql AS $$
                  BEGIN IF NEW.id_heure = 'bloque' THEN RAISE EXCEPTION 'écriture refusée par la base'; END IF; RETURN NEW; END $$;
                CREATE TRIGGER refuse_bloque BEFORE INSERT OR UPDATE ON batigest_heures FOR EACH ROW EXECUTE FUNCTION refuse_bloque();`),
     );
-    after(() => t.db.exec('DROP TRIGGER refuse_bloque ON batigest_heures; DROP FUNCTION refuse_bloque();'));
+    after(() => world.db.exec('DROP TRIGGER refuse_bloque ON batigest_heures; DROP FUNCTION refuse_bloque();'));
 
     test('stops the run with its own error: the next period, listed meanwhile, is not written', () =>
       watchUnhandled(async () => {
@@ -269,7 +252,7 @@ describe('what is read, once', () => {
         let writeFailed!: () => void;
         const failed = new Promise<void>((resolve) => (writeFailed = resolve));
         port.script.set(1, (served) => failed.then(() => new Promise<TimeSlotList>((resolve) => setImmediate(() => resolve(served)))));
-        const db = t.db;
+        const db = world.db;
         const staging = new Proxy(db, {
           get(target, prop) {
             if (prop === 'transaction') {
@@ -283,7 +266,7 @@ describe('what is read, once', () => {
             return typeof value === 'function' ? value.bind(target) : value;
           },
         });
-        const watched = new Services(env, { staging, batisimply: port });
+        const watched = new Services(world.env, { staging, batisimply: port });
         try {
           const report = await recup({ on: watched });
           assert.equal(report.status, 'failed');
@@ -412,7 +395,7 @@ describe('what is staged from a slot', () => {
       revision: 1,
       deleted: false,
     });
-    const names = await t.db.query(
+    const names = await world.db.query(
       'SELECT id_heure, user_name, id_projet, project_code_in_slot, code_projet FROM batigest_heures ORDER BY id_heure',
     );
     assert.deepEqual(names.rows.slice(1), [
@@ -492,7 +475,7 @@ describe('the chantier code resolved by update-code-projet', () => {
   const resolved = async () => {
     port.slots = [timeSlot('1', daysAgo(2), 60, { project: { id: 7, projectCode: null } })];
     await recup();
-    await t.db.query(`UPDATE batigest_heures SET code_projet = 'CH777', sync = true`);
+    await world.db.query(`UPDATE batigest_heures SET code_projet = 'CH777', sync = true`);
   };
 
   test('stays when the minutes change', async () => {

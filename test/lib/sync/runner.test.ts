@@ -11,22 +11,14 @@ import { runJob } from '../../../src/lib/sync/runner.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import { connecteur } from '../../support/cli.js';
 import { FaultyDb } from '../../support/faultyDb.js';
-import type { TestDatabase } from '../../support/pg.js';
-import { closeWorld, openWorld } from '../../support/fixture.js';
 import { until } from '../../support/wait.js';
 import type { RunReport } from '../../../src/lib/domain/runs.js';
+import { useWorld } from '../../support/fixture.js';
 
-let t: TestDatabase;
-let sandbox: Sandbox;
-let env: Env;
 
-before(async () => ({ t, sandbox, env } = await openWorld({ stagingInEnv: true })));
-after(() => closeWorld({ t, sandbox }));
+const world = useWorld({ stagingInEnv: true });
 beforeEach(async () => {
-  await t.db.query('TRUNCATE batigest_chantiers, connecteur_runs, connecteur_record_issues');
-  sandbox.state.load({});
-  sandbox.faults.clear();
-  await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'Chantier 1', false)`);
+  await world.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'Chantier 1', false)`);
 });
 
 /**
@@ -34,7 +26,7 @@ beforeEach(async () => {
  * the chantiers table locked, so the job's first read waits until `release()`. No timing involved.
  */
 async function holdChantiers(): Promise<{ release(): Promise<void> }> {
-  const client = await t.db.pool.connect();
+  const client = await world.db.pool.connect();
   await client.query('BEGIN');
   await client.query('LOCK TABLE batigest_chantiers IN ACCESS EXCLUSIVE MODE');
   let released = false;
@@ -48,28 +40,28 @@ async function holdChantiers(): Promise<{ release(): Promise<void> }> {
   };
 }
 
-const runningRow = () => until(async () => (await recentRuns(t.db)).find((r) => r.status === 'running'), 'a running run row');
+const runningRow = () => until(async () => (await recentRuns(world.db)).find((r) => r.status === 'running'), 'a running run row');
 
 test('two processes start the same job: exactly one runs, the other exits 3 with its run id', async () => {
   const gate = await holdChantiers();
   try {
-    const first = connecteur(['run', 'transfer-batisimply', '--json'], env);
+    const first = connecteur(['run', 'transfer-batisimply', '--json'], world.env);
     const running = await runningRow();
-    const second = await connecteur(['run', 'transfer-batisimply', '--json'], env);
+    const second = await connecteur(['run', 'transfer-batisimply', '--json'], world.env);
     assert.equal(second.code, 3, second.stderr);
     assert.match(second.stderr, new RegExp(`déjà en cours \\(exécution ${running.runId}\\)`));
     await gate.release();
     const winner = await first;
     assert.equal(winner.code, 0, winner.stderr);
     assert.equal((JSON.parse(winner.stdout) as RunReport).runId, running.runId);
-    assert.equal(sandbox.state.projects.size, 1);
+    assert.equal(world.sandbox.state.projects.size, 1);
   } finally {
     await gate.release();
   }
 });
 
 test('a timer that fires while an HTTP run goes on is skipped and recorded', async () => {
-  const services = new Services(env);
+  const services = new Services(world.env);
   try {
     const gate = await holdChantiers();
     const httpRun = runJob(services, 'transfer-batisimply', { trigger: 'http' });
@@ -79,7 +71,7 @@ test('a timer that fires while an HTTP run goes on is skipped and recorded', asy
     await assert.rejects(runJob(services, 'transfer-batisimply', { trigger: 'cli' }), ConflictError);
     await gate.release();
     assert.equal(((await httpRun).report as RunReport).status, 'succeeded');
-    const statuses = (await recentRuns(t.db)).map((r) => `${r.trigger}:${r.status}`).sort();
+    const statuses = (await recentRuns(world.db)).map((r) => `${r.trigger}:${r.status}`).sort();
     assert.deepEqual(statuses, ['http:succeeded', 'timer:skipped']);
   } finally {
     await services.close();
@@ -91,7 +83,7 @@ test('a process killed mid-run leaves no lock behind; its run is marked interrup
   let killed = false;
   let orphanId: string;
   try {
-    const result = connecteur(['run', 'transfer-batisimply'], env, (child) => {
+    const result = connecteur(['run', 'transfer-batisimply'], world.env, (child) => {
       void runningRow().then((row) => {
         orphanId = row.runId;
         killed = child.kill('SIGKILL');
@@ -104,20 +96,20 @@ test('a process killed mid-run leaves no lock behind; its run is marked interrup
   }
   // The dead process's session ends once its blocked query wakes up; then PostgreSQL frees its lock.
   await until(async () => {
-    const { rows } = await t.db.query<{ n: number }>(
+    const { rows } = await world.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
     );
     return rows[0]?.n === 0;
   }, 'the advisory lock of the killed process to be freed');
-  const [orphan] = await recentRuns(t.db);
+  const [orphan] = await recentRuns(world.db);
   assert.equal(orphan?.runId, orphanId!);
   assert.equal(orphan?.status, 'running');
 
-  const services = new Services(env);
+  const services = new Services(world.env);
   try {
     const report = (await runJob(services, 'transfer-batisimply', { trigger: 'cli' })).report as RunReport;
     assert.equal(report.status, 'succeeded');
-    assert.equal((await getRun(t.db, orphan!.runId))?.status, 'interrupted');
+    assert.equal((await getRun(world.db, orphan!.runId))?.status, 'interrupted');
   } finally {
     await services.close();
   }
@@ -125,43 +117,43 @@ test('a process killed mid-run leaves no lock behind; its run is marked interrup
 
 test('a run killed with SIGKILL shows as interrupted in status --json, before any next run', async () => {
   // The job blocks on a table this test holds locked, so the run is surely mid-way when killed.
-  const blocker = new pg.Client({ connectionString: t.url });
+  const blocker = new pg.Client({ connectionString: world.t.url });
   await blocker.connect();
   await blocker.query('BEGIN');
   await blocker.query('LOCK TABLE batigest_chantiers IN ACCESS EXCLUSIVE MODE');
   let child: import('node:child_process').ChildProcess | undefined;
-  const finished = connecteur(['run', 'transfer-batisimply'], env, (c) => (child = c));
-  const running = await until(async () => (await recentRuns(t.db)).find((r) => r.status === 'running'), 'the run to be recorded running');
+  const finished = connecteur(['run', 'transfer-batisimply'], world.env, (c) => (child = c));
+  const running = await until(async () => (await recentRuns(world.db)).find((r) => r.status === 'running'), 'the run to be recorded running');
   child!.kill('SIGKILL');
   assert.equal((await finished).code, null);
   await blocker.query('ROLLBACK');
   await blocker.end();
   // The dead process's sessions end (its job lock with them) once the server sees its sockets close.
   await until(async () => {
-    const { rows } = await t.db.query<{ n: number }>(
+    const { rows } = await world.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database
        WHERE l.locktype = 'advisory' AND d.datname = current_database()`,
     );
     return rows[0]!.n === 0;
   }, 'the advisory lock of the killed process to be freed');
 
-  const status = await connecteur(['status', '--json'], env);
+  const status = await connecteur(['status', '--json'], world.env);
   assert.equal(status.code, 0, status.stderr);
   const report = JSON.parse(status.stdout) as { lastRuns: { runId: string; status: string }[]; running: unknown[] };
   assert.equal(report.lastRuns.find((r) => r.runId === running.runId)?.status, 'interrupted');
   assert.deepEqual(report.running, []);
-  const text = await connecteur(['status'], env);
+  const text = await connecteur(['status'], world.env);
   assert.match(text.stdout, /transfer-batisimply\s+interrompu/);
 });
 
 test('status leaves a live run alone: its lock is held', async () => {
-  const services = new Services(env);
+  const services = new Services(world.env);
   try {
-    const lock = await t.db.tryLock('connecteur:job:transfer-batisimply');
-    await t.db.query(
+    const lock = await world.db.tryLock('connecteur:job:transfer-batisimply');
+    await world.db.query(
       `INSERT INTO connecteur_runs (run_id, job, trigger, status) VALUES ('00000000-0000-4000-8000-000000000001', 'transfer-batisimply', 'cli', 'running')`,
     );
-    const status = await connecteur(['status', '--json'], env);
+    const status = await connecteur(['status', '--json'], world.env);
     await lock!.release();
     assert.equal(JSON.parse(status.stdout).lastRuns.find((r: { job: string }) => r.job === 'transfer-batisimply')?.status, 'running');
   } finally {
@@ -178,7 +170,7 @@ function capture() {
 
 test('staging unreachable: the run that never started logs its run.finished line, failed', async () => {
   const { log, finished } = capture();
-  const services = new Services({ ...env, STAGING_DATABASE_URL: 'postgresql://postgres@127.0.0.1:9/none' });
+  const services = new Services({ ...world.env, STAGING_DATABASE_URL: 'postgresql://postgres@127.0.0.1:9/none' });
   try {
     await assert.rejects(runJob(services, 'transfer-batisimply', { trigger: 'timer', log }), { code: 'STAGING_UNREACHABLE' });
     const [line] = finished();
@@ -200,7 +192,7 @@ test('Key Vault failing: the run that never started logs its run.finished line, 
     invalidate: () => {},
     save: async () => {},
   };
-  const services = new Services(env, { secrets: failing });
+  const services = new Services(world.env, { secrets: failing });
   try {
     await assert.rejects(runJob(services, 'chantiers', { trigger: 'timer', log }), { code: 'KEYVAULT_READ_FAILED' });
     assert.deepEqual(finished(), [['Job chantiers non lancé : Key Vault refuse.', 'chantiers', 'failed']]);
@@ -211,9 +203,9 @@ test('Key Vault failing: the run that never started logs its run.finished line, 
 
 test('the history write throwing: the run still logs its run.finished line, failed', async () => {
   const { log, finished } = capture();
-  const faulty = new FaultyDb(t.db);
+  const faulty = new FaultyDb(world.db);
   faulty.failOn = /UPDATE connecteur_runs SET status/;
-  const services = new Services(env, { staging: faulty });
+  const services = new Services(world.env, { staging: faulty });
   try {
     await assert.rejects(runJob(services, 'transfer-batisimply', { trigger: 'timer', log }));
     // The first history write is the one that closes interrupted runs, before this run is recorded.
@@ -231,7 +223,7 @@ test('the history write throwing: the run still logs its run.finished line, fail
 
 test('a chain logs one run.finished line per step and one for itself', async () => {
   const { log, finished } = capture();
-  const services = new Services(env);
+  const services = new Services(world.env);
   try {
     await runJob(services, 'chantiers', { trigger: 'timer', log });
     assert.deepEqual(

@@ -11,49 +11,35 @@ import { getRun, insertRun } from '../../../src/lib/staging/runs.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
-import type { TestDatabase } from '../../support/pg.js';
-import { closeWorld, openWorld } from '../../support/fixture.js';
 import type { RunReport } from '../../../src/lib/domain/runs.js';
 import type { JobName } from '../../../src/lib/sync/registry.js';
+import { useWorld } from '../../support/fixture.js';
 
-let t: TestDatabase;
-let sandbox: Sandbox;
-let env: Env;
-let services: Services;
 
-before(async () => ({ t, sandbox, env } = await openWorld()));
-after(async () => {
-  await services?.close();
-  await closeWorld({ t, sandbox });
-});
-beforeEach(async () => {
-  await t.db.query('TRUNCATE batigest_chantiers, connecteur_runs, connecteur_record_issues');
-  await services?.close();
-  services = new Services(env, { staging: t.db, batigest: new MemoryBatigest() });
-});
+const world = useWorld({ services: () => new Services(world.env, { staging: world.db, batigest: new MemoryBatigest() }) });
 
 async function orphan(job: JobName): Promise<string> {
   const runId = randomUUID();
-  await insertRun(t.db, { runId, job, parentRunId: null, trigger: 'cli', dryRun: false, status: 'running' });
+  await insertRun(world.db, { runId, job, parentRunId: null, trigger: 'cli', dryRun: false, status: 'running' });
   return runId;
 }
 
 const closed = async (runId: string) => {
-  const run = await getRun(t.db, runId);
+  const run = await getRun(world.db, runId);
   return run !== null && run.status !== 'running' && run.status !== 'succeeded';
 };
 
 test('a step run closes the runs of its job left running by a killed process, and only those', async () => {
   const mine = await orphan('transfer-batisimply');
   const other = await orphan('recup-heures');
-  const report = (await runJob(services, 'transfer-batisimply', { trigger: 'cli' })).report as RunReport;
+  const report = (await runJob(world.services, 'transfer-batisimply', { trigger: 'cli' })).report as RunReport;
   assert.equal(report.status, 'succeeded');
   assert.equal(await closed(mine), true, 'the orphan of the job is closed');
-  assert.equal((await getRun(t.db, other))?.status, 'running', "another job's run is not touched");
+  assert.equal((await getRun(world.db, other))?.status, 'running', "another job's run is not touched");
 });
 
 test('a chain run closes the chain runs left running by a killed process', async () => {
   const mine = await orphan('chantiers');
-  await runJob(services, 'chantiers', { trigger: 'cli' });
+  await runJob(world.services, 'chantiers', { trigger: 'cli' });
   assert.equal(await closed(mine), true);
 });

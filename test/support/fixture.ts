@@ -20,6 +20,11 @@ export interface WorldOptions {
   stagingInEnv?: boolean;
   /** false: an empty database, not migrated (the tables a file makes there are emptied all the same). */
   migrate?: boolean;
+  /**
+   * false: the tables are emptied and the sandbox reset once, for a file that builds one state in
+   * its before hook and reads it from several tests.
+   */
+  resetEach?: boolean;
   /** Built before each test, once the tables are emptied and the sandbox reset (state, faults, counts); the previous one is closed. */
   services?: (world: World) => Services;
 }
@@ -95,11 +100,15 @@ export function useWorld(options: WorldOptions = {}): World {
     await sandbox?.stop();
     await t?.drop();
   });
-  beforeEach(async () => {
+  const reset = async () => {
     await emptyTables(world.db);
     sandbox?.state.load({});
     sandbox?.faults.clear();
     sandbox?.stats.clear();
+  };
+  if (options.resetEach === false) before(reset);
+  beforeEach(async () => {
+    if (options.resetEach !== false) await reset();
     if (options.services) {
       await services?.close();
       services = options.services(world);
@@ -108,14 +117,3 @@ export function useWorld(options: WorldOptions = {}): World {
   return world;
 }
 
-// TEMP (conversion in progress)
-import type { Sandbox as S2 } from '../../src/sandbox/server.js';
-export async function openWorld(options: { sandbox?: SandboxOptions; env?: Env; stagingInEnv?: boolean } = {}): Promise<{ t: TestDatabase; sandbox: S2; env: Env }> {
-  const t = await freshDatabase();
-  const { sandbox, env } = await startSandbox(options.sandbox);
-  return { t, sandbox, env: { ...env, ...(options.stagingInEnv ? { STAGING_DATABASE_URL: t.url } : {}), ...options.env } };
-}
-export async function closeWorld(world: { t?: TestDatabase; sandbox?: S2 }) {
-  await world.sandbox?.stop();
-  await world.t?.drop();
-}

@@ -12,11 +12,10 @@ import type { Sandbox } from '../../../src/sandbox/server.js';
 import type { SandboxTimeSlot } from '../../../src/sandbox/state.js';
 import { FaultyDb } from '../../support/faultyDb.js';
 import { MemoryBatigest, type BatigestCrashPoint } from '../../support/memoryBatigest.js';
-import type { TestDatabase } from '../../support/pg.js';
-import { closeWorld, openWorld } from '../../support/fixture.js';
 import { daysAgo, slot, USER_DUPONT, USER_MARTIN } from '../../support/slots.js';
 import type { SuiviMoRow } from '../../../src/lib/domain/suiviMo.js';
 import type { RunReport } from '../../../src/lib/domain/runs.js';
+import { useWorld } from '../../support/fixture.js';
 
 type CrashPoint = { name: string; batigest?: BatigestCrashPoint; staging?: RegExp };
 
@@ -67,28 +66,24 @@ function states(): { slots: SandboxTimeSlot[]; expected: SuiviMoRow[] }[] {
 
 const sorted = (rows: SuiviMoRow[]) => [...rows].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
 
-let t: TestDatabase;
-let sandbox: Sandbox;
-let env: Env;
 
-before(async () => ({ t, sandbox, env } = await openWorld({ env: { SYNC_TIMEZONE: 'UTC' } })));
-after(() => closeWorld({ t, sandbox }));
+const world = useWorld({ env: { SYNC_TIMEZONE: 'UTC' } });
 
 describe('exactly once across crashes', () => {
   for (const point of CRASH_POINTS) {
     test(`crash at ${point.name}`, async () => {
-      await t.db.query('TRUNCATE batigest_heures, suivimo_ledger, connecteur_runs, connecteur_record_issues');
+      await world.empty();
       const batigest = new MemoryBatigest();
       batigest.salaries = [
         { code: 'DUPJ', nom: 'DUPONT Jean', codeBs: USER_DUPONT },
         { code: 'MARP', nom: 'MARTIN Paul', codeBs: USER_MARTIN },
       ];
       batigest.suiviMo = [{ ...HAND_ROW }];
-      const staging = new FaultyDb(t.db);
-      const services = new Services(env, { staging, batigest });
+      const staging = new FaultyDb(world.db);
+      const services = new Services(world.env, { staging, batigest });
       try {
         for (const [i, { slots, expected }] of states().entries()) {
-          sandbox.state.load({ timeSlots: slots });
+          world.sandbox.state.load({ timeSlots: slots });
           await runJob(services, 'recup-heures', { trigger: 'cli' });
 
           batigest.crashAt = point.batigest;

@@ -1,12 +1,9 @@
 /** `connecteur run recup-heures --allow-mass-delete` confirms held deletions; without it they are held (exit 1). */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Env } from '../../src/lib/config.js';
-import type { Sandbox } from '../../src/sandbox/server.js';
+import { test } from 'node:test';
 import { connecteur } from '../support/cli.js';
 import { daysAgo, slot } from '../support/slots.js';
 import { useWorld } from '../support/fixture.js';
-
 
 const world = useWorld({ stagingInEnv: true });
 

@@ -2,14 +2,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { after, before, beforeEach, test } from 'node:test';
-import type { Env } from '../../src/lib/config.js';
-import type { Sandbox } from '../../src/sandbox/server.js';
+import { beforeEach, test } from 'node:test';
 import { BIN, connecteur } from '../support/cli.js';
 import type { RunReport } from '../../src/lib/domain/runs.js';
 import { skipUnless } from '../support/required.js';
 import { useWorld } from '../support/fixture.js';
-
 
 const world = useWorld({ stagingInEnv: true });
 beforeEach(async () => {

@@ -3,12 +3,10 @@
  * `connecteur serve` consumes the run queue, as the Functions host's queue trigger would.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import type { Env } from '../../src/lib/config.js';
-import type { Sandbox } from '../../src/sandbox/server.js';
 import { startAzurite, type Azurite } from '../queue/azurite.js';
 import { connecteur } from '../support/cli.js';
-import { startSandbox } from '../support/sandbox.js';
 import { startServe, type ServeProcess } from '../support/serve.js';
 import { until } from '../support/wait.js';
 import { useWorld } from '../support/fixture.js';

@@ -5,9 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Env } from '../../src/lib/config.js';
-import type { Sandbox } from '../../src/sandbox/server.js';
 import { connecteur } from '../support/cli.js';
-import { startSandbox } from '../support/sandbox.js';
 import { useWorld } from '../support/fixture.js';
 
 const world = useWorld({ stagingInEnv: true, env: { BATISIMPLY_MAX_RETRIES: '0' } });

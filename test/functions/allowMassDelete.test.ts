@@ -1,10 +1,8 @@
 /** `?allowMassDelete=true` on a job route confirms the deletions recup-heures held (issue 10, point 5). */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import functions, { type HttpResponseInit } from '@azure/functions';
-import type { Env } from '../../src/lib/config.js';
 import { Services } from '../../src/lib/services.js';
-import type { Sandbox } from '../../src/sandbox/server.js';
 import { daysAgo, slot } from '../support/slots.js';
 import { handlersFor, type TestHandlers } from '../support/handlers.js';
 import { useWorld } from '../support/fixture.js';

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import functions, { type HttpResponseInit } from '@azure/functions';
 
 // @azure/functions is CommonJS: its classes come from the default export under ESM.
 const { HttpRequest, InvocationContext } = functions;
-import type { Env } from '../../src/lib/config.js';
 import { Services } from '../../src/lib/services.js';
-import type { Sandbox } from '../../src/sandbox/server.js';
 import { until } from '../support/wait.js';
 import { recentRuns } from '../../src/lib/staging/runs.js';
 import { JOB_NAMES } from '../../src/lib/sync/registry.js';

@@ -1,10 +1,8 @@
 /** Bad input on the HTTP routes is refused with 400/413 before anything runs, and a connection test writes nothing. */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { beforeEach, test } from 'node:test';
 import functions, { type HttpResponseInit } from '@azure/functions';
-import type { Env } from '../../src/lib/config.js';
 import { Services } from '../../src/lib/services.js';
-import type { Sandbox } from '../../src/sandbox/server.js';
 import { handlersFor, type TestHandlers } from '../support/handlers.js';
 import { useWorld } from '../support/fixture.js';
 import { freshDatabase } from '../support/pg.js';

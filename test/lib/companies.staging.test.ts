@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import { CompanyDirectory } from '../../src/lib/companyServices.js';
 import type { Env } from '../../src/lib/config.js';
 import { runJob } from '../../src/lib/sync/runner.js';
@@ -64,9 +64,10 @@ test('each company stages in its own schema and pushes to its own BatiSimply: no
   // The flat (public) tables stay empty, and each run is in its company's history only.
   const { rows: pub } = await world.db.query<{ n: number }>('SELECT count(*)::int AS n FROM batigest_chantiers');
   assert.equal(pub[0]!.n, 0);
-  const { rows: runs } = await world.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM company_acme.connecteur_runs WHERE run_id = $1`, [
-    b!.report.runId,
-  ]);
+  const { rows: runs } = await world.db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM company_acme.connecteur_runs WHERE run_id = $1`,
+    [b!.report.runId],
+  );
   assert.equal(runs[0]!.n, 0);
 });
 

@@ -6,14 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import functions from '@azure/functions';
 import { QueueClient } from '@azure/storage-queue';
 import { chromium, type Browser } from 'playwright-core';
 import { Services } from '../../src/lib/services.js';
 import { RUNS_QUEUE, runQueueFrom } from '../../src/lib/queue/client.js';
 import type { LocalServer } from '../../src/cli/serve.js';
-import type { Sandbox } from '../../src/sandbox/server.js';
 import { startFunctionsServer, TEST_KEY } from '../support/functionsServer.js';
 import { handlersFor, type TestHandlers } from '../support/handlers.js';
 import { startAzurite, type Azurite } from './azurite.js';

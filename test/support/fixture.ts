@@ -116,4 +116,3 @@ export function useWorld(options: WorldOptions = {}): World {
   });
   return world;
 }
-

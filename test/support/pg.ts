@@ -47,7 +47,11 @@ async function withAdmin<T>(fn: (admin: pg.Client) => Promise<T>): Promise<T> {
 export function templateName(): string {
   const hash = createHash('sha256');
   for (const file of readdirSync(MIGRATIONS_DIR).sort()) {
-    hash.update(file).update('\0').update(readFileSync(path.join(MIGRATIONS_DIR, file))).update('\0');
+    hash
+      .update(file)
+      .update('\0')
+      .update(readFileSync(path.join(MIGRATIONS_DIR, file)))
+      .update('\0');
   }
   return `${databasePrefix()}tpl_${hash.digest('hex').slice(0, 16)}`;
 }

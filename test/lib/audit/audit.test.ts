@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import { runAudit } from '../../../src/lib/audit/runAudit.js';
 import { formatAuditCsv, formatAuditText } from '../../../src/lib/audit/format.js';
 import type { AuditReport, FindingKind } from '../../../src/lib/audit/types.js';
 import { Services } from '../../../src/lib/services.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
-import type { Sandbox } from '../../../src/sandbox/server.js';
 import { chantier } from '../../support/chantiers.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
 import { daysAgo, slot, USER_MARTIN, USER_UNKNOWN } from '../../support/slots.js';

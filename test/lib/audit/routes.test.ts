@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import functions, { type HttpResponseInit } from '@azure/functions';
 import type { AuditReport } from '../../../src/lib/audit/types.js';
 import { Services } from '../../../src/lib/services.js';

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
-import type { Env } from '../../../src/lib/config.js';
+import { beforeEach, describe, test } from 'node:test';
 import { UpstreamError } from '../../../src/lib/errors.js';
 import { addressKey } from '../../../src/lib/geocode/address.js';
 import { BanGeocoder } from '../../../src/lib/geocode/ban.js';
 import { Services } from '../../../src/lib/services.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
-import type { Sandbox } from '../../../src/sandbox/server.js';
 import { chantier } from '../../support/chantiers.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
 import { stepReport } from '../../support/reports.js';

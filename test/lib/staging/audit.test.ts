@@ -1,6 +1,6 @@
 /** The audit's reads of the staging: every field of a staged chantier and of a slot with its ledger entry. */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import { auditChantiers, auditSlots } from '../../../src/lib/staging/audit.js';
 import { useWorld } from '../../support/fixture.js';
 

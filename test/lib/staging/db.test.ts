@@ -5,7 +5,7 @@
  * from a stand-in pool that fails every call with the error given (mutation testing, issue #15).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import type pg from 'pg';
 import { ConfigurationError, UpstreamError } from '../../../src/lib/errors.js';
 import { PostgresDb } from '../../../src/lib/staging/db.js';

@@ -1,6 +1,6 @@
 /** The geocode cache's SQL: an address geocoded once is read back as stored, and a new answer replaces it. */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import type { Queryable } from '../../../src/lib/staging/db.js';
 import { cachedGeocodes, storeGeocodes } from '../../../src/lib/staging/geocode.js';
 import { useWorld } from '../../support/fixture.js';

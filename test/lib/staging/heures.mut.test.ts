@@ -4,12 +4,10 @@
  * surviving mutants of issue 15; times are staged in UTC so that every SuiviMO row is a literal.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
-import type { Env } from '../../../src/lib/config.js';
+import { describe, test } from 'node:test';
 import { Services } from '../../../src/lib/services.js';
 import { countPendingHeures } from '../../../src/lib/staging/heures.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
-import type { Sandbox } from '../../../src/sandbox/server.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
 import { daysAgo, slot, USER_DUPONT } from '../../support/slots.js';
 import type { SuiviMoRow } from '../../../src/lib/domain/suiviMo.js';

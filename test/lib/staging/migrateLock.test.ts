@@ -4,7 +4,7 @@
  * schema of one database, so that no case pays for a database of its own.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { ConflictError } from '../../../src/lib/errors.js';
 import { PostgresDb, type HeldLock, type Queryable, type StagingDb } from '../../../src/lib/staging/db.js';
 import { latestMigration, migrate } from '../../../src/lib/staging/migrate.js';

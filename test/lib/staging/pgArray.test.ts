@@ -3,7 +3,7 @@
  * it holds, so that the cheap encoding of the bulk statements never changes a value.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { arrayLiteral } from '../../../src/lib/staging/pgArray.js';
 import { useWorld } from '../../support/fixture.js';
 

@@ -1,6 +1,6 @@
 /** A job's transaction: committed, or rolled back in a dry run with the same value returned. */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { before, test } from 'node:test';
 import { inTransaction } from '../../../src/lib/staging/transaction.js';
 import { useWorld } from '../../support/fixture.js';
 

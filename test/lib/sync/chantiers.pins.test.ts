@@ -4,13 +4,12 @@
  * pushChantiers and staging/chantiers.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { createBatisimplyClient, type BatisimplyApi } from '../../../src/lib/batisimply/client.js';
-import { batisimplySchema, parseSection, type Env } from '../../../src/lib/config.js';
+import { batisimplySchema, parseSection } from '../../../src/lib/config.js';
 import { EnvironmentSecrets } from '../../../src/lib/secrets.js';
 import { Services } from '../../../src/lib/services.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
-import type { Sandbox } from '../../../src/sandbox/server.js';
 import { chantier } from '../../support/chantiers.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
 import type { ChantierSource } from '../../../src/lib/domain/chantier.js';
@@ -153,7 +152,9 @@ describe('what the staging table records', () => {
   });
 
   test('a push that fails leaves its reason on the row; the row pushed has none', async () => {
-    await world.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('ABCDEFGHI', 'x', false), ('CH074', 'y', false)`);
+    await world.db.query(
+      `INSERT INTO batigest_chantiers (code, description, sync) VALUES ('ABCDEFGHI', 'x', false), ('CH074', 'y', false)`,
+    );
     await push();
     const { rows } = await world.db.query<{ code: string; last_error: string | null }>(
       'SELECT code, last_error FROM batigest_chantiers ORDER BY code',

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Services } from '../../../src/lib/services.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
-import type { Sandbox } from '../../../src/sandbox/server.js';
 import { chantier } from '../../support/chantiers.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
 import { startRecordingProxy } from '../../support/recordingProxy.js';
-import type { Env } from '../../../src/lib/config.js';
 import type { RunReport } from '../../../src/lib/domain/runs.js';
 import { stepReport, transferAndPush } from '../../support/reports.js';
 import { useWorld } from '../../support/fixture.js';

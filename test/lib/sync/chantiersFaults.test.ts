@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import type { Env } from '../../../src/lib/config.js';
 import { Services } from '../../../src/lib/services.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
-import type { Sandbox } from '../../../src/sandbox/server.js';
 import { chantier } from '../../support/chantiers.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
 import type { ChainReport, RunReport } from '../../../src/lib/domain/runs.js';
@@ -124,7 +123,8 @@ describe('mixed faults on creates (#1)', () => {
 
 describe('the project list (#2, #3, #4)', () => {
   test('totals that understate the list: every page is read, nothing is created twice', async () => {
-    for (let i = 1; i <= 145; i++) world.sandbox.state.createProject({ projectCode: `CH${String(i).padStart(3, '0')}`, projectName: 'ancien' });
+    for (let i = 1; i <= 145; i++)
+      world.sandbox.state.createProject({ projectCode: `CH${String(i).padStart(3, '0')}`, projectName: 'ancien' });
     batigest.chantiers = Array.from({ length: 145 }, (_, i) => chantier(`CH${String(i + 1).padStart(3, '0')}`));
     world.sandbox.faults.add([{ route: 'GET /api/project', fault: 'lying-paging' }]);
     const [, pushed] = transferAndPush(await chain(services()));
@@ -177,7 +177,9 @@ describe('results written outside the HTTP slots', () => {
     world.sandbox.faults.add([{ route: 'POST /api/project', fault: 'delayed-apply', latencyMs: 300, times: 1 }]);
     const running = push(s);
     await until(() => world.sandbox.delayedWrites.held === 1);
-    await world.db.query(`UPDATE batigest_chantiers SET description = 'modifié', revision = revision + 1, sync = false WHERE code = 'CH150'`);
+    await world.db.query(
+      `UPDATE batigest_chantiers SET description = 'modifié', revision = revision + 1, sync = false WHERE code = 'CH150'`,
+    );
     const report = await running;
     assert.equal(report.counts.created, 1);
     const row = await staged('CH150');

@@ -4,11 +4,9 @@
  * ground truth: one row per VALIDATED live slot, with its values, and the hand-entered row intact.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Env } from '../../../src/lib/config.js';
+import { describe, test } from 'node:test';
 import { Services } from '../../../src/lib/services.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
-import type { Sandbox } from '../../../src/sandbox/server.js';
 import type { SandboxTimeSlot } from '../../../src/sandbox/state.js';
 import { FaultyDb } from '../../support/faultyDb.js';
 import { MemoryBatigest, type BatigestCrashPoint } from '../../support/memoryBatigest.js';
@@ -65,7 +63,6 @@ function states(): { slots: SandboxTimeSlot[]; expected: SuiviMoRow[] }[] {
 }
 
 const sorted = (rows: SuiviMoRow[]) => [...rows].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
-
 
 const world = useWorld({ env: { SYNC_TIMEZONE: 'UTC' } });
 

@@ -5,7 +5,7 @@
  * or request, so that a changed condition, word or id is seen (mutation testing, issue #15).
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import type { BatisimplyApi, Project, ProjectBody } from '../../../src/lib/batisimply/client.js';
 import { BatisimplyError } from '../../../src/lib/batisimply/http.js';
 import type { Env } from '../../../src/lib/config.js';
@@ -13,10 +13,10 @@ import { Services } from '../../../src/lib/services.js';
 import { detectEndedChantiers } from '../../../src/lib/sync/transfer.js';
 import { chantier } from '../../support/chantiers.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
-import { freshDatabase, type TestDatabase } from '../../support/pg.js';
 import type { JobContext, Section } from '../../../src/lib/sync/context.js';
 import { stepContext } from '../../support/jobContext.js';
 import { finishChantiers } from '../../../src/lib/sync/finChantiers.js';
+import { useWorld } from '../../support/fixture.js';
 
 /** BatiSimply's projects in memory; every call is recorded. */
 class FakeProjects implements BatisimplyApi {
@@ -66,18 +66,13 @@ const BATISIMPLY_ENV: Env = {
   BATISIMPLY_CONCURRENCY: '1',
 };
 
-let t: TestDatabase;
 let api: FakeProjects;
 let batigest: MemoryBatigest;
 let services: Services | undefined;
 
-before(async () => (t = await freshDatabase()));
-after(async () => {
-  await services?.close();
-  await t.drop();
-});
-beforeEach(async () => {
-  await t.db.query('TRUNCATE batigest_chantiers, batigest_heures, connecteur_runs');
+const world = useWorld({ sandbox: false });
+world.teardown(() => services?.close());
+beforeEach(() => {
   api = new FakeProjects();
   batigest = new MemoryBatigest();
 });
@@ -85,8 +80,8 @@ beforeEach(async () => {
 /** A job context on the test database, with these settings (SYNC_TIMEZONE always set). */
 async function context(env: Env = BATISIMPLY_ENV, dryRun = false): Promise<JobContext<Section>> {
   await services?.close();
-  services = new Services({ SYNC_TIMEZONE: 'Europe/Paris', ...env }, { staging: t.db, batigest, batisimply: api });
-  return stepContext(services, t.db, { dryRun });
+  services = new Services({ SYNC_TIMEZONE: 'Europe/Paris', ...env }, { staging: world.db, batigest, batisimply: api });
+  return stepContext(services, world.db, { dryRun });
 }
 
 interface StagedChantier {
@@ -97,7 +92,7 @@ interface StagedChantier {
 }
 
 async function stage(code: string, s: StagedChantier = {}) {
-  await t.db.query(
+  await world.db.query(
     `INSERT INTO batigest_chantiers (code, description, sync, batisimply_id, ended_at, end_reason, fin_state)
      VALUES ($1, 'x', true, $2, CASE WHEN $3 THEN now() - interval '1 hour' END, $4, $5)`,
     [code, s.batisimplyId ?? null, s.endReason !== undefined, s.endReason ?? null, s.finState ?? null],
@@ -106,14 +101,14 @@ async function stage(code: string, s: StagedChantier = {}) {
 
 /** A recup-heures run that began after every end staged so far. */
 async function hoursFetched() {
-  await t.db.query(
+  await world.db.query(
     `INSERT INTO connecteur_runs (run_id, job, trigger, status, started_at) VALUES (gen_random_uuid(), 'recup-heures', 'cli', 'succeeded', now())`,
   );
 }
 
 const row = async (code: string) =>
   (
-    await t.db.query<{
+    await world.db.query<{
       ended: boolean;
       end_reason: string | null;
       fin_state: string | null;
@@ -131,7 +126,7 @@ describe('detectEndedChantiers', () => {
     await stage('CH001');
     await stage('CH002');
     const ctx = await context();
-    await detectEndedChantiers(ctx, t.db, batigest, []);
+    await detectEndedChantiers(ctx, world.db, batigest, []);
     assert.deepEqual(ctx.report.warnings, [
       {
         key: 'chantiers',
@@ -145,14 +140,14 @@ describe('detectEndedChantiers', () => {
 
   test('an empty staging and an empty answer: no warning', async () => {
     const ctx = await context();
-    await detectEndedChantiers(ctx, t.db, batigest, []);
+    await detectEndedChantiers(ctx, world.db, batigest, []);
     assert.deepEqual(ctx.report.warnings, []);
   });
 
   test('every staged chantier still returned: no Etat read, no warning', async () => {
     await stage('CH001');
     const ctx = await context();
-    await detectEndedChantiers(ctx, t.db, batigest, [chantier('CH001')]);
+    await detectEndedChantiers(ctx, world.db, batigest, [chantier('CH001')]);
     assert.deepEqual(ctx.report.warnings, []);
     assert.equal(batigest.reads.chantierEtats, 0);
   });
@@ -162,7 +157,7 @@ describe('detectEndedChantiers', () => {
     await stage('CH002');
     batigest.chantiers = [chantier('CH001', { etat: 'T' })];
     const ctx = await context({ ...BATISIMPLY_ENV, CHANTIERS_ETATS: 'E,P' });
-    await detectEndedChantiers(ctx, t.db, batigest, [chantier('CH002')]);
+    await detectEndedChantiers(ctx, world.db, batigest, [chantier('CH002')]);
     const reason = 'Etat « T » hors de CHANTIERS_ETATS (E, P)';
     assert.deepEqual(ctx.report.warnings, [
       { key: 'CH001', code: 'CHANTIER_FINI', message: `Chantier CH001 ${reason} : sera terminé dans BatiSimply.` },
@@ -175,14 +170,14 @@ describe('detectEndedChantiers', () => {
     await stage('CH001');
     batigest.chantiers = [chantier('CH001', { etat: null as unknown as string })];
     const ctx = await context();
-    await detectEndedChantiers(ctx, t.db, batigest, [chantier('CH002')]);
+    await detectEndedChantiers(ctx, world.db, batigest, [chantier('CH002')]);
     assert.equal((await row('CH001'))?.end_reason, 'Etat «  » hors de CHANTIERS_ETATS ()');
   });
 
   test('CHANTIERS_FIN_MODE=none: the end is recorded and the project left open', async () => {
     await stage('CH001');
     const ctx = await context({ ...BATISIMPLY_ENV, CHANTIERS_FIN_MODE: 'none' });
-    await detectEndedChantiers(ctx, t.db, batigest, [chantier('CH002')]);
+    await detectEndedChantiers(ctx, world.db, batigest, [chantier('CH002')]);
     assert.deepEqual(ctx.report.warnings, [
       {
         key: 'CH001',
@@ -197,7 +192,7 @@ describe('detectEndedChantiers', () => {
     await stage('CH009', { endReason: 'supprimé de Batigest', finState: 'finished' });
     await stage('CH003', { endReason: 'supprimé de Batigest' });
     const ctx = await context();
-    await detectEndedChantiers(ctx, t.db, batigest, [chantier('CH003'), chantier('CH009')]);
+    await detectEndedChantiers(ctx, world.db, batigest, [chantier('CH003'), chantier('CH009')]);
     assert.deepEqual(ctx.report.warnings, [
       {
         key: 'CH003',
@@ -261,7 +256,7 @@ describe('finishChantiers', () => {
   test('hours not yet exported, one of them held: the end waits and says which', async () => {
     await stage('CH001', { batisimplyId: 5, endReason: null });
     // One slot by its code, one by the project id alone (code not yet resolved), one exported.
-    await t.db.query(
+    await world.db.query(
       `INSERT INTO batigest_heures (id_heure, code_projet, id_projet, sync, held_code) VALUES
          ('1', 'CH001', null, false, 'SALARIE_INCONNU'), ('2', null, 5, false, null), ('3', 'CH001', 5, true, null)`,
     );
@@ -281,7 +276,7 @@ describe('finishChantiers', () => {
 
   test('hours not yet exported, none held: no mention of held ones', async () => {
     await stage('CH001', { endReason: 'supprimé de Batigest' });
-    await t.db.query(`INSERT INTO batigest_heures (id_heure, code_projet, sync) VALUES ('1', 'CH001', false)`);
+    await world.db.query(`INSERT INTO batigest_heures (id_heure, code_projet, sync) VALUES ('1', 'CH001', false)`);
     await hoursFetched();
     const ctx = await context();
     await finishChantiers(ctx);

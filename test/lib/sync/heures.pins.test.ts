@@ -5,12 +5,10 @@
  * that every expected SuiviMO row is a literal, not computed by the code under test.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { SuiviMoTransaction } from '../../../src/lib/batigest/port.js';
-import type { Env } from '../../../src/lib/config.js';
 import { Services } from '../../../src/lib/services.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
-import type { Sandbox } from '../../../src/sandbox/server.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
 import { daysAgo, slot, USER_DUPONT, USER_MARTIN } from '../../support/slots.js';
 import type { SuiviMoRow } from '../../../src/lib/domain/suiviMo.js';

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
-import type { Env } from '../../../src/lib/config.js';
+import { describe, test } from 'node:test';
 import { Services } from '../../../src/lib/services.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
-import type { Sandbox } from '../../../src/sandbox/server.js';
 import { toWallClock } from '../../../src/lib/time.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
 import { daysAgo, lastSundayOf, slot, USER_DUPONT, USER_MARTIN, USER_UNKNOWN } from '../../support/slots.js';

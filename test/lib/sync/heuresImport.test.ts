@@ -3,16 +3,13 @@
  * erase the window (point 5), and the digest that spares unchanged slots a write (issue 12).
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
-import type { Env } from '../../../src/lib/config.js';
+import { describe, test } from 'node:test';
 import { Services } from '../../../src/lib/services.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
-import type { Sandbox } from '../../../src/sandbox/server.js';
 import type { SandboxTimeSlot } from '../../../src/sandbox/state.js';
 import { daysAgo, slot } from '../../support/slots.js';
 import type { RunReport } from '../../../src/lib/domain/runs.js';
 import { useWorld } from '../../support/fixture.js';
-
 
 const world = useWorld({ services: () => new Services(world.env, { staging: world.db }) });
 
@@ -22,9 +19,9 @@ const setSlots = (...slots: SandboxTimeSlot[]) => world.sandbox.state.load({ tim
 const stagedIds = async () =>
   (await world.db.query<{ id_heure: string }>('SELECT id_heure FROM batigest_heures ORDER BY id_heure::int')).rows.map((r) => r.id_heure);
 const liveIds = async () =>
-  (await world.db.query<{ id_heure: string }>('SELECT id_heure FROM batigest_heures WHERE deleted_at IS NULL ORDER BY id_heure::int')).rows.map(
-    (r) => r.id_heure,
-  );
+  (
+    await world.db.query<{ id_heure: string }>('SELECT id_heure FROM batigest_heures WHERE deleted_at IS NULL ORDER BY id_heure::int')
+  ).rows.map((r) => r.id_heure);
 const good = (id: number) => slot(id, daysAgo(3, `${String(6 + (id % 10)).padStart(2, '0')}:00:00`), 60);
 
 describe('malformed slots are refused one by one', () => {

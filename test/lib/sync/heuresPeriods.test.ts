@@ -5,13 +5,12 @@
  * lists in a period other than its start's, is never lost. Dry runs decide the same way.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { createBatisimplyClient, type BatisimplyApi } from '../../../src/lib/batisimply/client.js';
-import { batisimplySchema, parseSection, type Env } from '../../../src/lib/config.js';
+import { batisimplySchema, parseSection } from '../../../src/lib/config.js';
 import { EnvironmentSecrets } from '../../../src/lib/secrets.js';
 import { Services } from '../../../src/lib/services.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
-import type { Sandbox } from '../../../src/sandbox/server.js';
 import type { SandboxTimeSlot } from '../../../src/sandbox/state.js';
 import { daysAgo, slot } from '../../support/slots.js';
 import type { RunReport } from '../../../src/lib/domain/runs.js';

@@ -5,14 +5,14 @@
  * row, operation and ledger row is a literal.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { SuiviMoTransaction } from '../../../src/lib/batigest/port.js';
 import { Services } from '../../../src/lib/services.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
-import { freshDatabase, type TestDatabase } from '../../support/pg.js';
 import type { SuiviMoKey, SuiviMoOp, SuiviMoRow } from '../../../src/lib/domain/suiviMo.js';
 import type { RunReport } from '../../../src/lib/domain/runs.js';
+import { useWorld } from '../../support/fixture.js';
 
 const USER_DUPONT = '7b5c3f9e-0d5e-4a55-9a63-6f1e8c1a2b3c';
 const USER_MARTIN = '1f0e2d3c-4b5a-4697-8887-766554433221';
@@ -53,25 +53,19 @@ class RecordingBatigest extends MemoryBatigest {
   }
 }
 
-let t: TestDatabase;
 let batigest: RecordingBatigest;
-let services: Services;
 
-before(async () => (t = await freshDatabase()));
-after(async () => {
-  await services?.close();
-  await t?.drop();
-});
-beforeEach(async () => {
-  await t.db.query('TRUNCATE batigest_heures, suivimo_ledger, connecteur_runs, connecteur_record_issues');
-  batigest = new RecordingBatigest();
-  batigest.salaries = [
-    { code: 'DUPJ', nom: 'DUPONT Jean', codeBs: USER_DUPONT },
-    { code: 'MARP', nom: 'MARTIN Paul', codeBs: USER_MARTIN },
-  ];
-  await services?.close();
-  // Batches of two, so that three slots take two batches.
-  services = new Services({ HEURES_BATCH_SIZE: '2' }, { staging: t.db, batigest });
+const world = useWorld({
+  sandbox: false,
+  services: () => {
+    batigest = new RecordingBatigest();
+    batigest.salaries = [
+      { code: 'DUPJ', nom: 'DUPONT Jean', codeBs: USER_DUPONT },
+      { code: 'MARP', nom: 'MARTIN Paul', codeBs: USER_MARTIN },
+    ];
+    // Batches of two, so that three slots take two batches.
+    return new Services({ HEURES_BATCH_SIZE: '2' }, { staging: world.db, batigest });
+  },
 });
 
 interface StagedSlot {
@@ -87,7 +81,7 @@ interface StagedSlot {
 
 /** A slot staged as recup-heures and update-code-projet leave it, waiting for SuiviMO (sync = false). */
 async function stage(id: string, s: StagedSlot = {}) {
-  await t.db.query(
+  await world.db.query(
     `INSERT INTO batigest_heures (id_heure, date_debut, id_utilisateur, id_projet, code_projet, status_management, total_heure,
                                   panier, trajet, user_name, deleted_at, sync, revision)
      VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, 'DUPONT Jean', CASE WHEN $9::bool THEN now() END, false, 1)`,
@@ -113,7 +107,7 @@ interface LedgerRow {
 }
 
 async function ledger(id: string, l: LedgerRow) {
-  await t.db.query(
+  await world.db.query(
     `INSERT INTO suivimo_ledger (id_heure, code_chantier, code_salarie, id_utilisateur, date, nbh0, trajet, panier, intent, adopted)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
     [
@@ -133,16 +127,17 @@ async function ledger(id: string, l: LedgerRow) {
 
 const ledgerRows = async () =>
   (
-    await t.db.query<Record<string, unknown>>(
+    await world.db.query<Record<string, unknown>>(
       `SELECT id_heure, code_chantier, code_salarie, to_char(date, 'YYYY-MM-DD"T"HH24:MI') AS date, nbh0::float8 AS nbh0, intent, adopted
        FROM suivimo_ledger ORDER BY id_heure`,
     )
   ).rows;
 const slotState = async (id: string) =>
-  (await t.db.query<Record<string, unknown>>('SELECT sync, held_code, held_reason FROM batigest_heures WHERE id_heure = $1', [id])).rows[0];
+  (await world.db.query<Record<string, unknown>>('SELECT sync, held_code, held_reason FROM batigest_heures WHERE id_heure = $1', [id]))
+    .rows[0];
 
 const exportStep = async (onProgress?: (p: { done: number; total: number }) => void) =>
-  (await runJob(services, 'heures-to-sqlserver', { trigger: 'cli', onProgress })).report as RunReport;
+  (await runJob(world.services, 'heures-to-sqlserver', { trigger: 'cli', onProgress })).report as RunReport;
 
 /** A SuiviMO row at 2024-03-04 06:00 unless told otherwise. */
 const row = (codeSalarie: string, nbh0: number, date = '2024-03-04T06:00', codeChantier = 'CH001'): SuiviMoRow => ({

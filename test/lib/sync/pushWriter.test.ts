@@ -5,7 +5,7 @@
  * sync/pushWriter.js. Statements are seen through a pass-through wrapper of the database.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, mock, test } from 'node:test';
+import { beforeEach, describe, mock, test } from 'node:test';
 import type { Queryable } from '../../../src/lib/staging/db.js';
 import { ATTEMPT_LEASE_MS, PushWriter } from '../../../src/lib/sync/pushWriter.js';
 import { useWorld } from '../../support/fixture.js';

@@ -5,12 +5,10 @@
  * does to `sync`. Written from the surviving mutants of issue 15; times are staged in UTC.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import type { TimeSlotList } from '../../../src/lib/batisimply/client.js';
-import type { Env } from '../../../src/lib/config.js';
 import { Services } from '../../../src/lib/services.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
-import type { Sandbox } from '../../../src/sandbox/server.js';
 import { daysAgo, USER_DUPONT, USER_MARTIN } from '../../support/slots.js';
 import { timeSlot, TimeSlotsPort } from '../../support/timeSlotsPort.js';
 import type { RunReport } from '../../../src/lib/domain/runs.js';

@@ -4,7 +4,7 @@
  * any outside system. Busy jobs are made by holding their lock, never by timing.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import type { Env } from '../../../src/lib/config.js';
 import { ConflictError, RecordError, UpstreamError } from '../../../src/lib/errors.js';
 import { createLogger, type Sink } from '../../../src/lib/log.js';
@@ -13,10 +13,10 @@ import type { HeldLock, StagingDb } from '../../../src/lib/staging/db.js';
 import { childRuns, getRun, insertQueuedRun, insertRun, recentRuns, recordOutcomes } from '../../../src/lib/staging/runs.js';
 import { runJob as realRunJob, type StepWork } from '../../../src/lib/sync/runner.js';
 import { FaultyDb } from '../../support/faultyDb.js';
-import { freshDatabase, type TestDatabase } from '../../support/pg.js';
 import { emptyCounts, type ChainReport, type RunReport } from '../../../src/lib/domain/runs.js';
 import type { StepJobName } from '../../../src/lib/sync/registry.js';
 import type { JobContext } from '../../../src/lib/sync/context.js';
+import { useWorld } from '../../support/fixture.js';
 
 // Settings every step validates; nothing is called at these addresses (the steps are stand-ins).
 const ENV: Env = {
@@ -34,14 +34,11 @@ const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const QUEUED = '00000000-0000-4000-8000-00000000000a';
 const OTHER = '00000000-0000-4000-8000-00000000000b';
 
-let t: TestDatabase;
 /** The stand-ins of the test under way, handed to every run. */
 let work: Partial<Record<StepJobName, StepWork>> = {};
 const runJob: typeof realRunJob = (services, job, options) => realRunJob(services, job, { ...options, work });
 
-before(async () => (t = await freshDatabase()));
-after(() => t.drop());
-beforeEach(() => t.db.query('TRUNCATE connecteur_runs, connecteur_record_issues'));
+const world = useWorld({ sandbox: false });
 afterEach(() => void (work = {}));
 
 /** Replaces a step's work; the contexts it was called with are kept. */
@@ -85,10 +82,10 @@ class RecordingDb implements StagingDb {
   }
 }
 
-const services = (staging: StagingDb = t.db, env: Env = ENV) => new Services(env, { staging });
+const services = (staging: StagingDb = world.db, env: Env = ENV) => new Services(env, { staging });
 
 async function holdLock(job: string): Promise<HeldLock> {
-  const lock = await t.db.tryLock(`connecteur:job:${job}`);
+  const lock = await world.db.tryLock(`connecteur:job:${job}`);
   assert.ok(lock, `the lock of ${job}`);
   return lock;
 }
@@ -98,7 +95,7 @@ test('a step run: its report, its row, the context its work gets, its two log li
   const { log, lines } = capture();
   const ownRowWhileWorking: unknown[] = [];
   const calls = stepDoes('transfer', async (ctx) => {
-    const { rows } = await t.db.query(`SELECT status, finished_at IS NOT NULL AS finished FROM connecteur_runs WHERE job = 'transfer'`);
+    const { rows } = await world.db.query(`SELECT status, finished_at IS NOT NULL AS finished FROM connecteur_runs WHERE job = 'transfer'`);
     ownRowWhileWorking.push(...rows);
     ctx.report.add('read', 3);
     ctx.report.ok('A', 'created');
@@ -126,11 +123,11 @@ test('a step run: its report, its row, the context its work gets, its two log li
   assert.equal(calls.length, 1);
   assert.deepEqual(ownRowWhileWorking, [{ status: 'running', finished: false }]);
   assert.deepEqual(
-    [calls[0]!.dryRun, calls[0]!.allowMassDelete, calls[0]!.db === t.db, calls[0]!.services === s],
+    [calls[0]!.dryRun, calls[0]!.allowMassDelete, calls[0]!.db === world.db, calls[0]!.services === s],
     [false, false, true, true],
   );
 
-  const row = await getRun(t.db, report.runId);
+  const row = await getRun(world.db, report.runId);
   assert.deepEqual(
     [row?.job, row?.status, row?.trigger, row?.dryRun, row?.parentRunId, row?.message, row?.counts, row?.errors],
     ['transfer', 'succeeded', 'cli', false, null, null, { ...emptyCounts(), read: 3, created: 1 }, []],
@@ -162,7 +159,7 @@ test('a step run: its report, its row, the context its work gets, its two log li
 
 test('a dry run: told to the work and the log, no record outcome kept; a real run keeps them', async () => {
   const s = services();
-  await recordOutcomes(t.db, 'transfer', OTHER, [{ key: 'A', kind: 'failed', code: 'E', message: 'avant' }], []);
+  await recordOutcomes(world.db, 'transfer', OTHER, [{ key: 'A', kind: 'failed', code: 'E', message: 'avant' }], []);
   const calls = stepDoes('transfer', (ctx) => {
     ctx.report.ok('A', 'unchanged');
     ctx.report.fail('B', new RecordError('CHANTIER_INVALIDE', 'invalide'));
@@ -170,10 +167,10 @@ test('a dry run: told to the work and the log, no record outcome kept; a real ru
   const { log, lines } = capture();
   const dry = (await runJob(s, 'transfer', { trigger: 'cli', dryRun: true, allowMassDelete: true, log })).report as RunReport;
   assert.deepEqual([dry.dryRun, dry.status, calls[0]!.dryRun, calls[0]!.allowMassDelete], [true, 'partial', true, true]);
-  assert.equal((await getRun(t.db, dry.runId))?.dryRun, true);
+  assert.equal((await getRun(world.db, dry.runId))?.dryRun, true);
   assert.equal(lines[0]?.message, 'Début du job transfer (simulation)');
   const issues = async () =>
-    (await t.db.query<{ k: string }>(`SELECT record_key AS k FROM connecteur_record_issues ORDER BY 1`)).rows.map((r) => r.k);
+    (await world.db.query<{ k: string }>(`SELECT record_key AS k FROM connecteur_record_issues ORDER BY 1`)).rows.map((r) => r.k);
   assert.deepEqual(await issues(), ['A']);
 
   await runJob(s, 'transfer', { trigger: 'cli' });
@@ -194,7 +191,7 @@ test('a step whose work throws: failed, its error first, its message on the row,
     { key: 'transfer', code: 'BATISIMPLY_UNREACHABLE', message: 'BatiSimply indisponible.' },
     { key: 'R1', code: 'CHANTIER_INVALIDE', message: 'invalide' },
   ]);
-  const row = await getRun(t.db, report.runId);
+  const row = await getRun(world.db, report.runId);
   assert.deepEqual([row?.status, row?.message, row?.errors.length], ['failed', 'BatiSimply indisponible.', 2]);
   assert.deepEqual(
     lines.map((l) => [l.level, l.message, l.fields.code]),
@@ -217,7 +214,7 @@ test('a step whose work throws an unexpected error: INTERNAL', async () => {
 test('a step whose settings are missing fails before its work', async () => {
   const calls = stepDoes('transfer-batisimply');
   const { BATISIMPLY_API_URL: _, ...env } = ENV;
-  const outcome = await runJob(services(t.db, env), 'transfer-batisimply', { trigger: 'cli' });
+  const outcome = await runJob(services(world.db, env), 'transfer-batisimply', { trigger: 'cli' });
   assert.equal(calls.length, 0);
   assert.equal((outcome.report as RunReport).status, 'failed');
   assert.equal(outcome.fatal?.code, 'CONFIG_INVALID');
@@ -225,7 +222,7 @@ test('a step whose settings are missing fails before its work', async () => {
 });
 
 test('progress: every call is passed on; the run row is written first, then at most once a second, and at the end', async () => {
-  const db = new RecordingDb(t.db);
+  const db = new RecordingDb(world.db);
   const told: unknown[] = [];
   const written: unknown[][] = [];
   stepDoes('transfer', (ctx) => {
@@ -266,17 +263,17 @@ test('a step run prunes the history older than RUN_HISTORY_DAYS', async () => {
     [QUEUED, 3],
     [OTHER, 1],
   ] as const) {
-    await insertRun(t.db, { runId, job: 'recup-heures', parentRunId: null, trigger: 'cli', dryRun: false, status: 'succeeded' });
-    await t.db.query(`UPDATE connecteur_runs SET started_at = now() - make_interval(days => $2) WHERE run_id = $1`, [runId, days]);
+    await insertRun(world.db, { runId, job: 'recup-heures', parentRunId: null, trigger: 'cli', dryRun: false, status: 'succeeded' });
+    await world.db.query(`UPDATE connecteur_runs SET started_at = now() - make_interval(days => $2) WHERE run_id = $1`, [runId, days]);
   }
   await runJob(services(), 'transfer', { trigger: 'cli' });
-  assert.equal(await getRun(t.db, QUEUED), null);
-  assert.equal((await getRun(t.db, OTHER))?.status, 'succeeded');
+  assert.equal(await getRun(world.db, QUEUED), null);
+  assert.equal((await getRun(world.db, OTHER))?.status, 'succeeded');
 });
 
 test('a busy step asked by an operator: ConflictError naming the running run, logged skipped, nothing recorded', async () => {
   const calls = stepDoes('transfer');
-  await insertRun(t.db, { runId: OTHER, job: 'transfer', parentRunId: null, trigger: 'timer', dryRun: false, status: 'running' });
+  await insertRun(world.db, { runId: OTHER, job: 'transfer', parentRunId: null, trigger: 'timer', dryRun: false, status: 'running' });
   const lock = await holdLock('transfer');
   try {
     for (const trigger of ['cli', 'http'] as const) {
@@ -300,7 +297,7 @@ test('a busy step asked by an operator: ConflictError naming the running run, lo
     await lock.release();
   }
   assert.equal(calls.length, 0);
-  assert.equal((await recentRuns(t.db)).length, 1);
+  assert.equal((await recentRuns(world.db)).length, 1);
 });
 
 test('a busy step with no running row: the message names no run', async () => {
@@ -342,7 +339,7 @@ test('a busy step fired by the timer: skipped, recorded with its reason, logged'
     },
   });
   assert.equal(calls.length, 0);
-  const row = await getRun(t.db, report.runId);
+  const row = await getRun(world.db, report.runId);
   assert.deepEqual(
     [row?.status, row?.trigger, row?.dryRun, row?.parentRunId, row?.message, typeof row?.finishedAt],
     ['skipped', 'timer', true, null, message, 'string'],
@@ -357,26 +354,26 @@ test('a busy step fired by the timer: skipped, recorded with its reason, logged'
 });
 
 test('a busy step taken from the queue by the timer: its queued row is claimed as skipped, once', async () => {
-  await insertQueuedRun(t.db, { runId: QUEUED, job: 'transfer', trigger: 'timer', dryRun: false });
+  await insertQueuedRun(world.db, { runId: QUEUED, job: 'transfer', trigger: 'timer', dryRun: false });
   const lock = await holdLock('transfer');
   try {
     const first = await runJob(services(), 'transfer', { trigger: 'timer', runId: QUEUED });
     assert.deepEqual([first.report.runId, first.report.status, first.duplicate], [QUEUED, 'skipped', undefined]);
-    assert.equal((await getRun(t.db, QUEUED))?.status, 'skipped');
+    assert.equal((await getRun(world.db, QUEUED))?.status, 'skipped');
     const again = await runJob(services(), 'transfer', { trigger: 'timer', runId: QUEUED });
     assert.equal(again.duplicate, true);
   } finally {
     await lock.release();
   }
-  assert.equal((await recentRuns(t.db)).length, 1);
+  assert.equal((await recentRuns(world.db)).length, 1);
 });
 
 test('a step taken from the queue: runs as its queued row; a second delivery runs nothing', async () => {
   const calls = stepDoes('transfer');
-  await insertQueuedRun(t.db, { runId: QUEUED, job: 'transfer', trigger: 'http', dryRun: false });
+  await insertQueuedRun(world.db, { runId: QUEUED, job: 'transfer', trigger: 'http', dryRun: false });
   const first = await runJob(services(), 'transfer', { trigger: 'http', runId: QUEUED });
   assert.deepEqual([first.report.runId, first.report.status, first.duplicate], [QUEUED, 'succeeded', undefined]);
-  assert.equal((await getRun(t.db, QUEUED))?.status, 'succeeded');
+  assert.equal((await getRun(world.db, QUEUED))?.status, 'succeeded');
   const again = await runJob(services(), 'transfer', { trigger: 'http', runId: QUEUED, dryRun: true });
   const report = again.report as RunReport;
   assert.match(report.startedAt, ISO_MS);
@@ -394,14 +391,14 @@ test('a step taken from the queue: runs as its queued row; a second delivery run
     duplicate: true,
   });
   assert.equal(calls.length, 1);
-  assert.equal((await recentRuns(t.db)).length, 1);
+  assert.equal((await recentRuns(world.db)).length, 1);
 });
 
 test('a chain: its steps in order under it, its counts and errors summed, its status the worst, one log line', async () => {
-  const db = new RecordingDb(t.db);
+  const db = new RecordingDb(world.db);
   const chainRowWhileStepping: unknown[] = [];
   stepDoes('transfer', async (ctx) => {
-    const { rows } = await t.db.query<{ status: string; finished: boolean }>(
+    const { rows } = await world.db.query<{ status: string; finished: boolean }>(
       `SELECT status, finished_at IS NOT NULL AS finished FROM connecteur_runs WHERE job = 'chantiers'`,
     );
     chainRowWhileStepping.push(...rows);
@@ -445,7 +442,7 @@ test('a chain: its steps in order under it, its counts and errors summed, its st
   ]);
 
   const counts = { read: 5, created: 1, updated: 1, deleted: 0, unchanged: 0, failed: 1, held: 1 };
-  const chainRow = await getRun(t.db, report.runId);
+  const chainRow = await getRun(world.db, report.runId);
   assert.deepEqual(
     [chainRow?.status, chainRow?.trigger, chainRow?.parentRunId, chainRow?.dryRun, chainRow?.counts],
     ['partial', 'timer', null, false, counts],
@@ -454,7 +451,7 @@ test('a chain: its steps in order under it, its counts and errors summed, its st
     chainRow?.errors.map((e) => e.key),
     ['B', 'D'],
   );
-  const steps = await childRuns(t.db, report.runId);
+  const steps = await childRuns(world.db, report.runId);
   assert.deepEqual(
     steps.map((r) => [r.job, r.runId, r.trigger, r.status]),
     report.steps.map((s) => [s.job, s.runId, 'timer', s.status]),
@@ -485,7 +482,7 @@ test('a chain whose first step fails: the next step still runs, the chain fails 
   assert.equal(outcome.report.status, 'failed');
   assert.equal(outcome.fatal?.code, 'BATIGEST_UNREACHABLE');
   assert.deepEqual(lines.at(-1)?.level, 'error');
-  assert.equal((await getRun(t.db, outcome.report.runId))?.status, 'failed');
+  assert.equal((await getRun(world.db, outcome.report.runId))?.status, 'failed');
 });
 
 test('a chain whose last step fails: the chain fails with that error', async () => {
@@ -502,7 +499,7 @@ test('a dry run of a chain: every step is a dry run', async () => {
   const second = stepDoes('transfer-batisimply');
   const report = (await runJob(services(), 'chantiers', { trigger: 'cli', dryRun: true })).report as ChainReport;
   assert.deepEqual(
-    [report.dryRun, first[0]?.dryRun, second[0]?.dryRun, (await getRun(t.db, report.runId))?.dryRun],
+    [report.dryRun, first[0]?.dryRun, second[0]?.dryRun, (await getRun(world.db, report.runId))?.dryRun],
     [true, true, true, true],
   );
 });
@@ -529,7 +526,7 @@ test('a chain whose step is busy: that step is skipped and recorded under the ch
     ],
   );
   assert.deepEqual(
-    (await childRuns(t.db, report.runId)).map((r) => [r.job, r.status, r.trigger]),
+    (await childRuns(world.db, report.runId)).map((r) => [r.job, r.status, r.trigger]),
     [
       ['transfer', 'skipped', 'cli'],
       ['fin-chantiers', 'succeeded', 'cli'],
@@ -546,7 +543,7 @@ test('a busy chain: an operator gets a ConflictError, the timer a skipped run', 
     await assert.rejects(runJob(services(), 'chantiers', { trigger: 'cli' }), ConflictError);
     const report = (await runJob(services(), 'chantiers', { trigger: 'timer' })).report as RunReport;
     assert.deepEqual([report.job, report.status, report.dryRun, report.errors[0]?.code], ['chantiers', 'skipped', false, 'JOB_RUNNING']);
-    const row = await getRun(t.db, report.runId);
+    const row = await getRun(world.db, report.runId);
     assert.deepEqual([row?.status, row?.dryRun], ['skipped', false]);
   } finally {
     await lock.release();
@@ -557,12 +554,12 @@ test('a busy chain: an operator gets a ConflictError, the timer a skipped run', 
 test('a chain taken from the queue: runs as its queued row, its steps under it; a second delivery runs nothing', async () => {
   const first = stepDoes('transfer');
   stepDoes('transfer-batisimply');
-  await insertQueuedRun(t.db, { runId: QUEUED, job: 'chantiers', trigger: 'http', dryRun: false });
+  await insertQueuedRun(world.db, { runId: QUEUED, job: 'chantiers', trigger: 'http', dryRun: false });
   const outcome = await runJob(services(), 'chantiers', { trigger: 'http', runId: QUEUED });
   const report = outcome.report as ChainReport;
   assert.deepEqual([report.runId, report.status, outcome.duplicate], [QUEUED, 'succeeded', undefined]);
-  assert.equal((await getRun(t.db, QUEUED))?.status, 'succeeded');
-  const steps = await childRuns(t.db, QUEUED);
+  assert.equal((await getRun(world.db, QUEUED))?.status, 'succeeded');
+  const steps = await childRuns(world.db, QUEUED);
   assert.deepEqual(
     steps.map((s) => s.job),
     ['transfer', 'fin-chantiers', 'geocode-chantiers', 'transfer-batisimply'],
@@ -574,7 +571,7 @@ test('a chain taken from the queue: runs as its queued row, its steps under it; 
 });
 
 test('the history write failing before the run is recorded: the error is thrown and logged « non lancé », failed, with its code', async () => {
-  const faulty = new FaultyDb(t.db);
+  const faulty = new FaultyDb(world.db);
   faulty.failOn = /INSERT INTO connecteur_runs/;
   const { log, lines } = capture();
   await assert.rejects(runJob(services(faulty), 'transfer', { trigger: 'timer', log }), { code: 'INTERNAL' });
@@ -611,7 +608,7 @@ class HoldingDb extends RecordingDb {
 }
 
 test('a progress write still under way when the work ends is written before the run row is finished', async () => {
-  const db = new HoldingDb(t.db);
+  const db = new HoldingDb(world.db);
   let returned = false;
   stepDoes('transfer', (ctx) => {
     ctx.progress(1, 2);
@@ -625,16 +622,16 @@ test('a progress write still under way when the work ends is written before the 
   const report = (await running).report as RunReport;
   assert.equal(report.status, 'succeeded');
   assert.deepEqual(db.events, ['progress sent', 'progress written', 'run finished']);
-  const { rows } = await t.db.query<{ progress: unknown }>(`SELECT progress FROM connecteur_runs WHERE job = 'transfer'`);
+  const { rows } = await world.db.query<{ progress: unknown }>(`SELECT progress FROM connecteur_runs WHERE job = 'transfer'`);
   assert.deepEqual(rows, [{ progress: null }]);
 });
 
 test('an invalid RUN_HISTORY_DAYS fails the run before its work, not after it', async () => {
   const calls = stepDoes('transfer');
-  const outcome = await runJob(services(t.db, { ...ENV, RUN_HISTORY_DAYS: 'jamais' }), 'transfer', { trigger: 'cli' });
+  const outcome = await runJob(services(world.db, { ...ENV, RUN_HISTORY_DAYS: 'jamais' }), 'transfer', { trigger: 'cli' });
   assert.equal((outcome.report as RunReport).status, 'failed');
   assert.equal(outcome.fatal?.code, 'CONFIG_INVALID');
   assert.equal(calls.length, 0);
-  const { rows } = await t.db.query<{ status: string }>(`SELECT status FROM connecteur_runs WHERE job = 'transfer'`);
+  const { rows } = await world.db.query<{ status: string }>(`SELECT status FROM connecteur_runs WHERE job = 'transfer'`);
   assert.deepEqual(rows, [{ status: 'failed' }]);
 });

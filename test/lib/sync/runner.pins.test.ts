@@ -4,17 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, beforeEach, test } from 'node:test';
-import type { Env } from '../../../src/lib/config.js';
+import { test } from 'node:test';
 import { Services } from '../../../src/lib/services.js';
 import { getRun, insertRun } from '../../../src/lib/staging/runs.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
-import type { Sandbox } from '../../../src/sandbox/server.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
 import type { RunReport } from '../../../src/lib/domain/runs.js';
 import type { JobName } from '../../../src/lib/sync/registry.js';
 import { useWorld } from '../../support/fixture.js';
-
 
 const world = useWorld({ services: () => new Services(world.env, { staging: world.db, batigest: new MemoryBatigest() }) });
 

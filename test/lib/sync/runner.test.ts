@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
-import type { Env } from '../../../src/lib/config.js';
+import { beforeEach, test } from 'node:test';
 import pg from 'pg';
 import { ConflictError } from '../../../src/lib/errors.js';
 import { createLogger, type Sink } from '../../../src/lib/log.js';
@@ -8,13 +7,11 @@ import type { SecretStore } from '../../../src/lib/secrets.js';
 import { Services } from '../../../src/lib/services.js';
 import { getRun, recentRuns } from '../../../src/lib/staging/runs.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
-import type { Sandbox } from '../../../src/sandbox/server.js';
 import { connecteur } from '../../support/cli.js';
 import { FaultyDb } from '../../support/faultyDb.js';
 import { until } from '../../support/wait.js';
 import type { RunReport } from '../../../src/lib/domain/runs.js';
 import { useWorld } from '../../support/fixture.js';
-
 
 const world = useWorld({ stagingInEnv: true });
 beforeEach(async () => {
@@ -123,7 +120,10 @@ test('a run killed with SIGKILL shows as interrupted in status --json, before an
   await blocker.query('LOCK TABLE batigest_chantiers IN ACCESS EXCLUSIVE MODE');
   let child: import('node:child_process').ChildProcess | undefined;
   const finished = connecteur(['run', 'transfer-batisimply'], world.env, (c) => (child = c));
-  const running = await until(async () => (await recentRuns(world.db)).find((r) => r.status === 'running'), 'the run to be recorded running');
+  const running = await until(
+    async () => (await recentRuns(world.db)).find((r) => r.status === 'running'),
+    'the run to be recorded running',
+  );
   child!.kill('SIGKILL');
   assert.equal((await finished).code, null);
   await blocker.query('ROLLBACK');

@@ -3,7 +3,7 @@
  * `connecteur serve` consumes the run queue, as the Functions host's queue trigger would.
  */
 import assert from 'node:assert/strict';
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Env } from '../../src/lib/config.js';
 import { startAzurite, type Azurite } from '../queue/azurite.js';
 import { connecteur } from '../support/cli.js';
@@ -16,7 +16,7 @@ let azurite: Azurite;
 let env: Env;
 let serve: ServeProcess;
 
-before(async () => {
+world.setup(async () => {
   azurite = await startAzurite();
   env = { ...world.sandbox.connectorSettings(), STAGING_DATABASE_URL: world.t.url, AzureWebJobsStorage: azurite.connectionString };
   serve = await startServe(env);

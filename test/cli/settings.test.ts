@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import type { Env } from '../../src/lib/config.js';
 import { connecteur } from '../support/cli.js';
 import { useWorld } from '../support/fixture.js';
@@ -12,7 +12,7 @@ const world = useWorld({ stagingInEnv: true, env: { BATISIMPLY_MAX_RETRIES: '0' 
 let fileEnv: Env;
 let dir: string;
 
-before(async () => {
+world.setup(async () => {
   fileEnv = world.env;
   dir = await mkdtemp(path.join(os.tmpdir(), 'connecteur-settings-'));
   await writeFile(path.join(dir, 'local.settings.json'), JSON.stringify({ IsEncrypted: false, Values: fileEnv }));

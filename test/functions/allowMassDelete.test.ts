@@ -1,6 +1,6 @@
 /** `?allowMassDelete=true` on a job route confirms the deletions recup-heures held (issue 10, point 5). */
 import assert from 'node:assert/strict';
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import functions, { type HttpResponseInit } from '@azure/functions';
 import { Services } from '../../src/lib/services.js';
 import { daysAgo, slot } from '../support/slots.js';
@@ -12,7 +12,7 @@ const { HttpRequest, InvocationContext } = functions;
 let h: TestHandlers;
 
 const world = useWorld({ stagingInEnv: true });
-before(() => void (h = handlersFor(new Services(world.env))));
+world.setup(() => void (h = handlersFor(new Services(world.env))));
 
 const call = (query = '') =>
   h.jobHandler('recup-heures')(

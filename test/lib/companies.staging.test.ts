@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import { CompanyDirectory } from '../../src/lib/companyServices.js';
 import type { Env } from '../../src/lib/config.js';
 import { runJob } from '../../src/lib/sync/runner.js';
@@ -18,7 +18,7 @@ let directory: CompanyDirectory;
 
 const prefixed = (prefix: string, settings: Env) => Object.fromEntries(Object.entries(settings).map(([k, v]) => [`${prefix}${k}`, v]));
 
-before(async () => {
+world.setup(async () => {
   ({ sandbox: acmeApi } = await startSandbox());
   ({ sandbox: betaApi } = await startSandbox());
   const { BATISIMPLY_API_URL: _a, BATISIMPLY_TOKEN_URL: _b, ...shared } = sandboxEnv(acmeApi);

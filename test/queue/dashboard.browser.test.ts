@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import functions from '@azure/functions';
 import { QueueClient } from '@azure/storage-queue';
 import { chromium, type Browser } from 'playwright-core';
@@ -36,7 +36,7 @@ let server: LocalServer;
 let stopping = false;
 let consumer: Promise<void>;
 
-before(async () => {
+world.setup(async () => {
   if (SKIP) return;
   azurite = await startAzurite();
   const env = { ...(await openEnv()), AzureWebJobsStorage: azurite.connectionString };

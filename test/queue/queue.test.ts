@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { before, beforeEach, test } from 'node:test';
+import { beforeEach, test } from 'node:test';
 import functions, { type HttpResponseInit } from '@azure/functions';
 import { QueueClient } from '@azure/storage-queue';
 import type { Env } from '../../src/lib/config.js';
@@ -21,7 +21,7 @@ let azurite: Azurite;
 let queue: QueueClient;
 let h: TestHandlers;
 const world = useWorld({ stagingInEnv: true, services: () => new Services(env) });
-before(async () => {
+world.setup(async () => {
   azurite = await startAzurite();
   env = { ...world.env, AzureWebJobsStorage: azurite.connectionString };
   queue = new QueueClient(azurite.connectionString, RUNS_QUEUE);

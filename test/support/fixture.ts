@@ -39,6 +39,12 @@ export interface World {
   /** Empties every data table again (within a test). */
   empty(): Promise<void>;
   /**
+   * Runs `fn` in the world's before hook, once the world is open. A file's own top-level `before`
+   * would not do: Node 20 starts a file's top-level before hooks together, so one could read the
+   * world before it exists.
+   */
+  setup(fn: () => Promise<void> | void): void;
+  /**
    * Runs `fn` in the world's after hook, before the services close, the sandbox stops and the
    * database is dropped (what the file opened on them: pools, servers, child processes).
    */
@@ -67,6 +73,7 @@ export function useWorld(options: WorldOptions = {}): World {
   let sandbox: Sandbox | undefined;
   let env: Env | undefined;
   let services: Services | undefined;
+  const setups: (() => Promise<void> | void)[] = [];
   const teardowns: (() => Promise<void> | void)[] = [];
   const migrated = options.migrate !== false;
   const world: World = {
@@ -86,13 +93,22 @@ export function useWorld(options: WorldOptions = {}): World {
       return opened(services, 'the services');
     },
     empty: () => emptyTables(world.db),
+    setup: (fn) => void setups.push(fn),
     teardown: (fn) => void teardowns.push(fn),
+  };
+  const reset = async () => {
+    await emptyTables(world.db);
+    // Back to the file's seed (its clients and users too), not to the default one.
+    sandbox?.state.load((options.sandbox || {}).seed ?? {});
+    sandbox?.faults.clear();
+    sandbox?.stats.clear();
   };
   before(async () => {
     t = await freshDatabase({ migrate: migrated });
     const started = options.sandbox === false ? undefined : await startSandbox(options.sandbox);
     sandbox = started?.sandbox;
     env = { ...started?.env, ...(options.stagingInEnv ? { STAGING_DATABASE_URL: t.url } : {}), ...options.env };
+    for (const fn of setups) await fn();
   });
   after(async () => {
     for (const fn of teardowns) await fn();
@@ -100,13 +116,6 @@ export function useWorld(options: WorldOptions = {}): World {
     await sandbox?.stop();
     await t?.drop();
   });
-  const reset = async () => {
-    await emptyTables(world.db);
-    sandbox?.state.load({});
-    sandbox?.faults.clear();
-    sandbox?.stats.clear();
-  };
-  if (options.resetEach === false) before(reset);
   beforeEach(async () => {
     if (options.resetEach !== false) await reset();
     if (options.services) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import { runAudit } from '../../../src/lib/audit/runAudit.js';
 import { formatAuditCsv, formatAuditText } from '../../../src/lib/audit/format.js';
 import type { AuditReport, FindingKind } from '../../../src/lib/audit/types.js';
@@ -26,7 +26,7 @@ const key = (code: string, salarie: string, instant: string) => {
   return { codeChantier: code, codeSalarie: salarie, date: wall.replace(' ', 'T') };
 };
 
-before(async () => {
+world.setup(async () => {
   services = new Services(world.env, { staging: world.db, batigest });
   batigest.salaries = [
     { code: 'DUPJ', nom: 'DUPONT Jean', codeBs: '7b5c3f9e-0d5e-4a55-9a63-6f1e8c1a2b3c' },

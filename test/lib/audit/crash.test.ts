@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import { runAudit } from '../../../src/lib/audit/runAudit.js';
 import { Services } from '../../../src/lib/services.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
@@ -13,7 +13,7 @@ const batigest = new MemoryBatigest();
 const world = useWorld({ resetEach: false });
 let services: Services;
 
-before(async () => {
+world.setup(async () => {
   services = new Services(world.env, { staging: world.db, batigest });
   batigest.salaries = [{ code: 'DUPJ', nom: 'DUPONT Jean', codeBs: USER_DUPONT }];
   batigest.chantiers = [chantier('CH001')];

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import functions, { type HttpResponseInit } from '@azure/functions';
 import type { AuditReport } from '../../../src/lib/audit/types.js';
 import { Services } from '../../../src/lib/services.js';
@@ -13,7 +13,7 @@ let h: TestHandlers;
 const batigest = new MemoryBatigest();
 const world = useWorld({ stagingInEnv: true, resetEach: false });
 
-before(async () => {
+world.setup(async () => {
   h = handlersFor(new Services(world.env, { staging: world.db, batigest }));
   batigest.suiviMo = [{ codeChantier: 'CH001', codeSalarie: 'DUPJ', date: '2026-10-05T08:00', nbh0: 3, trajet: 0, panier: 0 }];
 });

@@ -5,7 +5,7 @@
  * from a stand-in pool that fails every call with the error given (mutation testing, issue #15).
  */
 import assert from 'node:assert/strict';
-import { before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type pg from 'pg';
 import { ConfigurationError, UpstreamError } from '../../../src/lib/errors.js';
 import { PostgresDb } from '../../../src/lib/staging/db.js';
@@ -17,7 +17,7 @@ const world = useWorld({ sandbox: false, migrate: false });
 world.teardown(async () => {
   for (const db of opened) await db.close();
 });
-before(() => world.db.exec('CREATE TABLE item (id int PRIMARY KEY)'));
+world.setup(() => world.db.exec('CREATE TABLE item (id int PRIMARY KEY)'));
 
 /** A pool standing in for pg's: every query and connect fails with `error`; calls and ends are counted. */
 class FailingPool {

@@ -1,11 +1,11 @@
 /** A job's transaction: committed, or rolled back in a dry run with the same value returned. */
 import assert from 'node:assert/strict';
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import { inTransaction } from '../../../src/lib/staging/transaction.js';
 import { useWorld } from '../../support/fixture.js';
 
 const world = useWorld({ sandbox: false, migrate: false });
-before(() => world.db.exec('CREATE TABLE item (id int PRIMARY KEY)'));
+world.setup(() => world.db.exec('CREATE TABLE item (id int PRIMARY KEY)'));
 
 const ids = async () => (await world.db.query<{ id: number }>('SELECT id FROM item ORDER BY id')).rows.map((r) => r.id);
 

@@ -10,6 +10,7 @@ const world = useWorld({ stagingInEnv: true });
 test('recup-heures: held deletions exit 1, --allow-mass-delete carries them out', async () => {
   world.sandbox.state.load({ timeSlots: Array.from({ length: 25 }, (_, i) => slot(i + 1, daysAgo(2, '08:00:00'), 30 + i)) });
   assert.equal((await connecteur(['run', 'recup-heures', '--json'], world.env)).code, 0);
+  world.sandbox.state.load({});
   const held = await connecteur(['run', 'recup-heures', '--json'], world.env);
   assert.equal(held.code, 1);
   assert.equal(JSON.parse(held.stdout).counts.held, 1);

@@ -4,8 +4,8 @@ import { connecteur } from '../support/cli.js';
 import type { RunReport } from '../../src/lib/domain/runs.js';
 import { useWorld } from '../support/fixture.js';
 
-// Not migrated: the CLI's first command migrates it.
-const world = useWorld({ migrate: false, stagingInEnv: true });
+// Not migrated: the CLI's first command migrates it; later tests read the runs earlier ones made.
+const world = useWorld({ migrate: false, stagingInEnv: true, resetEach: false });
 
 test('migrate needs only the staging database', async () => {
   const r = await connecteur(['migrate'], { STAGING_DATABASE_URL: world.t.url });

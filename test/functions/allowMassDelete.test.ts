@@ -24,6 +24,7 @@ const body = (res: HttpResponseInit) => res.jsonBody as { status: string; counts
 test('held without the parameter, done with ?allowMassDelete=true, 400 when malformed', async () => {
   world.sandbox.state.load({ timeSlots: Array.from({ length: 25 }, (_, i) => slot(i + 1, daysAgo(2, '08:00:00'), 30 + i)) });
   assert.equal(body(await call()).status, 'succeeded');
+  world.sandbox.state.load({});
   const held = body(await call());
   assert.deepEqual([held.status, held.counts.held, held.counts.deleted], ['partial', 1, 0]);
   assert.equal((await call('?allowMassDelete=peut-etre')).status, 400);

@@ -44,13 +44,13 @@ async function withAdmin<T>(fn: (admin: pg.Client) => Promise<T>): Promise<T> {
  * The template's name: the prefix and a digest of the migration files (names and contents), so a
  * changed or added migration makes a new template instead of cloning a stale schema.
  */
-export function templateName(): string {
+export function templateName(migrations = MIGRATIONS_DIR): string {
   const hash = createHash('sha256');
-  for (const file of readdirSync(MIGRATIONS_DIR).sort()) {
+  for (const file of readdirSync(migrations).sort()) {
     hash
       .update(file)
       .update('\0')
-      .update(readFileSync(path.join(MIGRATIONS_DIR, file)))
+      .update(readFileSync(path.join(migrations, file)))
       .update('\0');
   }
   return `${databasePrefix()}tpl_${hash.digest('hex').slice(0, 16)}`;

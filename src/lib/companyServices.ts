@@ -11,7 +11,7 @@ export function companyServices(company: Company, overrides: ServiceOverrides = 
 
 /**
  * Every company's services, each opened on first use and kept for the process (a Functions
- * worker, `connecteur serve`): one staging pool per company, sized by STAGING_POOL_MAX.
+ * worker, `connecteur serve`): their staging handles share the process's one pool (staging/pool.ts).
  */
 export class CompanyDirectory {
   private readonly opened = new Map<string, Services>();

@@ -179,14 +179,13 @@ export class Services {
     }
     const refreshUrl = () => this.refreshSecret('STAGING_DATABASE_URL');
     const db = s.STAGING_DATABASE_URL
-      ? new PostgresDb(s.STAGING_DATABASE_URL, { max: s.STAGING_POOL_MAX, schema, refreshUrl })
+      ? new PostgresDb(s.STAGING_DATABASE_URL, { max: s.STAGING_POOL_MAX, schema, refreshUrl, shared: true })
       : await EmbeddedDb.open(s.STAGING_EMBEDDED_DIR, {
           showTime: (iso) => frenchTime(iso, this.timeZone()),
           onCreate: () => this.options.creatingEmbedded?.(s.STAGING_EMBEDDED_DIR),
         });
+    // A company's handle on the process's one pool: opening it connects nothing; its first query does.
     this.owned.push(() => db.close());
-    // The two connections a run uses (its lock holds one), opened together rather than in turn.
-    if (db instanceof PostgresDb) await db.warm(2);
     if (this.options.migrate === false) return db;
     // One rule for every command: opening the staging brings its schema up to date, and says so.
     const change = await migrate(db);

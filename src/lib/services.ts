@@ -197,6 +197,27 @@ export class Services {
     return db;
   });
 
+  private reader: Promise<StagingDb> | undefined;
+
+  /**
+   * The process's staging pool on no company's schema, never migrated: the reads over every
+   * company's schema at once (staging/acrossSchemas.ts). Connects nothing until its first query.
+   */
+  stagingReader(): Promise<StagingDb> {
+    if (this.overrides.staging) return Promise.resolve(this.overrides.staging);
+    this.reader ??= (async () => {
+      const s = await this.stagingConnection();
+      if (!s.STAGING_DATABASE_URL) return this.staging();
+      const { PostgresDb } = await import('./staging/db.js');
+      const refreshUrl = () => this.refreshSecret('STAGING_DATABASE_URL');
+      const db = new PostgresDb(s.STAGING_DATABASE_URL, { max: s.STAGING_POOL_MAX, refreshUrl, shared: true });
+      this.owned.push(() => db.close());
+      return db;
+    })();
+    this.reader.catch(() => (this.reader = undefined));
+    return this.reader;
+  }
+
   /** Batigest's settings, validated (its password may be a Key Vault secret): the agent checks them before it starts. */
   async batigestSettings() {
     return parseSection(batigestSchema, await this.resolved(['BATIGEST_SQL_PASSWORD']), 'Batigest', this.named);
@@ -239,5 +260,6 @@ export class Services {
   async close() {
     for (const close of this.owned.splice(0).reverse()) await close().catch(() => {});
     this.pending.clear();
+    this.reader = undefined;
   }
 }

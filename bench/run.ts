@@ -123,7 +123,7 @@ const ALL_SCENARIOS: (() => Promise<{ rows: Row[]; raw?: unknown }>)[] = [
 ];
 const agentScenario = async () => ({ rows: await agentIdleRows(idleMinutes) });
 const companiesScenario = () => (quick ? companiesRows({ companies: 20, bigSlots: 5_000 }) : companiesRows());
-const SCENARIOS =
+const SCENARIOS: (() => Promise<{ rows: Row[]; raw?: unknown }>)[] =
   only === 'agent' ? [agentScenario] : only === 'companies' ? [companiesScenario] : [...ALL_SCENARIOS, agentScenario, companiesScenario];
 
 const rows: Row[] = [];

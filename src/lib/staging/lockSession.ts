@@ -27,6 +27,7 @@ export class LockSession {
   private connecting: Promise<pg.Client> | undefined;
   private readonly held = new Map<string, Holder>();
   private closed = false;
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly config: () => pg.ClientConfig,
@@ -47,9 +48,11 @@ export class LockSession {
     this.held.set(key, holder);
     let granted = false;
     try {
-      const client = await this.session();
-      const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok', [key]);
-      granted = rows[0]?.ok === true;
+      granted = await this.serial(async () => {
+        const client = await this.session();
+        const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok', [key]);
+        return rows[0]?.ok === true;
+      });
     } catch (error) {
       if (this.held.get(key) === holder) this.held.delete(key);
       throw this.toError(error);
@@ -67,11 +70,20 @@ export class LockSession {
         // Lost with its session: nothing is held any more, and the key may be another run's now.
         if (this.held.get(key) !== holder) return;
         this.held.delete(key);
-        const client = this.client;
-        if (!client) return;
-        await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]).catch(() => this.lose(client, null));
+        await this.serial(async () => {
+          const client = this.client;
+          if (!client) return;
+          await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]).catch(() => this.lose(client, null));
+        });
       },
     };
+  }
+
+  /** One statement at a time on the session: pg queues them itself, but that is deprecated (pg 9 refuses it). */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => {});
+    return next;
   }
 
   private session(): Promise<pg.Client> {

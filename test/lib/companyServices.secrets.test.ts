@@ -14,7 +14,10 @@ const reads: string[] = [];
 before(() => {
   // The vault's answers, counted: the stores' own caching is what is tested.
   proto.client = async () => ({
-    getSecret: async (name: string) => (reads.push(name), { value: name === 'staging-database-url' ? 'postgresql://u@127.0.0.1:9/s' : `v-${name}` }),
+    getSecret: async (name: string) => (
+      reads.push(name),
+      { value: name === 'staging-database-url' ? 'postgresql://u@127.0.0.1:9/s' : `v-${name}` }
+    ),
   });
 });
 after(() => void (proto.client = realClient));

@@ -12,7 +12,19 @@ const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const quoteLiteral = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 /** Columns of connecteur_runs the reads below use: a schema without one of them is behind (or empty). */
-const NEEDED = ['run_id', 'job', 'status', 'started_at', 'finished_at', 'counts', 'errors', 'progress', 'message', 'error_kind', 'parent_run_id'];
+const NEEDED = [
+  'run_id',
+  'job',
+  'status',
+  'started_at',
+  'finished_at',
+  'counts',
+  'errors',
+  'progress',
+  'message',
+  'error_kind',
+  'parent_run_id',
+];
 
 /** The schemas among `schemas` whose run history can be read as this version reads it. */
 async function readySchemas(q: Queryable, schemas: readonly string[]): Promise<string[]> {

@@ -7,21 +7,14 @@ import pg from 'pg';
 import { ConfigurationError, ConnectorError, UpstreamError } from '../errors.js';
 import { RETRYABLE_SQLSTATES } from '../retry.js';
 import type { FolderLock } from './embeddedLock.js';
-import type { LockSession } from './lockSession.js';
+import type { HeldLock, LockSession } from './lockSession.js';
 import { acquireSharedPool, checkout, forgetSearchPath, openLockSession, openPgPool, releaseSharedPool, type SharedPool } from './pool.js';
 
 export interface Queryable {
   query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
 }
 
-export interface HeldLock {
-  release(): Promise<void>;
-  /**
-   * Aborted, with the reason, when the lock is lost with the session that held it (a PostgreSQL
-   * restart or failover): a run that goes on without it could overlap another one.
-   */
-  readonly lost?: AbortSignal;
-}
+export type { HeldLock } from './lockSession.js';
 
 export interface StagingDb extends Queryable {
   readonly kind: 'postgres' | 'embedded';

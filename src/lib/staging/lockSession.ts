@@ -13,7 +13,15 @@
  */
 import pg from 'pg';
 import { UpstreamError } from '../errors.js';
-import type { HeldLock } from './db.js';
+
+export interface HeldLock {
+  release(): Promise<void>;
+  /**
+   * Aborted, with the reason, when the lock is lost with the session that held it (a PostgreSQL
+   * restart or failover): a run that goes on without it could overlap another one.
+   */
+  readonly lost?: AbortSignal;
+}
 
 /** The name the lock session shows in pg_stat_activity: an operator (or a test) can tell it from the pool's. */
 export const LOCK_SESSION_NAME = 'connecteur-sages-verrous';
@@ -46,7 +54,7 @@ export class LockSession {
     const holder: Holder = { controller: new AbortController() };
     // Reserved before the round trip: a second caller in this process sees it held at once.
     this.held.set(key, holder);
-    let granted = false;
+    let granted: boolean;
     try {
       granted = await this.serial(async () => {
         const client = await this.session();

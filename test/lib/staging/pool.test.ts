@@ -45,17 +45,22 @@ async function connections(): Promise<number> {
 
 test(`${NAMES.length} companies, each with a run's lock and five queries at once: never more than STAGING_POOL_MAX + 1 connections`, async () => {
   const pools = poolsOpened();
-  const locks = await Promise.all(directory.select().map(async ({ services }) => (await services.staging()).tryLock('connecteur:job:transfer')));
-  assert.ok(locks.every((l) => l !== null), 'every company takes its own lock');
+  const locks = await Promise.all(
+    directory.select().map(async ({ services }) => (await services.staging()).tryLock('connecteur:job:transfer')),
+  );
+  assert.ok(
+    locks.every((l) => l !== null),
+    'every company takes its own lock',
+  );
   let peak = 0;
   let running = true;
   const watch = (async () => {
     while (running) peak = Math.max(peak, await connections());
   })();
   await Promise.all(
-    directory.select().flatMap(({ services }) =>
-      Array.from({ length: 5 }, async () => (await services.staging()).query('SELECT pg_sleep(0.02)')),
-    ),
+    directory
+      .select()
+      .flatMap(({ services }) => Array.from({ length: 5 }, async () => (await services.staging()).query('SELECT pg_sleep(0.02)'))),
   );
   running = false;
   await watch;

@@ -78,7 +78,11 @@ ${auditSection()}`,
 }
 
 /** Several companies and none named: the page asks which, with each company's state in one line. */
-export function renderCompanyChoice(companies: readonly string[], summaries?: readonly CompanySummary[], timeZone = 'Europe/Paris'): string {
+export function renderCompanyChoice(
+  companies: readonly string[],
+  summaries?: readonly CompanySummary[],
+  timeZone = 'Europe/Paris',
+): string {
   const rows = (summaries ?? []).map(
     (s) =>
       `<tr><td><a href="?company=${encodeURIComponent(s.company)}">${e(s.company)}</a></td>` +

@@ -88,16 +88,16 @@ export async function summariesAcross(db: StagingDb, schemas: readonly string[])
     const ready = await readySchemas(q, schemas);
     const found = new Map<string, SchemaSummary>();
     if (ready.length > 0) {
-      const parts = ready.map((s) => {
-        const runs = `${quoteIdent(s)}.connecteur_runs`;
-        return `SELECT ${quoteLiteral(s)} AS schema, last.at AS "lastSuccess",
-            (SELECT count(*)::int FROM ${runs} r WHERE r.parent_run_id IS NULL AND r.status IN ('failed', 'interrupted')
-               AND (last.ts IS NULL OR r.started_at > last.ts)) AS failures,
+      // One scan of each schema's run history (the last success as a window over it), one count of its held hours.
+      const parts = ready.map(
+        (s) => `SELECT ${quoteLiteral(s)} AS schema,
+            to_char(max(r.started_at) FILTER (WHERE r.ok) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "lastSuccess",
+            (count(*) FILTER (WHERE r.bad AND (r.last IS NULL OR r.started_at > r.last)))::int AS failures,
             (SELECT count(*)::int FROM ${quoteIdent(s)}.connecteur_record_issues i WHERE i.kind = 'held' AND i.job = 'heures-to-sqlserver') AS "heldHours"
-          FROM (SELECT max(started_at) AS ts,
-                       to_char(max(started_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
-                FROM ${runs} WHERE parent_run_id IS NULL AND status IN ('succeeded', 'partial')) last`;
-      });
+          FROM (SELECT started_at, status IN ('succeeded', 'partial') AS ok, status IN ('failed', 'interrupted') AS bad,
+                       max(started_at) FILTER (WHERE status IN ('succeeded', 'partial')) OVER () AS last
+                FROM ${quoteIdent(s)}.connecteur_runs WHERE parent_run_id IS NULL) r`,
+      );
       const { rows } = await q.query<SchemaSummary>(parts.join('\nUNION ALL\n'));
       for (const r of rows) found.set(r.schema, r);
     }

@@ -185,8 +185,17 @@ export class Services {
           onCreate: () => this.options.creatingEmbedded?.(s.STAGING_EMBEDDED_DIR),
         });
     // A company's handle on the process's one pool: opening it connects nothing; its first query does.
-    this.owned.push(() => db.close());
-    if (this.options.migrate === false) return db;
+    const close = () => db.close();
+    this.owned.push(close);
+    if (this.options.migrate === false) {
+      // Opening connects nothing by itself: the agent learns here, at its start, that the staging cannot be reached.
+      await db.query('SELECT 1').catch(async (error: unknown) => {
+        await db.close().catch(() => {});
+        this.owned.splice(this.owned.indexOf(close), 1);
+        throw error;
+      });
+      return db;
+    }
     // One rule for every command: opening the staging brings its schema up to date, and says so.
     const change = await migrate(db);
     if (change.applied.length > 0) this.options.schemaChanged?.(change);

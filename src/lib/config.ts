@@ -349,7 +349,9 @@ export function parseSection<S extends z.ZodType>(schema: S, env: Env, section: 
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   // Without zod's compiled fast path: a section is parsed once or twice per run, and compiling
   // one per schema cost a CLI start more than all its parsing (about 8 of its 120 ms).
-  const result = schema.safeParse(present, { jitless: true });
+  // reportInput: a value of the wrong type (HEURES_MASS_DELETE_MAX_RATIO=x) reads « nombre attendu », not
+  // « valeur attendue », which is for a missing one; the message names the type received, never the value.
+  const result = schema.safeParse(present, { jitless: true, reportInput: true });
   if (result.success) return result.data;
   throw new ConfigurationError(
     describeIssues(section, result.error.issues, (name) => present[name] !== undefined, named),
@@ -412,6 +414,7 @@ const TYPE_FR: Record<string, string> = {
   string: 'texte attendu',
   boolean: 'true ou false attendu',
   object: 'objet JSON attendu',
+  record: 'objet JSON attendu',
   array: 'liste attendue',
 };
 
@@ -475,7 +478,9 @@ export function loadSettings(dir: string = process.cwd(), environment: Env = pro
       cause: error,
     });
   }
-  const result = localSettingsSchema.safeParse(json);
+  // With the input in each issue, a value of the wrong type reads « objet JSON attendu », not « valeur attendue »
+  // (only a missing one is that); the message names the type received, never the value.
+  const result = localSettingsSchema.safeParse(json, { reportInput: true });
   if (!result.success) {
     const detail = result.error.issues
       .map((i) => `${i.path.join('.') || '(racine)'} : ${i.code === 'invalid_union' ? 'texte, nombre ou booléen attendu' : frenchIssue(i)}`)

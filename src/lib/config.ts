@@ -112,6 +112,12 @@ function checkPostgresUrl(value: string, ctx: z.core.$RefinementCtx<string>) {
   }
 }
 
+/**
+ * The runs one instance executes at once: host.json's queues `batchSize` plus `newBatchThreshold`
+ * (the host fetches a new batch when fewer than the threshold remain). A test pins it to host.json.
+ */
+export const RUNS_AT_ONCE = 6;
+
 export const stagingSchema = z.object({
   STAGING_DATABASE_URL: z
     .string()
@@ -121,8 +127,12 @@ export const stagingSchema = z.object({
   /** Embedded PostgreSQL (PGlite) directory used when no STAGING_DATABASE_URL is set: local runs only. */
   STAGING_EMBEDDED_DIR: z.string().optional().default('.data/staging'),
   RUN_HISTORY_DAYS: int(90, 1, 3650),
-  /** Connections of one company's staging pool per process; sized with the instance cap and the companies (docs/azure.md, docs/queue.md). */
-  STAGING_POOL_MAX: int(10, 3, 100),
+  /**
+   * Query connections of the process's one staging pool, shared by every company (job locks sit on
+   * one more session of their own). A run uses one at a time: the default lets every run an
+   * instance takes at once query together, plus one for the HTTP reads (docs/queue.md).
+   */
+  STAGING_POOL_MAX: int(RUNS_AT_ONCE + 1, 3, 100),
 });
 
 /** Company names (`COMPANIES=acme,beta`); unset: the single company `default` on the flat settings. */

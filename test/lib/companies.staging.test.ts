@@ -114,11 +114,18 @@ test('CLI: a run needs --company when several are configured; companies lists th
   );
 });
 
-test("a company's staging opens the two connections a run uses at once: migrated, both idle", async () => {
+test("a company's staging opens no pool of its own: the process's one pool, one connection for the schema check, nothing warmed", async () => {
   const fresh = new CompanyDirectory(env);
   try {
-    const db = (await fresh.get('beta').staging()) as import('../../src/lib/staging/db.js').PostgresDb;
-    assert.deepEqual([db.pool.totalCount, db.pool.idleCount], [2, 2]);
+    type Db = import('../../src/lib/staging/db.js').PostgresDb;
+    const { poolsOpened } = await import('../../src/lib/staging/pool.js');
+    const pools = poolsOpened();
+    const beta = (await fresh.get('beta').staging()) as Db;
+    const acme = (await fresh.get('acme').staging()) as Db;
+    assert.equal(beta.pool, acme.pool);
+    // At most the process's one pool, when no other handle of this file had it open.
+    assert.ok(poolsOpened() - pools <= 1);
+    assert.ok(beta.pool.totalCount <= 10);
   } finally {
     await fresh.close();
   }

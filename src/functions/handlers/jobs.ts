@@ -1,5 +1,7 @@
 /** `POST /api/<job>` and the two timers: parse, run the job (or queue it), map the report to an answer. */
 import type { HttpFunctionOptions, HttpRequest, InvocationContext, Timer, TimerFunctionOptions } from '@azure/functions';
+import pLimit from 'p-limit';
+import { RUNS_AT_ONCE } from '../../lib/config.js';
 import { runJob } from '../../lib/sync/runner.js';
 import { enqueueRun } from '../../lib/queue/runs.js';
 import {
@@ -44,24 +46,29 @@ export function jobHandlers(deps: HandlerDeps, enqueueAnswer: ReturnType<typeof 
     return async (_timer: Timer, context: InvocationContext) => {
       const log = contextLogger(context, { trigger: 'timer' }, deps.log);
       const queue = deps.queue;
-      // One message per company: one company's failure never holds up another's run.
+      // One message per company: one company's failure never holds up another's run. As many
+      // companies at a time as the staging pool has connections: with 200 companies, 200 at once
+      // would only queue on the pool, each holding its HTTP request to the queue open meanwhile.
+      const limit = pLimit(RUNS_AT_ONCE + 1);
       const results = await Promise.allSettled(
-        deps.directory.select().map(async ({ company, services }) => {
-          try {
-            // BATIGEST_ACCESS=agent: while the agent is silent, one line per tick for the alert rule.
-            await import('../../lib/agent/status.js')
-              .then(({ logAgentSilence }) => logAgentSilence(services, log))
-              .catch((error: unknown) =>
-                log.warn(`Lecture du battement de cœur de l'agent impossible : ${(error as Error).message}`, { company }),
-              );
-            // A timer that finds the job running records a skipped run instead of failing.
-            if (queue) await enqueueRun(services, queue, { job, dryRun: false, trigger: 'timer' });
-            else await runJob(services, job, { trigger: 'timer', log: log.child({ company }) });
-          } catch (error) {
-            log.error(`Le déclenchement planifié de ${job} a échoué pour ${company} : ${(error as Error).message}`, { company });
-            throw error;
-          }
-        }),
+        deps.directory.select().map(({ company, services }) =>
+          limit(async () => {
+            try {
+              // BATIGEST_ACCESS=agent: while the agent is silent, one line per tick for the alert rule.
+              await import('../../lib/agent/status.js')
+                .then(({ logAgentSilence }) => logAgentSilence(services, log))
+                .catch((error: unknown) =>
+                  log.warn(`Lecture du battement de cœur de l'agent impossible : ${(error as Error).message}`, { company }),
+                );
+              // A timer that finds the job running records a skipped run instead of failing.
+              if (queue) await enqueueRun(services, queue, { job, dryRun: false, trigger: 'timer' });
+              else await runJob(services, job, { trigger: 'timer', log: log.child({ company }) });
+            } catch (error) {
+              log.error(`Le déclenchement planifié de ${job} a échoué pour ${company} : ${(error as Error).message}`, { company });
+              throw error;
+            }
+          }),
+        ),
       );
       const failed = results.find((r) => r.status === 'rejected');
       if (failed) throw failed.reason;

@@ -141,6 +141,11 @@ export const CODES = {
     'Le serveur PostgreSQL de staging ne répond pas (arrêté, adresse ou port faux, pare-feu, DNS).',
     'Vérifiez que le serveur tourne et accepte les connexions depuis cette machine, puis relancez.',
   ),
+  STAGING_VERROU_PERDU: entry(
+    'indisponible',
+    'La connexion de staging qui tenait le verrou du job a été coupée (redémarrage, bascule, pg_terminate_backend) : l’exécution s’est arrêtée à l’étape suivante, enregistrée interrompue, pour ne pas chevaucher une autre exécution.',
+    'Rien à faire si le serveur répond de nouveau : la prochaine exécution reprend où les données en sont, sans rien écrire deux fois.',
+  ),
   STAGING_ERROR: entry(
     'indisponible',
     'La base de staging a refusé une requête ; le message donne sa raison.',

@@ -1,6 +1,7 @@
 /** The run API's reads of the run history: one run with its steps and live progress, the history, a wait. */
 import type { Services } from '../services.js';
 import { childRuns, getRun, listRuns, type RunRow } from '../staging/runs.js';
+import { listRunsAcross } from '../staging/acrossSchemas.js';
 import { emptyCounts, isFinishedStatus, type ErrorKind, type RunStatus } from '../domain/runs.js';
 
 export interface CompanyServices {
@@ -66,6 +67,12 @@ export async function runHistory(
   companies: CompanyServices[],
   filter: { job?: string; status?: string; limit: number },
 ): Promise<RunView[]> {
+  if (companies.length > 1) {
+    // Every company's history in one statement on one connection: no company's schema is opened or migrated for it.
+    const companyOf = new Map(companies.map(({ company, services }) => [services.scope.schema, company]));
+    const rows = await listRunsAcross(await companies[0]!.services.stagingReader(), [...companyOf.keys()], filter);
+    return rows.map(({ schema, row }) => toView(row, companyOf.get(schema)!));
+  }
   const lists = await Promise.all(
     companies.map(async ({ company, services }) => (await listRuns(await services.staging(), filter)).map((r) => toView(r, company))),
   );

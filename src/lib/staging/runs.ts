@@ -28,7 +28,7 @@ export interface RunRow {
   errorKind?: ErrorKind | null;
 }
 
-const RUN_COLUMNS = `run_id AS "runId", job, parent_run_id AS "parentRunId", trigger, dry_run AS "dryRun", status,
+export const RUN_COLUMNS = `run_id AS "runId", job, parent_run_id AS "parentRunId", trigger, dry_run AS "dryRun", status,
   to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "startedAt",
   to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "finishedAt",
   counts, errors, progress, message, error_kind AS "errorKind"`;

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { ConflictError, StopRequestedError, toConnectorError, type ConnectorError } from '../errors.js';
 import { createLogger, silentSink, type Logger } from '../log.js';
 import type { Services } from '../services.js';
-import type { StagingDb } from '../staging/db.js';
+import type { HeldLock, StagingDb } from '../staging/db.js';
 import {
   closeInterruptedRuns,
   finishRun,
@@ -138,19 +138,20 @@ async function startJob(services: Services, job: JobName, options: RunOptions, l
   const dryRun = options.dryRun ?? false;
   if (!lock) return busy(db, log, job, runId, options, null);
   try {
+    const signal = withLockLoss(options.signal, lock);
     if (await ranSince(db, job, options)) return duplicate(job, runId, dryRun);
     await closeInterruptedRuns(db, jobsUnderLock(job));
     const run = { runId, job, parentRunId: null, trigger: options.trigger, dryRun, status: 'running' as const };
     if (!(await startRun(db, run, options.runId !== undefined))) return duplicate(job, runId, dryRun);
     recorded.started = true;
-    const stepOptions = { ...options, runId: undefined };
+    const stepOptions = { ...options, runId: undefined, signal };
     const steps: RunReport[] = [];
     /** Steps the on-site agent runs: listed with their reason, they do not make the chain's status. */
     const agentSteps = new Set<RunReport>();
     let fatal: ConnectorError | undefined;
     // A step that fails does not stop the chain: the next one works on what is already staged.
     for (const step of stepsOf(job)) {
-      if (options.signal?.aborted) break;
+      if (signal?.aborted) break;
       if (leftToAgent(services, step, options.trigger)) {
         const report = await skipForAgent(db, log, step, stepOptions, runId);
         agentSteps.add(report);
@@ -162,7 +163,7 @@ async function startJob(services: Services, job: JobName, options: RunOptions, l
       fatal ??= outcome.fatal;
     }
     const ranHere = steps.filter((s) => !agentSteps.has(s));
-    const stopped = steps.length < stepsOf(job).length;
+    const stopped = steps.length < stepsOf(job).length || lostReason(lock) !== undefined;
     const status: RunStatus = stopped ? 'interrupted' : ranHere.length > 0 ? chainStatus(ranHere) : 'skipped';
     const counts = emptyCounts();
     for (const s of steps) for (const k of Object.keys(counts) as (keyof typeof counts)[]) counts[k] += s.counts[k];
@@ -170,7 +171,7 @@ async function startJob(services: Services, job: JobName, options: RunOptions, l
       status,
       counts,
       errors: steps.flatMap((s) => s.errors),
-      ...(stopped ? { message: STOP_REQUESTED } : {}),
+      ...(stopped ? { message: lostReason(lock)?.message ?? STOP_REQUESTED } : {}),
     });
     logFinished(log, job, status, { runId, dryRun, ...counts });
     return { report: { job, runId, status, dryRun, steps }, fatal };
@@ -292,10 +293,12 @@ async function runStep(
       historyDays = services.stagingSettings().RUN_HISTORY_DAYS;
       const settings = await stepSettings(services, job);
       const entry = options.work?.[job] ?? ((await STEPS[job].entry()) as StepWork);
-      const { signal } = options;
+      const signal = withLockLoss(options.signal, lock);
       await entry({ services, db, settings, dryRun, allowMassDelete: options.allowMassDelete ?? false, report, log, progress, signal });
     } catch (error) {
-      if (error instanceof StopRequestedError) {
+      if (lostReason(lock)) {
+        // Reported below, once, whatever the step threw when its lock went.
+      } else if (error instanceof StopRequestedError) {
         stopped = true;
         log.warn(`Job ${job} arrêté entre deux lots : arrêt demandé.`, { code: error.code });
       } else {
@@ -304,9 +307,17 @@ async function runStep(
         log.error(`Échec du job ${job} : ${fatal.message}`, { code: fatal.code });
       }
     }
+    // Without its lock the run may overlap another one: it ends interrupted, with the lock it lost.
+    const lost = lostReason(lock);
+    if (lost) {
+      stopped = true;
+      fatal = undefined;
+      log.warn(lost.message, { code: lost.code });
+      report.errors.unshift({ key: job, code: lost.code, message: lost.message });
+    }
     const status: RunStatus = stopped ? 'interrupted' : fatal ? 'failed' : report.status();
     await Promise.all(progressWrites);
-    const message = stopped ? STOP_REQUESTED : fatal?.message;
+    const message = stopped ? (lost?.message ?? STOP_REQUESTED) : fatal?.message;
     await finishRun(db, runId, { status, counts: report.counts, errors: report.errors, message });
     if (!dryRun) await recordOutcomes(db, job, runId, report.outcomes, [...report.succeeded]);
     if (historyDays !== undefined) await pruneHistory(db, historyDays);
@@ -334,6 +345,17 @@ async function runStep(
   } finally {
     await lock.release();
   }
+}
+
+/** The signal a run's work watches: the stop asked of the process, or the loss of the run's lock. */
+function withLockLoss(signal: AbortSignal | undefined, lock: HeldLock): AbortSignal | undefined {
+  if (!lock.lost) return signal;
+  return signal ? AbortSignal.any([signal, lock.lost]) : lock.lost;
+}
+
+/** Why the run's lock was lost (lockSession.ts), once it was. */
+function lostReason(lock: HeldLock): ConnectorError | undefined {
+  return lock.lost?.aborted ? toConnectorError(lock.lost.reason) : undefined;
 }
 
 /** The settings a step declared, each section validated once (Services keeps what it parsed). */

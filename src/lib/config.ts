@@ -121,6 +121,13 @@ export const stagingSchema = z.object({
   /** Embedded PostgreSQL (PGlite) directory used when no STAGING_DATABASE_URL is set: local runs only. */
   STAGING_EMBEDDED_DIR: z.string().optional().default('.data/staging'),
   RUN_HISTORY_DAYS: int(90, 1, 3650),
+  /**
+   * A run still `queued` after this long is past its last possible delivery: its message is lost
+   * (process died between the insert and the send, or the host gave up). host.json allows
+   * maxDequeueCount (5) deliveries, each a failing attempt (staging connection and retries, at
+   * most ~5 min) then the visibility timeout (30 s): 5 × 5.5 min ≈ 28 min, rounded up.
+   */
+  RUN_QUEUED_MAX_MINUTES: int(30, 5, 1440),
   /** Connections of one company's staging pool per process; sized with the instance cap and the companies (docs/azure.md, docs/queue.md). */
   STAGING_POOL_MAX: int(10, 3, 100),
 });

@@ -2,6 +2,7 @@
 import type { InvocationContext, StorageQueueFunctionOptions } from '@azure/functions';
 import { MAX_DEQUEUE_COUNT, RUNS_POISON_QUEUE, RUNS_QUEUE, runMessageSchema } from '../../lib/queue/client.js';
 import { abandonRun, executeRunMessage } from '../../lib/queue/runs.js';
+import { UpstreamError } from '../../lib/errors.js';
 import { contextLogger, type HandlerDeps } from './http.js';
 
 export function queueHandlers(deps: HandlerDeps) {
@@ -17,7 +18,10 @@ export function queueHandlers(deps: HandlerDeps) {
     const log = contextLogger(context, { trigger: 'queue-poison' }, deps.log);
     const parsed = runMessageSchema.safeParse(message);
     if (!parsed.success) return log.error('Message illisible dans la file des messages abandonnés.', { event: 'run.message.invalid' });
-    await abandonRun(servicesOf, parsed.data, `Message abandonné par la file après ${MAX_DEQUEUE_COUNT} tentatives.`, 'internal', log);
+    const ended = await abandonRun(servicesOf, parsed.data, `Message abandonné par la file après ${MAX_DEQUEUE_COUNT} tentatives.`, 'internal', log);
+    // Staging still unreachable: thrown, so that the host delivers it again; past its own tries the
+    // row is ended anyway by the next request for the job (queued past its last delivery, staleRuns.ts).
+    if (ended === 'unwritten') throw new UpstreamError('staging', `Exécution ${parsed.data.runId} non marquée : base de staging injoignable.`);
   }
 
   const queueFunctions: Record<string, StorageQueueFunctionOptions> = {

@@ -233,6 +233,11 @@ export const CODES = {
     'La file d’attente a abandonné le message de l’exécution après plusieurs tentatives (processus arrêté à chaque fois).',
     'Lisez les journaux de l’application pour la cause, puis relancez le job.',
   ),
+  RUN_RECLAIMED: entry(
+    'exécution',
+    'Une exécution restait marquée en cours (verrou du job libre : son processus est mort) ou en file d’attente au-delà de sa dernière livraison possible : elle a été marquée interrompue, avec la raison, pour laisser passer la suivante.',
+    'Rien à faire : la suivante reprend où les données en sont. Si cela revient, lisez les journaux (redémarrages du worker, délai functionTimeout, file injoignable).',
+  ),
   RUN_INTERRUPTED: entry(
     'exécution',
     'Le processus qui faisait l’exécution s’est arrêté avant la fin (arrêt, plantage, redémarrage).',

@@ -388,16 +388,15 @@ test('insertQueuedRun: a queued top-level run, not finished, with its queue time
   assert.equal(await column(id(1), 'queued_at IS NOT NULL'), true);
 });
 
-test('activeRunId: the newest queued or running top-level run of the job; null when none', async () => {
-  await run(1, 'chantiers', 'queued', { minutesAgo: 30 });
+test('activeRunId: the queued or running top-level run of the jobs, else a step running inside a chain; null when none', async () => {
   await run(2, 'chantiers', 'running', { minutesAgo: 20 });
   await run(3, 'chantiers', 'succeeded', { minutesAgo: 10 });
-  assert.equal(await activeRunId(t.db, 'chantiers'), id(2));
+  assert.equal(await activeRunId(t.db, ['chantiers']), id(2));
   await run(4, 'transfer', 'running', { parent: 2, minutesAgo: 5 });
-  assert.equal(await activeRunId(t.db, 'transfer'), null, 'a chain step is not a run of its own');
+  assert.equal(await activeRunId(t.db, ['transfer']), id(4), 'a step running inside a chain holds its job');
   await run(5, 'transfer', 'queued', { minutesAgo: 50 });
-  assert.equal(await activeRunId(t.db, 'transfer'), id(5));
-  assert.equal(await activeRunId(t.db, 'heures'), null);
+  assert.equal(await activeRunId(t.db, ['transfer']), id(5));
+  assert.equal(await activeRunId(t.db, ['heures']), null);
 });
 
 test('failUnfinishedRun: a queued or running run ends failed with its reason; a finished one is left', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { COMPANY_SETTINGS, describeCompanies, findCompany, listCompanies } from '../../src/lib/companies.js';
+import { COMPANY_SETTINGS, describeCompanies, findCompany, leftoverCompanySettings, listCompanies } from '../../src/lib/companies.js';
 import { ALL_SCHEMAS } from '../../src/lib/config.js';
 import { ConfigurationError } from '../../src/lib/errors.js';
 
@@ -57,18 +57,18 @@ describe('companies from the settings', () => {
     assert.throws(() => findCompany({ ...flat, COMPANIES: 'acme,beta' }, 'gamma'), /Société inconnue « gamma »/);
   });
 
-  test('a setting for a company that is not listed is refused', () => {
-    assert.throws(
-      () => listCompanies({ ...flat, COMPANIES: 'acme', COMPANY_GAMMA__BATIGEST_SQL_SERVER: 'x' }),
-      /COMPANY_GAMMA__BATIGEST_SQL_SERVER ne correspond à aucune société/,
+  test('a setting for a company that is not listed is a leftover: named in a warning, nothing refused', () => {
+    const env = { ...flat, COMPANIES: 'acme', COMPANY_GAMMA__BATIGEST_SQL_SERVER: 'x' };
+    assert.deepEqual(
+      listCompanies(env).map((c) => [c.name, c.problem]),
+      [['acme', undefined]],
     );
+    assert.deepEqual(leftoverCompanySettings(env), ['COMPANY_GAMMA__BATIGEST_SQL_SERVER']);
   });
 
-  test('a company setting that is not a company setting is refused', () => {
-    assert.throws(
-      () => listCompanies({ ...flat, COMPANIES: 'acme', COMPANY_ACME__STAGING_DATABASE_URL: 'x' }),
-      /n’est pas un réglage propre à une société/,
-    );
+  test('a company setting that is not a company setting fails that company alone', () => {
+    const [acme] = listCompanies({ ...flat, COMPANIES: 'acme', COMPANY_ACME__STAGING_DATABASE_URL: 'x' });
+    assert.match(acme!.problem ?? '', /n’est pas un réglage propre à une société/);
   });
 
   test('malformed or repeated names are refused', () => {

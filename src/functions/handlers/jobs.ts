@@ -45,9 +45,13 @@ export function jobHandlers(deps: HandlerDeps, enqueueAnswer: ReturnType<typeof 
       const log = contextLogger(context, { trigger: 'timer' }, deps.log);
       const queue = deps.queue;
       // One message per company: one company's failure never holds up another's run.
+      const leftover = deps.directory.warning();
+      if (leftover) log.warn(leftover, { event: 'companies.leftover' });
       const results = await Promise.allSettled(
-        deps.directory.select().map(async ({ company, services }) => {
+        deps.directory.select().map(async (entry) => {
+          const { company } = entry;
           try {
+            const { services } = entry;
             // BATIGEST_ACCESS=agent: while the agent is silent, one line per tick for the alert rule.
             await import('../../lib/agent/status.js')
               .then(({ logAgentSilence }) => logAgentSilence(services, log))

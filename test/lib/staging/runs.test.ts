@@ -206,8 +206,9 @@ test('updateProgress: the progress of that run only', async () => {
 });
 
 test('runningRunId: the newest running run of the job; null when none runs', async () => {
+  // One active top-level run per job (migration 009): the second is a chain's step.
   await run(1, 'transfer', 'running', { minutesAgo: 20 });
-  await run(2, 'transfer', 'running', { minutesAgo: 10 });
+  await run(2, 'transfer', 'running', { parent: 9, minutesAgo: 10 });
   await run(3, 'transfer', 'succeeded', { minutesAgo: 1 });
   await run(4, 'recup-heures', 'running', { minutesAgo: 1 });
   assert.equal(await runningRunId(t.db, ['transfer']), id(2));
@@ -231,7 +232,7 @@ test('closeInterruptedRuns: the running runs of the job become interrupted, no o
 
 test('closeDeadRuns: closes the running runs whose job lock is free, counts the jobs, leaves the locked ones', async () => {
   await run(1, 'transfer', 'running');
-  await run(2, 'transfer', 'running');
+  await run(2, 'transfer', 'running', { parent: 9 });
   await run(3, 'recup-heures', 'running');
   await run(4, 'heures-to-sqlserver', 'running');
   const held = await t.db.tryLock('connecteur:job:recup-heures');
@@ -402,7 +403,7 @@ test('activeRunId: the queued or running top-level run of the jobs, else a step 
 test('failUnfinishedRun: a queued or running run ends failed with its reason; a finished one is left', async () => {
   await run(1, 'transfer', 'running');
   await updateProgress(t.db, id(1), { done: 1, total: 2 });
-  await run(2, 'transfer', 'queued');
+  await run(2, 'recup-heures', 'queued');
   await run(3, 'transfer', 'succeeded');
   const failed = await failUnfinishedRun(t.db, id(1), 'Abandonné après 5 livraisons.', 'internal');
   assert.match(failed!.finishedAt!, ISO_MS);
@@ -431,7 +432,7 @@ test('failUnfinishedRun: a queued or running run ends failed with its reason; a 
 
 test('noteFailedDelivery: a queued run counts the delivery and its reason; a running one is left', async () => {
   await run(1, 'transfer', 'queued');
-  await run(2, 'transfer', 'running');
+  await run(2, 'recup-heures', 'running');
   await noteFailedDelivery(t.db, id(1), 'livraison échouée');
   await noteFailedDelivery(t.db, id(1), 'encore');
   await noteFailedDelivery(t.db, id(2), 'm');

@@ -30,6 +30,7 @@ export function jobHandlers(deps: HandlerDeps, enqueueAnswer: ReturnType<typeof 
           dryRun,
           allowMassDelete,
           log: contextLogger(context, { trigger: 'http' }, deps.log),
+          signal: deps.signal,
         });
         // The run finished, but a step could not: its report comes with the status of what stopped it.
         if (outcome.fatal) return json(httpStatusFor(outcome.fatal), { ...outcome.report, message: answerMessage(outcome.fatal) });

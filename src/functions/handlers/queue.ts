@@ -10,7 +10,11 @@ export function queueHandlers(deps: HandlerDeps) {
 
   async function runQueueHandler(message: unknown, context: InvocationContext) {
     const dequeueCount = Number(context.triggerMetadata?.dequeueCount ?? 1);
-    await executeRunMessage(servicesOf, message, { dequeueCount, log: contextLogger(context, { trigger: 'queue' }, deps.log) });
+    await executeRunMessage(servicesOf, message, {
+      dequeueCount,
+      log: contextLogger(context, { trigger: 'queue' }, deps.log),
+      signal: deps.signal,
+    });
   }
 
   /** A message lands here after its last delivery failed without the handler seeing it (a crashed worker). */

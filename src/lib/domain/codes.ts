@@ -444,6 +444,11 @@ export const CODES = {
   ),
   NOT_FOUND: entry('http', 'Route inconnue.', 'Vérifiez l’adresse (la liste des routes est dans le README).'),
   METHOD_NOT_ALLOWED: entry('http', 'Méthode HTTP refusée par la route.', 'Les jobs se lancent en POST, les lectures en GET.'),
+  STOPPING: entry(
+    'http',
+    'Le connecteur s’arrête (Ctrl+C ou arrêt du service) : il ne prend plus de travail ; les requêtes en cours reçoivent leur réponse.',
+    'Relancez « connecteur serve », puis la requête.',
+  ),
 } as const satisfies Record<string, CodeEntry>;
 
 /** Codes made of a prefix and a number (an HTTP status, a SQL Server error number): one entry per prefix. */

@@ -75,6 +75,8 @@ export interface Delivery {
   /** How many times the host has handed this message over, this one included. */
   dequeueCount: number;
   log: Logger;
+  /** Aborted when the process is asked to stop: the run ends between two batches, interrupted. */
+  signal?: AbortSignal;
 }
 
 export type Executed = 'ran' | 'duplicate' | 'ignored' | 'abandoned';
@@ -102,7 +104,7 @@ export async function executeRunMessage(servicesOf: (company: string) => Service
       log.warn('Exécution inconnue de l’historique : message ignoré.');
       return 'ignored';
     }
-    let options: RunOptions = { trigger: run.trigger, dryRun: run.dryRun, allowMassDelete, runId, log };
+    let options: RunOptions = { trigger: run.trigger, dryRun: run.dryRun, allowMassDelete, runId, log, signal: delivery.signal };
     if (run.status === 'running') {
       // Redelivered while its row says running: the worker that claimed it may have died (killed,
       // timed out, scaled in). Its lock tells; when free, the run is ended and runs again here.

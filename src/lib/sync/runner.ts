@@ -315,6 +315,8 @@ async function runStep(
       const settings = await stepSettings(services, job);
       const entry = options.work?.[job] ?? ((await STEPS[job].entry()) as StepWork);
       const { signal } = options;
+      // Asked to stop before the step began (a request or a message taken as the process stops): nothing starts.
+      if (signal?.aborted) throw new StopRequestedError();
       await entry({ services, db, settings, dryRun, allowMassDelete: options.allowMassDelete ?? false, report, log, progress, signal });
     } catch (error) {
       if (error instanceof StopRequestedError) {

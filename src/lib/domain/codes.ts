@@ -223,6 +223,11 @@ export const CODES = {
   ),
 
   // Runs as a whole.
+  BATISIMPLY_PAGES_REPETEES: entry(
+    'indisponible',
+    'BatiSimply a renvoyé deux fois la même page de la liste des projets : il ne tient pas compte de la pagination (page, size). La lecture s’arrête au lieu de tourner sans fin.',
+    'Signalez-le au support BatiSimply (paramètres page et size ignorés par GET /api/project) ; relancez ensuite.',
+  ),
   JOB_RUNNING: entry(
     'exécution',
     'Le même job (de la même société) est déjà en cours ou en file d’attente : une seule exécution à la fois.',
@@ -274,6 +279,16 @@ export const CODES = {
     'enregistrement',
     'La liste des projets BatiSimply a changé pendant sa lecture : les créations attendent, pour ne rien doubler.',
     'Rien à faire : le prochain passage crée ces projets.',
+  ),
+  LISTE_INSTABLE_PERSISTANTE: entry(
+    'avertissement',
+    'La liste des projets BatiSimply bouge pendant sa lecture depuis plusieurs exécutions de suite : aucun nouveau chantier n’est créé tant que cela dure.',
+    'Vérifiez qu’aucun outil ne crée ou ne supprime des projets BatiSimply en continu ; sinon, transmettez au support BatiSimply l’heure des exécutions (une alerte le signale aussi).',
+  ),
+  PROJET_REPETE: entry(
+    'avertissement',
+    'La liste des projets BatiSimply a cité un projet deux fois sans avoir bougé (pagination défaillante) : il est compté une fois, les créations se font.',
+    'Rien à faire ; si cela dure, signalez-le au support BatiSimply.',
   ),
   CREATION_INCERTAINE: entry(
     'enregistrement',

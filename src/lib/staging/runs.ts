@@ -382,3 +382,18 @@ export async function finishedRunsSince(db: Queryable, since: Date): Promise<Fin
   );
   return rows;
 }
+
+/**
+ * How many of the job's last finished runs in a row (newest first, dry runs and skips left out)
+ * carry an error of `code`: a condition that lasts over several runs is said as such.
+ */
+export async function runsInARowWithCode(db: Queryable, job: string, code: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `WITH recent AS (
+       SELECT errors @> jsonb_build_array(jsonb_build_object('code', $2::text)) AS has, row_number() OVER (ORDER BY started_at DESC) AS n
+       FROM connecteur_runs WHERE job = $1 AND NOT dry_run AND status <> ALL($3::text[]) ORDER BY started_at DESC LIMIT 50)
+     SELECT coalesce((SELECT min(n) FROM recent WHERE NOT has), (SELECT count(*) FROM recent) + 1)::int - 1 AS n`,
+    [job, code, ['queued', 'running', 'skipped']],
+  );
+  return rows[0]?.n ?? 0;
+}

@@ -397,3 +397,61 @@ export async function runsInARowWithCode(db: Queryable, job: string, code: strin
   );
   return rows[0]?.n ?? 0;
 }
+
+/** A job's health as status shows it: its last success, and the runs that ended badly since. */
+export interface JobHealth {
+  job: string;
+  lastSuccess: { runId: string; at: string } | null;
+  /** Runs ended failed or interrupted since the last success (newest first, 20 at most), each with its reason. */
+  since: { runId: string; status: 'failed' | 'interrupted'; at: string; reason: string; reclaimed: boolean }[];
+  /** The last dead runs reclaimed (a stale lock or a lost message), even when a success followed: 5 at most. */
+  reclaimed: { runId: string; at: string; reason: string }[];
+}
+
+/** Per job (top-level runs, dry runs left out): the last success (succeeded or partial) and the bad ends since. */
+export async function jobHealth(db: Queryable): Promise<JobHealth[]> {
+  const { rows } = await db.query<{
+    job: string;
+    okId: string | null;
+    okAt: string | null;
+    runId: string | null;
+    status: 'failed' | 'interrupted' | null;
+    at: string | null;
+    reason: string | null;
+    reclaimed: boolean | null;
+  }>(
+    `WITH jobs AS (SELECT DISTINCT job FROM connecteur_runs WHERE parent_run_id IS NULL AND NOT dry_run),
+     ok AS (SELECT DISTINCT ON (job) job, run_id, started_at FROM connecteur_runs
+            WHERE parent_run_id IS NULL AND NOT dry_run AND status IN ('succeeded', 'partial') ORDER BY job, started_at DESC),
+     bad AS (SELECT r.job, r.run_id, r.status, r.started_at, coalesce(r.message, r.errors->0->>'message') AS reason,
+                    r.errors @> '[{"code": "RUN_RECLAIMED"}]'::jsonb AS reclaimed,
+                    row_number() OVER (PARTITION BY r.job ORDER BY r.started_at DESC) AS n
+             FROM connecteur_runs r LEFT JOIN ok ON ok.job = r.job
+             WHERE r.parent_run_id IS NULL AND NOT r.dry_run AND r.status IN ('failed', 'interrupted')
+               AND (ok.started_at IS NULL OR r.started_at > ok.started_at))
+     SELECT j.job, ok.run_id AS "okId",
+            to_char(ok.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "okAt",
+            bad.run_id AS "runId", bad.status,
+            to_char(bad.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, bad.reason, bad.reclaimed
+     FROM jobs j LEFT JOIN ok ON ok.job = j.job LEFT JOIN bad ON bad.job = j.job AND bad.n <= 20
+     ORDER BY j.job, bad.started_at DESC`,
+  );
+  const byJob = new Map<string, JobHealth>();
+  for (const r of rows) {
+    let health = byJob.get(r.job);
+    if (!health) {
+      health = { job: r.job, lastSuccess: r.okId ? { runId: r.okId, at: r.okAt! } : null, since: [], reclaimed: [] };
+      byJob.set(r.job, health);
+    }
+    if (r.runId)
+      health.since.push({ runId: r.runId, status: r.status!, at: r.at!, reason: r.reason ?? 'raison inconnue', reclaimed: r.reclaimed === true });
+  }
+  const { rows: reclaimed } = await db.query<{ job: string; runId: string; at: string; reason: string }>(
+    `SELECT job, run_id AS "runId", to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, message AS reason
+     FROM (SELECT *, row_number() OVER (PARTITION BY job ORDER BY started_at DESC) AS n FROM connecteur_runs
+           WHERE parent_run_id IS NULL AND errors @> '[{"code": "RUN_RECLAIMED"}]'::jsonb) r
+     WHERE n <= 5 ORDER BY job, started_at DESC`,
+  );
+  for (const r of reclaimed) byJob.get(r.job)?.reclaimed.push({ runId: r.runId, at: r.at, reason: r.reason });
+  return [...byJob.values()];
+}

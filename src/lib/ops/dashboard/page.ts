@@ -13,6 +13,7 @@ import {
   alertsAndAgent,
   connectionsSection,
   errorsSection,
+  healthSection,
   failedSection,
   heldSection,
   jobsSection,
@@ -70,6 +71,7 @@ ${runsSection(c)}
 ${picturesSection(c)}
 ${heldSection(c)}
 ${failedSection(c)}
+${healthSection(c)}
 ${errorsSection(c)}
 ${auditSection()}`,
     options,

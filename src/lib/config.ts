@@ -290,6 +290,8 @@ export const agentSchema = z.object({
   BATIGEST_ACCESS: z.enum(['direct', 'agent']).optional().default('direct'),
   /** The agent is silent after this many periods of its shortest schedule without a heartbeat. */
   AGENT_SILENCE_PERIODS: int(3, 1, 100),
+  /** A timer's job with no successful run for this many periods of its schedule is alerted on (event job.no-success). */
+  ALERT_NO_SUCCESS_PERIODS: int(3, 1, 100),
   /** Where failed runs, held hours and a silent agent are posted (a secret: Key Vault alert-webhook-url). */
   ALERT_WEBHOOK_URL: httpUrl('https://…').optional(),
   /** Password of the agent's PostgreSQL role, connecteur_agent (a secret: Key Vault agent-staging-password). */

@@ -59,11 +59,19 @@ export function jobHandlers(deps: HandlerDeps, enqueueAnswer: ReturnType<typeof 
               .catch((error: unknown) =>
                 log.warn(`Lecture du battement de cœur de l'agent impossible : ${(error as Error).message}`, { company }),
               );
+            // A job with no success for N × its schedule: one line per tick, for the alert rule.
+            await import('../../lib/ops/noSuccess.js')
+              .then(({ logNoSuccess }) => (job === 'chantiers' || job === 'heures' ? logNoSuccess(services, job, log) : null))
+              .catch((error: unknown) => log.warn(`Lecture de la dernière réussite impossible : ${(error as Error).message}`, { company }));
             // A timer that finds the job running records a skipped run instead of failing.
             if (queue) await enqueueRun(services, queue, { job, dryRun: false, trigger: 'timer' });
             else await runJob(services, job, { trigger: 'timer', log: log.child({ company }) });
           } catch (error) {
-            log.error(`Le déclenchement planifié de ${job} a échoué pour ${company} : ${(error as Error).message}`, { company });
+            log.error(`Le déclenchement planifié de ${job} a échoué pour ${company} : ${(error as Error).message}`, {
+              event: 'timer.failed',
+              company,
+              job,
+            });
             throw error;
           }
         }),

@@ -115,7 +115,11 @@ export async function executeRunMessage(servicesOf: (company: string) => Service
       }
       log.warn(`Exécution ${runId} reprise : une nouvelle exécution du job ${job} part de cette livraison.`, { event: 'run.rerun' });
       options = { ...options, runId: undefined };
-    } else if (run.status !== 'queued') {
+    } else if (run.status === 'queued') {
+      // How long it waited in the queue: the queue-age alert reads it (event run.dequeued).
+      const waitedSeconds = Math.round((Date.now() - Date.parse(run.startedAt)) / 1000);
+      log.info(`Exécution prise dans la file après ${waitedSeconds} s d’attente.`, { event: 'run.dequeued', company, job, waitedSeconds });
+    } else {
       log.info(`Message en double ignoré : l’exécution est déjà ${run.status}.`, { event: 'run.duplicate' });
       return 'duplicate';
     }

@@ -73,9 +73,7 @@ export function formatStatus(s: StatusReport, timeZone = 'Europe/Paris'): string
     const last = h.lastSuccess ? `dernière réussite le ${frenchTime(h.lastSuccess.at, timeZone)}` : 'aucune réussite enregistrée';
     lines.push(`  ${h.job} : ${last}, puis ${h.since.length} exécution(s) en échec ou interrompue(s) :`);
     for (const b of h.since)
-      lines.push(
-        `      ${frenchTime(b.at, timeZone)} ${STATUS_FR[b.status]}${b.reclaimed ? ' (verrou périmé repris)' : ''} : ${b.reason}`,
-      );
+      lines.push(`      ${frenchTime(b.at, timeZone)} ${STATUS_FR[b.status]}${b.reclaimed ? ' (verrou périmé repris)' : ''} : ${b.reason}`);
   }
   for (const h of s.health ?? [])
     for (const r of h.reclaimed.filter((x) => !h.since.some((b) => b.runId === x.runId)))

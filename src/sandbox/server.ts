@@ -146,7 +146,13 @@ export class Sandbox {
         return void res.writeHead(g.status, { 'content-type': g.contentType ?? 'text/plain' }).end(g.text);
       }
       answer = this.route(route, req, url, raw, fault?.fault === 'lying-paging');
-      if (fault) answer = badAnswer(fault.fault, route, answer, [...this.state.projects.values()].sort((a, b) => a.id - b.id));
+      if (fault)
+        answer = badAnswer(
+          fault.fault,
+          route,
+          answer,
+          [...this.state.projects.values()].sort((a, b) => a.id - b.id),
+        );
     } catch (error) {
       answer = { status: 400, body: { title: 'Bad Request', detail: (error as Error).message } };
     }

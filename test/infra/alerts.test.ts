@@ -71,7 +71,10 @@ test('run failed: a delivery that will be tried again stays quiet; the last one,
     const { log } = recorder({ trigger: 'queue' });
     const message = { runId: id(1), job: 'transfer' as const, company: 'default' };
     await assert.rejects(executeRunMessage(() => agentSide, message, { dequeueCount: 1, log }));
-    assert.ok(traces.some((r) => /"event":"run.finished".*"status":"failed".*"started":false/.test(String(r.message))), 'the line is there');
+    assert.ok(
+      traces.some((r) => /"event":"run.finished".*"status":"failed".*"started":false/.test(String(r.message))),
+      'the line is there',
+    );
     assert.deepEqual(fired('runFailedQuery'), [], 'an intended retry is no failure');
     await executeRunMessage(() => agentSide, message, { dequeueCount: 5, log });
     assert.deepEqual(

@@ -75,14 +75,20 @@ class Parser {
       this.next();
       this.next('(');
       const items: Expr[] = [this.primary()];
-      while (this.peek(',')) (this.next(), items.push(this.primary()));
+      while (this.peek(',')) {
+        this.next();
+        items.push(this.primary());
+      }
       this.next(')');
       return (r) => items.some((item) => item(r) === a(r));
     }
     if (op.text === 'startswith') {
       this.next();
       const b = this.primary();
-      return (r) => String(a(r) ?? '').toLowerCase().startsWith(String(b(r)).toLowerCase());
+      return (r) =>
+        String(a(r) ?? '')
+          .toLowerCase()
+          .startsWith(String(b(r)).toLowerCase());
     }
     if (op.text === 'matches') {
       this.next();
@@ -105,7 +111,10 @@ class Parser {
       const args: Expr[] = [];
       if (!this.peek(')')) {
         args.push(this.expr());
-        while (this.peek(',')) (this.next(), args.push(this.expr()));
+        while (this.peek(',')) {
+          this.next();
+          args.push(this.expr());
+        }
       }
       this.next(')');
       return call(tok.text, args);
@@ -217,7 +226,10 @@ export function runKql(query: string, tables: Record<string, Row[]>): Row[] {
       if (p.peek('by')) {
         p.next('by');
         by.push(p.next().text);
-        while (p.peek(',')) (p.next(), by.push(p.next().text));
+        while (p.peek(',')) {
+          p.next();
+          by.push(p.next().text);
+        }
       }
       const groups = new Map<string, Row[]>();
       for (const r of rows) {

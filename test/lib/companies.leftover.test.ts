@@ -43,7 +43,11 @@ test('a timer with leftover settings of a removed company: both companies queue 
   const sent: RunMessage[] = [];
   const queue: RunQueue = { send: async (m) => void sent.push(m) };
   const lines: string[] = [];
-  const context = new InvocationContext({ invocationId: 't', functionName: 'heuresTimer', logHandler: (_l, ...a) => lines.push(a.join(' ')) });
+  const context = new InvocationContext({
+    invocationId: 't',
+    functionName: 'heuresTimer',
+    logHandler: (_l, ...a) => lines.push(a.join(' ')),
+  });
   try {
     await createHandlers({ directory, queue }).timerFunctions.heuresTimer!.handler({} as Timer, context);
     assert.deepEqual(sent.map((m) => m.company).sort(), ['acme', 'beta']);

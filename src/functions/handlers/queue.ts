@@ -22,16 +22,26 @@ export function queueHandlers(deps: HandlerDeps) {
     const log = contextLogger(context, { trigger: 'queue-poison' }, deps.log);
     const parsed = runMessageSchema.safeParse(message);
     if (!parsed.success) return log.error('Message illisible dans la file des messages abandonnés.', { event: 'run.message.invalid' });
-    log.error(`Message de l’exécution ${parsed.data.runId} dans la file des abandons (${parsed.data.job}, société ${parsed.data.company}).`, {
-      event: 'queue.poison',
-      company: parsed.data.company,
-      job: parsed.data.job,
-      runId: parsed.data.runId,
-    });
-    const ended = await abandonRun(servicesOf, parsed.data, `Message abandonné par la file après ${MAX_DEQUEUE_COUNT} tentatives.`, 'internal', log);
+    log.error(
+      `Message de l’exécution ${parsed.data.runId} dans la file des abandons (${parsed.data.job}, société ${parsed.data.company}).`,
+      {
+        event: 'queue.poison',
+        company: parsed.data.company,
+        job: parsed.data.job,
+        runId: parsed.data.runId,
+      },
+    );
+    const ended = await abandonRun(
+      servicesOf,
+      parsed.data,
+      `Message abandonné par la file après ${MAX_DEQUEUE_COUNT} tentatives.`,
+      'internal',
+      log,
+    );
     // Staging still unreachable: thrown, so that the host delivers it again; past its own tries the
     // row is ended anyway by the next request for the job (queued past its last delivery, staleRuns.ts).
-    if (ended === 'unwritten') throw new UpstreamError('staging', `Exécution ${parsed.data.runId} non marquée : base de staging injoignable.`);
+    if (ended === 'unwritten')
+      throw new UpstreamError('staging', `Exécution ${parsed.data.runId} non marquée : base de staging injoignable.`);
   }
 
   const queueFunctions: Record<string, StorageQueueFunctionOptions> = {

@@ -11,7 +11,12 @@ import { lastStartedAt } from '../staging/runs.js';
 
 const SCHEDULE_OF = { chantiers: 'CHANTIERS_SCHEDULE', heures: 'HEURES_SCHEDULE' } as const;
 
-export async function logNoSuccess(services: Services, job: keyof typeof SCHEDULE_OF, log: Logger, now = new Date()): Promise<number | null> {
+export async function logNoSuccess(
+  services: Services,
+  job: keyof typeof SCHEDULE_OF,
+  log: Logger,
+  now = new Date(),
+): Promise<number | null> {
   const setting = SCHEDULE_OF[job];
   const period = parseSchedule(setting, services.schedules()[setting], services.sync().SYNC_TIMEZONE).periodSeconds;
   const periods = services.agent().ALERT_NO_SUCCESS_PERIODS;

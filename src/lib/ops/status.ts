@@ -3,7 +3,16 @@ import type { Services } from '../services.js';
 import { countPendingChantiers } from '../staging/chantiers.js';
 import { countPendingHeures } from '../staging/heures.js';
 import { closeDeadRuns } from '../sync/locks.js';
-import { jobHealth, lastRunPerJob, listRuns, recentRuns, recordIssues, type JobHealth, type RecordIssueRow, type RunRow } from '../staging/runs.js';
+import {
+  jobHealth,
+  lastRunPerJob,
+  listRuns,
+  recentRuns,
+  recordIssues,
+  type JobHealth,
+  type RecordIssueRow,
+  type RunRow,
+} from '../staging/runs.js';
 import { reclaimDeadRuns } from '../sync/staleRuns.js';
 import { checkAll, type CheckResult } from './checks.js';
 import { openAlerts, type AlertRow } from '../staging/agent.js';

@@ -38,20 +38,22 @@ export async function insertRun(
   db: Queryable,
   run: { runId: string; job: string; parentRunId: string | null; trigger: Trigger; dryRun: boolean; status: RunStatus; message?: string },
 ) {
-  await oneActiveRun(db, run.job, () => db.query(
-    `INSERT INTO connecteur_runs (run_id, job, parent_run_id, trigger, dry_run, status, message, finished_at)
+  await oneActiveRun(db, run.job, () =>
+    db.query(
+      `INSERT INTO connecteur_runs (run_id, job, parent_run_id, trigger, dry_run, status, message, finished_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $6 = ANY($8::text[]) THEN NULL ELSE now() END)`,
-    [
-      run.runId,
-      run.job,
-      run.parentRunId,
-      run.trigger,
-      run.dryRun,
-      run.status,
-      run.message === undefined ? null : redact(run.message),
-      ACTIVE_STATUSES,
-    ],
-  ));
+      [
+        run.runId,
+        run.job,
+        run.parentRunId,
+        run.trigger,
+        run.dryRun,
+        run.status,
+        run.message === undefined ? null : redact(run.message),
+        ACTIVE_STATUSES,
+      ],
+    ),
+  );
 }
 
 /** The index of migration 009: one queued or running top-level run per job (per company: per schema). */
@@ -444,7 +446,13 @@ export async function jobHealth(db: Queryable): Promise<JobHealth[]> {
       byJob.set(r.job, health);
     }
     if (r.runId)
-      health.since.push({ runId: r.runId, status: r.status!, at: r.at!, reason: r.reason ?? 'raison inconnue', reclaimed: r.reclaimed === true });
+      health.since.push({
+        runId: r.runId,
+        status: r.status!,
+        at: r.at!,
+        reason: r.reason ?? 'raison inconnue',
+        reclaimed: r.reclaimed === true,
+      });
   }
   const { rows: reclaimed } = await db.query<{ job: string; runId: string; at: string; reason: string }>(
     `SELECT job, run_id AS "runId", to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, message AS reason

@@ -126,7 +126,10 @@ async function startJob(services: Services, job: JobName, options: RunOptions, l
     const jobs = jobsUnderLock(job);
     let queued = await queuedRun(db, jobs);
     // A queued run past its last possible delivery lost its message: it holds the job no more.
-    if (queued && (await reclaimDeadRuns(db, jobs, { queuedMaxMinutes: services.stagingSettings().RUN_QUEUED_MAX_MINUTES, log })).length > 0)
+    if (
+      queued &&
+      (await reclaimDeadRuns(db, jobs, { queuedMaxMinutes: services.stagingSettings().RUN_QUEUED_MAX_MINUTES, log })).length > 0
+    )
       queued = await queuedRun(db, jobs);
     if (queued) {
       const since = frenchTime(queued.queuedAt, services.timeZone());

@@ -94,7 +94,11 @@ test('a steady run between two moving ones breaks the streak', async () => {
   ] as const) {
     const runId = `00000000-0000-4000-8000-00000000000${n}`;
     await insertRun(t.db, { runId, job: 'transfer-batisimply', parentRunId: null, trigger: 'timer', dryRun: false, status: 'running' });
-    await finishRun(t.db, runId, { status: 'partial', counts: emptyCounts(), errors: code === 'OK' ? [] : [{ key: 'CH9', code, message: 'm' }] });
+    await finishRun(t.db, runId, {
+      status: 'partial',
+      counts: emptyCounts(),
+      errors: code === 'OK' ? [] : [{ key: 'CH9', code, message: 'm' }],
+    });
     await t.db.query(`UPDATE connecteur_runs SET started_at = now() - make_interval(mins => $2) WHERE run_id = $1`, [runId, 10 - n]);
   }
   sandbox.faults.add([{ route: 'GET /api/project', fault: 'moving-list' }]);

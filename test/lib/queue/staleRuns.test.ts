@@ -90,10 +90,7 @@ test('a timer while a chain left running by a dead worker holds the job: the cha
   await leftBehind(2, 'transfer', 'running', 9, 1);
   const { skipped } = await enqueueRun(services, queue, { job: 'chantiers', dryRun: false, trigger: 'timer' });
   assert.equal(skipped, undefined);
-  assert.deepEqual(
-    [(await getRun(t.db, id(1)))?.status, (await getRun(t.db, id(2)))?.status],
-    ['interrupted', 'interrupted'],
-  );
+  assert.deepEqual([(await getRun(t.db, id(1)))?.status, (await getRun(t.db, id(2)))?.status], ['interrupted', 'interrupted']);
 });
 
 test('a step running inside a live chain holds the step: POST of the step alone is refused with the step run’s id', async () => {

@@ -146,7 +146,11 @@ export function healthSection(c: SectionContext): string {
   return section(
     'health',
     'Depuis la dernière réussite',
-    table(['Job', 'Dernière réussite', 'Quand', 'Fin', 'Raison'], rows, 'Aucune exécution en échec ou interrompue depuis la dernière réussite.'),
+    table(
+      ['Job', 'Dernière réussite', 'Quand', 'Fin', 'Raison'],
+      rows,
+      'Aucune exécution en échec ou interrompue depuis la dernière réussite.',
+    ),
   );
 }
 

@@ -64,7 +64,7 @@ export function jobHandlers(deps: HandlerDeps, enqueueAnswer: ReturnType<typeof 
               .then(({ logNoSuccess }) => (job === 'chantiers' || job === 'heures' ? logNoSuccess(services, job, log) : null))
               .catch((error: unknown) => log.warn(`Lecture de la dernière réussite impossible : ${(error as Error).message}`, { company }));
             // A timer that finds the job running records a skipped run instead of failing.
-            if (queue) await enqueueRun(services, queue, { job, dryRun: false, trigger: 'timer' });
+            if (queue) await enqueueRun(services, queue, { job, dryRun: false, trigger: 'timer', log: log.child({ company }) });
             else await runJob(services, job, { trigger: 'timer', log: log.child({ company }) });
           } catch (error) {
             log.error(`Le déclenchement planifié de ${job} a échoué pour ${company} : ${(error as Error).message}`, {

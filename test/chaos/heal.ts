@@ -22,7 +22,7 @@ import { handlersFor, type TestHandlers } from '../support/handlers.js';
 import { startServe } from '../support/serve.js';
 import { bicepQueries, runKql, type Row } from '../infra/kql.js';
 import { attempt, note } from './table.js';
-import { ChaosWorld, until } from './world.js';
+import { type ChaosWorld, until } from './world.js';
 
 const { HttpRequest, InvocationContext } = functions;
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');

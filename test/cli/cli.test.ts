@@ -24,7 +24,7 @@ after(async () => {
 test('migrate needs only the staging database', async () => {
   const r = await connecteur(['migrate'], { STAGING_DATABASE_URL: t.url });
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /passé de la version 0 à 8 \(appliqué : 001\.do\.chantiers\.sql, /);
+  assert.match(r.stdout, /passé de la version 0 à 9 \(appliqué : 001\.do\.chantiers\.sql, /);
   const again = await connecteur(['migrate'], { STAGING_DATABASE_URL: t.url });
   assert.match(again.stdout, /déjà à jour/);
 });

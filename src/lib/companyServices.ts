@@ -1,6 +1,7 @@
 /** A `Services` per company, built from the company's settings (companies.ts). */
-import { companySecretName, DEFAULT_COMPANY, listCompanies, pickCompany, type Company } from './companies.js';
+import { companySecretName, DEFAULT_COMPANY, leftoverWarning, listCompanies, pickCompany, type Company } from './companies.js';
 import { SHARED_SECRET_SETTINGS, type Env, type SecretSetting } from './config.js';
+import { ConfigurationError } from './errors.js';
 import { createSecretStore, type SecretStore } from './secrets.js';
 import { Services, type ServiceOptions, type ServiceOverrides } from './services.js';
 
@@ -60,6 +61,8 @@ export class CompanyDirectory {
   /** The named company's services, or the only company's; several companies and no name: an error. */
   get(name?: string | null): Services {
     const company = pickCompany(this.companies(), name);
+    // That company alone fails: the others are listed and run as usual.
+    if (company.problem) throw new ConfigurationError(company.problem, { code: 'CONFIG_INVALID' });
     if (company.name === DEFAULT_COMPANY && this.defaultServices) return this.defaultServices;
     let services = this.opened.get(company.name);
     if (!services) {
@@ -70,10 +73,24 @@ export class CompanyDirectory {
     return services;
   }
 
-  /** The companies to look at: the one named, else all of them. */
-  select(name?: string | null): { company: string; services: Services }[] {
+  /**
+   * The companies to look at: the one named, else all of them. A company whose settings are
+   * refused throws when its `services` are read, so that a loop over companies fails it alone.
+   */
+  select(name?: string | null): { company: string; readonly services: Services }[] {
     const names = name ? [pickCompany(this.companies(), name).name] : this.companies().map((c) => c.name);
-    return names.map((company) => ({ company, services: this.get(company) }));
+    const get = (company: string) => this.get(company);
+    return names.map((company) => ({
+      company,
+      get services() {
+        return get(company);
+      },
+    }));
+  }
+
+  /** Leftover company settings, for a warning (companies.ts). */
+  warning(): string | null {
+    return leftoverWarning(this.env);
   }
 
   async close() {

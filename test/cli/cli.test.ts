@@ -10,7 +10,7 @@ const world = useWorld({ migrate: false, stagingInEnv: true, resetEach: false })
 test('migrate needs only the staging database', async () => {
   const r = await connecteur(['migrate'], { STAGING_DATABASE_URL: world.t.url });
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /passé de la version 0 à 8 \(appliqué : 001\.do\.chantiers\.sql, /);
+  assert.match(r.stdout, /passé de la version 0 à 9 \(appliqué : 001\.do\.chantiers\.sql, /);
   const again = await connecteur(['migrate'], { STAGING_DATABASE_URL: world.t.url });
   assert.match(again.stdout, /déjà à jour/);
 });

@@ -86,11 +86,20 @@ export async function runHistory(
  * The run once it has finished, or as it stands at the deadline. The history is read again
  * every `everyMs`: the run goes on in another invocation, maybe on another instance.
  */
-export async function waitForRun(company: CompanyServices, runId: string, timeoutMs: number, everyMs = 250): Promise<RunView | null> {
+export async function waitForRun(
+  company: CompanyServices,
+  runId: string,
+  timeoutMs: number,
+  everyMs = 250,
+  signal?: AbortSignal,
+): Promise<RunView | null> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const view = await findRun([company], runId);
     if (!view || isFinished(view) || Date.now() >= deadline) return view;
+    // The process stops: a run under way here ends between two batches and is worth waiting for;
+    // a run still queued will not start here, the caller is answered now (202 with its state).
+    if (signal?.aborted && view.status !== 'running') return view;
     await new Promise((r) => setTimeout(r, Math.min(everyMs, Math.max(0, deadline - Date.now()))));
   }
 }

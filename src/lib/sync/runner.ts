@@ -38,6 +38,7 @@ import {
   type Trigger,
 } from '../domain/runs.js';
 import { leftToAgent, refuseIfLeftToAgent } from './access.js';
+import { reclaimDeadRuns } from './staleRuns.js';
 
 export interface RunOptions {
   dryRun?: boolean;
@@ -122,7 +123,14 @@ async function startJob(services: Services, job: JobName, options: RunOptions, l
   const db = await services.staging();
   // A run waiting in the queue holds its job as a running one does, for a run asked here too.
   if (options.runId === undefined) {
-    const queued = await queuedRun(db, jobsUnderLock(job));
+    const jobs = jobsUnderLock(job);
+    let queued = await queuedRun(db, jobs);
+    // A queued run past its last possible delivery lost its message: it holds the job no more.
+    if (
+      queued &&
+      (await reclaimDeadRuns(db, jobs, { queuedMaxMinutes: services.stagingSettings().RUN_QUEUED_MAX_MINUTES, log })).length > 0
+    )
+      queued = await queuedRun(db, jobs);
     if (queued) {
       const since = frenchTime(queued.queuedAt, services.timeZone());
       const message =
@@ -142,7 +150,9 @@ async function startJob(services: Services, job: JobName, options: RunOptions, l
     if (await ranSince(db, job, options)) return duplicate(job, runId, dryRun);
     await closeInterruptedRuns(db, jobsUnderLock(job));
     const run = { runId, job, parentRunId: null, trigger: options.trigger, dryRun, status: 'running' as const };
-    if (!(await startRun(db, run, options.runId !== undefined))) return duplicate(job, runId, dryRun);
+    const started = await startOrBusy(db, run, options.runId !== undefined);
+    if (started === 'busy') return busy(db, log, job, randomUUID(), { ...options, runId: undefined }, null);
+    if (!started) return duplicate(job, runId, dryRun);
     recorded.started = true;
     const stepOptions = { ...options, runId: undefined, signal };
     const steps: RunReport[] = [];
@@ -213,6 +223,19 @@ async function busy(
   };
 }
 
+/**
+ * Starts the run's row; 'busy' when another run of the job was queued between the check and the
+ * insert (the index of migration 009 refuses a second active run): told as the job already running.
+ */
+async function startOrBusy(db: StagingDb, run: Parameters<typeof startRun>[1], fromQueue: boolean): Promise<boolean | 'busy'> {
+  try {
+    return await startRun(db, run, fromQueue);
+  } catch (error) {
+    if (error instanceof ConflictError) return 'busy';
+    throw error;
+  }
+}
+
 /** Checked with the job's lock held: the occurrence was run through already (a failed or interrupted run may be tried again). */
 async function ranSince(db: StagingDb, job: JobName, options: RunOptions): Promise<boolean> {
   if (!options.notBefore) return false;
@@ -268,7 +291,9 @@ async function runStep(
     if (parentRunId === null && (await ranSince(db, job, options))) return duplicate(job, runId, dryRun);
     await closeInterruptedRuns(db, jobsUnderLock(job));
     const run = { runId, job, parentRunId, trigger: options.trigger, dryRun, status: 'running' as const };
-    if (!(await startRun(db, run, fromQueue))) return duplicate(job, runId, dryRun);
+    const started = await startOrBusy(db, run, fromQueue);
+    if (started === 'busy') return busy(db, parentLog, job, randomUUID(), { ...options, runId: undefined }, parentRunId);
+    if (!started) return duplicate(job, runId, dryRun);
     recorded.started = true;
     log.info(`Début du job ${job}${dryRun ? ' (simulation)' : ''}`, { trigger: options.trigger });
     const report = new ReportBuilder(dryRun ? new Set() : await openIssueKeys(db, job));
@@ -294,6 +319,8 @@ async function runStep(
       const settings = await stepSettings(services, job);
       const entry = options.work?.[job] ?? ((await STEPS[job].entry()) as StepWork);
       const signal = withLockLoss(options.signal, lock);
+      // Asked to stop before the step began (a request or a message taken as the process stops): nothing starts.
+      if (options.signal?.aborted) throw new StopRequestedError();
       await entry({ services, db, settings, dryRun, allowMassDelete: options.allowMassDelete ?? false, report, log, progress, signal });
     } catch (error) {
       if (lostReason(lock)) {

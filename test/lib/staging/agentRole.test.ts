@@ -62,15 +62,15 @@ test("as the agent's role, transfer and heures-to-sqlserver run, with their hist
       version: '1',
       role: 'batigest',
       pid: 1,
-      schemaKnown: 8,
-      schemaFound: 8,
+      schemaKnown: 9,
+      schemaFound: 9,
       schedules: {},
       shortestPeriodSeconds: 900,
     },
     true,
   );
   const { rows } = await agentDb.query<{ n: number }>('SELECT max(version)::int AS n FROM connecteur_schema_version');
-  assert.equal(rows[0]?.n, 8);
+  assert.equal(rows[0]?.n, 9);
 });
 
 test('the role cannot drop, alter or create a table, nor read what its steps do not need', async () => {

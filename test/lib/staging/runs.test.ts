@@ -204,8 +204,9 @@ test('updateProgress: the progress of that run only', async () => {
 });
 
 test('runningRunId: the newest running run of the job; null when none runs', async () => {
+  // One active top-level run per job (migration 009): the second is a chain's step.
   await run(1, 'transfer', 'running', { minutesAgo: 20 });
-  await run(2, 'transfer', 'running', { minutesAgo: 10 });
+  await run(2, 'transfer', 'running', { parent: 9, minutesAgo: 10 });
   await run(3, 'transfer', 'succeeded', { minutesAgo: 1 });
   await run(4, 'recup-heures', 'running', { minutesAgo: 1 });
   assert.equal(await runningRunId(world.db, ['transfer']), id(2));
@@ -229,7 +230,7 @@ test('closeInterruptedRuns: the running runs of the job become interrupted, no o
 
 test('closeDeadRuns: closes the running runs whose job lock is free, counts the jobs, leaves the locked ones', async () => {
   await run(1, 'transfer', 'running');
-  await run(2, 'transfer', 'running');
+  await run(2, 'transfer', 'running', { parent: 9 });
   await run(3, 'recup-heures', 'running');
   await run(4, 'heures-to-sqlserver', 'running');
   const held = await world.db.tryLock('connecteur:job:recup-heures');
@@ -386,22 +387,21 @@ test('insertQueuedRun: a queued top-level run, not finished, with its queue time
   assert.equal(await column(id(1), 'queued_at IS NOT NULL'), true);
 });
 
-test('activeRunId: the newest queued or running top-level run of the job; null when none', async () => {
-  await run(1, 'chantiers', 'queued', { minutesAgo: 30 });
+test('activeRunId: the queued or running top-level run of the jobs, else a step running inside a chain; null when none', async () => {
   await run(2, 'chantiers', 'running', { minutesAgo: 20 });
   await run(3, 'chantiers', 'succeeded', { minutesAgo: 10 });
-  assert.equal(await activeRunId(world.db, 'chantiers'), id(2));
+  assert.equal(await activeRunId(world.db, ['chantiers']), id(2));
   await run(4, 'transfer', 'running', { parent: 2, minutesAgo: 5 });
-  assert.equal(await activeRunId(world.db, 'transfer'), null, 'a chain step is not a run of its own');
+  assert.equal(await activeRunId(world.db, ['transfer']), id(4), 'a step running inside a chain holds its job');
   await run(5, 'transfer', 'queued', { minutesAgo: 50 });
-  assert.equal(await activeRunId(world.db, 'transfer'), id(5));
-  assert.equal(await activeRunId(world.db, 'heures'), null);
+  assert.equal(await activeRunId(world.db, ['transfer']), id(5));
+  assert.equal(await activeRunId(world.db, ['heures']), null);
 });
 
 test('failUnfinishedRun: a queued or running run ends failed with its reason; a finished one is left', async () => {
   await run(1, 'transfer', 'running');
   await updateProgress(world.db, id(1), { done: 1, total: 2 });
-  await run(2, 'transfer', 'queued');
+  await run(2, 'recup-heures', 'queued');
   await run(3, 'transfer', 'succeeded');
   const failed = await failUnfinishedRun(world.db, id(1), 'Abandonné après 5 livraisons.', 'internal');
   assert.match(failed!.finishedAt!, ISO_MS);
@@ -430,7 +430,7 @@ test('failUnfinishedRun: a queued or running run ends failed with its reason; a 
 
 test('noteFailedDelivery: a queued run counts the delivery and its reason; a running one is left', async () => {
   await run(1, 'transfer', 'queued');
-  await run(2, 'transfer', 'running');
+  await run(2, 'recup-heures', 'running');
   await noteFailedDelivery(world.db, id(1), 'livraison échouée');
   await noteFailedDelivery(world.db, id(1), 'encore');
   await noteFailedDelivery(world.db, id(2), 'm');

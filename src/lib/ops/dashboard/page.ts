@@ -14,6 +14,7 @@ import {
   alertsAndAgent,
   connectionsSection,
   errorsSection,
+  healthSection,
   failedSection,
   heldSection,
   jobsSection,
@@ -71,6 +72,7 @@ ${runsSection(c)}
 ${picturesSection(c)}
 ${heldSection(c)}
 ${failedSection(c)}
+${healthSection(c)}
 ${errorsSection(c)}
 ${auditSection()}`,
     options,

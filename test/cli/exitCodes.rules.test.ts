@@ -30,8 +30,8 @@ const check = (ok: boolean, step: CheckResult['step'], code?: string): CheckResu
 });
 
 describe('exit codes, in process', () => {
-  test('the four codes', () => {
-    assert.deepEqual(EXIT, { ok: 0, partial: 1, usage: 2, unavailable: 3 });
+  test('the five codes (130: stopped by Ctrl-C or SIGTERM)', () => {
+    assert.deepEqual(EXIT, { ok: 0, partial: 1, usage: 2, unavailable: 3, stopped: 130 });
   });
 
   test('an error: a setting is 2, an outside system or a busy job 3, anything else 1', () => {

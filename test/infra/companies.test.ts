@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { before, describe, test } from 'node:test';
-import { COMPANY_SETTINGS, companySecretName, listCompanies } from '../../src/lib/companies.js';
+import { COMPANY_SETTINGS, companySecretName, leftoverWarning, listCompanies } from '../../src/lib/companies.js';
 import { companiesSchema, SECRET_SETTINGS, type SecretSetting } from '../../src/lib/config.js';
 import { BicepFailure, bicepFunctions, bicepTemplate, type Template, type Value } from './bicep-eval.js';
 
@@ -183,12 +183,14 @@ describe('adding and removing a company (docs/azure.md, "Companies")', () => {
     );
   });
 
-  test('what the earlier template left (settings kept for a company no longer listed) is what the app refuses', () => {
+  test('what the earlier template left (settings kept for a company no longer listed) is a warning naming them, and the listed company runs', () => {
     // Before appsettings.bicep dropped COMPANY_ settings, a removed company's settings stayed.
-    assert.throws(
-      () => listCompanies({ COMPANIES: 'acme', COMPANY_ACME__BATIGEST_SQL_SERVER: 'x', COMPANY_BETA__BATIGEST_SQL_SERVER: 'y' }),
-      /COMPANY_BETA__/,
+    const site = { COMPANIES: 'acme', COMPANY_ACME__BATIGEST_SQL_SERVER: 'x', COMPANY_BETA__BATIGEST_SQL_SERVER: 'y' };
+    assert.deepEqual(
+      listCompanies(site).map((c) => [c.name, c.problem]),
+      [['acme', undefined]],
     );
+    assert.match(leftoverWarning(site)!, /COMPANY_BETA__BATIGEST_SQL_SERVER/);
   });
 });
 

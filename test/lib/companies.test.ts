@@ -153,17 +153,23 @@ describe('companies: names, prefixes, problems, and each company’s services', 
     assert.equal(new Set(COMPANY_SETTINGS).size, COMPANY_SETTINGS.length);
   });
 
-  test('every problem is named at once; blank values are ignored', () => {
-    assert.equal(
-      refused({
-        COMPANIES: 'default,acme',
-        COMPANY_DEFAULT__BATIGEST_SQL_SERVER: 'x',
-        COMPANY_ACME: 'x',
-        COMPANY_ACME__NOPE: 'x',
-        COMPANY_BETA__BATIGEST_SQL_SERVER: ' ',
-      }),
-      'Configuration sociétés invalide : COMPANY_DEFAULT__BATIGEST_SQL_SERVER : la société default garde les réglages sans préfixe ; COMPANY_ACME ne correspond à aucune société de COMPANIES ; COMPANY_ACME__NOPE : NOPE n’est pas un réglage propre à une société',
+  test('every problem of a company is named at once, on that company alone; leftovers named for a warning; blank values ignored', () => {
+    const env = {
+      COMPANIES: 'default,acme',
+      COMPANY_DEFAULT__BATIGEST_SQL_SERVER: 'x',
+      COMPANY_ACME: 'x',
+      COMPANY_ACME__NOPE: 'x',
+      COMPANY_BETA__BATIGEST_SQL_SERVER: ' ',
+      COMPANY_GAMMA__BATIGEST_SQL_SERVER: 'y',
+    };
+    assert.deepEqual(
+      listCompanies(env).map((c) => c.problem),
+      [
+        'Configuration de la société default invalide : COMPANY_DEFAULT__BATIGEST_SQL_SERVER : la société default garde les réglages sans préfixe',
+        'Configuration de la société acme invalide : COMPANY_ACME__NOPE : NOPE n’est pas un réglage propre à une société',
+      ],
     );
+    assert.deepEqual(leftoverCompanySettings(env), ['COMPANY_ACME', 'COMPANY_GAMMA__BATIGEST_SQL_SERVER']);
     assert.equal(listCompanies({ COMPANIES: 'acme', COMPANY_BETA__BATIGEST_SQL_SERVER: ' ' }).length, 1);
     assert.equal(listCompanies({ COMPANIES: 'acme', COMPANY_BETA__BATIGEST_SQL_SERVER: undefined }).length, 1);
     assert.match(refused({ COMPANIES: 'Acme' }), /^Configuration sociétés invalide : COMPANIES invalide \(noms de société en minuscules/);

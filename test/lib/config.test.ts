@@ -259,13 +259,18 @@ describe('settings: every default, every bound, every message', () => {
     assert.deepEqual(parseSection(stagingSchema, {}, 'staging'), {
       STAGING_EMBEDDED_DIR: '.data/staging',
       RUN_HISTORY_DAYS: 90,
+      RUN_QUEUED_MAX_MINUTES: 30,
       STAGING_POOL_MAX: 7,
     });
     assert.deepEqual(parseSection(scheduleSchema, {}, 'planification'), {
       CHANTIERS_SCHEDULE: '0 */15 * * * *',
       HEURES_SCHEDULE: '0 0 * * * *',
     });
-    assert.deepEqual(parseSection(agentSchema, {}, 'agent'), { BATIGEST_ACCESS: 'direct', AGENT_SILENCE_PERIODS: 3 });
+    assert.deepEqual(parseSection(agentSchema, {}, 'agent'), {
+      BATIGEST_ACCESS: 'direct',
+      AGENT_SILENCE_PERIODS: 3,
+      ALERT_NO_SUCCESS_PERIODS: 3,
+    });
     assert.deepEqual(parseSection(keyVaultSchema, {}, 'Key Vault'), {});
     assert.deepEqual(parseSection(companiesSchema, {}, 'sociétés'), {});
   });
@@ -640,6 +645,7 @@ describe('settings: the shapes each value must have', () => {
     assert.deepEqual(parseSection(agentSchema, { BATIGEST_ACCESS: 'agent', AGENT_SILENCE_PERIODS: '5' }, 'a'), {
       BATIGEST_ACCESS: 'agent',
       AGENT_SILENCE_PERIODS: 5,
+      ALERT_NO_SUCCESS_PERIODS: 3,
     });
     assert.match(refusal(agentSchema, { BATIGEST_ACCESS: 'vpn' }), /valeurs acceptées : direct, agent/);
     assert.match(

@@ -144,7 +144,10 @@ describe('BanGeocoder.searchMany', () => {
     assert.equal(seen[0]!.method, 'POST');
     assert.equal(seen[0]!.url, '/search/csv/');
     const body = seen[0]!.body;
-    assert.match(body, /name="data"; filename="adresses\.csv"\r\nContent-Type: text\/csv\r\n\r\nid,adresse\n0,1 rue Basse Rodez\n1,"2 rue ""Haute"", Rodez"\n2,Montpellier\r\n/);
+    assert.match(
+      body,
+      /name="data"; filename="adresses\.csv"\r\nContent-Type: text\/csv\r\n\r\nid,adresse\n0,1 rue Basse Rodez\n1,"2 rue ""Haute"", Rodez"\n2,Montpellier\r\n/,
+    );
     assert.match(body, /name="columns"\r\n\r\nadresse\r\n/);
   });
 
@@ -203,7 +206,10 @@ describe('BanGeocoder: HTTP failures', () => {
   test('429 says « trop de requêtes » and waits its Retry-After', async () => {
     answers = [status(429, { 'retry-after': '1' })];
     const started = Date.now();
-    await assert.rejects(client({ maxRetries: 0 }).search('x'), geocoderError('GEOCODER_HTTP_429', true, /^Géocodeur : HTTP 429 \(trop de requêtes\)\.$/));
+    await assert.rejects(
+      client({ maxRetries: 0 }).search('x'),
+      geocoderError('GEOCODER_HTTP_429', true, /^Géocodeur : HTTP 429 \(trop de requêtes\)\.$/),
+    );
     assert.ok(Date.now() - started >= 950, `waited ${Date.now() - started} ms`);
     assert.equal(seen.length, 1);
   });

@@ -239,3 +239,53 @@ describe('BanGeocoder: HTTP failures', () => {
     );
   });
 });
+
+describe('BanGeocoder: answers at the edges (from the mutation run)', () => {
+  test('a feature without its coordinates or its score is a bad answer', async () => {
+    answers = [json({ type: 'FeatureCollection', features: [{ geometry: { type: 'Point' }, properties: { label: 'A', score: 1 } }] })];
+    await assert.rejects(client().search('x'), geocoderError('GEOCODER_BAD_ANSWER', false));
+    answers = [
+      json({ type: 'FeatureCollection', features: [{ geometry: { type: 'Point', coordinates: [1, 2] }, properties: { label: 'A' } }] }),
+    ];
+    await assert.rejects(client().search('x'), geocoderError('GEOCODER_BAD_ANSWER', false));
+  });
+
+  test('bad answers quote at most 120 characters of the body', async () => {
+    answers = [json({ type: 'Other', pad: 'x'.repeat(300) })];
+    await assert.rejects(
+      client().search('x'),
+      (e: unknown) => (e as Error).message.length === 'Géocodeur : réponse inattendue ().'.length + 120,
+    );
+    answers = [csv(`id,adresse\n0,"${'x'.repeat(300)}\n`)];
+    await assert.rejects(
+      client().searchMany(['a']),
+      (e: unknown) => (e as Error).message.length === 'Géocodeur : CSV illisible ().'.length + 120,
+    );
+  });
+
+  test('the first address (id 0) gets its row; blank lines in the CSV are skipped', async () => {
+    answers = [csv('id,adresse,longitude,latitude,result_label,result_score\n0,x,1,2,A,0.9\n\n1,y,3,4,B,0.8\n')];
+    assert.deepEqual(await client().searchMany(['a', 'b']), [
+      { lon: 1, lat: 2, score: 0.9, label: 'A' },
+      { lon: 3, lat: 4, score: 0.8, label: 'B' },
+    ]);
+  });
+
+  test('an unreachable geocoder keeps the network error as the cause', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    await assert.rejects(
+      client({ baseUrl: `http://127.0.0.1:${port}`, maxRetries: 0 }).search('x'),
+      (e: unknown) => (e as Error).cause instanceof Error,
+    );
+  });
+
+  test('Retry-After waits what it says, not more (capped at 30 s)', async () => {
+    answers = [status(429, { 'retry-after': '1' })];
+    const started = Date.now();
+    await assert.rejects(client({ maxRetries: 0 }).search('x'), geocoderError('GEOCODER_HTTP_429', true));
+    assert.ok(Date.now() - started < 20_000, `waited ${Date.now() - started} ms`);
+  });
+});

@@ -18,14 +18,15 @@ import { benchPush } from './push.js';
 import { startupRows } from './startup.js';
 import { suiviMoRows } from './suivimo.js';
 import { agentIdleRows } from './agentIdle.js';
+import { companiesRows } from './companies.js';
 import { printTable, time, type Row } from './support.js';
 
 const quick = process.argv.includes('--quick');
 /** The agent's idle window: a few minutes for figures to quote, less for a smoke run (`--idle-minutes 0.25`). */
 const idleArg = process.argv.indexOf('--idle-minutes');
 const idleMinutes = idleArg >= 0 ? Number(process.argv[idleArg + 1]) : quick ? 0.5 : 3;
-/** `--only agent`: just the agent's idle cost. */
-const onlyAgent = process.argv.includes('--only') && process.argv[process.argv.indexOf('--only') + 1] === 'agent';
+/** `--only agent`: just the agent's idle cost; `--only companies`: just the many companies' rows. */
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 
 /** The sandbox must never be what a benchmark measures: its own throughput, for reference. */
 async function sandboxRows(): Promise<Row[]> {
@@ -119,9 +120,11 @@ const ALL_SCENARIOS: (() => Promise<{ rows: Row[]; raw?: unknown }>)[] = [
   async () => ({ rows: await pushRows() }),
   async () => ({ rows: await suiviMoRows(quick ? 1_000 : 10_000) }),
   async () => ({ rows: await transferRows() }),
-  async () => ({ rows: await agentIdleRows(idleMinutes) }),
 ];
-const SCENARIOS = onlyAgent ? ALL_SCENARIOS.slice(-1) : ALL_SCENARIOS;
+const agentScenario = async () => ({ rows: await agentIdleRows(idleMinutes) });
+const companiesScenario = () => (quick ? companiesRows({ companies: 20, bigSlots: 5_000 }) : companiesRows());
+const SCENARIOS: (() => Promise<{ rows: Row[]; raw?: unknown }>)[] =
+  only === 'agent' ? [agentScenario] : only === 'companies' ? [companiesScenario] : [...ALL_SCENARIOS, agentScenario, companiesScenario];
 
 const rows: Row[] = [];
 const raw: unknown[] = [];

@@ -43,7 +43,7 @@ export async function runChild<T>(script: string, args: readonly string[], env?:
 export interface Row {
   scenario: string;
   figure: number;
-  unit: 'ms' | 'MB' | 'statements' | 'rows' | 'requests/s' | '% core';
+  unit: 'ms' | 'MB' | 'statements' | 'rows' | 'requests/s' | '% core' | 'connections' | 'requests';
   /** What the figure is compared with: a floor measured in the same run, a baseline, or a target value. */
   reference?: { label: string; value: number };
   /** figure ÷ reference (or reference ÷ figure when `higherIsBetter`). */

@@ -26,17 +26,25 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = if (!empty(a
 
 var actions = empty(alertEmail) ? {} : { actionGroups: [actionGroup.id] }
 
-// A failed invocation: the function threw (timer or queue trigger), or an HTTP route answered 5xx.
-// A 4xx answer (bad input, job already running) is the caller's matter, not a failure.
-// The message test covers a host that puts the fields in the message text rather than in
-// customDimensions (the Node worker's context.info does so).
+// The fields of a line, from customDimensions or, as the Node worker writes them, from the JSON
+// at the end of the message ("<texte> {"event":"run.finished",…}"). Every rule below reads
+// company and job that way and alerts per company and job (dimensions), so that one company
+// never hides another.
+// A run failed: only final failures. A queue delivery that fails to start the run is thrown on
+// purpose so that the host tries again (run.finished, started false, dequeueCount below 5): not
+// counted; a run that started and failed, the last delivery abandoned, a timer that could not
+// queue (timer.failed) are.
 var runFailedQuery = '''
-union
-  (traces
-    | where (tostring(customDimensions.event) == "run.finished" and tostring(customDimensions.status) == "failed")
-        or message matches regex @"^Fin du job \S+ : échec\b"),
-  (requests
-    | where success == false and not(resultCode startswith "4"))
+traces
+| extend event = coalesce(tostring(customDimensions.event), extract('"event":"([^"]+)"', 1, message)),
+         status = coalesce(tostring(customDimensions.status), extract('"status":"([^"]+)"', 1, message)),
+         started = coalesce(tostring(customDimensions.started), extract('"started":(true|false)', 1, message)),
+         dequeueCount = coalesce(toint(customDimensions.dequeueCount), toint(extract('"dequeueCount":([0-9]+)', 1, message))),
+         company = coalesce(tostring(customDimensions.company), extract('"company":"([^"]*)"', 1, message)),
+         job = coalesce(tostring(customDimensions.job), extract('"job":"([^"]*)"', 1, message))
+| where (event == "run.finished" and status == "failed") or event == "timer.failed"
+| where not(started == "false" and isnotnull(dequeueCount) and dequeueCount < 5)
+| summarize failures = count() by company, job
 '''
 
 resource runFailed 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
@@ -45,7 +53,7 @@ resource runFailed 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   tags: tags
   properties: {
     displayName: 'Connecteur SAGES : une exécution a échoué'
-    description: 'Un run terminé en échec (run.finished, status failed) ou une invocation de fonction en échec.'
+    description: 'Un run terminé en échec pour de bon (run.finished, status failed, hors livraison qui sera retentée) ou un minuteur qui n\'a pas pu lancer son job, par société et job.'
     severity: 1
     enabled: true
     scopes: [appInsightsId]
@@ -56,6 +64,7 @@ resource runFailed 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
         {
           query: runFailedQuery
           timeAggregation: 'Count'
+          dimensions: [{ name: 'company', operator: 'Include', values: ['*'] }, { name: 'job', operator: 'Include', values: ['*'] }]
           operator: 'GreaterThan'
           threshold: 0
           failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
@@ -66,11 +75,16 @@ resource runFailed 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   }
 }
 
+// Per company: every heures-to-sqlserver run of the last 24 h held records (a min across
+// companies would let one company hide another).
 var heldQuery = '''
 traces
-| where message startswith "Fin du job heures-to-sqlserver "
-| extend held = coalesce(toint(customDimensions.held), toint(extract('"held":([0-9]+)', 1, message)))
-| summarize runs = count(), minHeld = min(held)
+| extend event = coalesce(tostring(customDimensions.event), extract('"event":"([^"]+)"', 1, message)),
+         job = coalesce(tostring(customDimensions.job), extract('"job":"([^"]*)"', 1, message)),
+         company = coalesce(tostring(customDimensions.company), extract('"company":"([^"]*)"', 1, message)),
+         held = coalesce(toint(customDimensions.held), toint(extract('"held":([0-9]+)', 1, message)))
+| where event == "run.finished" and job == "heures-to-sqlserver"
+| summarize runs = count(), minHeld = min(held) by company
 | where runs > 0 and minHeld > 0
 '''
 
@@ -90,6 +104,7 @@ resource heldForADay 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
         {
           query: heldQuery
           timeAggregation: 'Count'
+          dimensions: [{ name: 'company', operator: 'Include', values: ['*'] }]
           operator: 'GreaterThan'
           threshold: 0
           failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
@@ -143,3 +158,97 @@ resource agentSilent 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = if (a
     actions: actions
   }
 }
+
+// No successful run of a timer's job for ALERT_NO_SUCCESS_PERIODS × its schedule: the timers log
+// one line per tick while it lasts (event job.no-success), per company and job.
+var noSuccessQuery = '''
+traces
+| extend event = coalesce(tostring(customDimensions.event), extract('"event":"([^"]+)"', 1, message)),
+         company = coalesce(tostring(customDimensions.company), extract('"company":"([^"]*)"', 1, message)),
+         job = coalesce(tostring(customDimensions.job), extract('"job":"([^"]*)"', 1, message))
+| where event == "job.no-success"
+| project timestamp, company, job
+'''
+
+// A message in the poison queue (its handler logs queue.poison), or the last delivery could not
+// mark its run and threw it there (run.poisoned).
+var poisonQuery = '''
+traces
+| extend event = coalesce(tostring(customDimensions.event), extract('"event":"([^"]+)"', 1, message)),
+         company = coalesce(tostring(customDimensions.company), extract('"company":"([^"]*)"', 1, message)),
+         job = coalesce(tostring(customDimensions.job), extract('"job":"([^"]*)"', 1, message))
+| where event in ("queue.poison", "run.poisoned")
+| project timestamp, company, job
+'''
+
+// A run that waited in the queue longer than 15 minutes before a worker took it (run.dequeued,
+// waitedSeconds), or a dead run found blocking its job and reclaimed (run.reclaimed).
+var queueAgeQuery = '''
+traces
+| extend event = coalesce(tostring(customDimensions.event), extract('"event":"([^"]+)"', 1, message)),
+         company = coalesce(tostring(customDimensions.company), extract('"company":"([^"]*)"', 1, message)),
+         job = coalesce(tostring(customDimensions.job), extract('"job":"([^"]*)"', 1, message)),
+         waitedSeconds = coalesce(toint(customDimensions.waitedSeconds), toint(extract('"waitedSeconds":([0-9]+)', 1, message)))
+| where (event == "run.dequeued" and waitedSeconds > 900) or event == "run.reclaimed"
+| project timestamp, company, job
+'''
+
+var perCompanyAndJob = [{ name: 'company', operator: 'Include', values: ['*'] }, { name: 'job', operator: 'Include', values: ['*'] }]
+
+var healRules = [
+  {
+    key: 'no-success'
+    displayName: 'Connecteur SAGES : un job n\'a plus réussi depuis trop longtemps'
+    description: 'Aucune exécution réussie du job pour la société depuis ALERT_NO_SUCCESS_PERIODS périodes de sa planification (event job.no-success).'
+    query: noSuccessQuery
+    frequency: 'PT15M'
+    window: 'PT1H'
+  }
+  {
+    key: 'poison'
+    displayName: 'Connecteur SAGES : un message est dans la file des abandons'
+    description: 'Un message d\'exécution a épuisé ses livraisons (file connecteur-runs-poison).'
+    query: poisonQuery
+    frequency: 'PT15M'
+    window: 'PT15M'
+  }
+  {
+    key: 'queue-age'
+    displayName: 'Connecteur SAGES : une exécution a trop attendu dans la file'
+    description: 'Une exécution a attendu plus de 15 minutes dans la file, ou une exécution morte bloquait son job (reprise).'
+    query: queueAgeQuery
+    frequency: 'PT15M'
+    window: 'PT15M'
+  }
+]
+
+resource healAlerts 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [
+  for rule in healRules: {
+    name: 'alert-${name}-${rule.key}'
+    location: location
+    tags: tags
+    properties: {
+      displayName: rule.displayName
+      description: rule.description
+      severity: 2
+      enabled: true
+      scopes: [appInsightsId]
+      evaluationFrequency: rule.frequency
+      windowSize: rule.window
+      autoMitigate: true
+      criteria: {
+        allOf: [
+          {
+            query: rule.query
+            timeAggregation: 'Count'
+            dimensions: perCompanyAndJob
+            operator: 'GreaterThan'
+            threshold: 0
+            failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+          }
+        ]
+      }
+      actions: actions
+    }
+  }
+]

@@ -135,7 +135,19 @@ export async function forEachCompany(
   try {
     noticeStaging(ctx);
     let worst: number = EXIT.ok;
-    for (const { company, services } of ctx.directory().select(options.company)) worst = Math.max(worst, await fn(services, company));
+    const leftover = ctx.directory().warning();
+    if (leftover) ctx.err(`⚠ ${leftover}\n`);
+    for (const entry of ctx.directory().select(options.company)) {
+      let services: Services;
+      try {
+        services = entry.services;
+      } catch (error) {
+        // That company's settings are refused: said, and the others go on.
+        worst = Math.max(worst, ctx.fail(error, options));
+        continue;
+      }
+      worst = Math.max(worst, await fn(services, entry.company));
+    }
     return worst;
   } catch (error) {
     return ctx.fail(error, options);

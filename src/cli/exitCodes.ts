@@ -5,14 +5,15 @@
  *   2 usage or configuration error, credentials refused by an outside system included
  *     (someone must change a setting);
  *   3 could not run: the job or the staging is held by another process, or an outside system
- *     is unreachable (trying again later may work).
+ *     is unreachable (trying again later may work);
+ *   130 `run` stopped by Ctrl+C or SIGTERM: the run was recorded interrupted (« arrêt demandé »).
  */
 import { ConfigurationError, ConflictError, UpstreamError } from '../lib/errors.js';
 import type { CheckResult } from '../lib/ops/checks.js';
 import { codeEntry } from '../lib/domain/codes.js';
 import { isChainReport, type AnyReport, type RunReport } from '../lib/domain/runs.js';
 
-export const EXIT = { ok: 0, partial: 1, usage: 2, unavailable: 3 } as const;
+export const EXIT = { ok: 0, partial: 1, usage: 2, unavailable: 3, stopped: 130 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** The drivers' codes saying a password or user was refused (ours are in domain/codes.ts). */

@@ -67,6 +67,17 @@ export function formatStatus(s: StatusReport, timeZone = 'Europe/Paris'): string
     if (r.status === 'failed' || r.status === 'interrupted')
       lines.push(`      pourquoi : ${r.message ?? r.errors[0]?.message ?? 'raison inconnue'}`);
   }
+  const troubled = (s.health ?? []).filter((h) => h.since.length > 0);
+  if (troubled.length > 0) lines.push('Depuis la dernière réussite :');
+  for (const h of troubled) {
+    const last = h.lastSuccess ? `dernière réussite le ${frenchTime(h.lastSuccess.at, timeZone)}` : 'aucune réussite enregistrée';
+    lines.push(`  ${h.job} : ${last}, puis ${h.since.length} exécution(s) en échec ou interrompue(s) :`);
+    for (const b of h.since)
+      lines.push(`      ${frenchTime(b.at, timeZone)} ${STATUS_FR[b.status]}${b.reclaimed ? ' (verrou périmé repris)' : ''} : ${b.reason}`);
+  }
+  for (const h of s.health ?? [])
+    for (const r of h.reclaimed.filter((x) => !h.since.some((b) => b.runId === x.runId)))
+      lines.push(`Verrou périmé repris : ${h.job}, exécution du ${frenchTime(r.at, timeZone)} (${r.runId}) : ${r.reason}`);
   for (const r of s.queued ?? [])
     lines.push(
       `En file d’attente : ${r.job} depuis le ${frenchTime(r.startedAt, timeZone)} (exécution ${r.runId}), en attente d’un consommateur de la file.`,

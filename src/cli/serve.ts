@@ -15,6 +15,10 @@ const { HttpRequest, InvocationContext } = functions;
 export interface LocalServer {
   url: string;
   token: string;
+  /**
+   * Stops taking requests (a new one is answered 503 STOPPING), waits until every request under
+   * way has its answer, then closes the connections.
+   */
   close(): Promise<void>;
 }
 
@@ -77,10 +81,15 @@ export async function startLocalServer(options: {
 }): Promise<LocalServer> {
   const token = options.token ?? randomBytes(18).toString('base64url');
   const routes = Object.entries(options.httpFunctions).map(([name, f]) => compile(name, f));
+  let stopping = false;
+  const underWay = new Set<Promise<void>>();
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const send = (status: number, body: unknown) =>
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+    if (stopping) {
+      return send(503, { code: 'STOPPING', message: 'Le connecteur s’arrête (arrêt demandé) : il ne prend plus de travail.' });
+    }
     if (url.pathname === '/' || url.pathname === '/api' || url.pathname === '/api/') {
       return void res.writeHead(302, { location: `/api/dashboard?code=${encodeURIComponent(url.searchParams.get('code') ?? '')}` }).end();
     }
@@ -115,7 +124,12 @@ export async function startLocalServer(options: {
       send(500, { code: 'INTERNAL', message: `Erreur interne : ${(error as Error).message}` });
     }
   };
-  const server = http.createServer((req, res) => void handle(req, res));
+  const server = http.createServer((req, res) => {
+    const answered: Promise<void> = handle(req, res)
+      .then(() => undefined)
+      .finally(() => underWay.delete(answered));
+    underWay.add(answered);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host ?? '127.0.0.1', resolve);
@@ -124,6 +138,13 @@ export async function startLocalServer(options: {
   return {
     url: `http://${address.includes(':') ? `[${address}]` : address}:${port}`,
     token,
-    close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+    async close() {
+      stopping = true;
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      // Every caller waiting for a run gets its answer before the connections go.
+      while (underWay.size > 0) await Promise.allSettled([...underWay]);
+      server.closeAllConnections();
+      await closed;
+    },
   };
 }

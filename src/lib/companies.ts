@@ -30,6 +30,8 @@ export interface Company {
   secretPrefix: string;
   /** The settings the company's services read. */
   env: Env;
+  /** Why the company's own settings are refused: that company fails, the others run. */
+  problem?: string;
 }
 
 const keysOf = (schema: unknown) => Object.keys((schema as { shape: object }).shape);
@@ -69,23 +71,56 @@ export function companySettingName(company: string): (setting: string) => string
   return (setting) => (COMPANY_OWN_SETTINGS.includes(setting) ? `${prefix}${setting}` : setting);
 }
 
-/** The configured companies, validated: unknown per-company settings and orphan prefixes are refused. */
+/**
+ * The configured companies. A malformed COMPANIES refuses them all (there is nothing to run);
+ * a company's own bad setting (`problem`) fails that company alone; a `COMPANY_X__…` setting for
+ * a company no longer listed (removed, or COMPANIES written empty by a provision) is a leftover:
+ * `leftoverCompanySettings` names it for a warning, and nothing stops.
+ */
 export function listCompanies(env: Env): Company[] {
   const names = parseSection(companiesSchema, env, 'sociétés').COMPANIES ?? [DEFAULT_COMPANY];
   const prefixes = new Map(names.map((n) => [companyPrefix(n), n]));
-  const problems: string[] = [];
-  for (const key of Object.keys(env)) {
-    if (!key.startsWith('COMPANY_') || !env[key]?.trim()) continue;
+  const problems = new Map<string, string[]>();
+  for (const key of companyKeys(env)) {
     const sep = key.indexOf('__');
-    const prefix = key.slice(0, sep + 2);
+    const company = sep < 0 ? undefined : prefixes.get(key.slice(0, sep + 2));
+    if (company === undefined) continue;
     const setting = key.slice(sep + 2);
-    if (sep < 0 || !prefixes.has(prefix)) problems.push(`${key} ne correspond à aucune société de COMPANIES`);
-    else if (!COMPANY_SETTINGS.includes(setting)) problems.push(`${key} : ${setting} n’est pas un réglage propre à une société`);
-    else if (prefixes.get(prefix) === DEFAULT_COMPANY) problems.push(`${key} : la société default garde les réglages sans préfixe`);
+    const problem = !COMPANY_SETTINGS.includes(setting)
+      ? `${key} : ${setting} n’est pas un réglage propre à une société`
+      : company === DEFAULT_COMPANY
+        ? `${key} : la société default garde les réglages sans préfixe`
+        : undefined;
+    if (problem) problems.set(company, [...(problems.get(company) ?? []), problem]);
   }
-  if (problems.length > 0)
-    throw new ConfigurationError(`Configuration sociétés invalide : ${problems.join(' ; ')}`, { code: 'CONFIG_INVALID' });
-  return names.map((name) => companyFrom(env, name));
+  return names.map((name) => {
+    const company = companyFrom(env, name);
+    const own = problems.get(name);
+    return own ? { ...company, problem: `Configuration de la société ${name} invalide : ${own.join(' ; ')}` } : company;
+  });
+}
+
+const companyKeys = (env: Env) => Object.keys(env).filter((key) => key.startsWith('COMPANY_') && env[key]?.trim());
+
+/** `COMPANY_X__…` settings whose company is not in COMPANIES (sorted): left behind, read by nobody. */
+export function leftoverCompanySettings(env: Env): string[] {
+  let names: string[];
+  try {
+    names = parseSection(companiesSchema, env, 'sociétés').COMPANIES ?? [DEFAULT_COMPANY];
+  } catch {
+    return [];
+  }
+  const prefixes = new Set(names.map(companyPrefix));
+  return companyKeys(env)
+    .filter((key) => key.indexOf('__') < 0 || !prefixes.has(key.slice(0, key.indexOf('__') + 2)))
+    .sort();
+}
+
+/** The warning for leftover settings, or null: French, naming each. */
+export function leftoverWarning(env: Env): string | null {
+  const leftovers = leftoverCompanySettings(env);
+  if (leftovers.length === 0) return null;
+  return `Réglages de société sans société dans COMPANIES (ignorés) : ${leftovers.join(', ')}. Supprimez-les, ou ajoutez leur société à COMPANIES.`;
 }
 
 function companyFrom(env: Env, name: string): Company {
@@ -154,6 +189,7 @@ export function describeCompanies(env: Env): CompanyCheck[] {
         sections[section] = (error as Error).message;
       }
     }
+    if (c.problem) sections.sociétés = c.problem;
     return {
       name: c.name,
       schema: c.schema,

@@ -112,6 +112,12 @@ function checkPostgresUrl(value: string, ctx: z.core.$RefinementCtx<string>) {
   }
 }
 
+/**
+ * The runs one instance executes at once: host.json's queues `batchSize` plus `newBatchThreshold`
+ * (the host fetches a new batch when fewer than the threshold remain). A test pins it to host.json.
+ */
+export const RUNS_AT_ONCE = 6;
+
 export const stagingSchema = z.object({
   STAGING_DATABASE_URL: z
     .string()
@@ -121,8 +127,19 @@ export const stagingSchema = z.object({
   /** Embedded PostgreSQL (PGlite) directory used when no STAGING_DATABASE_URL is set: local runs only. */
   STAGING_EMBEDDED_DIR: z.string().optional().default('.data/staging'),
   RUN_HISTORY_DAYS: int(90, 1, 3650),
-  /** Connections of one company's staging pool per process; sized with the instance cap and the companies (docs/azure.md, docs/queue.md). */
-  STAGING_POOL_MAX: int(10, 3, 100),
+  /**
+   * Query connections of the process's one staging pool, shared by every company (job locks sit on
+   * one more session of their own). A run uses one at a time: the default lets every run an
+   * instance takes at once query together, plus one for the HTTP reads (docs/queue.md).
+   */
+  STAGING_POOL_MAX: int(RUNS_AT_ONCE + 1, 3, 100),
+  /**
+   * A run still `queued` after this long is past its last possible delivery: its message is lost
+   * (process died between the insert and the send, or the host gave up). host.json allows
+   * maxDequeueCount (5) deliveries, each a failing attempt (staging connection and retries, at
+   * most ~5 min) then the visibility timeout (30 s): 5 × 5.5 min ≈ 28 min, rounded up.
+   */
+  RUN_QUEUED_MAX_MINUTES: int(30, 5, 1440),
 });
 
 /** Company names (`COMPANIES=acme,beta`); unset: the single company `default` on the flat settings. */
@@ -283,6 +300,8 @@ export const agentSchema = z.object({
   BATIGEST_ACCESS: z.enum(['direct', 'agent']).optional().default('direct'),
   /** The agent is silent after this many periods of its shortest schedule without a heartbeat. */
   AGENT_SILENCE_PERIODS: int(3, 1, 100),
+  /** A timer's job with no successful run for this many periods of its schedule is alerted on (event job.no-success). */
+  ALERT_NO_SUCCESS_PERIODS: int(3, 1, 100),
   /** Where failed runs, held hours and a silent agent are posted (a secret: Key Vault alert-webhook-url). */
   ALERT_WEBHOOK_URL: httpUrl('https://…').optional(),
   /** Password of the agent's PostgreSQL role, connecteur_agent (a secret: Key Vault agent-staging-password). */

@@ -179,15 +179,23 @@ export class Services {
     }
     const refreshUrl = () => this.refreshSecret('STAGING_DATABASE_URL');
     const db = s.STAGING_DATABASE_URL
-      ? new PostgresDb(s.STAGING_DATABASE_URL, { max: s.STAGING_POOL_MAX, schema, refreshUrl })
+      ? new PostgresDb(s.STAGING_DATABASE_URL, { max: s.STAGING_POOL_MAX, schema, refreshUrl, shared: true })
       : await EmbeddedDb.open(s.STAGING_EMBEDDED_DIR, {
           showTime: (iso) => frenchTime(iso, this.timeZone()),
           onCreate: () => this.options.creatingEmbedded?.(s.STAGING_EMBEDDED_DIR),
         });
-    this.owned.push(() => db.close());
-    // The two connections a run uses (its lock holds one), opened together rather than in turn.
-    if (db instanceof PostgresDb) await db.warm(2);
-    if (this.options.migrate === false) return db;
+    // A company's handle on the process's one pool: opening it connects nothing; its first query does.
+    const close = () => db.close();
+    this.owned.push(close);
+    if (this.options.migrate === false) {
+      // Opening connects nothing by itself: the agent learns here, at its start, that the staging cannot be reached.
+      await db.query('SELECT 1').catch(async (error: unknown) => {
+        await db.close().catch(() => {});
+        this.owned.splice(this.owned.indexOf(close), 1);
+        throw error;
+      });
+      return db;
+    }
     // One rule for every command: opening the staging brings its schema up to date, and says so.
     const change = await migrate(db);
     if (change.applied.length > 0) this.options.schemaChanged?.(change);
@@ -197,6 +205,27 @@ export class Services {
     }
     return db;
   });
+
+  private reader: Promise<StagingDb> | undefined;
+
+  /**
+   * The process's staging pool on no company's schema, never migrated: the reads over every
+   * company's schema at once (staging/acrossSchemas.ts). Connects nothing until its first query.
+   */
+  stagingReader(): Promise<StagingDb> {
+    if (this.overrides.staging) return Promise.resolve(this.overrides.staging);
+    this.reader ??= (async () => {
+      const s = await this.stagingConnection();
+      if (!s.STAGING_DATABASE_URL) return this.staging();
+      const { PostgresDb } = await import('./staging/db.js');
+      const refreshUrl = () => this.refreshSecret('STAGING_DATABASE_URL');
+      const db = new PostgresDb(s.STAGING_DATABASE_URL, { max: s.STAGING_POOL_MAX, refreshUrl, shared: true });
+      this.owned.push(() => db.close());
+      return db;
+    })();
+    this.reader.catch(() => (this.reader = undefined));
+    return this.reader;
+  }
 
   /** Batigest's settings, validated (its password may be a Key Vault secret): the agent checks them before it starts. */
   async batigestSettings() {
@@ -240,5 +269,6 @@ export class Services {
   async close() {
     for (const close of this.owned.splice(0).reverse()) await close().catch(() => {});
     this.pending.clear();
+    this.reader = undefined;
   }
 }

@@ -25,6 +25,16 @@ export const faultRuleSchema = z.object({
     'echo-form',
     // 200 with an empty list: an outage, an expired subscription or a wrong account looks like this.
     'empty',
+    // Project list: a server ignoring `page` and `size`, the whole list on every page.
+    'repeat-page',
+    // Project list: each page after the first starts again with the last project of the one before (totals unchanged).
+    'repeat-item',
+    // Project list: as if a project was added at the front while the pages were read (shifted items, totals grown).
+    'moving-list',
+    // Project list: the page object without its `elements` (the list under another name).
+    'no-elements',
+    // Slot list: the first slot's startDate on a day that does not exist (30 February).
+    'impossible-date',
   ]),
   times: z.number().int().positive().optional(),
   rate: z.number().min(0).max(1).optional(),

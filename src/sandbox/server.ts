@@ -146,6 +146,13 @@ export class Sandbox {
         return void res.writeHead(g.status, { 'content-type': g.contentType ?? 'text/plain' }).end(g.text);
       }
       answer = this.route(route, req, url, raw, fault?.fault === 'lying-paging');
+      if (fault)
+        answer = badAnswer(
+          fault.fault,
+          route,
+          answer,
+          [...this.state.projects.values()].sort((a, b) => a.id - b.id),
+        );
     } catch (error) {
       answer = { status: 400, body: { title: 'Bad Request', detail: (error as Error).message } };
     }
@@ -364,4 +371,29 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+/**
+ * The answers of a BatiSimply that misbehaves (faults.ts): a list route answered as it was, then
+ * bent the way a gateway or a paging bug bends it.
+ */
+function badAnswer(fault: FaultRule['fault'], route: string, answer: Answer, all: { id: number }[]): Answer {
+  const body = answer.body as { elements?: unknown[]; page?: number; size?: number } | unknown[] | undefined;
+  if (route === 'GET /api/project' && body && !Array.isArray(body)) {
+    if (fault === 'repeat-page') return { ...answer, body: { ...body, elements: all } };
+    if (fault === 'no-elements') {
+      const { elements, ...rest } = body;
+      return { ...answer, body: { ...rest, content: elements } };
+    }
+    if ((fault === 'repeat-item' || fault === 'moving-list') && (body.page ?? 0) > 0 && body.size) {
+      const previous = all[(body.page ?? 0) * body.size - 1];
+      const grown = fault === 'moving-list' ? { totalElements: all.length + 1 } : {};
+      if (previous) return { ...answer, body: { ...body, ...grown, elements: [previous, ...(body.elements ?? [])] } };
+    }
+  }
+  if (route === 'GET /api/timeSlotManagement/allUsers' && fault === 'impossible-date' && Array.isArray(body) && body.length > 0) {
+    const [first, ...rest] = body as { startDate: string }[];
+    return { ...answer, body: [{ ...first, startDate: `${first!.startDate.slice(0, 4)}-02-30T08:00:00Z` }, ...rest] };
+  }
+  return answer;
 }

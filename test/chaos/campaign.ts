@@ -16,6 +16,7 @@ import { dumpTables, findSecrets, NASTY_SECRETS } from '../support/secretScan.js
 import { between, prng } from './prng.js';
 import { delayedApplyCase, emptyWindowCase, lyingPagingCase, massDeleteCase } from './guards.js';
 import { attempt, note, printTable, record } from './table.js';
+import { healCases } from './heal.js';
 import { CHANTIERS, ChaosWorld, CLIENT_ID, until } from './world.js';
 
 const SEED = Number(process.env.CHAOS_SEED ?? 20261128);
@@ -207,6 +208,7 @@ async function main() {
     await lyingPagingCase(w);
     await emptyWindowCase(w);
     await massDeleteCase(w);
+    await healCases(w);
     for (let i = 1; i <= KILLS; i++) {
       await killCase(w, random, i);
       dumps.push(await dumpTables(w.t.db));

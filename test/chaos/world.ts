@@ -8,6 +8,7 @@ import type { Env } from '../../src/lib/config.js';
 import type { FaultRule } from '../../src/sandbox/faults.js';
 import { Sandbox } from '../../src/sandbox/server.js';
 import { connecteur, type CliResult } from '../support/cli.js';
+import { emptyTables } from '../support/fixture.js';
 import { freshDatabase, type TestDatabase } from '../support/pg.js';
 import { NASTY_SECRETS } from '../support/secretScan.js';
 import { daysAgo, slot } from '../support/slots.js';
@@ -88,7 +89,7 @@ export class ChaosWorld {
 
   /** Empty staging, the sandbox back to its seed with SLOTS time slots, CHANTIERS chantiers to push. */
   async reset(options: ResetOptions = {}) {
-    await this.t.db.query('TRUNCATE batigest_chantiers, batigest_heures, connecteur_runs, connecteur_record_issues');
+    await emptyTables(this.t.db);
     this.sandbox.faults.clear();
     this.sandbox.stats.clear();
     this.overrides = {};

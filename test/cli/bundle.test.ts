@@ -8,13 +8,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Env } from '../../src/lib/config.js';
-import type { Sandbox } from '../../src/sandbox/server.js';
 import { BIN } from '../support/cli.js';
-import { freshDatabase, type TestDatabase } from '../support/pg.js';
-import { startSandbox } from '../support/sandbox.js';
+import { useWorld } from '../support/fixture.js';
 
 const BUNDLE = fileURLToPath(new URL('../../cli/main.cjs', import.meta.url));
 const META = fileURLToPath(new URL('../../cli/meta.json', import.meta.url));
@@ -36,24 +33,12 @@ process.on('exit', () => {
   for (const m of process.moduleLoadList) process.stderr.write('NODE ' + m + '\\n');
 });`;
 
-let t: TestDatabase;
-let sandbox: Sandbox;
-let env: Env;
-
-before(async () => {
-  t = await freshDatabase();
-  ({ sandbox, env } = await startSandbox());
-  env = { ...env, STAGING_DATABASE_URL: t.url };
-});
-after(async () => {
-  await sandbox.stop();
-  await t.drop();
-});
+const world = useWorld({ stagingInEnv: true });
 
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(preload)}`, BIN, ...args], {
-      env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
+      env: { PATH: process.env.PATH, ...world.env } as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

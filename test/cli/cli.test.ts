@@ -1,63 +1,49 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Env } from '../../src/lib/config.js';
-import type { Sandbox } from '../../src/sandbox/server.js';
+import { test } from 'node:test';
 import { connecteur } from '../support/cli.js';
-import { freshDatabase, type TestDatabase } from '../support/pg.js';
-import { startSandbox } from '../support/sandbox.js';
 import type { RunReport } from '../../src/lib/domain/runs.js';
+import { useWorld } from '../support/fixture.js';
 
-let t: TestDatabase;
-let sandbox: Sandbox;
-let env: Env;
-
-before(async () => {
-  t = await freshDatabase({ migrate: false });
-  ({ sandbox, env } = await startSandbox());
-  env = { ...env, STAGING_DATABASE_URL: t.url };
-});
-after(async () => {
-  await sandbox.stop();
-  await t.drop();
-});
+// Not migrated: the CLI's first command migrates it; later tests read the runs earlier ones made.
+const world = useWorld({ migrate: false, stagingInEnv: true, resetEach: false });
 
 test('migrate needs only the staging database', async () => {
-  const r = await connecteur(['migrate'], { STAGING_DATABASE_URL: t.url });
+  const r = await connecteur(['migrate'], { STAGING_DATABASE_URL: world.t.url });
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /passé de la version 0 à 8 \(appliqué : 001\.do\.chantiers\.sql, /);
-  const again = await connecteur(['migrate'], { STAGING_DATABASE_URL: t.url });
+  assert.match(r.stdout, /passé de la version 0 à 9 \(appliqué : 001\.do\.chantiers\.sql, /);
+  const again = await connecteur(['migrate'], { STAGING_DATABASE_URL: world.t.url });
   assert.match(again.stdout, /déjà à jour/);
 });
 
 test('run with nothing failed: exit 0 and the JSON report', async () => {
-  const r = await connecteur(['run', 'transfer-batisimply', '--json'], env);
+  const r = await connecteur(['run', 'transfer-batisimply', '--json'], world.env);
   assert.equal(r.code, 0, r.stderr);
   assert.equal((JSON.parse(r.stdout) as RunReport).status, 'succeeded');
 });
 
 test('run with a failed record: exit 1', async () => {
-  await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('TROPLONG9', 'x', false)`);
-  const r = await connecteur(['run', 'transfer-batisimply'], env);
+  await world.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('TROPLONG9', 'x', false)`);
+  const r = await connecteur(['run', 'transfer-batisimply'], world.env);
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stdout, /trop long/);
-  await t.db.query(`DELETE FROM batigest_chantiers`);
+  await world.db.query(`DELETE FROM batigest_chantiers`);
 });
 
 test('an unknown job: exit 2 with the list of jobs', async () => {
-  const r = await connecteur(['run', 'tout'], env);
+  const r = await connecteur(['run', 'tout'], world.env);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /job inconnu « tout »/);
 });
 
 test('a missing setting: exit 2 naming it', async () => {
-  const r = await connecteur(['run', 'transfer'], env);
+  const r = await connecteur(['run', 'transfer'], world.env);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /BATIGEST_SQL_SERVER manquant/);
 });
 
 test('an unreachable outside system: exit 3', async () => {
   const r = await connecteur(['run', 'recup-heures'], {
-    ...env,
+    ...world.env,
     BATISIMPLY_TOKEN_URL: 'http://127.0.0.1:9/t',
     BATISIMPLY_MAX_RETRIES: '0',
   });
@@ -65,16 +51,16 @@ test('an unreachable outside system: exit 3', async () => {
 });
 
 test('status --json shows the runs', async () => {
-  const r = await connecteur(['status', '--json'], env);
+  const r = await connecteur(['status', '--json'], world.env);
   assert.equal(r.code, 0, r.stderr);
   const status = JSON.parse(r.stdout);
   assert.ok(status.lastRuns.some((run: { job: string }) => run.job === 'transfer-batisimply'));
 });
 
 test('status as text: times in SYNC_TIMEZONE, French format', async () => {
-  const json = JSON.parse((await connecteur(['status', '--json'], env)).stdout) as { lastRuns: { job: string; startedAt: string }[] };
+  const json = JSON.parse((await connecteur(['status', '--json'], world.env)).stdout) as { lastRuns: { job: string; startedAt: string }[] };
   const run = json.lastRuns.find((r) => r.job === 'transfer-batisimply')!;
-  const r = await connecteur(['status'], { ...env, SYNC_TIMEZONE: 'Asia/Tokyo' });
+  const r = await connecteur(['status'], { ...world.env, SYNC_TIMEZONE: 'Asia/Tokyo' });
   assert.equal(r.code, 0, r.stderr);
   const expected = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Asia/Tokyo', dateStyle: 'short', timeStyle: 'medium' }).format(
     new Date(run.startedAt),
@@ -84,7 +70,7 @@ test('status as text: times in SYNC_TIMEZONE, French format', async () => {
 });
 
 test('check --json: each connection with the step that failed', async () => {
-  const r = await connecteur(['check', '--json'], env);
+  const r = await connecteur(['check', '--json'], world.env);
   assert.equal(r.code, 2, 'a missing setting is a configuration error');
   const results = JSON.parse(r.stdout) as { system: string; ok: boolean; step: string }[];
   assert.deepEqual(

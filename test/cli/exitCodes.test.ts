@@ -4,28 +4,15 @@
  * 3 could not run (locked, or an outside system unreachable).
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Env } from '../../src/lib/config.js';
-import type { Sandbox } from '../../src/sandbox/server.js';
 import { connecteur } from '../support/cli.js';
-import { freshDatabase, type TestDatabase } from '../support/pg.js';
-import { startSandbox } from '../support/sandbox.js';
+import { useWorld } from '../support/fixture.js';
 
-let t: TestDatabase;
-let sandbox: Sandbox;
-let env: Env;
+const world = useWorld({ stagingInEnv: true, env: { BATISIMPLY_MAX_RETRIES: '0' } });
 
-before(async () => {
-  t = await freshDatabase();
-  ({ sandbox, env } = await startSandbox());
-  env = { ...env, STAGING_DATABASE_URL: t.url, BATISIMPLY_MAX_RETRIES: '0' };
-});
-after(async () => {
-  await sandbox.stop();
-  await t.drop();
-});
-
-const pending = (code: string) => t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ($1, 'x', false)`, [code]);
+const pending = (code: string) =>
+  world.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ($1, 'x', false)`, [code]);
 const unreachable = 'http://127.0.0.1:9';
 const sqlServerDown = {
   BATIGEST_SQL_SERVER: '127.0.0.1',
@@ -36,7 +23,7 @@ const sqlServerDown = {
   BATIGEST_SQL_ENCRYPT: 'false',
 };
 const stagingAt = (database: string, user = 'postgres') => {
-  const u = new URL(t.url);
+  const u = new URL(world.t.url);
   u.username = user;
   u.pathname = `/${database}`;
   return u.toString();
@@ -51,12 +38,18 @@ const CASES: {
   stderr?: RegExp;
   stdout?: RegExp;
 }[] = [
-  { name: 'run: everything went through', args: ['run', 'transfer-batisimply'], env: () => env, setup: () => pending('OK1'), code: 0 },
-  { name: 'run: a record failed', args: ['run', 'transfer-batisimply'], env: () => env, setup: () => pending('TROPLONG9'), code: 1 },
+  {
+    name: 'run: everything went through',
+    args: ['run', 'transfer-batisimply'],
+    env: () => world.env,
+    setup: () => pending('OK1'),
+    code: 0,
+  },
+  { name: 'run: a record failed', args: ['run', 'transfer-batisimply'], env: () => world.env, setup: () => pending('TROPLONG9'), code: 1 },
   {
     name: 'run: BatiSimply unreachable during a push (every record failed for it)',
     args: ['run', 'transfer-batisimply'],
-    env: () => ({ ...env, BATISIMPLY_API_URL: unreachable }),
+    env: () => ({ ...world.env, BATISIMPLY_API_URL: unreachable }),
     setup: () => pending('DOWN1'),
     code: 3,
     stdout: /BatiSimply injoignable sur 127\.0\.0\.1:9 /,
@@ -64,38 +57,44 @@ const CASES: {
   {
     name: 'run: BatiSimply unreachable for recup-heures',
     args: ['run', 'recup-heures'],
-    env: () => ({ ...env, BATISIMPLY_TOKEN_URL: `${unreachable}/t` }),
+    env: () => ({ ...world.env, BATISIMPLY_TOKEN_URL: `${unreachable}/t` }),
     code: 3,
     stderr: /injoignable sur 127\.0\.0\.1:9 \(BATISIMPLY_TOKEN_URL/,
   },
   {
     name: 'run: a refused password',
     args: ['run', 'recup-heures'],
-    env: () => ({ ...env, BATISIMPLY_PASSWORD: 'mauvais-mot-de-passe' }),
+    env: () => ({ ...world.env, BATISIMPLY_PASSWORD: 'mauvais-mot-de-passe' }),
     code: 2,
     stderr: /BatiSimply refuse le compte : vérifiez BATISIMPLY_USERNAME et BATISIMPLY_PASSWORD/,
   },
-  { name: 'run: a missing setting', args: ['run', 'transfer'], env: () => env, code: 2, stderr: /BATIGEST_SQL_SERVER manquant/ },
+  { name: 'run: a missing setting', args: ['run', 'transfer'], env: () => world.env, code: 2, stderr: /BATIGEST_SQL_SERVER manquant/ },
   {
     name: 'run: a missing setting with nothing pending',
     args: ['run', 'transfer-batisimply'],
-    env: () => ({ STAGING_DATABASE_URL: t.url, BATISIMPLY_API_URL: env.BATISIMPLY_API_URL }),
+    env: () => ({ STAGING_DATABASE_URL: world.t.url, BATISIMPLY_API_URL: world.env.BATISIMPLY_API_URL }),
     code: 2,
     stderr: /BATISIMPLY_TOKEN_URL manquant.*BATISIMPLY_PASSWORD manquant/,
   },
-  { name: 'run: an unknown job', args: ['run', 'tout'], env: () => env, code: 2, stderr: /job inconnu « tout »/ },
-  { name: 'run: an unknown option', args: ['run', 'transfer', '--vite'], env: () => env, code: 2, stderr: /option inconnue « --vite »/ },
-  { name: 'check: a missing setting', args: ['check'], env: () => env, code: 2 },
+  { name: 'run: an unknown job', args: ['run', 'tout'], env: () => world.env, code: 2, stderr: /job inconnu « tout »/ },
+  {
+    name: 'run: an unknown option',
+    args: ['run', 'transfer', '--vite'],
+    env: () => world.env,
+    code: 2,
+    stderr: /option inconnue « --vite »/,
+  },
+  { name: 'check: a missing setting', args: ['check'], env: () => world.env, code: 2 },
   {
     name: 'check: SQL Server unreachable',
     args: ['check'],
-    env: () => ({ ...env, ...sqlServerDown }),
+    env: () => ({ ...world.env, ...sqlServerDown }),
     code: 3,
     stdout: /SQL Server injoignable sur 127\.0\.0\.1:9 /,
   },
-  { name: 'status: no connection test', args: ['status'], env: () => env, code: 0 },
-  { name: 'status --check: a connection fails', args: ['status', '--check'], env: () => ({ ...env, ...sqlServerDown }), code: 3 },
-  { name: 'migrate: up to date', args: ['migrate'], env: () => ({ STAGING_DATABASE_URL: t.url }), code: 0 },
+  { name: 'status: no connection test', args: ['status'], env: () => world.env, code: 0 },
+  { name: 'status --check: a connection fails', args: ['status', '--check'], env: () => ({ ...world.env, ...sqlServerDown }), code: 3 },
+  { name: 'migrate: up to date', args: ['migrate'], env: () => ({ STAGING_DATABASE_URL: world.t.url }), code: 0 },
   {
     name: 'migrate: staging unreachable',
     args: ['migrate'],
@@ -129,7 +128,6 @@ const CASES: {
 
 for (const c of CASES) {
   test(`${c.name} → exit ${c.code}`, async () => {
-    await t.db.query('TRUNCATE batigest_chantiers, connecteur_record_issues');
     await c.setup?.();
     const r = await connecteur(c.args, c.env());
     assert.equal(r.code, c.code, `stdout: ${r.stdout}\nstderr: ${r.stderr}`);

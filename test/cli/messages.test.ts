@@ -6,31 +6,16 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, beforeEach, test } from 'node:test';
-import type { Env } from '../../src/lib/config.js';
-import type { Sandbox } from '../../src/sandbox/server.js';
+import { test } from 'node:test';
 import { insertQueuedRun } from '../../src/lib/staging/runs.js';
 import { connecteur } from '../support/cli.js';
-import { freshDatabase, type TestDatabase } from '../support/pg.js';
-import { startSandbox } from '../support/sandbox.js';
+import { useWorld } from '../support/fixture.js';
+import { freshDatabase } from '../support/pg.js';
 
-let t: TestDatabase;
-let sandbox: Sandbox;
-let env: Env;
-
-before(async () => {
-  t = await freshDatabase();
-  ({ sandbox, env } = await startSandbox());
-  env = { ...env, STAGING_DATABASE_URL: t.url, BATISIMPLY_MAX_RETRIES: '0' };
-});
-after(async () => {
-  await sandbox.stop();
-  await t.drop();
-});
-beforeEach(() => t.db.query('TRUNCATE batigest_chantiers, batigest_heures, suivimo_ledger, connecteur_runs, connecteur_record_issues'));
+const world = useWorld({ stagingInEnv: true, env: { BATISIMPLY_MAX_RETRIES: '0' } });
 
 const missingDatabase = () => {
-  const u = new URL(t.url);
+  const u = new URL(world.t.url);
   u.pathname = '/connecteur_absente';
   return u.toString();
 };
@@ -43,7 +28,7 @@ const unresolvableBatigest = {
 };
 
 test('check with the example settings: a missing database is a setting to fix (2), even with Batigest unresolvable', async () => {
-  const settings = { ...env, ...unresolvableBatigest, STAGING_DATABASE_URL: missingDatabase() };
+  const settings = { ...world.env, ...unresolvableBatigest, STAGING_DATABASE_URL: missingDatabase() };
   const check = await connecteur(['check'], settings);
   assert.equal(check.code, 2, check.stdout);
   assert.match(check.stdout, /PostgreSQL \(staging\) : échec à l'étape « base de données » — .*createdb/);
@@ -55,19 +40,19 @@ test('check with the example settings: a missing database is a setting to fix (2
 });
 
 test('check validates every setting that run reads: SYNC_TIMEZONE=Europe/Pari, GEOCODE_ENABLED=oui', async () => {
-  const settings = { ...env, SYNC_TIMEZONE: 'Europe/Pari', GEOCODE_ENABLED: 'oui' };
+  const settings = { ...world.env, SYNC_TIMEZONE: 'Europe/Pari', GEOCODE_ENABLED: 'oui' };
   const check = await connecteur(['check'], settings);
   assert.equal(check.code, 2, check.stdout);
   assert.match(check.stdout, /✘ Réglages : .*SYNC_TIMEZONE invalide \(fuseau horaire IANA inconnu/);
   assert.match(check.stdout, /GEOCODE_ENABLED invalide \(true ou false attendu\)/);
   const run = await connecteur(['run', 'transfer-batisimply'], settings);
   assert.equal(run.code, 2, 'run refuses what check refused');
-  const fine = await connecteur(['check'], { ...env, ...unresolvableBatigest });
+  const fine = await connecteur(['check'], { ...world.env, ...unresolvableBatigest });
   assert.match(fine.stdout, /✔ Réglages : tous valides\./);
 });
 
 test('a wrong BATISIMPLY_TOKEN_URL (404) is a setting to fix, named: exit 2', async () => {
-  const settings = { ...env, BATISIMPLY_TOKEN_URL: `${sandbox.url}/auth/realms/autre/token` };
+  const settings = { ...world.env, BATISIMPLY_TOKEN_URL: `${world.sandbox.url}/auth/realms/autre/token` };
   const run = await connecteur(['run', 'recup-heures'], settings);
   assert.equal(run.code, 2, run.stderr);
   assert.match(run.stderr, /répond 404 : BATISIMPLY_TOKEN_URL \(http:\/\/[^)]+\) ne mène pas au point d'accès des jetons/);
@@ -77,7 +62,7 @@ test('a wrong BATISIMPLY_TOKEN_URL (404) is a setting to fix, named: exit 2', as
 });
 
 test('a wrong BATISIMPLY_API_URL (404 on a list every account has) is a setting to fix, named: exit 2', async () => {
-  const settings = { ...env, BATISIMPLY_API_URL: `${sandbox.url}/v2` };
+  const settings = { ...world.env, BATISIMPLY_API_URL: `${world.sandbox.url}/v2` };
   const run = await connecteur(['run', 'recup-heures'], settings);
   assert.equal(run.code, 2, run.stderr);
   assert.match(run.stderr, /BatiSimply répond 404 à GET \/api\/timeSlotManagement\/allUsers : BATISIMPLY_API_URL \(http:\/\/[^)]+\/v2\)/);
@@ -86,13 +71,13 @@ test('a wrong BATISIMPLY_API_URL (404 on a list every account has) is a setting 
 });
 
 test('a refused password names BATISIMPLY_USERNAME and BATISIMPLY_PASSWORD in French, Keycloak’s words as a detail', async () => {
-  const run = await connecteur(['run', 'recup-heures'], { ...env, BATISIMPLY_PASSWORD: 'mauvais' });
+  const run = await connecteur(['run', 'recup-heures'], { ...world.env, BATISIMPLY_PASSWORD: 'mauvais' });
   assert.equal(run.code, 2, run.stderr);
   assert.match(
     run.stderr,
     /BatiSimply refuse le compte : vérifiez BATISIMPLY_USERNAME et BATISIMPLY_PASSWORD \(détail du serveur, 401 : invalid_grant : Invalid user credentials\)/,
   );
-  const client = await connecteur(['run', 'recup-heures'], { ...env, BATISIMPLY_CLIENT_SECRET: 'faux' });
+  const client = await connecteur(['run', 'recup-heures'], { ...world.env, BATISIMPLY_CLIENT_SECRET: 'faux' });
   assert.equal(client.code, 2);
   assert.match(client.stderr, /BatiSimply refuse le client : vérifiez BATISIMPLY_CLIENT_ID et BATISIMPLY_CLIENT_SECRET/);
 });
@@ -103,13 +88,13 @@ test('several companies: the setting to add carries the company’s prefix, and 
   assert.match(companies.stdout, /COMPANY_ACME__BATIGEST_SQL_SERVER manquant/);
   assert.match(companies.stdout, /COMPANY_BETA_BTP__BATISIMPLY_USERNAME manquant/);
   assert.doesNotMatch(companies.stdout, /[;:] BATIGEST_SQL_SERVER manquant/);
-  const run = await connecteur(['run', 'transfer'], { ...env, COMPANIES: 'acme,beta-btp' });
+  const run = await connecteur(['run', 'transfer'], { ...world.env, COMPANIES: 'acme,beta-btp' });
   assert.equal(run.code, 2);
   assert.match(run.stderr, /précisez la société avec --company <nom>/);
 });
 
 test('wording: an integer setting that is no number, without « NaN reçu »', async () => {
-  const run = await connecteur(['run', 'recup-heures'], { ...env, HEURES_WINDOW_DAYS: 'abc' });
+  const run = await connecteur(['run', 'recup-heures'], { ...world.env, HEURES_WINDOW_DAYS: 'abc' });
   assert.equal(run.code, 2);
   assert.match(run.stderr, /Configuration synchronisation invalide : HEURES_WINDOW_DAYS invalide \(nombre entier de 1 à 366 attendu\)/);
   assert.doesNotMatch(run.stderr, /NaN|incomplète/);
@@ -152,7 +137,7 @@ test('wording: zod’s type messages agree in French (no « chaîne de caractèr
 });
 
 test('wording: a day that does not exist is refused, not read as 2 March', async () => {
-  const r = await connecteur(['audit', '--from', '2026-02-30', '--to', '2026-03-10'], env);
+  const r = await connecteur(['audit', '--from', '2026-02-30', '--to', '2026-03-10'], world.env);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--from invalide : « 2026-02-30 » \(date AAAA-MM-JJ existante attendue\)/);
 });
@@ -170,40 +155,42 @@ test('help: an unknown command is said so; options read French (--company <nom>)
 });
 
 test('pending hours: only what heures-to-sqlserver would write, the slots not validated apart', async () => {
-  await t.db.query(
+  await world.db.query(
     `INSERT INTO batigest_heures (id_heure, date_debut, status_management, total_heure, sync) VALUES
        ('1', '2026-11-02 08:00', 'VALIDATED', 60, false), ('2', '2026-11-02 10:00', 'VALIDATED', 60, false),
        ('3', '2026-11-02 14:00', 'PENDING', 60, false)`,
   );
-  const r = await connecteur(['status'], env);
+  const r = await connecteur(['status'], world.env);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /2 créneau\(x\) horaire\(s\) à exporter vers SuiviMO, dont 0 retenu\(s\)/);
   assert.match(r.stdout, /À part : 1 créneau\(x\) pas encore validé\(s\) dans BatiSimply/);
-  const json = JSON.parse((await connecteur(['status', '--json'], env)).stdout) as { pending: Record<string, number> };
+  const json = JSON.parse((await connecteur(['status', '--json'], world.env)).stdout) as { pending: Record<string, number> };
   assert.deepEqual(json.pending, { chantiers: 0, heures: 2, heuresHeld: 0, heuresNotValidated: 1 });
 });
 
 test('a queued run with no consumer shows in status, and holds its job for a plain run too', async () => {
   const runId = '00000000-0000-4000-8000-00000000abcd';
-  await insertQueuedRun(t.db, { runId, job: 'recup-heures', trigger: 'cli', dryRun: false });
-  const status = await connecteur(['status'], env);
+  await insertQueuedRun(world.db, { runId, job: 'recup-heures', trigger: 'cli', dryRun: false });
+  const status = await connecteur(['status'], world.env);
   assert.match(
     status.stdout,
     new RegExp(`En file d’attente : recup-heures depuis le \\d{2}/\\d{2}/\\d{4} \\d{2}:\\d{2}:\\d{2} \\(exécution ${runId}\\)`),
   );
-  const run = await connecteur(['run', 'recup-heures'], env);
+  const run = await connecteur(['run', 'recup-heures'], world.env);
   assert.equal(run.code, 3, run.stderr);
   assert.match(run.stderr, new RegExp(`déjà en file d’attente depuis le .*\\(exécution ${runId}\\)`));
-  assert.equal(sandbox.count('GET /api/timeSlotManagement/allUsers'), 0, 'nothing ran');
+  assert.equal(world.sandbox.count('GET /api/timeSlotManagement/allUsers'), 0, 'nothing ran');
 });
 
 test('the audit’s remedies as commands: chantiers renvoyer, heures renvoyer (exit 2 for an unknown key)', async () => {
-  await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'Un', true), ('CH 2''X', 'Deux', true)`);
-  await t.db.query(`INSERT INTO batigest_heures (id_heure, status_management, total_heure, sync) VALUES ('4711', 'VALIDATED', 60, true)`);
-  const chantiers = await connecteur(['chantiers', 'renvoyer', 'CH001', "CH 2'X"], env);
+  await world.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'Un', true), ('CH 2''X', 'Deux', true)`);
+  await world.db.query(
+    `INSERT INTO batigest_heures (id_heure, status_management, total_heure, sync) VALUES ('4711', 'VALIDATED', 60, true)`,
+  );
+  const chantiers = await connecteur(['chantiers', 'renvoyer', 'CH001', "CH 2'X"], world.env);
   assert.equal(chantiers.code, 0, chantiers.stderr);
   assert.match(chantiers.stdout, /2 chantier\(s\) à renvoyer \(CH001, CH 2'X\) : lancez « connecteur run transfer-batisimply »/);
-  const synced = await t.db.query<{ code: string; sync: boolean }>('SELECT code, sync FROM batigest_chantiers ORDER BY code');
+  const synced = await world.db.query<{ code: string; sync: boolean }>('SELECT code, sync FROM batigest_chantiers ORDER BY code');
   assert.deepEqual(
     synced.rows.map((r) => [r.code, r.sync]),
     [
@@ -211,13 +198,13 @@ test('the audit’s remedies as commands: chantiers renvoyer, heures renvoyer (e
       ['CH001', false],
     ],
   );
-  const heures = await connecteur(['heures', 'renvoyer', '4711', '9999'], env);
+  const heures = await connecteur(['heures', 'renvoyer', '4711', '9999'], world.env);
   assert.equal(heures.code, 2);
   assert.match(
     heures.stdout,
     /1 créneau\(x\) à renvoyer \(4711\) : lancez « connecteur run heures-to-sqlserver »\.\nInconnu\(s\) en staging : 9999\./,
   );
-  assert.equal((await t.db.query<{ sync: boolean }>(`SELECT sync FROM batigest_heures WHERE id_heure = '4711'`)).rows[0]?.sync, false);
+  assert.equal((await world.db.query<{ sync: boolean }>(`SELECT sync FROM batigest_heures WHERE id_heure = '4711'`)).rows[0]?.sync, false);
 });
 
 test('one rule for the schema: opening an empty staging creates it and says so, once', async () => {

@@ -2,28 +2,19 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { after, before, beforeEach, test } from 'node:test';
-import type { Env } from '../../src/lib/config.js';
-import type { Sandbox } from '../../src/sandbox/server.js';
+import { beforeEach, test } from 'node:test';
 import { BIN, connecteur } from '../support/cli.js';
-import { closeWorld, openWorld } from '../support/fixture.js';
-import type { TestDatabase } from '../support/pg.js';
 import type { RunReport } from '../../src/lib/domain/runs.js';
 import { skipUnless } from '../support/required.js';
+import { useWorld } from '../support/fixture.js';
 
-let t: TestDatabase;
-let sandbox: Sandbox;
-let env: Env;
-
-before(async () => ({ t, sandbox, env } = await openWorld({ stagingInEnv: true })));
-after(() => closeWorld({ t, sandbox }));
+const world = useWorld({ stagingInEnv: true });
 beforeEach(async () => {
-  await t.db.query('TRUNCATE batigest_chantiers');
-  await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'Un', false), ('CH002', 'Deux', false)`);
+  await world.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'Un', false), ('CH002', 'Deux', false)`);
 });
 
 test('not a terminal: one JSON line per event, no progress redraw; --json: the report alone on stdout', async () => {
-  const r = await connecteur(['run', 'transfer-batisimply', '--dry-run', '--json'], env);
+  const r = await connecteur(['run', 'transfer-batisimply', '--dry-run', '--json'], world.env);
   assert.equal(r.code, 0, r.stderr);
   assert.ok(!r.stderr.includes('\r'), 'no carriage return');
   const lines = r.stderr.trim().split('\n');
@@ -38,7 +29,7 @@ test('not a terminal: one JSON line per event, no progress redraw; --json: the r
 });
 
 test('--verbose adds the debug lines', async () => {
-  const r = await connecteur(['run', 'transfer-batisimply', '--dry-run', '--verbose'], env);
+  const r = await connecteur(['run', 'transfer-batisimply', '--dry-run', '--verbose'], world.env);
   assert.ok(
     r.stderr.split('\n').some((l) => l.includes('"level":"debug"')),
     r.stderr,
@@ -46,7 +37,7 @@ test('--verbose adds the debug lines', async () => {
 });
 
 test('a dry run in text lists each planned action', async () => {
-  const r = await connecteur(['run', 'transfer-batisimply', '--dry-run'], env);
+  const r = await connecteur(['run', 'transfer-batisimply', '--dry-run'], world.env);
   assert.match(r.stdout, /Actions prévues :\n\s+création\s+CH001\n\s+création\s+CH002/);
 });
 
@@ -59,7 +50,7 @@ test('in a terminal: a progress bar and readable log lines', { skip: NO_TERMINAL
   const output = await new Promise<string>((resolve, reject) => {
     // The machine in UTC, the ERP fourteen hours ahead: the lines read the ERP's clock (SYNC_TIMEZONE).
     const child = spawn(SCRIPT, ['-qec', command, '/dev/null'], {
-      env: { PATH: process.env.PATH, ...env, TZ: 'UTC', SYNC_TIMEZONE: 'Pacific/Kiritimati' } as NodeJS.ProcessEnv,
+      env: { PATH: process.env.PATH, ...world.env, TZ: 'UTC', SYNC_TIMEZONE: 'Pacific/Kiritimati' } as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let text = '';

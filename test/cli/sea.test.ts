@@ -9,9 +9,9 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, test } from 'node:test';
-import { freshDatabase, type TestDatabase } from '../support/pg.js';
+import { test } from 'node:test';
 import { skipUnless } from '../support/required.js';
+import { useWorld } from '../support/fixture.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const EXE = path.join(ROOT, 'dist/sea', process.platform === 'win32' ? 'connecteur.exe' : 'connecteur');
@@ -35,11 +35,7 @@ function sea(args: string[], env: Record<string, string> = {}): Promise<{ code: 
   });
 }
 
-let t: TestDatabase | undefined;
-before(async () => {
-  if (present) t = await freshDatabase();
-});
-after(async () => t?.drop());
+const world = useWorld({ sandbox: false });
 
 test('--version', { skip: SKIP }, async () => {
   const r = await sea(['--version']);
@@ -59,7 +55,7 @@ test(
   { skip: SKIP },
   async () => {
     const r = await sea(['agent', 'check', '--json'], {
-      STAGING_DATABASE_URL: t!.url,
+      STAGING_DATABASE_URL: world.t.url,
       BATIGEST_SQL_SERVER: '127.0.0.1',
       BATIGEST_SQL_PORT: '1',
       BATIGEST_SQL_DATABASE: 'BATIGEST',

@@ -3,38 +3,31 @@
  * `connecteur serve` consumes the run queue, as the Functions host's queue trigger would.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Env } from '../../src/lib/config.js';
-import type { Sandbox } from '../../src/sandbox/server.js';
 import { startAzurite, type Azurite } from '../queue/azurite.js';
 import { connecteur } from '../support/cli.js';
-import { freshDatabase, type TestDatabase } from '../support/pg.js';
-import { startSandbox } from '../support/sandbox.js';
 import { startServe, type ServeProcess } from '../support/serve.js';
 import { until } from '../support/wait.js';
+import { useWorld } from '../support/fixture.js';
 
-let t: TestDatabase;
-let sandbox: Sandbox;
+const world = useWorld();
 let azurite: Azurite;
 let env: Env;
 let serve: ServeProcess;
 
-before(async () => {
-  t = await freshDatabase();
-  ({ sandbox } = await startSandbox());
+world.setup(async () => {
   azurite = await startAzurite();
-  env = { ...sandbox.connectorSettings(), STAGING_DATABASE_URL: t.url, AzureWebJobsStorage: azurite.connectionString };
+  env = { ...world.sandbox.connectorSettings(), STAGING_DATABASE_URL: world.t.url, AzureWebJobsStorage: azurite.connectionString };
   serve = await startServe(env);
 });
-after(async () => {
+world.teardown(async () => {
   await serve?.stop();
   await azurite?.stop();
-  await sandbox?.stop();
-  await t?.drop();
 });
 
 test('a run queued from the CLI is executed by connecteur serve', async () => {
-  await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'Un', false)`);
+  await world.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'Un', false)`);
   const queued = await connecteur(['run', 'transfer-batisimply', '--queue', '--json'], env);
   assert.equal(queued.code, 0, queued.stderr);
   const { runId, status } = JSON.parse(queued.stdout) as { runId: string; status: string };
@@ -44,7 +37,7 @@ test('a run queued from the CLI is executed by connecteur serve', async () => {
     return r.status === 'succeeded' || r.status === 'failed' ? r : null;
   }, 'the queued run to finish');
   assert.equal(run.status, 'succeeded');
-  assert.equal(sandbox.state.projects.size, 1, 'the chantier was pushed by the consumer');
+  assert.equal(world.sandbox.state.projects.size, 1, 'the chantier was pushed by the consumer');
   assert.doesNotMatch(serve.output().out + serve.output().err, /WARNING|Failed to detect/);
 });
 

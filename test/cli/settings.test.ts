@@ -3,29 +3,21 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import type { Env } from '../../src/lib/config.js';
-import type { Sandbox } from '../../src/sandbox/server.js';
 import { connecteur } from '../support/cli.js';
-import { freshDatabase, type TestDatabase } from '../support/pg.js';
-import { startSandbox } from '../support/sandbox.js';
+import { useWorld } from '../support/fixture.js';
 
-let t: TestDatabase;
-let sandbox: Sandbox;
+const world = useWorld({ stagingInEnv: true, env: { BATISIMPLY_MAX_RETRIES: '0' } });
 let fileEnv: Env;
 let dir: string;
 
-before(async () => {
-  t = await freshDatabase();
-  let env: Env;
-  ({ sandbox, env } = await startSandbox());
-  fileEnv = { ...env, STAGING_DATABASE_URL: t.url, BATISIMPLY_MAX_RETRIES: '0' };
+world.setup(async () => {
+  fileEnv = world.env;
   dir = await mkdtemp(path.join(os.tmpdir(), 'connecteur-settings-'));
   await writeFile(path.join(dir, 'local.settings.json'), JSON.stringify({ IsEncrypted: false, Values: fileEnv }));
 });
 after(async () => {
-  await sandbox.stop();
-  await t.drop();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -35,7 +27,7 @@ test('check with only local.settings.json: BatiSimply and the staging come from 
   assert.match(r.stdout, /✔ BatiSimply/);
   assert.match(r.stdout, /BATISIMPLY_API_URL\s+local\.settings\.json/);
   assert.match(r.stdout, /HEURES_WINDOW_DAYS\s+défaut/);
-  assert.match(r.stderr, new RegExp(`Staging : PostgreSQL 127\\.0\\.0\\.1:\\d+/${new URL(t.url).pathname.slice(1)}`));
+  assert.match(r.stderr, new RegExp(`Staging : PostgreSQL 127\\.0\\.0\\.1:\\d+/${new URL(world.t.url).pathname.slice(1)}`));
   assert.ok(!r.stdout.includes(fileEnv.BATISIMPLY_PASSWORD!), 'no value is shown');
 });
 

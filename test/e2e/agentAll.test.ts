@@ -6,27 +6,20 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import pg from 'pg';
-import type { Sandbox } from '../../src/sandbox/server.js';
-import { freshDatabase, type TestDatabase } from '../support/pg.js';
-import { startSandbox } from '../support/sandbox.js';
 import { chantier } from '../support/chantiers.js';
 import { daysAgo, slot, USER_DUPONT, USER_MARTIN } from '../support/slots.js';
 import { createStandIn, STANDIN_SCHEMA, suiviMoRows } from '../support/pgBatigest.js';
 import { startAgentProcess, type AgentProcess } from '../support/agentRunner.js';
 import { until } from '../support/wait.js';
+import { useWorld } from '../support/fixture.js';
 
-let t: TestDatabase;
-let sandbox: Sandbox;
-let hook: http.Server;
-let hookUrl: string;
-let agent: AgentProcess | undefined;
-const posts: { text: string; event: string; kind: string; key: string }[] = [];
-
-before(async () => {
-  t = await freshDatabase({ migrate: false });
-  ({ sandbox } = await startSandbox({
+// Not migrated: the agent's first open migrates it. One story across the file's tests.
+const world = useWorld({
+  migrate: false,
+  resetEach: false,
+  sandbox: {
     seed: {
       timeSlots: [
         slot(201, daysAgo(2, '07:00:00'), 120, { project: { id: 1, projectCode: 'CH001' } }),
@@ -36,8 +29,15 @@ before(async () => {
         }),
       ],
     },
-  }));
-  await createStandIn(t.url, { chantiers: [chantier('CH001')], salaries: [{ code: 'S001', nom: 'DUPONT', codeBs: USER_DUPONT }] });
+  },
+});
+let hook: http.Server;
+let hookUrl: string;
+let agent: AgentProcess | undefined;
+const posts: { text: string; event: string; kind: string; key: string }[] = [];
+
+world.setup(async () => {
+  await createStandIn(world.t.url, { chantiers: [chantier('CH001')], salaries: [{ code: 'S001', nom: 'DUPONT', codeBs: USER_DUPONT }] });
   hook = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -50,21 +50,19 @@ before(async () => {
   hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
 });
 
-after(async () => {
+world.teardown(async () => {
   if (agent && agent.child.exitCode === null) agent.child.kill('SIGKILL');
   await agent?.exited;
   await new Promise<void>((r) => hook.close(() => r()));
-  await sandbox.stop();
-  await t.drop();
 });
 
 test('every job on its schedule, the dashboard, and a held slot posted once, then once cleared', async () => {
   agent = startAgentProcess(
     {
-      ...sandbox.connectorSettings(),
+      ...world.sandbox.connectorSettings(),
       BATISIMPLY_TIMEOUT_MS: '2000',
-      STAGING_DATABASE_URL: t.url,
-      STANDIN_URL: t.url,
+      STAGING_DATABASE_URL: world.t.url,
+      STANDIN_URL: world.t.url,
       CHANTIERS_SCHEDULE: '*/2 * * * * *',
       HEURES_SCHEDULE: '*/2 * * * * *',
       SYNC_TIMEZONE: 'Europe/Paris',
@@ -81,8 +79,8 @@ test('every job on its schedule, the dashboard, and a held slot posted once, the
   );
 
   // Chantiers reach BatiSimply and the resolvable hours SuiviMO, with no Functions host anywhere.
-  await until(async () => [...sandbox.state.projects.values()].some((p) => p.projectCode === 'CH001'), 'CH001 in BatiSimply');
-  await until(async () => (await suiviMoRows(t.url)).length === 1, "DUPONT's hours in SuiviMO");
+  await until(async () => [...world.sandbox.state.projects.values()].some((p) => p.projectCode === 'CH001'), 'CH001 in BatiSimply');
+  await until(async () => (await suiviMoRows(world.t.url)).length === 1, "DUPONT's hours in SuiviMO");
   const held = await until(async () => posts.find((p) => p.kind === 'heures-held' && p.event === 'problem'), 'the held slot posted');
   assert.match(held.text, /^⚠ Connecteur SAGES \(default, .+\) : 1 créneau\(x\) horaire\(s\) retenu\(s\)/);
 
@@ -91,15 +89,15 @@ test('every job on its schedule, the dashboard, and a held slot posted once, the
   assert.match(page, /Agent sur site : vu il y a/);
 
   // Fixed in Batigest: the slot goes through, the problem clears, and that is posted once.
-  const admin = new pg.Client({ connectionString: t.url });
+  const admin = new pg.Client({ connectionString: world.t.url });
   await admin.connect();
   await admin.query(`INSERT INTO ${STANDIN_SCHEMA}.salaries VALUES ('S002', 'MARTIN', $1)`, [USER_MARTIN]);
   await admin.end();
-  await until(async () => (await suiviMoRows(t.url)).length === 2, "MARTIN's hours in SuiviMO");
+  await until(async () => (await suiviMoRows(world.t.url)).length === 2, "MARTIN's hours in SuiviMO");
   await until(async () => posts.find((p) => p.kind === 'heures-held' && p.event === 'cleared'), 'the clearing posted');
   // A few more runs: nothing is posted again.
   const runs = async () =>
-    Number((await t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM connecteur_runs WHERE job = 'heures'")).rows[0]!.n);
+    Number((await world.db.query<{ n: number }>("SELECT count(*)::int AS n FROM connecteur_runs WHERE job = 'heures'")).rows[0]!.n);
   const seen = await runs();
   await until(async () => (await runs()) >= seen + 3, 'three more heures runs');
   assert.deepEqual(

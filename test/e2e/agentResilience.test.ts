@@ -6,18 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Env } from '../../src/lib/config.js';
 import { latestMigration } from '../../src/lib/staging/migrate.js';
 import { BIN } from '../support/cli.js';
-import { freshDatabase, type TestDatabase } from '../support/pg.js';
 import { until } from '../support/wait.js';
+import { useWorld } from '../support/fixture.js';
 
-let t: TestDatabase;
-before(async () => {
-  t = await freshDatabase();
-});
-after(async () => t.drop());
+const world = useWorld({ sandbox: false });
 
 const UNREACHABLE_SQL: Env = {
   BATIGEST_SQL_SERVER: '127.0.0.1',
@@ -39,10 +35,15 @@ function agent(env: Env) {
   return { child, output: () => output, exited };
 }
 
-const count = async (sql: string) => Number((await t.db.query<{ n: number }>(sql)).rows[0]!.n);
+const count = async (sql: string) => Number((await world.db.query<{ n: number }>(sql)).rows[0]!.n);
 
 test('SQL Server unreachable: the agent retries with backoff and keeps running; a stop ends it with 0', async () => {
-  const a = agent({ ...UNREACHABLE_SQL, STAGING_DATABASE_URL: t.url, CHANTIERS_SCHEDULE: '0 0 3 * * *', HEURES_SCHEDULE: '0 30 3 * * *' });
+  const a = agent({
+    ...UNREACHABLE_SQL,
+    STAGING_DATABASE_URL: world.t.url,
+    CHANTIERS_SCHEDULE: '0 0 3 * * *',
+    HEURES_SCHEDULE: '0 30 3 * * *',
+  });
   // Nothing ran yet: the last occurrence was missed, it runs at once (and fails: SQL Server is not there).
   await until(async () => /Nouvel essai de transfer dans \d+ s/.test(a.output()), 'a retry announced');
   await until(
@@ -51,7 +52,7 @@ test('SQL Server unreachable: the agent retries with backoff and keeps running; 
   );
   assert.equal(a.child.exitCode, null, 'still running');
   assert.doesNotMatch(a.output(), /pas-un-vrai-mot-de-passe/);
-  const beat = await t.db.query<{ last_error: string }>('SELECT last_error FROM connecteur_agent_heartbeats');
+  const beat = await world.db.query<{ last_error: string }>('SELECT last_error FROM connecteur_agent_heartbeats');
   assert.match(beat.rows[0]!.last_error, /SQL Server injoignable/);
   a.child.kill('SIGTERM');
   assert.equal(await a.exited, 0);
@@ -76,13 +77,17 @@ test('staging unreachable at start: the agent waits for it instead of exiting', 
 });
 
 test('an occurrence missed while stopped runs once at start, not once per missed period', async () => {
-  await t.db.query('TRUNCATE connecteur_runs, connecteur_agent_heartbeats');
   // Last run two days ago: two daily occurrences were missed.
-  await t.db.query(
+  await world.db.query(
     `INSERT INTO connecteur_runs (run_id, job, trigger, status, started_at, finished_at) VALUES
      (gen_random_uuid(), 'heures-to-sqlserver', 'agent', 'succeeded', now() - interval '2 days', now() - interval '2 days')`,
   );
-  const a = agent({ ...UNREACHABLE_SQL, STAGING_DATABASE_URL: t.url, CHANTIERS_SCHEDULE: '0 0 3 * * *', HEURES_SCHEDULE: '0 30 3 * * *' });
+  const a = agent({
+    ...UNREACHABLE_SQL,
+    STAGING_DATABASE_URL: world.t.url,
+    CHANTIERS_SCHEDULE: '0 0 3 * * *',
+    HEURES_SCHEDULE: '0 30 3 * * *',
+  });
   await until(async () => /Échéance manquée de heures-to-sqlserver/.test(a.output()), 'the catch-up announced');
   await until(
     async () =>
@@ -97,20 +102,19 @@ test('an occurrence missed while stopped runs once at start, not once per missed
 });
 
 test('a staging schema newer than the agent knows: it runs nothing, says which versions, and the heartbeat carries them', async () => {
-  await t.db.query('TRUNCATE connecteur_runs, connecteur_agent_heartbeats');
   const newer = latestMigration() + 1;
-  await t.db.query(`INSERT INTO connecteur_schema_version (version, name, md5, run_at) VALUES ($1, 'newer', 'x', now())`, [newer]);
+  await world.db.query(`INSERT INTO connecteur_schema_version (version, name, md5, run_at) VALUES ($1, 'newer', 'x', now())`, [newer]);
   try {
     const a = agent({
       ...UNREACHABLE_SQL,
-      STAGING_DATABASE_URL: t.url,
+      STAGING_DATABASE_URL: world.t.url,
       CHANTIERS_SCHEDULE: '*/2 * * * * *',
       HEURES_SCHEDULE: '*/2 * * * * *',
     });
     const expected = `Schéma de staging en version ${newer}, cet agent connaît la version ${latestMigration()} : il n'exécute rien`;
     await until(async () => a.output().includes(expected), 'the versions named in the log');
     const beat = await until(async () => {
-      const { rows } = await t.db.query<{ schema_known: number; schema_found: number; last_error: string | null }>(
+      const { rows } = await world.db.query<{ schema_known: number; schema_found: number; last_error: string | null }>(
         'SELECT schema_known, schema_found, last_error FROM connecteur_agent_heartbeats',
       );
       return rows[0]?.last_error ? rows[0] : null;
@@ -121,6 +125,6 @@ test('a staging schema newer than the agent knows: it runs nothing, says which v
     a.child.kill('SIGTERM');
     assert.equal(await a.exited, 0);
   } finally {
-    await t.db.query('DELETE FROM connecteur_schema_version WHERE version = $1', [newer]);
+    await world.db.query('DELETE FROM connecteur_schema_version WHERE version = $1', [newer]);
   }
 });

@@ -1,29 +1,18 @@
 /** `?allowMassDelete=true` on a job route confirms the deletions recup-heures held (issue 10, point 5). */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import functions, { type HttpResponseInit } from '@azure/functions';
-import type { Env } from '../../src/lib/config.js';
 import { Services } from '../../src/lib/services.js';
-import type { Sandbox } from '../../src/sandbox/server.js';
-import type { TestDatabase } from '../support/pg.js';
-import { closeWorld, openWorld } from '../support/fixture.js';
 import { daysAgo, slot } from '../support/slots.js';
 import { handlersFor, type TestHandlers } from '../support/handlers.js';
+import { useWorld } from '../support/fixture.js';
 
 const { HttpRequest, InvocationContext } = functions;
 
-let t: TestDatabase;
-let sandbox: Sandbox;
-let env: Env;
 let h: TestHandlers;
 
-before(async () => {
-  ({ t, sandbox, env } = await openWorld({ stagingInEnv: true }));
-  h = handlersFor(new Services(env));
-});
-after(async () => {
-  await closeWorld({ t, sandbox });
-});
+const world = useWorld({ stagingInEnv: true });
+world.setup(() => void (h = handlersFor(new Services(world.env))));
 
 const call = (query = '') =>
   h.jobHandler('recup-heures')(
@@ -33,9 +22,9 @@ const call = (query = '') =>
 const body = (res: HttpResponseInit) => res.jsonBody as { status: string; counts: { deleted: number; held: number } };
 
 test('held without the parameter, done with ?allowMassDelete=true, 400 when malformed', async () => {
-  sandbox.state.load({ timeSlots: Array.from({ length: 25 }, (_, i) => slot(i + 1, daysAgo(2, '08:00:00'), 30 + i)) });
+  world.sandbox.state.load({ timeSlots: Array.from({ length: 25 }, (_, i) => slot(i + 1, daysAgo(2, '08:00:00'), 30 + i)) });
   assert.equal(body(await call()).status, 'succeeded');
-  sandbox.state.load({});
+  world.sandbox.state.load({});
   const held = body(await call());
   assert.deepEqual([held.status, held.counts.held, held.counts.deleted], ['partial', 1, 0]);
   assert.equal((await call('?allowMassDelete=peut-etre')).status, 400);

@@ -1,34 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import functions, { type HttpResponseInit } from '@azure/functions';
 
 // @azure/functions is CommonJS: its classes come from the default export under ESM.
 const { HttpRequest, InvocationContext } = functions;
-import type { Env } from '../../src/lib/config.js';
 import { Services } from '../../src/lib/services.js';
-import type { Sandbox } from '../../src/sandbox/server.js';
-import type { TestDatabase } from '../support/pg.js';
-import { closeWorld, openWorld } from '../support/fixture.js';
 import { until } from '../support/wait.js';
 import { recentRuns } from '../../src/lib/staging/runs.js';
 import { JOB_NAMES } from '../../src/lib/sync/registry.js';
 import { handlersFor, type TestHandlers } from '../support/handlers.js';
+import { useWorld } from '../support/fixture.js';
 
-let t: TestDatabase;
-let sandbox: Sandbox;
-let env: Env;
 let h: TestHandlers;
 
-before(async () => ({ t, sandbox, env } = await openWorld({ stagingInEnv: true })));
-after(async () => {
-  await closeWorld({ t, sandbox });
-});
-beforeEach(async () => {
-  await t.db.query('TRUNCATE batigest_chantiers, connecteur_runs, connecteur_record_issues');
-  sandbox.state.load({});
-  sandbox.faults.clear();
-  h = handlersFor(new Services(env));
-});
+const world = useWorld({ stagingInEnv: true });
+beforeEach(() => void (h = handlersFor(new Services(world.env))));
 
 const post = (route: string, body?: unknown) =>
   new HttpRequest({
@@ -61,7 +47,7 @@ describe('registration', () => {
 
 describe('job routes', () => {
   test('dryRun in the query: 200 with the report, nothing written', async () => {
-    await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'x', false)`);
+    await world.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'x', false)`);
     const res = await h.jobHandler('transfer-batisimply')(
       new HttpRequest({ method: 'POST', url: 'http://localhost/api/transfer-batisimply?dryRun=true' }),
       context(),
@@ -69,19 +55,19 @@ describe('job routes', () => {
     assert.equal(res.status, 200);
     assert.equal(body(res).dryRun, true);
     assert.equal((body(res).counts as { created: number }).created, 1);
-    assert.equal(sandbox.state.projects.size, 0);
+    assert.equal(world.sandbox.state.projects.size, 0);
   });
   test('dryRun in the body: 200 with the report, nothing written in staging or BatiSimply', async () => {
-    await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'x', false)`);
-    const writes = () => sandbox.count('POST /api/project') + sandbox.count('PUT /api/project');
+    await world.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'x', false)`);
+    const writes = () => world.sandbox.count('POST /api/project') + world.sandbox.count('PUT /api/project');
     const before = writes();
     const res = await h.jobHandler('transfer-batisimply')(post('transfer-batisimply', { dryRun: true }), context());
     assert.equal(res.status, 200);
     assert.equal(body(res).dryRun, true);
     assert.equal((body(res).counts as { created: number }).created, 1);
-    assert.equal(sandbox.state.projects.size, 0);
+    assert.equal(world.sandbox.state.projects.size, 0);
     assert.equal(writes(), before);
-    const { rows } = await t.db.query('SELECT sync, batisimply_id, sync_date FROM batigest_chantiers');
+    const { rows } = await world.db.query('SELECT sync, batisimply_id, sync_date FROM batigest_chantiers');
     assert.deepEqual(rows, [{ sync: false, batisimply_id: null, sync_date: null }]);
   });
   test('a malformed dryRun: 400 with a French message', async () => {
@@ -105,8 +91,8 @@ describe('job routes', () => {
     assert.match(String(body(res).message), /BATIGEST_SQL_SERVER manquant/);
   });
   test('BatiSimply unreachable: 502', async () => {
-    h = handlersFor(new Services({ ...env, BATISIMPLY_TOKEN_URL: 'http://127.0.0.1:9/token', BATISIMPLY_MAX_RETRIES: '0' }));
-    await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'x', false)`);
+    h = handlersFor(new Services({ ...world.env, BATISIMPLY_TOKEN_URL: 'http://127.0.0.1:9/token', BATISIMPLY_MAX_RETRIES: '0' }));
+    await world.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'x', false)`);
     const res = await h.jobHandler('transfer-batisimply')(post('transfer-batisimply'), context());
     assert.equal(res.status, 200, 'the run finished: the record failed, its status says so');
     assert.equal(body(res).status, 'partial');
@@ -115,13 +101,13 @@ describe('job routes', () => {
     assert.match(String(body(res2).message), /injoignable/);
   });
   test('the same job already running: 409 with its run id', async () => {
-    await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'x', false)`);
+    await world.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'x', false)`);
     // The first run waits on the locked chantiers table once it recorded itself as running.
-    const gate = await t.db.pool.connect();
+    const gate = await world.db.pool.connect();
     await gate.query('BEGIN');
     await gate.query('LOCK TABLE batigest_chantiers IN ACCESS EXCLUSIVE MODE');
     const first = h.jobHandler('transfer-batisimply')(post('transfer-batisimply'), context());
-    await until(async () => (await recentRuns(t.db)).some((r) => r.status === 'running'), 'the first run to be running');
+    await until(async () => (await recentRuns(world.db)).some((r) => r.status === 'running'), 'the first run to be running');
     const second = await h.jobHandler('transfer-batisimply')(post('transfer-batisimply'), context());
     await gate.query('COMMIT');
     gate.release();
@@ -133,13 +119,13 @@ describe('job routes', () => {
 
 describe('operator routes', () => {
   test('status: pending records and last runs', async () => {
-    await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'x', false)`);
+    await world.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'x', false)`);
     const res = await h.statusHandler(get('status'));
     assert.equal(res.status, 200);
     assert.deepEqual((body(res).pending as { chantiers: number }).chantiers, 1);
   });
   test('dashboard: HTML in French, values escaped', async () => {
-    await t.db.query(
+    await world.db.query(
       `INSERT INTO connecteur_record_issues (job, record_key, kind, code, message) VALUES ('transfer', '<img src=x onerror=alert(1)>', 'failed', 'X', 'm')`,
     );
     const res = await h.dashboardHandler(get('dashboard'));
@@ -174,7 +160,7 @@ describe('operator routes', () => {
 
 describe('internal failure', () => {
   test('a run that fails for an unexpected reason: 500 with the report, in French', async () => {
-    const broken = new Services(env, {
+    const broken = new Services(world.env, {
       batisimply: {
         listTimeSlots: async () => {
           throw new TypeError('boom');

@@ -1,29 +1,18 @@
 /** Bad input on the HTTP routes is refused with 400/413 before anything runs, and a connection test writes nothing. */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { beforeEach, test } from 'node:test';
 import functions, { type HttpResponseInit } from '@azure/functions';
-import type { Env } from '../../src/lib/config.js';
 import { Services } from '../../src/lib/services.js';
-import type { Sandbox } from '../../src/sandbox/server.js';
-import { freshDatabase, type TestDatabase } from '../support/pg.js';
-import { closeWorld, openWorld } from '../support/fixture.js';
 import { handlersFor, type TestHandlers } from '../support/handlers.js';
+import { useWorld } from '../support/fixture.js';
+import { freshDatabase } from '../support/pg.js';
 
 const { HttpRequest, InvocationContext } = functions;
 
-let t: TestDatabase;
-let sandbox: Sandbox;
-let env: Env;
 let h: TestHandlers;
 
-before(async () => ({ t, sandbox, env } = await openWorld({ stagingInEnv: true })));
-after(async () => {
-  await closeWorld({ t, sandbox });
-});
-beforeEach(async () => {
-  await t.db.query('TRUNCATE connecteur_runs');
-  h = handlersFor(new Services(env));
-});
+const world = useWorld({ stagingInEnv: true });
+beforeEach(() => void (h = handlersFor(new Services(world.env))));
 
 const post = (route: string, text?: string, headers: Record<string, string> = {}) =>
   new HttpRequest({
@@ -33,7 +22,7 @@ const post = (route: string, text?: string, headers: Record<string, string> = {}
     body: text === undefined ? undefined : { string: text },
   });
 const context = () => new InvocationContext({ invocationId: 'test', functionName: 'test' });
-const runs = async () => (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM connecteur_runs')).rows[0]!.n;
+const runs = async () => (await world.db.query<{ n: number }>('SELECT count(*)::int AS n FROM connecteur_runs')).rows[0]!.n;
 const message = (res: HttpResponseInit) => String((res.jsonBody as { message?: string }).message);
 
 test('a 20 MB body: 413, nothing run', async () => {

@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { CompanyDirectory } from '../../src/lib/companyServices.js';
 import type { Env } from '../../src/lib/config.js';
 import { runJob } from '../../src/lib/sync/runner.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { connecteur } from '../support/cli.js';
-import { freshDatabase, type TestDatabase } from '../support/pg.js';
 import { sandboxEnv, startSandbox } from '../support/sandbox.js';
 import type { RunReport } from '../../src/lib/domain/runs.js';
+import { useWorld } from '../support/fixture.js';
 
-let t: TestDatabase;
+// Two companies, each with its own sandbox: the world's database only.
+const world = useWorld({ sandbox: false });
 let acmeApi: Sandbox;
 let betaApi: Sandbox;
 let env: Env;
@@ -17,25 +18,23 @@ let directory: CompanyDirectory;
 
 const prefixed = (prefix: string, settings: Env) => Object.fromEntries(Object.entries(settings).map(([k, v]) => [`${prefix}${k}`, v]));
 
-before(async () => {
-  t = await freshDatabase();
+world.setup(async () => {
   ({ sandbox: acmeApi } = await startSandbox());
   ({ sandbox: betaApi } = await startSandbox());
   const { BATISIMPLY_API_URL: _a, BATISIMPLY_TOKEN_URL: _b, ...shared } = sandboxEnv(acmeApi);
   env = {
     ...shared,
-    STAGING_DATABASE_URL: t.url,
+    STAGING_DATABASE_URL: world.t.url,
     COMPANIES: 'acme,beta',
     ...prefixed('COMPANY_ACME__', acmeApi.connectorSettings()),
     ...prefixed('COMPANY_BETA__', betaApi.connectorSettings()),
   };
   directory = new CompanyDirectory(env);
 });
-after(async () => {
+world.teardown(async () => {
   await directory.close();
   await acmeApi.stop();
   await betaApi.stop();
-  await t.drop();
 });
 
 async function stage(company: string, codes: string[]) {
@@ -54,7 +53,7 @@ test('each company stages in its own schema and pushes to its own BatiSimply: no
     [...betaApi.state.projects.values()].map((p) => p.projectCode),
     ['BE001'],
   );
-  const { rows } = await t.db.query<{ schema: string; code: string }>(
+  const { rows } = await world.db.query<{ schema: string; code: string }>(
     `SELECT 'company_acme' AS schema, code FROM company_acme.batigest_chantiers UNION ALL
      SELECT 'company_beta', code FROM company_beta.batigest_chantiers ORDER BY 1, 2`,
   );
@@ -63,11 +62,12 @@ test('each company stages in its own schema and pushes to its own BatiSimply: no
     ['company_acme:AC001', 'company_acme:AC002', 'company_beta:BE001'],
   );
   // The flat (public) tables stay empty, and each run is in its company's history only.
-  const { rows: pub } = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM batigest_chantiers');
+  const { rows: pub } = await world.db.query<{ n: number }>('SELECT count(*)::int AS n FROM batigest_chantiers');
   assert.equal(pub[0]!.n, 0);
-  const { rows: runs } = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM company_acme.connecteur_runs WHERE run_id = $1`, [
-    b!.report.runId,
-  ]);
+  const { rows: runs } = await world.db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM company_acme.connecteur_runs WHERE run_id = $1`,
+    [b!.report.runId],
+  );
   assert.equal(runs[0]!.n, 0);
 });
 
@@ -114,11 +114,18 @@ test('CLI: a run needs --company when several are configured; companies lists th
   );
 });
 
-test("a company's staging opens the two connections a run uses at once: migrated, both idle", async () => {
+test("a company's staging opens no pool of its own: the process's one pool, one connection for the schema check, nothing warmed", async () => {
   const fresh = new CompanyDirectory(env);
   try {
-    const db = (await fresh.get('beta').staging()) as import('../../src/lib/staging/db.js').PostgresDb;
-    assert.deepEqual([db.pool.totalCount, db.pool.idleCount], [2, 2]);
+    type Db = import('../../src/lib/staging/db.js').PostgresDb;
+    const { poolsOpened } = await import('../../src/lib/staging/pool.js');
+    const pools = poolsOpened();
+    const beta = (await fresh.get('beta').staging()) as Db;
+    const acme = (await fresh.get('acme').staging()) as Db;
+    assert.equal(beta.pool, acme.pool);
+    // At most the process's one pool, when no other handle of this file had it open.
+    assert.ok(poolsOpened() - pools <= 1);
+    assert.ok(beta.pool.totalCount <= 10);
   } finally {
     await fresh.close();
   }

@@ -9,6 +9,7 @@ import {
   DEFAULT_COMPANY,
   describeCompanies,
   findCompany,
+  leftoverCompanySettings,
   listCompanies,
   pickCompany,
 } from '../../src/lib/companies.js';
@@ -70,18 +71,18 @@ describe('companies from the settings', () => {
     assert.throws(() => findCompany({ ...flat, COMPANIES: 'acme,beta' }, 'gamma'), /Société inconnue « gamma »/);
   });
 
-  test('a setting for a company that is not listed is refused', () => {
-    assert.throws(
-      () => listCompanies({ ...flat, COMPANIES: 'acme', COMPANY_GAMMA__BATIGEST_SQL_SERVER: 'x' }),
-      /COMPANY_GAMMA__BATIGEST_SQL_SERVER ne correspond à aucune société/,
+  test('a setting for a company that is not listed is a leftover: named in a warning, nothing refused', () => {
+    const env = { ...flat, COMPANIES: 'acme', COMPANY_GAMMA__BATIGEST_SQL_SERVER: 'x' };
+    assert.deepEqual(
+      listCompanies(env).map((c) => [c.name, c.problem]),
+      [['acme', undefined]],
     );
+    assert.deepEqual(leftoverCompanySettings(env), ['COMPANY_GAMMA__BATIGEST_SQL_SERVER']);
   });
 
-  test('a company setting that is not a company setting is refused', () => {
-    assert.throws(
-      () => listCompanies({ ...flat, COMPANIES: 'acme', COMPANY_ACME__STAGING_DATABASE_URL: 'x' }),
-      /n’est pas un réglage propre à une société/,
-    );
+  test('a company setting that is not a company setting fails that company alone', () => {
+    const [acme] = listCompanies({ ...flat, COMPANIES: 'acme', COMPANY_ACME__STAGING_DATABASE_URL: 'x' });
+    assert.match(acme!.problem ?? '', /n’est pas un réglage propre à une société/);
   });
 
   test('malformed or repeated names are refused', () => {

@@ -259,7 +259,7 @@ describe('settings: every default, every bound, every message', () => {
     assert.deepEqual(parseSection(stagingSchema, {}, 'staging'), {
       STAGING_EMBEDDED_DIR: '.data/staging',
       RUN_HISTORY_DAYS: 90,
-      STAGING_POOL_MAX: 10,
+      STAGING_POOL_MAX: 7,
     });
     assert.deepEqual(parseSection(scheduleSchema, {}, 'planification'), {
       CHANTIERS_SCHEDULE: '0 */15 * * * *',

@@ -3,7 +3,7 @@
  * report and its run history: no secret value appears anywhere.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { randomUUID } from 'node:crypto';
 import functions from '@azure/functions';
 import { UpstreamError } from '../../src/lib/errors.js';
@@ -17,10 +17,9 @@ import { Services } from '../../src/lib/services.js';
 import { recentRuns } from '../../src/lib/staging/runs.js';
 import { runJob } from '../../src/lib/sync/runner.js';
 import { checkAll } from '../../src/lib/ops/checks.js';
-import type { Sandbox } from '../../src/sandbox/server.js';
-import { freshDatabase, type TestDatabase } from '../support/pg.js';
 import { startSandbox } from '../support/sandbox.js';
 import { handlersFor } from '../support/handlers.js';
+import { useWorld } from '../support/fixture.js';
 
 const { HttpRequest, InvocationContext } = functions;
 
@@ -32,28 +31,20 @@ const SECRETS = {
   STAGING_PASSWORD: 'SECRET-pg-2b7c@9d',
 };
 
-let t: TestDatabase;
-let sandbox: Sandbox;
-
-before(async () => {
-  t = await freshDatabase();
-  ({ sandbox } = await startSandbox({
+const world = useWorld({
+  sandbox: {
     seed: {
       clients: [{ clientId: 'bridge-data', clientSecret: SECRETS.BATISIMPLY_CLIENT_SECRET }],
       users: [{ username: 'demo', password: SECRETS.BATISIMPLY_PASSWORD }],
     },
-  }));
-});
-after(async () => {
-  await sandbox.stop();
-  await t.drop();
+  },
 });
 
 test('no secret value in logs, reports, checks or run history', async () => {
   const lines: string[] = [];
   const sink: Sink = (level, message, fields) => lines.push(`${level} ${message} ${JSON.stringify(fields)}`);
   // The staging URL carries a password the server does not need (trust auth): it must still be hidden.
-  const url = new URL(t.url);
+  const url = new URL(world.t.url);
   url.password = SECRETS.STAGING_PASSWORD;
   const env = {
     STAGING_DATABASE_URL: url.toString(),
@@ -62,8 +53,8 @@ test('no secret value in logs, reports, checks or run history', async () => {
     BATIGEST_SQL_DATABASE: 'batigest',
     BATIGEST_SQL_USER: 'connecteur',
     BATIGEST_SQL_PASSWORD: SECRETS.BATIGEST_SQL_PASSWORD,
-    BATISIMPLY_API_URL: sandbox.url,
-    BATISIMPLY_TOKEN_URL: sandbox.tokenUrl,
+    BATISIMPLY_API_URL: world.sandbox.url,
+    BATISIMPLY_TOKEN_URL: world.sandbox.tokenUrl,
     BATISIMPLY_CLIENT_ID: 'bridge-data',
     BATISIMPLY_CLIENT_SECRET: SECRETS.BATISIMPLY_CLIENT_SECRET,
     BATISIMPLY_USERNAME: 'demo',
@@ -127,7 +118,7 @@ test('a token endpoint that echoes the posted form: no secret in report, history
   });
   const lines: string[] = [];
   const sink: Sink = (level, message, fields) => lines.push(`${level} ${message} ${JSON.stringify(fields)}`);
-  const url = new URL(t.url);
+  const url = new URL(world.t.url);
   url.password = NASTY_SECRETS.STAGING_PASSWORD;
   const env = {
     STAGING_DATABASE_URL: url.toString(),

@@ -8,14 +8,10 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
-import type { Env } from '../../src/lib/config.js';
 import { Services } from '../../src/lib/services.js';
 import { recordOutcomes, insertRun, finishRun } from '../../src/lib/staging/runs.js';
-import type { Sandbox } from '../../src/sandbox/server.js';
-import { freshDatabase, type TestDatabase } from '../support/pg.js';
-import { startSandbox } from '../support/sandbox.js';
 import { startFunctionsServer, TEST_KEY } from '../support/functionsServer.js';
 import { handlersFor } from '../support/handlers.js';
 import { startServe } from '../support/serve.js';
@@ -23,6 +19,7 @@ import { runJob } from '../../src/lib/sync/runner.js';
 import { daysAgo, slot } from '../support/slots.js';
 import { skipUnless } from '../support/required.js';
 import { startAzurite } from '../queue/azurite.js';
+import { useWorld } from '../support/fixture.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const XSS = '<img src=x onerror=alert(1)>';
@@ -35,22 +32,18 @@ const SKIP = skipUnless(
   `dashboard browser test: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`,
 );
 
-let t: TestDatabase;
-let sandbox: Sandbox;
-let env: Env;
+// The state the dashboard shows is made once in the before hook.
+const world = useWorld({ stagingInEnv: true, resetEach: false });
 let server: { url: string; close(): Promise<void> };
 let browser: Browser | undefined;
 
-before(async () => {
+world.setup(async () => {
   if (SKIP) return;
-  t = await freshDatabase();
-  ({ sandbox, env } = await startSandbox());
-  env = { ...env, STAGING_DATABASE_URL: t.url };
-  server = await startFunctionsServer(handlersFor(new Services(env)));
+  server = await startFunctionsServer(handlersFor(new Services(world.env)));
   // A chantier to push (named like an attack), a finished run and a held record.
-  await t.db.query(`INSERT INTO batigest_chantiers (code, description, nom_client, sync) VALUES ('CH001', $1, $1, false)`, [XSS]);
+  await world.db.query(`INSERT INTO batigest_chantiers (code, description, nom_client, sync) VALUES ('CH001', $1, $1, false)`, [XSS]);
   const runId = '00000000-0000-4000-8000-000000000001';
-  await insertRun(t.db, { runId, job: 'heures-to-sqlserver', parentRunId: null, trigger: 'timer', dryRun: false, status: 'running' });
+  await insertRun(world.db, { runId, job: 'heures-to-sqlserver', parentRunId: null, trigger: 'timer', dryRun: false, status: 'running' });
   const counts = { read: 3, created: 1, updated: 0, deleted: 0, unchanged: 1, failed: 0, held: 1 };
   const held = {
     key: '4711',
@@ -58,8 +51,8 @@ before(async () => {
     code: 'SALARIE_INCONNU',
     message: `Salarié introuvable : aucun Salarie.CodeBS = 99999999-9999-4999-8999-999999999999 (${XSS} dans BatiSimply).`,
   };
-  await finishRun(t.db, runId, { status: 'partial', counts, errors: [{ key: held.key, code: held.code, message: held.message }] });
-  await recordOutcomes(t.db, 'heures-to-sqlserver', runId, [held], []);
+  await finishRun(world.db, runId, { status: 'partial', counts, errors: [{ key: held.key, code: held.code, message: held.message }] });
+  await recordOutcomes(world.db, 'heures-to-sqlserver', runId, [held], []);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -74,12 +67,10 @@ before(async () => {
   });
 });
 
-after(async () => {
+world.teardown(async () => {
   if (SKIP) return;
   await browser?.close();
   await server?.close();
-  await sandbox?.stop();
-  await t?.drop();
 });
 
 test('dashboard: runs, held records, a dry run from its button, XSS as text', { skip: SKIP }, async () => {
@@ -99,7 +90,7 @@ test('dashboard: runs, held records, a dry run from its button, XSS as text', { 
   assert.ok(held.includes(XSS), 'the payload shows as text');
   assert.equal(await page.locator('img').count(), 0, 'no element was injected');
   assert.equal(await page.locator('#pending-chantiers').innerText(), '1');
-  // Connection health arrives after the page: PostgreSQL and the sandbox answer, SQL Server is not configured.
+  // Connection health arrives after the page: PostgreSQL and the world.sandbox answer, SQL Server is not configured.
   await page.locator('#connections li.ok').nth(1).waitFor({ timeout: 15_000 });
   const connections = await page.locator('#connections').innerText();
   assert.match(connections, /PostgreSQL \(staging\) : connexion réussie/);
@@ -113,13 +104,13 @@ test('dashboard: runs, held records, a dry run from its button, XSS as text', { 
     .waitFor({ timeout: 15_000 });
   const result = await page.locator('#result').innerText();
   assert.match(result, /transfer-batisimply \(simulation\) : réussi/);
-  assert.equal(sandbox.state.projects.size, 0, 'a dry run writes nothing');
+  assert.equal(world.sandbox.state.projects.size, 0, 'a dry run writes nothing');
 
   await mkdir(path.dirname(SCREENSHOT), { recursive: true });
   await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
   // Live progress: a slow BatiSimply makes recup-heures last a few seconds; the page shows where it is.
-  sandbox.faults.add([{ route: 'GET /api/timeSlotManagement/allUsers', fault: 'latency', latencyMs: 700, rate: 1 }]);
+  world.sandbox.faults.add([{ route: 'GET /api/timeSlotManagement/allUsers', fault: 'latency', latencyMs: 700, rate: 1 }]);
   await page.locator('button[data-job="recup-heures"]:not([data-dry])').click();
   await page
     .locator('#progress')
@@ -129,7 +120,7 @@ test('dashboard: runs, held records, a dry run from its button, XSS as text', { 
     .locator('#result')
     .filter({ hasText: /recup-heures : réussi/ })
     .waitFor({ timeout: 20_000 });
-  sandbox.faults.clear();
+  world.sandbox.faults.clear();
 
   assert.deepEqual(dialogs, [], 'no script from the data ran');
 });
@@ -140,7 +131,7 @@ test(
   async () => {
     // A host storage in the settings (as local.settings.json has it): serve consumes the run queue itself, no `func` needed.
     const azurite = await startAzurite();
-    const serve = await startServe({ ...env, SYNC_TIMEZONE: 'Europe/Paris', AzureWebJobsStorage: azurite.connectionString });
+    const serve = await startServe({ ...world.env, SYNC_TIMEZONE: 'Europe/Paris', AzureWebJobsStorage: azurite.connectionString });
     try {
       assert.match(serve.output().out, /File d’attente des exécutions \(AzureWebJobsStorage\) : consommée ici/);
       const denied = await fetch(`${serve.base}/api/status`);
@@ -169,7 +160,7 @@ test(
         .locator('#result')
         .filter({ hasText: /transfer-batisimply \(simulation\) : réussi — lus 1, créés 1/ })
         .waitFor({ timeout: 30_000 });
-      assert.equal(sandbox.state.projects.size, 0, 'a dry run writes nothing');
+      assert.equal(world.sandbox.state.projects.size, 0, 'a dry run writes nothing');
       await page.close();
       // Only French: none of the Functions library's English lines, no library line on stdout.
       const { out, err } = serve.output();
@@ -194,12 +185,12 @@ test(
 
 test('held mass deletion: the dashboard shows why and its button confirms them', { skip: SKIP }, async () => {
   const slots = Array.from({ length: 30 }, (_, i) => slot(9_000 + i, daysAgo(2, `0${i % 9}:${String(i).padStart(2, '0')}:00`), 60));
-  sandbox.state.load({ timeSlots: slots });
-  const services = new Services(env);
+  world.sandbox.state.load({ timeSlots: slots });
+  const services = new Services(world.env);
   try {
     await runJob(services, 'recup-heures', { trigger: 'cli' });
     // A window that comes back empty (an outage, a wrong account): the deletions are held.
-    sandbox.state.load({});
+    world.sandbox.state.load({});
     const held = await runJob(services, 'recup-heures', { trigger: 'cli' });
     assert.equal(held.report.status, 'partial');
   } finally {
@@ -207,7 +198,7 @@ test('held mass deletion: the dashboard shows why and its button confirms them',
   }
   const live = async () =>
     (
-      await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM batigest_heures WHERE id_heure LIKE $1 AND deleted_at IS NULL', [
+      await world.db.query<{ n: number }>('SELECT count(*)::int AS n FROM batigest_heures WHERE id_heure LIKE $1 AND deleted_at IS NULL', [
         '9%',
       ])
     ).rows[0]!.n;

@@ -10,23 +10,20 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { Env } from '../../src/lib/config.js';
 import { runAudit } from '../../src/lib/audit/runAudit.js';
 import { Services } from '../../src/lib/services.js';
 import { finishRun, insertRun } from '../../src/lib/staging/runs.js';
 import { runJob } from '../../src/lib/sync/runner.js';
 import { HOUR_SERIES } from '../../src/lib/ops/dashboard/chart.js';
-import type { Sandbox } from '../../src/sandbox/server.js';
 import { chantier } from '../support/chantiers.js';
 import { MemoryBatigest } from '../support/memoryBatigest.js';
-import { freshDatabase, type TestDatabase } from '../support/pg.js';
-import { startSandbox } from '../support/sandbox.js';
 import { startFunctionsServer, TEST_KEY } from '../support/functionsServer.js';
 import { handlersFor } from '../support/handlers.js';
 import { daysAgo, slot, USER_DUPONT, USER_UNKNOWN } from '../support/slots.js';
 import { skipUnless } from '../support/required.js';
+import { useWorld } from '../support/fixture.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUTPUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test-output');
@@ -36,20 +33,16 @@ const SKIP = skipUnless(
   `operator's day browser test: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`,
 );
 
-let t: TestDatabase;
-let sandbox: Sandbox;
-let env: Env;
+// One operator's day across the file's tests: nothing is emptied between them.
+const world = useWorld({ stagingInEnv: true, resetEach: false });
 let services: Services;
 const batigest = new MemoryBatigest();
 let server: { url: string; close(): Promise<void> };
 let browser: Browser | undefined;
 
-before(async () => {
+world.setup(async () => {
   if (SKIP) return;
-  t = await freshDatabase();
-  ({ sandbox, env } = await startSandbox());
-  env = { ...env, STAGING_DATABASE_URL: t.url };
-  services = new Services(env, { staging: t.db, batigest });
+  services = new Services(world.env, { staging: world.db, batigest });
   server = await startFunctionsServer(handlersFor(services));
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -57,12 +50,10 @@ before(async () => {
   });
 });
 
-after(async () => {
+world.teardown(async () => {
   if (SKIP) return;
   await browser?.close();
   await server?.close();
-  await sandbox?.stop();
-  await t?.drop();
 });
 
 const dashboard = (query = '') => `${server.url}/api/dashboard?code=${TEST_KEY}${query}`;
@@ -73,7 +64,7 @@ async function open(width = 1280, query = ''): Promise<Page> {
 }
 
 test('after a run from its button, every section is true again without a reload', { skip: SKIP }, async () => {
-  sandbox.state.load({ timeSlots: [slot(501, daysAgo(2), 60), slot(502, daysAgo(2, '10:00:00'), 90)] });
+  world.sandbox.state.load({ timeSlots: [slot(501, daysAgo(2), 60), slot(502, daysAgo(2, '10:00:00'), 90)] });
   const page = await open();
   assert.match(await page.locator('#runs').innerText(), /Aucune exécution/);
   assert.equal(await page.locator('#pending-heures').innerText(), '0');
@@ -93,7 +84,7 @@ test('after a run from its button, every section is true again without a reload'
 });
 
 test('a job’s buttons are disabled while it runs, its progress shown with its unit', { skip: SKIP }, async () => {
-  sandbox.faults.add([{ route: 'GET /api/timeSlotManagement/allUsers', fault: 'latency', latencyMs: 600, rate: 1 }]);
+  world.sandbox.faults.add([{ route: 'GET /api/timeSlotManagement/allUsers', fault: 'latency', latencyMs: 600, rate: 1 }]);
   const page = await open();
   try {
     await page.locator('button[data-job="recup-heures"]:not([data-dry])').click();
@@ -109,7 +100,7 @@ test('a job’s buttons are disabled while it runs, its progress shown with its 
       .waitFor({ timeout: 30_000 });
     await page.locator('button[data-job="recup-heures"]:not([data-dry]):enabled').waitFor({ timeout: 10_000 });
   } finally {
-    sandbox.faults.clear();
+    world.sandbox.faults.clear();
     await page.close();
   }
 });
@@ -119,8 +110,8 @@ test(
   { skip: SKIP },
   async () => {
     const finished = async (runId: string, job: string, status: 'interrupted' | 'succeeded' | 'skipped', message?: string) => {
-      await insertRun(t.db, { runId, job, parentRunId: null, trigger: 'timer', dryRun: false, status: 'running' });
-      await finishRun(t.db, runId, {
+      await insertRun(world.db, { runId, job, parentRunId: null, trigger: 'timer', dryRun: false, status: 'running' });
+      await finishRun(world.db, runId, {
         status,
         counts: { read: 1, created: 0, updated: 0, deleted: 0, unchanged: 1, failed: 0, held: 0 },
         errors: [],
@@ -154,7 +145,7 @@ test(
 
 test('an audit that cannot run says « Audit impossible : » and why', { skip: SKIP }, async () => {
   // No Batigest settings behind this server: the audit cannot read SuiviMO.
-  const bare = await startFunctionsServer(handlersFor(new Services(env)));
+  const bare = await startFunctionsServer(handlersFor(new Services(world.env)));
   const page = await browser!.newPage({ viewport: { width: 1280, height: 1000 } });
   try {
     await page.goto(`${bare.url}/api/dashboard?code=${TEST_KEY}`);
@@ -180,7 +171,7 @@ test('at 800 px nothing is cut off: no horizontal scroll, the runs table and the
 });
 
 test('several companies: a picker, and a bad company answered as a page to a browser', { skip: SKIP }, async () => {
-  const several = handlersFor(new Services({ ...env, COMPANIES: 'default,beta' }, { staging: t.db }));
+  const several = handlersFor(new Services({ ...world.env, COMPANIES: 'default,beta' }, { staging: world.db }));
   const multi = await startFunctionsServer(several);
   const page = await browser!.newPage({ viewport: { width: 1000, height: 900 } });
   try {
@@ -218,12 +209,12 @@ test(
   'the picture of the hours: per week, exported, waiting and held, the figures and the screenshot matching the audit',
   { skip: SKIP },
   async () => {
-    await t.db.query('TRUNCATE batigest_heures, suivimo_ledger, batigest_chantiers, connecteur_runs, connecteur_record_issues');
+    await world.empty();
     batigest.salaries = [{ code: 'DUPJ', nom: 'DUPONT Jean', codeBs: USER_DUPONT }];
     batigest.chantiers = [chantier('CH001')];
     batigest.suiviMo = [];
     // Two weeks apart: 8 h and 6 h exported, 3 h held (a salarié Batigest does not know), then 2 h validated after the export.
-    sandbox.state.load({
+    world.sandbox.state.load({
       timeSlots: [
         slot(601, daysAgo(10), 480),
         slot(602, daysAgo(3), 360),
@@ -231,7 +222,7 @@ test(
       ],
     });
     await runJob(services, 'all', { trigger: 'cli' });
-    sandbox.state.timeSlots.set('604', slot(604, daysAgo(2), 120));
+    world.sandbox.state.timeSlots.set('604', slot(604, daysAgo(2), 120));
     await runJob(services, 'recup-heures', { trigger: 'cli' });
     const audit = await runAudit(services);
     const hoursOf = (kind: string) => audit.findings.filter((f) => f.kind === kind).reduce((n, f) => n + (f.heuresBatisimply ?? 0), 0);

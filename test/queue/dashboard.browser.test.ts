@@ -6,20 +6,18 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import functions from '@azure/functions';
 import { QueueClient } from '@azure/storage-queue';
 import { chromium, type Browser } from 'playwright-core';
 import { Services } from '../../src/lib/services.js';
 import { RUNS_QUEUE, runQueueFrom } from '../../src/lib/queue/client.js';
 import type { LocalServer } from '../../src/cli/serve.js';
-import type { Sandbox } from '../../src/sandbox/server.js';
-import { closeWorld, openWorld } from '../support/fixture.js';
-import type { TestDatabase } from '../support/pg.js';
 import { startFunctionsServer, TEST_KEY } from '../support/functionsServer.js';
 import { handlersFor, type TestHandlers } from '../support/handlers.js';
 import { startAzurite, type Azurite } from './azurite.js';
 import { skipUnless } from '../support/required.js';
+import { useWorld } from '../support/fixture.js';
 
 const { InvocationContext } = functions;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -29,8 +27,8 @@ const SKIP = skipUnless(
   `queue dashboard browser test: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`,
 );
 
-let t: TestDatabase;
-let sandbox: Sandbox;
+// The state the dashboard shows is made in the before hook and followed across the tests.
+const world = useWorld({ stagingInEnv: true, resetEach: false });
 let azurite: Azurite;
 let browser: Browser | undefined;
 let handlers: TestHandlers;
@@ -38,13 +36,12 @@ let server: LocalServer;
 let stopping = false;
 let consumer: Promise<void>;
 
-before(async () => {
+world.setup(async () => {
   if (SKIP) return;
-  ({ t, sandbox } = await openWorld({ stagingInEnv: true }));
   azurite = await startAzurite();
   const env = { ...(await openEnv()), AzureWebJobsStorage: azurite.connectionString };
   handlers = handlersFor(new Services(env), runQueueFrom(env));
-  await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'Chantier 1', false)`);
+  await world.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'Chantier 1', false)`);
   server = await startFunctionsServer(handlers);
   // What the host does: take each message and hand it to the queue trigger.
   const queue = new QueueClient(azurite.connectionString, RUNS_QUEUE);
@@ -73,10 +70,10 @@ before(async () => {
 });
 
 async function openEnv() {
-  return { ...sandbox.connectorSettings(), STAGING_DATABASE_URL: t.url, SYNC_TIMEZONE: 'Europe/Paris' };
+  return { ...world.sandbox.connectorSettings(), STAGING_DATABASE_URL: world.t.url, SYNC_TIMEZONE: 'Europe/Paris' };
 }
 
-after(async () => {
+world.teardown(async () => {
   if (SKIP) return;
   stopping = true;
   await consumer;
@@ -84,7 +81,6 @@ after(async () => {
   await server.close();
   await handlers.directory.close();
   await azurite.stop();
-  await closeWorld({ t, sandbox });
 });
 
 test('a dashboard button enqueues the run and follows it to its report', { skip: SKIP }, async () => {
@@ -96,9 +92,9 @@ test('a dashboard button enqueues the run and follows it to its report', { skip:
     .filter({ hasText: /transfer-batisimply : réussi/ })
     .waitFor({ timeout: 30_000 });
   assert.match(await page.locator('#result').innerText(), /créés 1/);
-  const { rows } = await t.db.query<{ queued: boolean }>(
+  const { rows } = await world.db.query<{ queued: boolean }>(
     `SELECT queued_at IS NOT NULL AS queued FROM connecteur_runs WHERE job = 'transfer-batisimply'`,
   );
   assert.deepEqual(rows, [{ queued: true }], 'the run went through the queue');
-  assert.equal(sandbox.state.projects.size, 1);
+  assert.equal(world.sandbox.state.projects.size, 1);
 });

@@ -2,52 +2,39 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, beforeEach, test } from 'node:test';
+import { beforeEach, test } from 'node:test';
 import functions, { type HttpResponseInit } from '@azure/functions';
 import { QueueClient } from '@azure/storage-queue';
 import type { Env } from '../../src/lib/config.js';
 import { Services } from '../../src/lib/services.js';
 import { MAX_DEQUEUE_COUNT, RUNS_QUEUE, runQueueFrom } from '../../src/lib/queue/client.js';
 import { getRun } from '../../src/lib/staging/runs.js';
-import type { Sandbox } from '../../src/sandbox/server.js';
-import type { TestDatabase } from '../support/pg.js';
 import { connecteur } from '../support/cli.js';
-import { closeWorld, openWorld } from '../support/fixture.js';
 import { startAzurite, type Azurite } from './azurite.js';
 import { handlersFor, type TestHandlers } from '../support/handlers.js';
+import { useWorld } from '../support/fixture.js';
 
 const { HttpRequest, InvocationContext } = functions;
 
-let t: TestDatabase;
-let sandbox: Sandbox;
 let env: Env;
 let azurite: Azurite;
 let queue: QueueClient;
-
-before(async () => {
-  ({ t, sandbox, env } = await openWorld({ stagingInEnv: true }));
+let h: TestHandlers;
+const world = useWorld({ stagingInEnv: true, services: () => new Services(env) });
+world.setup(async () => {
   azurite = await startAzurite();
-  env = { ...env, AzureWebJobsStorage: azurite.connectionString };
+  env = { ...world.env, AzureWebJobsStorage: azurite.connectionString };
   queue = new QueueClient(azurite.connectionString, RUNS_QUEUE);
 });
-after(async () => {
+world.teardown(async () => {
   await h.directory.close();
-  await services?.close();
   await azurite?.stop();
-  await closeWorld({ t, sandbox });
 });
-let services: Services | undefined;
-let h: TestHandlers;
 beforeEach(async () => {
-  await t.db.query('TRUNCATE batigest_chantiers, connecteur_runs, connecteur_record_issues');
   await queue.createIfNotExists();
   await queue.clearMessages();
-  sandbox.state.load({});
-  sandbox.faults.clear();
-  await services?.close();
-  services = new Services(env);
-  h = handlersFor(services, runQueueFrom(env));
-  await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'Chantier 1', false)`);
+  h = handlersFor(world.services, runQueueFrom(env));
+  await world.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'Chantier 1', false)`);
 });
 
 interface Delivered {
@@ -88,8 +75,8 @@ test('POST a job: 202, queued run, Location; the queue handler runs it; GET /api
   assert.equal(res.status, 202);
   const runId = body(res).runId as string;
   assert.equal((res.headers as Record<string, string>).location, `/api/runs/${runId}`);
-  assert.equal((await getRun(t.db, runId))?.status, 'queued');
-  assert.equal(sandbox.state.projects.size, 0, 'nothing ran in the request');
+  assert.equal((await getRun(world.db, runId))?.status, 'queued');
+  assert.equal(world.sandbox.state.projects.size, 0, 'nothing ran in the request');
 
   const message = await nextMessage();
   assert.deepEqual(message.body, { runId, job: 'transfer-batisimply', company: 'default' });
@@ -100,7 +87,7 @@ test('POST a job: 202, queued run, Location; the queue handler runs it; GET /api
   assert.equal(body(answer).status, 'succeeded');
   assert.equal(body(answer).counts.created, 1);
   assert.equal(body(answer).company, 'default');
-  assert.equal(sandbox.state.projects.size, 1);
+  assert.equal(world.sandbox.state.projects.size, 1);
 
   const list = await h.listRunsHandler(get('runs?job=transfer-batisimply&status=succeeded'));
   assert.deepEqual(
@@ -155,7 +142,7 @@ test('the same job queued already: 409 with its run id', async () => {
 });
 
 test('a message delivered twice, even at once: the job runs once', async () => {
-  sandbox.faults.add([{ route: 'GET /api/project', fault: 'latency', latencyMs: 500, times: 1 }]);
+  world.sandbox.faults.add([{ route: 'GET /api/project', fault: 'latency', latencyMs: 500, times: 1 }]);
   const runId = body(await h.jobHandler('transfer-batisimply')(post('transfer-batisimply'), context())).runId;
   const message = await nextMessage();
   // Two instances get the same message (visibility timeout ran out): one runs, the other is turned away.
@@ -163,9 +150,9 @@ test('a message delivered twice, even at once: the job runs once', async () => {
   assert.ok(both.some((r) => r.status === 'fulfilled'));
   // Whichever was turned away by the lock comes back later: it must see the run done and stop.
   await h.runQueueHandler(message.body, context(3));
-  assert.equal((await getRun(t.db, runId))?.status, 'succeeded');
-  assert.equal(sandbox.state.projects.size, 1);
-  const { rows } = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM connecteur_runs');
+  assert.equal((await getRun(world.db, runId))?.status, 'succeeded');
+  assert.equal(world.sandbox.state.projects.size, 1);
+  const { rows } = await world.db.query<{ n: number }>('SELECT count(*)::int AS n FROM connecteur_runs');
   assert.equal(rows[0]!.n, 1);
 });
 
@@ -177,13 +164,13 @@ test('a poison message: retried while deliveries remain, then the run fails with
   assert.ok(held);
   try {
     await assert.rejects(h.runQueueHandler(message.body, context(1)), /déjà en cours/);
-    const waiting = await getRun(t.db, runId);
+    const waiting = await getRun(world.db, runId);
     assert.equal(waiting?.status, 'queued');
     assert.match(String(waiting?.message), /déjà en cours/);
 
     const lines: string[] = [];
     await h.runQueueHandler(message.body, context(MAX_DEQUEUE_COUNT, lines));
-    const failed = await getRun(t.db, runId);
+    const failed = await getRun(world.db, runId);
     assert.equal(failed?.status, 'failed');
     assert.match(String(failed?.message), new RegExp(`Abandon après ${MAX_DEQUEUE_COUNT} tentatives : .*déjà en cours`));
     const finished = lines.filter((l) => l.startsWith('Fin du job transfer-batisimply : échec'));
@@ -197,7 +184,7 @@ test('a poison message: retried while deliveries remain, then the run fails with
   } finally {
     await held.release();
   }
-  assert.equal(sandbox.state.projects.size, 0);
+  assert.equal(world.sandbox.state.projects.size, 0);
 });
 
 test('a poison message whose last delivery crashed the worker: the poison handler fails the run and logs it', async () => {
@@ -205,7 +192,7 @@ test('a poison message whose last delivery crashed the worker: the poison handle
   const message = await nextMessage();
   const lines: string[] = [];
   await h.poisonQueueHandler(message.body, context(1, lines));
-  assert.equal((await getRun(t.db, runId))?.status, 'failed');
+  assert.equal((await getRun(world.db, runId))?.status, 'failed');
   assert.equal(lines.filter((l) => l.startsWith('Fin du job transfer-batisimply : échec')).length, 1);
 });
 
@@ -221,16 +208,16 @@ test('timers enqueue, they do not run', async () => {
   );
   const message = await nextMessage();
   assert.equal((message.body as { job: string }).job, 'chantiers');
-  const run = await getRun(t.db, (message.body as { runId: string }).runId);
+  const run = await getRun(world.db, (message.body as { runId: string }).runId);
   assert.equal(run?.status, 'queued');
   assert.equal(run?.trigger, 'timer');
-  assert.equal(sandbox.state.projects.size, 0);
+  assert.equal(world.sandbox.state.projects.size, 0);
   // A second tick while the first is still queued skips its turn instead of piling up.
   await h.timerFunctions.chantiersTimer!.handler(
     { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } },
     context(),
   );
-  const { rows } = await t.db.query<{ status: string }>(`SELECT status FROM connecteur_runs ORDER BY status`);
+  const { rows } = await world.db.query<{ status: string }>(`SELECT status FROM connecteur_runs ORDER BY status`);
   assert.deepEqual(
     rows.map((r) => r.status),
     ['queued', 'skipped'],
@@ -250,7 +237,7 @@ test('connecteur run --queue records the run and enqueues it; without a storage 
   const { runId, status } = JSON.parse(r.stdout) as { runId: string; status: string };
   assert.equal(status, 'queued');
   assert.equal(((await nextMessage()).body as { runId: string }).runId, runId);
-  assert.equal((await getRun(t.db, runId))?.trigger, 'cli');
+  assert.equal((await getRun(world.db, runId))?.trigger, 'cli');
   assert.doesNotMatch(
     r.stdout + r.stderr,
     /Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/,

@@ -1,6 +1,6 @@
 /** `connecteur companies`: the configured companies, each section of their settings checked. */
 import type { Command } from 'commander';
-import { describeCompanies } from '../../lib/companies.js';
+import { describeCompanies, leftoverWarning } from '../../lib/companies.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exitCodes.js';
 
@@ -12,6 +12,8 @@ export function companiesCommand(program: Command, ctx: CliContext) {
     .action((opts: { json?: boolean }) => {
       try {
         const companies = describeCompanies(ctx.settings().env);
+        const leftover = leftoverWarning(ctx.settings().env);
+        if (leftover) ctx.err(`⚠ ${leftover}\n`);
         if (opts.json) ctx.out(JSON.stringify(companies, null, 2));
         else {
           for (const c of companies) {

@@ -7,6 +7,7 @@ import { withServices, type CliContext } from '../context.js';
 import { EXIT, exitForReport } from '../exitCodes.js';
 import { formatReport } from '../format.js';
 import { cliConsole } from '../output.js';
+import { onStopRequest } from '../stopRequest.js';
 
 interface RunOptions {
   dryRun?: boolean;
@@ -55,6 +56,10 @@ async function runHere(ctx: CliContext, s: Services, job: JobName, opts: RunOpti
   createLogger(console.sink).debug(`Réglages : environnement${file ? `, puis ${file}` : ''}, puis valeurs par défaut`, {
     event: 'settings',
   });
+  const stop = onStopRequest(
+    (text) => (console.stop(), ctx.err(text)),
+    'le job s’arrête entre deux lots, enregistré interrompu (« arrêt demandé ») ; Ctrl+C encore pour quitter tout de suite.',
+  );
   try {
     const { runJob } = await import('../../lib/sync/runner.js');
     const outcome = await runJob(s, job, {
@@ -63,11 +68,15 @@ async function runHere(ctx: CliContext, s: Services, job: JobName, opts: RunOpti
       allowMassDelete: opts.allowMassDelete ?? false,
       log: createLogger(console.sink, { trigger: 'cli' }),
       onProgress: ({ job: step, done, total }) => console.progress(step, done, total),
+      signal: stop.signal,
     });
     console.stop();
     ctx.out(opts.json ? JSON.stringify(outcome.report, null, 2) : formatReport(outcome.report));
+    // Stopped as asked: its own code, whatever the report says (the run is recorded interrupted).
+    if (stop.signal.aborted && outcome.report.status === 'interrupted') return EXIT.stopped;
     return exitForReport(outcome.report, outcome.fatal);
   } finally {
+    stop.dispose();
     console.stop();
   }
 }

@@ -10,7 +10,8 @@ import { describeStaging } from '../../lib/staging/describe.js';
 import { CLI_HOOKS, type CliContext } from '../context.js';
 import { EXIT } from '../exitCodes.js';
 import { cliConsole, notice } from '../output.js';
-import { integerOption, listenOn, untilStopped } from './listening.js';
+import { integerOption, listenOn } from './listening.js';
+import { onStopRequest } from '../stopRequest.js';
 import { createLogger } from '../../lib/log.js';
 
 export function serveCommand(program: Command, ctx: CliContext) {
@@ -23,6 +24,10 @@ export function serveCommand(program: Command, ctx: CliContext) {
       let services: Services | undefined;
       let directory: CompanyDirectory | undefined;
       let stopConsumer: (() => Promise<void>) | undefined;
+      const stop = onStopRequest(
+        ctx.err,
+        'plus de nouvelle exécution ; celle en cours s’arrête entre deux lots, enregistrée interrompue (« arrêt demandé »), les requêtes en attente reçoivent leur réponse.',
+      );
       try {
         const env = ctx.settings().env;
         notice('info', describeStaging(ctx.staging(), env.KEY_VAULT_URL), { event: 'staging' });
@@ -39,7 +44,7 @@ export function serveCommand(program: Command, ctx: CliContext) {
           import('../../lib/queue/client.js'),
         ]);
         const queue = runQueueFrom(env);
-        const handlers = createHandlers({ directory, queue, log });
+        const handlers = createHandlers({ directory, queue, log, signal: stop.signal });
         const server = await listenOn(
           () => startLocalServer({ httpFunctions: handlers.httpFunctions, port: opts.port, host: opts.host, log }),
           opts.port,
@@ -70,14 +75,22 @@ export function serveCommand(program: Command, ctx: CliContext) {
             : '  Sans file d’attente (AzureWebJobsStorage absent) : chaque job tourne dans la requête.',
         );
         ctx.out('  Ctrl+C pour arrêter.');
-        await untilStopped();
+        await stop.requested;
+        // In this order: no message taken any more (the one under way ends, interrupted), every
+        // waiting caller answered, and the staging closed last, once nothing uses it.
         await stopConsumer?.();
         stopConsumer = undefined;
         await server.close();
+        await directory.close();
+        directory = undefined;
+        await services.close();
+        services = undefined;
+        ctx.err('Connecteur arrêté.\n');
         ctx.finish(EXIT.ok);
       } catch (error) {
         ctx.finish(ctx.fail(error));
       } finally {
+        stop.dispose();
         await stopConsumer?.();
         await directory?.close();
         await services?.close();

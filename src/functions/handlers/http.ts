@@ -20,6 +20,11 @@ export interface HandlerDeps {
    * Application Insights). `connecteur serve` writes them as every command does.
    */
   readonly log?: Sink;
+  /**
+   * Aborted when the process is asked to stop (`connecteur serve`, Ctrl+C): a run under way ends
+   * between two batches, recorded interrupted (« arrêt demandé »). Unset: the Functions host.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export function json(status: number, body: unknown): HttpResponseInit {

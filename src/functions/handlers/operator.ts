@@ -10,6 +10,7 @@ const ops = {
   status: () => import('../../lib/ops/status.js'),
   dashboard: () => import('../../lib/ops/dashboard.js'),
   charts: () => import('../../lib/ops/charts.js'),
+  companySummary: () => import('../../lib/ops/companySummary.js'),
   guide: () => import('../../lib/ops/guide.js'),
   checks: () => import('../../lib/ops/checks.js'),
 };
@@ -47,7 +48,13 @@ export function operatorHandlers(deps: HandlerDeps) {
     const company = request.query.get('company') ?? undefined;
     try {
       companies = deps.directory.companies().map((c) => c.name);
-      if (!company && companies.length > 1) return html(200, renderCompanyChoice(companies));
+      if (!company && companies.length > 1) {
+        const { companySummaries } = await ops.companySummary();
+        const all = deps.directory.select();
+        // The summary helps the choice: a page without it beats no page.
+        const summaries = await companySummaries(all).catch(() => undefined);
+        return html(200, renderCompanyChoice(companies, summaries, dashboardTimeZone(all[0]!.services)));
+      }
       const services = servicesOf(request);
       const [{ gatherStatus }, { gatherCharts }] = await Promise.all([ops.status(), ops.charts()]);
       const [status, charts] = await Promise.all([

@@ -2,6 +2,7 @@
 import type { InvocationContext, StorageQueueFunctionOptions } from '@azure/functions';
 import { MAX_DEQUEUE_COUNT, RUNS_POISON_QUEUE, RUNS_QUEUE, runMessageSchema } from '../../lib/queue/client.js';
 import { abandonRun, executeRunMessage } from '../../lib/queue/runs.js';
+import { UpstreamError } from '../../lib/errors.js';
 import { contextLogger, type HandlerDeps } from './http.js';
 
 export function queueHandlers(deps: HandlerDeps) {
@@ -9,7 +10,11 @@ export function queueHandlers(deps: HandlerDeps) {
 
   async function runQueueHandler(message: unknown, context: InvocationContext) {
     const dequeueCount = Number(context.triggerMetadata?.dequeueCount ?? 1);
-    await executeRunMessage(servicesOf, message, { dequeueCount, log: contextLogger(context, { trigger: 'queue' }, deps.log) });
+    await executeRunMessage(servicesOf, message, {
+      dequeueCount,
+      log: contextLogger(context, { trigger: 'queue' }, deps.log),
+      signal: deps.signal,
+    });
   }
 
   /** A message lands here after its last delivery failed without the handler seeing it (a crashed worker). */
@@ -17,7 +22,26 @@ export function queueHandlers(deps: HandlerDeps) {
     const log = contextLogger(context, { trigger: 'queue-poison' }, deps.log);
     const parsed = runMessageSchema.safeParse(message);
     if (!parsed.success) return log.error('Message illisible dans la file des messages abandonnés.', { event: 'run.message.invalid' });
-    await abandonRun(servicesOf, parsed.data, `Message abandonné par la file après ${MAX_DEQUEUE_COUNT} tentatives.`, 'internal', log);
+    log.error(
+      `Message de l’exécution ${parsed.data.runId} dans la file des abandons (${parsed.data.job}, société ${parsed.data.company}).`,
+      {
+        event: 'queue.poison',
+        company: parsed.data.company,
+        job: parsed.data.job,
+        runId: parsed.data.runId,
+      },
+    );
+    const ended = await abandonRun(
+      servicesOf,
+      parsed.data,
+      `Message abandonné par la file après ${MAX_DEQUEUE_COUNT} tentatives.`,
+      'internal',
+      log,
+    );
+    // Staging still unreachable: thrown, so that the host delivers it again; past its own tries the
+    // row is ended anyway by the next request for the job (queued past its last delivery, staleRuns.ts).
+    if (ended === 'unwritten')
+      throw new UpstreamError('staging', `Exécution ${parsed.data.runId} non marquée : base de staging injoignable.`);
   }
 
   const queueFunctions: Record<string, StorageQueueFunctionOptions> = {

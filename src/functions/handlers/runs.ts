@@ -45,7 +45,7 @@ export function runHandlers(deps: HandlerDeps) {
       headers: { 'content-type': 'application/json; charset=utf-8', location: location(runId) },
     });
     if (wait === 0) return accepted(null);
-    const view = await waitForRun({ company: services.scope.company, services }, runId, wait * 1000);
+    const view = await waitForRun({ company: services.scope.company, services }, runId, wait * 1000, undefined, deps.signal);
     return view && isFinished(view) ? finishedAnswer(view) : accepted(view);
   }
 

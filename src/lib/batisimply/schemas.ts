@@ -38,15 +38,24 @@ export type Project = z.output<typeof projectSchema>;
  * GET /api/project: a page object (items under `elements`), or a bare array. Items are checked one
  * by one (`projectSchema`), so that one malformed project is reported instead of failing the list.
  */
-export const projectPageSchema = z.union([
-  z.array(z.unknown()),
-  z.looseObject({
-    elements: z.array(z.unknown()),
-    totalPages: z.number().int().nonnegative().optional(),
-    totalElements: z.number().int().nonnegative().optional(),
-    size: z.number().int().positive().optional(),
+const projectPageObject = z.looseObject({
+  elements: z.array(z.unknown(), {
+    error: (issue) =>
+      issue.input === undefined ? 'champ « elements » manquant (la liste des projets y est attendue)' : '« elements » doit être une liste',
   }),
-]);
+  totalPages: z.number().int().nonnegative().optional(),
+  totalElements: z.number().int().nonnegative().optional(),
+  size: z.number().int().positive().optional(),
+});
+
+/** A bare array, else the page object, with its own issues (a missing `elements` named) rather than a union's. */
+export const projectPageSchema = z.unknown().transform((value, ctx): unknown[] | z.output<typeof projectPageObject> => {
+  if (Array.isArray(value)) return value as unknown[];
+  const page = projectPageObject.safeParse(value);
+  if (page.success) return page.data;
+  for (const issue of page.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path, input: value });
+  return z.NEVER;
+});
 
 /** A time slot as the connector uses it; the fields it does not use are not kept. */
 export interface TimeSlot {
@@ -105,7 +114,17 @@ function optionalFlag(v: unknown, field: string): boolean {
 function instant(v: unknown, field: string): [string, number] {
   const ms = typeof v === 'string' && ISO_INSTANT.test(v) ? Date.parse(v) : NaN;
   if (Number.isNaN(ms)) throw new Refusal(field, 'date-heure ISO 8601 avec fuseau attendue');
+  // Date.parse rolls an impossible day over (2026-02-30 → 2 March), PostgreSQL refuses it at the
+  // INSERT and with it the whole import: the calendar date is checked as written.
+  if (!possibleDate(v as string)) throw new Refusal(field, `date impossible (${(v as string).slice(0, 10)}) : ce jour n’existe pas`);
   return [v as string, ms];
+}
+
+function possibleDate(text: string): boolean {
+  const [y, m, d] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const [hh, mm] = [Number(text.slice(11, 13)), Number(text.slice(14, 16))];
+  const daysInMonth = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth && hh <= 23 && mm <= 59;
 }
 
 function slotId(raw: Record<string, unknown>): string | null {

@@ -141,6 +141,11 @@ export const CODES = {
     'Le serveur PostgreSQL de staging ne répond pas (arrêté, adresse ou port faux, pare-feu, DNS).',
     'Vérifiez que le serveur tourne et accepte les connexions depuis cette machine, puis relancez.',
   ),
+  STAGING_VERROU_PERDU: entry(
+    'indisponible',
+    'La connexion de staging qui tenait le verrou du job a été coupée (redémarrage, bascule, pg_terminate_backend) : l’exécution s’est arrêtée à l’étape suivante, enregistrée interrompue, pour ne pas chevaucher une autre exécution.',
+    'Rien à faire si le serveur répond de nouveau : la prochaine exécution reprend où les données en sont, sans rien écrire deux fois.',
+  ),
   STAGING_ERROR: entry(
     'indisponible',
     'La base de staging a refusé une requête ; le message donne sa raison.',
@@ -223,6 +228,11 @@ export const CODES = {
   ),
 
   // Runs as a whole.
+  BATISIMPLY_PAGES_REPETEES: entry(
+    'indisponible',
+    'BatiSimply a renvoyé deux fois la même page de la liste des projets : il ne tient pas compte de la pagination (page, size). La lecture s’arrête au lieu de tourner sans fin.',
+    'Signalez-le au support BatiSimply (paramètres page et size ignorés par GET /api/project) ; relancez ensuite.',
+  ),
   JOB_RUNNING: entry(
     'exécution',
     'Le même job (de la même société) est déjà en cours ou en file d’attente : une seule exécution à la fois.',
@@ -232,6 +242,11 @@ export const CODES = {
     'exécution',
     'La file d’attente a abandonné le message de l’exécution après plusieurs tentatives (processus arrêté à chaque fois).',
     'Lisez les journaux de l’application pour la cause, puis relancez le job.',
+  ),
+  RUN_RECLAIMED: entry(
+    'exécution',
+    'Une exécution restait marquée en cours (verrou du job libre : son processus est mort) ou en file d’attente au-delà de sa dernière livraison possible : elle a été marquée interrompue, avec la raison, pour laisser passer la suivante.',
+    'Rien à faire : la suivante reprend où les données en sont. Si cela revient, lisez les journaux (redémarrages du worker, délai functionTimeout, file injoignable).',
   ),
   RUN_INTERRUPTED: entry(
     'exécution',
@@ -269,6 +284,16 @@ export const CODES = {
     'enregistrement',
     'La liste des projets BatiSimply a changé pendant sa lecture : les créations attendent, pour ne rien doubler.',
     'Rien à faire : le prochain passage crée ces projets.',
+  ),
+  LISTE_INSTABLE_PERSISTANTE: entry(
+    'avertissement',
+    'La liste des projets BatiSimply bouge pendant sa lecture depuis plusieurs exécutions de suite : aucun nouveau chantier n’est créé tant que cela dure.',
+    'Vérifiez qu’aucun outil ne crée ou ne supprime des projets BatiSimply en continu ; sinon, transmettez au support BatiSimply l’heure des exécutions (une alerte le signale aussi).',
+  ),
+  PROJET_REPETE: entry(
+    'avertissement',
+    'La liste des projets BatiSimply a cité un projet deux fois sans avoir bougé (pagination défaillante) : il est compté une fois, les créations se font.',
+    'Rien à faire ; si cela dure, signalez-le au support BatiSimply.',
   ),
   CREATION_INCERTAINE: entry(
     'enregistrement',
@@ -439,6 +464,11 @@ export const CODES = {
   ),
   NOT_FOUND: entry('http', 'Route inconnue.', 'Vérifiez l’adresse (la liste des routes est dans le README).'),
   METHOD_NOT_ALLOWED: entry('http', 'Méthode HTTP refusée par la route.', 'Les jobs se lancent en POST, les lectures en GET.'),
+  STOPPING: entry(
+    'http',
+    'Le connecteur s’arrête (Ctrl+C ou arrêt du service) : il ne prend plus de travail ; les requêtes en cours reçoivent leur réponse.',
+    'Relancez « connecteur serve », puis la requête.',
+  ),
 } as const satisfies Record<string, CodeEntry>;
 
 /** Codes made of a prefix and a number (an HTTP status, a SQL Server error number): one entry per prefix. */

@@ -170,7 +170,9 @@ export function checkSettings(services: Services) {
     };
     for (const [name, schema] of Object.entries(sections)) attempt(() => parseSection(schema, services.env, name));
     attempt(() => services.stagingSettings());
-    attempt(() => listCompanies(services.env));
+    attempt(() => {
+      for (const c of listCompanies(services.env)) if (c.problem) throw new ConfigurationError(c.problem);
+    });
     if (problems.length > 0) throw new ConfigurationError(problems.join('. '), { code: 'CONFIG_INVALID' });
   });
 }

@@ -1,6 +1,7 @@
 /** The run API's reads of the run history: one run with its steps and live progress, the history, a wait. */
 import type { Services } from '../services.js';
 import { childRuns, getRun, listRuns, type RunRow } from '../staging/runs.js';
+import { listRunsAcross } from '../staging/acrossSchemas.js';
 import { emptyCounts, isFinishedStatus, type ErrorKind, type RunStatus } from '../domain/runs.js';
 
 export interface CompanyServices {
@@ -66,6 +67,12 @@ export async function runHistory(
   companies: CompanyServices[],
   filter: { job?: string; status?: string; limit: number },
 ): Promise<RunView[]> {
+  if (companies.length > 1) {
+    // Every company's history in one statement on one connection: no company's schema is opened or migrated for it.
+    const companyOf = new Map(companies.map(({ company, services }) => [services.scope.schema, company]));
+    const rows = await listRunsAcross(await companies[0]!.services.stagingReader(), [...companyOf.keys()], filter);
+    return rows.map(({ schema, row }) => toView(row, companyOf.get(schema)!));
+  }
   const lists = await Promise.all(
     companies.map(async ({ company, services }) => (await listRuns(await services.staging(), filter)).map((r) => toView(r, company))),
   );
@@ -79,11 +86,20 @@ export async function runHistory(
  * The run once it has finished, or as it stands at the deadline. The history is read again
  * every `everyMs`: the run goes on in another invocation, maybe on another instance.
  */
-export async function waitForRun(company: CompanyServices, runId: string, timeoutMs: number, everyMs = 250): Promise<RunView | null> {
+export async function waitForRun(
+  company: CompanyServices,
+  runId: string,
+  timeoutMs: number,
+  everyMs = 250,
+  signal?: AbortSignal,
+): Promise<RunView | null> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const view = await findRun([company], runId);
     if (!view || isFinished(view) || Date.now() >= deadline) return view;
+    // The process stops: a run under way here ends between two batches and is worth waiting for;
+    // a run still queued will not start here, the caller is answered now (202 with its state).
+    if (signal?.aborted && view.status !== 'running') return view;
     await new Promise((r) => setTimeout(r, Math.min(everyMs, Math.max(0, deadline - Date.now()))));
   }
 }

@@ -3,12 +3,22 @@ import type { Services } from '../services.js';
 import { countPendingChantiers } from '../staging/chantiers.js';
 import { countPendingHeures } from '../staging/heures.js';
 import { closeDeadRuns } from '../sync/locks.js';
-import { lastRunPerJob, listRuns, recentRuns, recordIssues, type RecordIssueRow, type RunRow } from '../staging/runs.js';
+import {
+  jobHealth,
+  lastRunPerJob,
+  listRuns,
+  recentRuns,
+  recordIssues,
+  type JobHealth,
+  type RecordIssueRow,
+  type RunRow,
+} from '../staging/runs.js';
+import { reclaimDeadRuns } from '../sync/staleRuns.js';
 import { checkAll, type CheckResult } from './checks.js';
 import { openAlerts, type AlertRow } from '../staging/agent.js';
 import { readAgentStatus } from '../agent/status.js';
 import type { AgentStatus } from '../agent/state.js';
-import { isChain, type JobName } from '../sync/registry.js';
+import { isChain, JOB_NAMES, type JobName } from '../sync/registry.js';
 
 export interface StatusReport {
   generatedAt: string;
@@ -26,12 +36,20 @@ export interface StatusReport {
   agent?: AgentStatus;
   /** Problems open now (`connecteur agent --role all`, or a deployment with ALERT_WEBHOOK_URL). */
   alerts: AlertRow[];
+  /**
+   * Per job: its last success, and the runs ended failed or interrupted since then with their
+   * reason (a dead run reclaimed is flagged `reclaimed`): a run killed mid-way stays named until a
+   * success follows it, not only while it is the last one.
+   */
+  health: JobHealth[];
 }
 
 export async function gatherStatus(services: Services, options: { checkConnections: boolean }): Promise<StatusReport> {
   const db = await services.staging();
+  // Dead runs ended with their reason (RUN_RECLAIMED); older jobs' names by their own lock.
+  await reclaimDeadRuns(db, JOB_NAMES, { queuedMaxMinutes: services.stagingSettings().RUN_QUEUED_MAX_MINUTES });
   await closeDeadRuns(db);
-  const [lastRuns, recent, queued, issues, chantiers, heures, connections, agent, alerts] = await Promise.all([
+  const [lastRuns, recent, queued, issues, chantiers, heures, connections, agent, alerts, health] = await Promise.all([
     lastRunPerJob(db),
     recentRuns(db, 30),
     listRuns(db, { status: 'queued', limit: 20 }),
@@ -41,6 +59,7 @@ export async function gatherStatus(services: Services, options: { checkConnectio
     options.checkConnections ? checkAll(services) : Promise.resolve(undefined),
     readAgentStatus(services),
     openAlerts(db),
+    jobHealth(db),
   ]);
   const recentErrors = recent
     .filter((r) => r.errors.length > 0 && !isChain(r.job as JobName))
@@ -58,5 +77,6 @@ export async function gatherStatus(services: Services, options: { checkConnectio
     recentErrors,
     ...(agent ? { agent } : {}),
     alerts,
+    health,
   };
 }

@@ -8,7 +8,9 @@ import { ConflictError, errorKindOf, toConnectorError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Services } from '../services.js';
 import { activeRunId, failUnfinishedRun, getRun, insertRun, insertQueuedRun, noteFailedDelivery, setErrorKind } from '../staging/runs.js';
-import { logFinished, runJob } from '../sync/runner.js';
+import { logFinished, runJob, type RunOptions } from '../sync/runner.js';
+import { jobsUnderLock } from '../sync/locks.js';
+import { reclaimDeadRuns } from '../sync/staleRuns.js';
 import { refuseIfLeftToAgent } from '../sync/access.js';
 import { MAX_DEQUEUE_COUNT, runMessageSchema, type RunQueue } from './client.js';
 import type { ErrorKind, Trigger } from '../domain/runs.js';
@@ -23,17 +25,29 @@ export interface Enqueued {
 export async function enqueueRun(
   services: Services,
   queue: RunQueue,
-  request: { job: JobName; dryRun: boolean; trigger: Trigger; allowMassDelete?: boolean },
+  request: { job: JobName; dryRun: boolean; trigger: Trigger; allowMassDelete?: boolean; log?: Logger },
 ): Promise<Enqueued> {
   // Refused here, not after the message went round the queue: the answer says so at once.
   refuseIfLeftToAgent(services, request.job, request.trigger);
   const db = await services.staging();
   const runId = randomUUID();
-  const active = await activeRunId(db, request.job);
-  if (active) {
-    const message = `Le job « ${request.job} » est déjà en cours ou en file d’attente (exécution ${active}).`;
+  const { allowMassDelete, log, ...run } = request;
+  const jobs = jobsUnderLock(request.job);
+  let active = await activeRunId(db, jobs);
+  // The run in the way may be dead (its worker killed, its message lost): its lock or its age tell.
+  if (active && (await reclaimDeadRuns(db, jobs, { queuedMaxMinutes: queuedMaxMinutes(services), log })).length > 0)
+    active = await activeRunId(db, jobs);
+  try {
+    if (active) {
+      const message = `Le job « ${request.job} » est déjà en cours ou en file d’attente (exécution ${active}).`;
+      throw new ConflictError(message, active);
+    }
+    // Two requests may both pass the check above: the index of migration 009 refuses the second.
+    await insertQueuedRun(db, { runId, ...run });
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
     // As for in-process runs: an operator is told, a timer records that it skipped its turn.
-    if (request.trigger !== 'timer') throw new ConflictError(message, active);
+    if (request.trigger !== 'timer') throw error;
     await insertRun(db, {
       runId,
       job: request.job,
@@ -41,12 +55,10 @@ export async function enqueueRun(
       trigger: 'timer',
       dryRun: request.dryRun,
       status: 'skipped',
-      message,
+      message: error.message,
     });
     return { runId, skipped: true };
   }
-  const { allowMassDelete, ...run } = request;
-  await insertQueuedRun(db, { runId, ...run });
   try {
     await queue.send({ runId, job: request.job, company: services.scope.company, ...(allowMassDelete ? { allowMassDelete } : {}) });
   } catch (error) {
@@ -57,10 +69,14 @@ export async function enqueueRun(
   return { runId };
 }
 
+const queuedMaxMinutes = (services: Services) => services.stagingSettings().RUN_QUEUED_MAX_MINUTES;
+
 export interface Delivery {
   /** How many times the host has handed this message over, this one included. */
   dequeueCount: number;
   log: Logger;
+  /** Aborted when the process is asked to stop: the run ends between two batches, interrupted. */
+  signal?: AbortSignal;
 }
 
 export type Executed = 'ran' | 'duplicate' | 'ignored' | 'abandoned';
@@ -77,7 +93,8 @@ export async function executeRunMessage(servicesOf: (company: string) => Service
     delivery.log.error('Message de la file illisible : ignoré.', { event: 'run.message.invalid' });
     return 'ignored';
   }
-  const { runId, job, company, allowMassDelete } = parsed.data;
+  const { job, company, allowMassDelete } = parsed.data;
+  let { runId } = parsed.data;
   const log = delivery.log.child({ runId, job, company, dequeueCount: delivery.dequeueCount });
   try {
     const services = servicesOf(company);
@@ -87,15 +104,31 @@ export async function executeRunMessage(servicesOf: (company: string) => Service
       log.warn('Exécution inconnue de l’historique : message ignoré.');
       return 'ignored';
     }
-    if (run.status !== 'queued') {
+    let options: RunOptions = { trigger: run.trigger, dryRun: run.dryRun, allowMassDelete, runId, log, signal: delivery.signal };
+    if (run.status === 'running') {
+      // Redelivered while its row says running: the worker that claimed it may have died (killed,
+      // timed out, scaled in). Its lock tells; when free, the run is ended and runs again here.
+      const reclaimed = await reclaimDeadRuns(db, [job], { queuedMaxMinutes: queuedMaxMinutes(services), log, runId });
+      if (reclaimed.length === 0) {
+        log.info('Message en double ignoré : l’exécution est en cours dans un autre processus.', { event: 'run.duplicate' });
+        return 'duplicate';
+      }
+      log.warn(`Exécution ${runId} reprise : une nouvelle exécution du job ${job} part de cette livraison.`, { event: 'run.rerun' });
+      options = { ...options, runId: undefined };
+    } else if (run.status === 'queued') {
+      // How long it waited in the queue: the queue-age alert reads it (event run.dequeued).
+      const waitedSeconds = Math.round((Date.now() - Date.parse(run.startedAt)) / 1000);
+      log.info(`Exécution prise dans la file après ${waitedSeconds} s d’attente.`, { event: 'run.dequeued', company, job, waitedSeconds });
+    } else {
       log.info(`Message en double ignoré : l’exécution est déjà ${run.status}.`, { event: 'run.duplicate' });
       return 'duplicate';
     }
-    const outcome = await runJob(services, job, { trigger: run.trigger, dryRun: run.dryRun, allowMassDelete, runId, log });
+    const outcome = await runJob(services, job, options);
     if (outcome.duplicate) {
       log.info('Message en double ignoré : l’exécution a été prise par une autre livraison.', { event: 'run.duplicate' });
       return 'duplicate';
     }
+    runId = outcome.report.runId;
     if (outcome.fatal) await setErrorKind(db, runId, errorKindOf(outcome.fatal));
     return 'ran';
   } catch (error) {
@@ -105,13 +138,22 @@ export async function executeRunMessage(servicesOf: (company: string) => Service
       await servicesOfSafe(servicesOf, company, (db) => noteFailedDelivery(db, runId, e.message));
       throw e;
     }
-    await abandonRun(
+    const ended = await abandonRun(
       servicesOf,
       { runId, job, company },
       `Abandon après ${delivery.dequeueCount} tentatives : ${e.message}`,
       errorKindOf(e),
       log,
     );
+    // Not marked (staging still unreachable): thrown, so that the host moves the message to the
+    // poison queue, whose handler tries again, instead of deleting it with the row left queued.
+    if (ended === 'unwritten') {
+      log.error(`Exécution ${runId} non marquée après la dernière tentative : message envoyé à la file des abandons.`, {
+        event: 'run.poisoned',
+        code: e.code,
+      });
+      throw e;
+    }
     return 'abandoned';
   }
 }
@@ -126,13 +168,16 @@ export async function abandonRun(
   reason: string,
   kind: ErrorKind,
   log: Logger,
-): Promise<boolean> {
+): Promise<'marked' | 'ended' | 'unwritten'> {
   const failed = await servicesOfSafe(servicesOf, message.company, (db) => failUnfinishedRun(db, message.runId, reason, kind));
+  if (failed === UNWRITTEN) return 'unwritten';
   // Ended already (by its last delivery, or it finished after all): logged once, when it ended.
-  if (failed === null) return false;
+  if (failed === null) return 'ended';
   logFinished(log, message.job, 'failed', { runId: message.runId, company: message.company, reason });
-  return true;
+  return 'marked';
 }
+
+const UNWRITTEN = Symbol('unwritten');
 
 /** Bookkeeping that must not hide the error being handled (the staging database may be what failed). */
 async function servicesOfSafe(
@@ -144,7 +189,7 @@ async function servicesOfSafe(
     return await fn(await servicesOf(company).staging());
   } catch {
     // Already being reported by the caller.
-    return 'unknown';
+    return UNWRITTEN;
   }
 }
 

@@ -4,17 +4,17 @@
  * know which one they talk to.
  */
 import pg from 'pg';
-import { ConfigurationError, UpstreamError, type ConnectorError } from '../errors.js';
+import { ConfigurationError, ConnectorError, UpstreamError } from '../errors.js';
 import { RETRYABLE_SQLSTATES } from '../retry.js';
 import type { FolderLock } from './embeddedLock.js';
+import type { HeldLock, LockSession } from './lockSession.js';
+import { acquireSharedPool, checkout, forgetSearchPath, openLockSession, openPgPool, releaseSharedPool, type SharedPool } from './pool.js';
 
 export interface Queryable {
   query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
 }
 
-export interface HeldLock {
-  release(): Promise<void>;
-}
+export type { HeldLock } from './lockSession.js';
 
 export interface StagingDb extends Queryable {
   readonly kind: 'postgres' | 'embedded';
@@ -31,19 +31,6 @@ export interface StagingDb extends Queryable {
   tryLock(key: string): Promise<HeldLock | null>;
   close(): Promise<void>;
 }
-
-// Wall-clock timestamps and dates stay strings: a JS Date would bring the machine's time zone in.
-const RAW_TYPES = new Set([1082, 1114]);
-const NUMERIC = 1700;
-const INT8 = 20;
-
-const pgTypes = {
-  getTypeParser(oid: number, format?: string) {
-    if (RAW_TYPES.has(oid)) return (v: string) => v;
-    if (oid === NUMERIC || oid === INT8) return (v: string) => (v === null ? null : Number(v));
-    return pg.types.getTypeParser(oid, format as 'text');
-  },
-} as unknown as pg.CustomTypesConfig;
 
 /** Where a staging URL points, for messages: host, port, database and user, never the password. */
 interface Target {
@@ -67,7 +54,8 @@ function targetOf(connectionString: string): Target {
   }
 }
 
-function stagingError(error: unknown, t: Target): ConnectorError {
+export function stagingError(error: unknown, t: Target): ConnectorError {
+  if (error instanceof ConnectorError) return error;
   const code = (error as { code?: string }).code;
   const where = `${t.host}:${t.port}`;
   const hostname = (error as { hostname?: string }).hostname ?? t.host;
@@ -104,6 +92,15 @@ function stagingError(error: unknown, t: Target): ConnectorError {
     );
   }
   const message = (error as Error).message;
+  // pg's own words when the server closed the connection under a query (no SQLSTATE, no errno).
+  if (!code && CONNECTION_LOST.test(message ?? '')) {
+    return new UpstreamError(
+      'staging',
+      `Base de staging PostgreSQL injoignable sur ${where}, base « ${t.database} » (STAGING_DATABASE_URL) : ${message}. ` +
+        `Vérifiez que le serveur tourne et accepte les connexions à cette adresse.`,
+      { code: 'STAGING_UNREACHABLE', cause: error },
+    );
+  }
   if (/does not support SSL|SSL/i.test(message ?? '') && !code) {
     return new ConfigurationError(
       `Le serveur PostgreSQL ${where} n'accepte pas la connexion TLS demandée (STAGING_DATABASE_URL, sslmode) : ${message}`,
@@ -117,6 +114,8 @@ function stagingError(error: unknown, t: Target): ConnectorError {
   });
 }
 
+const CONNECTION_LOST = /Connection terminated|connection error and is not queryable|Client was closed and is not queryable/i;
+
 /** PostgreSQL refused the credentials (invalid_password, invalid_authorization_specification). */
 const AUTH_REFUSED = new Set(['28P01', '28000']);
 
@@ -129,15 +128,23 @@ export interface PostgresOptions {
    * so that a rotated password is picked up without a restart.
    */
   refreshUrl?: () => Promise<string | undefined>;
+  /**
+   * true: the process's one pool (and lock session) for this URL, shared with every company
+   * (pool.ts); false (default): a pool of its own, closed with this handle (tests, `check`).
+   */
+  shared?: boolean;
 }
 
 export class PostgresDb implements StagingDb {
   readonly kind = 'postgres' as const;
   pool: pg.Pool;
-  /** A company's schema: its pool sees only its tables and run history, and its locks are named after it. */
+  /** The session holding this handle's job locks: never one of the pool's connections. */
+  locks: LockSession;
+  /** A company's schema: each checkout is set to it, so the handle sees only its tables and run history; its locks are named after it. */
   readonly schema?: string;
   private readonly target: Target;
   private renewal: Promise<void> | undefined;
+  private sharedPool: SharedPool | undefined;
 
   constructor(
     private connectionString: string,
@@ -145,22 +152,15 @@ export class PostgresDb implements StagingDb {
   ) {
     this.schema = options.schema;
     this.target = targetOf(connectionString);
-    this.pool = this.openPool(connectionString);
+    const opened = this.openPool(connectionString);
+    this.pool = opened.pool;
+    this.locks = opened.locks;
   }
 
-  private openPool(connectionString: string): pg.Pool {
-    const pool = new pg.Pool({
-      connectionString,
-      ...(this.options.schema ? { options: `-c search_path=${this.options.schema}` } : {}),
-      max: this.options.max ?? 10,
-      types: pgTypes,
-      connectionTimeoutMillis: 15_000,
-      idleTimeoutMillis: 30_000,
-      application_name: 'connecteur-sages',
-    });
-    // An idle client that loses its server must not crash the process.
-    pool.on('error', () => {});
-    return pool;
+  private openPool(connectionString: string): { pool: pg.Pool; locks: LockSession } {
+    const toError = (error: unknown) => stagingError(error, this.target);
+    if (this.options.shared) return (this.sharedPool = acquireSharedPool(connectionString, this.options.max ?? 10, toError));
+    return { pool: openPgPool(connectionString, this.options.max ?? 10), locks: openLockSession(connectionString, toError) };
   }
 
   /** Runs `use` on the pool; after refused credentials, once more on a pool opened with the re-read URL. */
@@ -183,17 +183,36 @@ export class PostgresDb implements StagingDb {
   private async renewPool() {
     const url = await this.options.refreshUrl!();
     if (!url || url === this.connectionString) return;
-    const old = this.pool;
+    const old = { pool: this.pool, locks: this.locks, shared: this.sharedPool };
     this.connectionString = url;
-    this.pool = this.openPool(url);
-    await old.end().catch(() => {});
+    const opened = this.openPool(url);
+    this.pool = opened.pool;
+    this.locks = opened.locks;
+    await this.closePool(old);
+  }
+
+  private async closePool(old: { pool: pg.Pool; locks: LockSession; shared: SharedPool | undefined }) {
+    // The shared pool stays open for the other companies still using it.
+    if (old.shared) return releaseSharedPool(old.shared);
+    await old.locks.close();
+    await old.pool.end().catch(() => {});
+  }
+
+  /** A connection on this handle's schema, for one query or one transaction. */
+  private connect(): Promise<pg.PoolClient> {
+    return this.withPool((pool) => checkout(pool, this.schema));
   }
 
   async query<R>(text: string, params?: unknown[]) {
+    let client: pg.PoolClient | undefined;
     try {
-      const result = await this.withPool((pool) => pool.query(text, params as unknown[]));
+      client = await this.connect();
+      const result = await client.query(text, params as unknown[]);
+      client.release();
       return { rows: result.rows as R[] };
     } catch (error) {
+      // A connection that failed may be broken: it is not given to the next query.
+      client?.release(true);
       throw stagingError(error, this.target);
     }
   }
@@ -201,7 +220,7 @@ export class PostgresDb implements StagingDb {
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
-      client = await this.withPool((pool) => pool.connect());
+      client = await this.connect();
     } catch (error) {
       throw stagingError(error, this.target);
     }
@@ -211,26 +230,37 @@ export class PostgresDb implements StagingDb {
         return { rows: result.rows as R[] };
       },
     };
+    let broken = false;
     try {
       await client.query('BEGIN');
       const value = await fn(tx);
       await client.query('COMMIT');
       return value;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
+      await client.query('ROLLBACK').catch(() => (broken = true));
+      // The function's own errors pass unchanged; the driver's become the staging error (502, not 500).
+      throw isDriverError(error) ? stagingError(error, this.target) : error;
     } finally {
-      client.release();
+      client.release(broken || undefined);
     }
   }
 
   async exec(script: string) {
-    await this.query(script);
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await this.connect();
+      await client.query(script);
+      forgetSearchPath(client);
+      client.release();
+    } catch (error) {
+      client?.release(true);
+      throw stagingError(error, this.target);
+    }
   }
 
   /**
-   * Opens up to `count` connections at once and leaves them idle in the pool: a run needs two (its
-   * lock holds one), and opened one after the other the second waits for the first.
+   * Opens up to `count` connections at once and leaves them idle in the pool (`connecteur serve`
+   * and `check` open one up front to say at once when the server cannot be reached).
    */
   async warm(count: number): Promise<void> {
     const missing = Math.min(count, this.options.max ?? 10) - this.pool.totalCount;
@@ -241,43 +271,20 @@ export class PostgresDb implements StagingDb {
     if (refused) throw stagingError(refused.reason, this.target);
   }
 
-  async tryLock(name: string): Promise<HeldLock | null> {
-    const key = this.schema ? `${this.schema}:${name}` : name;
-    let client: pg.PoolClient;
-    try {
-      client = await this.withPool((pool) => pool.connect());
-    } catch (error) {
-      throw stagingError(error, this.target);
-    }
-    try {
-      const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok', [key]);
-      if (!rows[0]?.ok) {
-        client.release();
-        return null;
-      }
-    } catch (error) {
-      client.release(true);
-      throw stagingError(error, this.target);
-    }
-    let released = false;
-    return {
-      async release() {
-        if (released) return;
-        released = true;
-        try {
-          await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]);
-          client.release();
-        } catch {
-          // Dropping the session releases the lock too.
-          client.release(true);
-        }
-      },
-    };
+  /** On the lock session (lockSession.ts), never on a query's connection. */
+  tryLock(name: string): Promise<HeldLock | null> {
+    return this.locks.tryLock(this.schema ? `${this.schema}:${name}` : name);
   }
 
   async close() {
-    await this.pool.end();
+    await this.closePool({ pool: this.pool, locks: this.locks, shared: this.sharedPool });
   }
+}
+
+/** An error of the driver or the network (it has a SQLSTATE or errno, or pg's words for a lost connection), not one of the caller's. */
+function isDriverError(error: unknown): boolean {
+  if (error instanceof ConnectorError || !(error instanceof Error)) return false;
+  return error instanceof pg.DatabaseError || typeof (error as { code?: unknown }).code === 'string' || CONNECTION_LOST.test(error.message);
 }
 
 /**

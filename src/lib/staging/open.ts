@@ -14,6 +14,6 @@ export async function openStaging(
 ): Promise<StagingDb> {
   registerSecret(settings.STAGING_DATABASE_URL);
   return settings.STAGING_DATABASE_URL
-    ? new PostgresDb(settings.STAGING_DATABASE_URL, { max: settings.STAGING_POOL_MAX, schema })
+    ? new PostgresDb(settings.STAGING_DATABASE_URL, { max: settings.STAGING_POOL_MAX, schema, shared: true })
     : EmbeddedDb.open(settings.STAGING_EMBEDDED_DIR, options);
 }

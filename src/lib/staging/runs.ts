@@ -1,4 +1,5 @@
 /** SQL of the run history (`connecteur_runs`) and of failed or held records (`connecteur_record_issues`). */
+import { ConflictError } from '../errors.js';
 import { redact, redactDeep } from '../log.js';
 import type { Queryable } from './db.js';
 import {
@@ -28,7 +29,7 @@ export interface RunRow {
   errorKind?: ErrorKind | null;
 }
 
-const RUN_COLUMNS = `run_id AS "runId", job, parent_run_id AS "parentRunId", trigger, dry_run AS "dryRun", status,
+export const RUN_COLUMNS = `run_id AS "runId", job, parent_run_id AS "parentRunId", trigger, dry_run AS "dryRun", status,
   to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "startedAt",
   to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "finishedAt",
   counts, errors, progress, message, error_kind AS "errorKind"`;
@@ -37,20 +38,46 @@ export async function insertRun(
   db: Queryable,
   run: { runId: string; job: string; parentRunId: string | null; trigger: Trigger; dryRun: boolean; status: RunStatus; message?: string },
 ) {
-  await db.query(
-    `INSERT INTO connecteur_runs (run_id, job, parent_run_id, trigger, dry_run, status, message, finished_at)
+  await oneActiveRun(db, run.job, () =>
+    db.query(
+      `INSERT INTO connecteur_runs (run_id, job, parent_run_id, trigger, dry_run, status, message, finished_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $6 = ANY($8::text[]) THEN NULL ELSE now() END)`,
-    [
-      run.runId,
-      run.job,
-      run.parentRunId,
-      run.trigger,
-      run.dryRun,
-      run.status,
-      run.message === undefined ? null : redact(run.message),
-      ACTIVE_STATUSES,
-    ],
+      [
+        run.runId,
+        run.job,
+        run.parentRunId,
+        run.trigger,
+        run.dryRun,
+        run.status,
+        run.message === undefined ? null : redact(run.message),
+        ACTIVE_STATUSES,
+      ],
+    ),
   );
+}
+
+/** The index of migration 009: one queued or running top-level run per job (per company: per schema). */
+export const ONE_ACTIVE_RUN_INDEX = 'connecteur_runs_one_active';
+
+function violatesOneActiveRun(error: unknown): boolean {
+  for (let e = error as { code?: string; constraint?: string; message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.code === '23505' && (e.constraint === ONE_ACTIVE_RUN_INDEX || e.message?.includes(ONE_ACTIVE_RUN_INDEX))) return true;
+  }
+  return false;
+}
+
+/**
+ * An insert of an active run that another request beat to it (both checked, both inserted): the
+ * index refuses the second, which is told as a job already running (409, or skipped for a timer).
+ */
+async function oneActiveRun<T>(db: Queryable, job: string, insert: () => Promise<T>): Promise<T> {
+  try {
+    return await insert();
+  } catch (error) {
+    if (!violatesOneActiveRun(error)) throw error;
+    const active = await activeRunId(db, [job]);
+    throw new ConflictError(`Le job « ${job} » est déjà en cours ou en file d’attente${active ? ` (exécution ${active})` : ''}.`, active);
+  }
 }
 
 /**
@@ -220,20 +247,64 @@ export async function pruneHistory(db: Queryable, days: number) {
 
 /** A run waiting in the queue: its row exists before its message is sent. */
 export async function insertQueuedRun(db: Queryable, run: { runId: string; job: string; trigger: Trigger; dryRun: boolean }) {
-  await db.query(
-    `INSERT INTO connecteur_runs (run_id, job, trigger, dry_run, status, queued_at) VALUES ($1, $2, $3, $4, 'queued', now())`,
-    [run.runId, run.job, run.trigger, run.dryRun],
+  await oneActiveRun(db, run.job, () =>
+    db.query(`INSERT INTO connecteur_runs (run_id, job, trigger, dry_run, status, queued_at) VALUES ($1, $2, $3, $4, 'queued', now())`, [
+      run.runId,
+      run.job,
+      run.trigger,
+      run.dryRun,
+    ]),
   );
 }
 
-/** The run of the job that is queued or running, if any (the newest). */
-export async function activeRunId(db: Queryable, job: string): Promise<string | null> {
+/**
+ * The run that holds these jobs, if any (the newest): one queued or running on its own, or a step
+ * running inside a chain (the chain's lock is not the step's, but the step's is held all the same).
+ */
+export async function activeRunId(db: Queryable, jobs: readonly string[]): Promise<string | null> {
   const { rows } = await db.query<{ run_id: string }>(
-    `SELECT run_id FROM connecteur_runs WHERE job = $1 AND status = ANY($2::text[]) AND parent_run_id IS NULL
-     ORDER BY started_at DESC LIMIT 1`,
-    [job, ACTIVE_STATUSES],
+    `SELECT run_id FROM connecteur_runs
+     WHERE job = ANY($1::text[]) AND (status = 'running' OR (status = ANY($2::text[]) AND parent_run_id IS NULL))
+     ORDER BY parent_run_id IS NOT NULL, started_at DESC LIMIT 1`,
+    [jobs, ACTIVE_STATUSES],
   );
   return rows[0]?.run_id ?? null;
+}
+
+export interface ActiveRun {
+  runId: string;
+  job: string;
+  status: 'queued' | 'running';
+  /** Minutes since it was queued (queued) or started (running). */
+  ageMinutes: number;
+}
+
+/** The runs of these jobs (or the one run) still queued or running, steps of chains included. */
+export async function activeRuns(db: Queryable, jobs: readonly string[], runId?: string): Promise<ActiveRun[]> {
+  const { rows } = await db.query<ActiveRun>(
+    `SELECT run_id AS "runId", job, status,
+            extract(epoch FROM now() - coalesce(CASE WHEN status = 'queued' THEN queued_at END, started_at))::float8 / 60 AS "ageMinutes"
+     FROM connecteur_runs
+     WHERE status = ANY($2::text[]) AND ($3::uuid IS NULL AND job = ANY($1::text[]) OR run_id = $3::uuid)
+     ORDER BY started_at`,
+    [jobs, ACTIVE_STATUSES, runId ?? null],
+  );
+  return rows;
+}
+
+/**
+ * Ends a run whose holder is gone (staleRuns.ts), with its reason, if it is still as it was read;
+ * a chain's steps left running with it. False when it changed meanwhile (finished, or claimed).
+ */
+export async function reclaimRun(db: Queryable, runId: string, was: 'queued' | 'running', reason: string): Promise<boolean> {
+  const { rows } = await db.query(
+    `UPDATE connecteur_runs SET status = 'interrupted', finished_at = now(), progress = NULL, message = $3,
+            errors = errors || jsonb_build_array(jsonb_build_object('key', job, 'code', 'RUN_RECLAIMED', 'message', $3::text))
+     WHERE (run_id = $1 AND status = $2) OR (parent_run_id = $1 AND status = 'running' AND $2 = 'running')
+     RETURNING run_id`,
+    [runId, was, reason],
+  );
+  return rows.length > 0;
 }
 
 /** Ends a run that will not finish by itself (last delivery failed, message gone to the poison queue). */
@@ -312,4 +383,83 @@ export async function finishedRunsSince(db: Queryable, since: Date): Promise<Fin
     [since.toISOString()],
   );
   return rows;
+}
+
+/**
+ * How many of the job's last finished runs in a row (newest first, dry runs and skips left out)
+ * carry an error of `code`: a condition that lasts over several runs is said as such.
+ */
+export async function runsInARowWithCode(db: Queryable, job: string, code: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `WITH recent AS (
+       SELECT errors @> jsonb_build_array(jsonb_build_object('code', $2::text)) AS has, row_number() OVER (ORDER BY started_at DESC) AS n
+       FROM connecteur_runs WHERE job = $1 AND NOT dry_run AND status <> ALL($3::text[]) ORDER BY started_at DESC LIMIT 50)
+     SELECT coalesce((SELECT min(n) FROM recent WHERE NOT has), (SELECT count(*) FROM recent) + 1)::int - 1 AS n`,
+    [job, code, ['queued', 'running', 'skipped']],
+  );
+  return rows[0]?.n ?? 0;
+}
+
+/** A job's health as status shows it: its last success, and the runs that ended badly since. */
+export interface JobHealth {
+  job: string;
+  lastSuccess: { runId: string; at: string } | null;
+  /** Runs ended failed or interrupted since the last success (newest first, 20 at most), each with its reason. */
+  since: { runId: string; status: 'failed' | 'interrupted'; at: string; reason: string; reclaimed: boolean }[];
+  /** The last dead runs reclaimed (a stale lock or a lost message), even when a success followed: 5 at most. */
+  reclaimed: { runId: string; at: string; reason: string }[];
+}
+
+/** Per job (top-level runs, dry runs left out): the last success (succeeded or partial) and the bad ends since. */
+export async function jobHealth(db: Queryable): Promise<JobHealth[]> {
+  const { rows } = await db.query<{
+    job: string;
+    okId: string | null;
+    okAt: string | null;
+    runId: string | null;
+    status: 'failed' | 'interrupted' | null;
+    at: string | null;
+    reason: string | null;
+    reclaimed: boolean | null;
+  }>(
+    `WITH jobs AS (SELECT DISTINCT job FROM connecteur_runs WHERE parent_run_id IS NULL AND NOT dry_run),
+     ok AS (SELECT DISTINCT ON (job) job, run_id, started_at FROM connecteur_runs
+            WHERE parent_run_id IS NULL AND NOT dry_run AND status IN ('succeeded', 'partial') ORDER BY job, started_at DESC),
+     bad AS (SELECT r.job, r.run_id, r.status, r.started_at, coalesce(r.message, r.errors->0->>'message') AS reason,
+                    r.errors @> '[{"code": "RUN_RECLAIMED"}]'::jsonb AS reclaimed,
+                    row_number() OVER (PARTITION BY r.job ORDER BY r.started_at DESC) AS n
+             FROM connecteur_runs r LEFT JOIN ok ON ok.job = r.job
+             WHERE r.parent_run_id IS NULL AND NOT r.dry_run AND r.status IN ('failed', 'interrupted')
+               AND (ok.started_at IS NULL OR r.started_at > ok.started_at))
+     SELECT j.job, ok.run_id AS "okId",
+            to_char(ok.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "okAt",
+            bad.run_id AS "runId", bad.status,
+            to_char(bad.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, bad.reason, bad.reclaimed
+     FROM jobs j LEFT JOIN ok ON ok.job = j.job LEFT JOIN bad ON bad.job = j.job AND bad.n <= 20
+     ORDER BY j.job, bad.started_at DESC`,
+  );
+  const byJob = new Map<string, JobHealth>();
+  for (const r of rows) {
+    let health = byJob.get(r.job);
+    if (!health) {
+      health = { job: r.job, lastSuccess: r.okId ? { runId: r.okId, at: r.okAt! } : null, since: [], reclaimed: [] };
+      byJob.set(r.job, health);
+    }
+    if (r.runId)
+      health.since.push({
+        runId: r.runId,
+        status: r.status!,
+        at: r.at!,
+        reason: r.reason ?? 'raison inconnue',
+        reclaimed: r.reclaimed === true,
+      });
+  }
+  const { rows: reclaimed } = await db.query<{ job: string; runId: string; at: string; reason: string }>(
+    `SELECT job, run_id AS "runId", to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, message AS reason
+     FROM (SELECT *, row_number() OVER (PARTITION BY job ORDER BY started_at DESC) AS n FROM connecteur_runs
+           WHERE parent_run_id IS NULL AND errors @> '[{"code": "RUN_RECLAIMED"}]'::jsonb) r
+     WHERE n <= 5 ORDER BY job, started_at DESC`,
+  );
+  for (const r of reclaimed) byJob.get(r.job)?.reclaimed.push({ runId: r.runId, at: r.at, reason: r.reason });
+  return [...byJob.values()];
 }

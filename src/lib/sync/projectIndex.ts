@@ -18,6 +18,8 @@ export class ProjectIndex {
   readonly unreadable = new Map<string, string>();
   /** The list moved under two reads in a row: a project may be missing from the index. */
   uncertain = false;
+  /** Ids listed twice by a paging glitch (projectList.ts): kept once, reported. */
+  repeated: number[] = [];
   /** When the first read began: a look-up made at or after this time. */
   loadedFrom = 0;
   private current: Read | undefined;
@@ -39,6 +41,7 @@ export class ProjectIndex {
       this.merge(listing.projects, listing.malformed);
       this.uncertain = listing.unstable;
     }
+    this.repeated = listing.repeated ?? [];
     return malformed;
   }
 

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { ConflictError, StopRequestedError, toConnectorError, type ConnectorError } from '../errors.js';
 import { createLogger, silentSink, type Logger } from '../log.js';
 import type { Services } from '../services.js';
-import type { StagingDb } from '../staging/db.js';
+import type { HeldLock, StagingDb } from '../staging/db.js';
 import {
   closeInterruptedRuns,
   finishRun,
@@ -38,6 +38,7 @@ import {
   type Trigger,
 } from '../domain/runs.js';
 import { leftToAgent, refuseIfLeftToAgent } from './access.js';
+import { reclaimDeadRuns } from './staleRuns.js';
 
 export interface RunOptions {
   dryRun?: boolean;
@@ -122,7 +123,14 @@ async function startJob(services: Services, job: JobName, options: RunOptions, l
   const db = await services.staging();
   // A run waiting in the queue holds its job as a running one does, for a run asked here too.
   if (options.runId === undefined) {
-    const queued = await queuedRun(db, jobsUnderLock(job));
+    const jobs = jobsUnderLock(job);
+    let queued = await queuedRun(db, jobs);
+    // A queued run past its last possible delivery lost its message: it holds the job no more.
+    if (
+      queued &&
+      (await reclaimDeadRuns(db, jobs, { queuedMaxMinutes: services.stagingSettings().RUN_QUEUED_MAX_MINUTES, log })).length > 0
+    )
+      queued = await queuedRun(db, jobs);
     if (queued) {
       const since = frenchTime(queued.queuedAt, services.timeZone());
       const message =
@@ -138,19 +146,22 @@ async function startJob(services: Services, job: JobName, options: RunOptions, l
   const dryRun = options.dryRun ?? false;
   if (!lock) return busy(db, log, job, runId, options, null);
   try {
+    const signal = withLockLoss(options.signal, lock);
     if (await ranSince(db, job, options)) return duplicate(job, runId, dryRun);
     await closeInterruptedRuns(db, jobsUnderLock(job));
     const run = { runId, job, parentRunId: null, trigger: options.trigger, dryRun, status: 'running' as const };
-    if (!(await startRun(db, run, options.runId !== undefined))) return duplicate(job, runId, dryRun);
+    const started = await startOrBusy(db, run, options.runId !== undefined);
+    if (started === 'busy') return busy(db, log, job, randomUUID(), { ...options, runId: undefined }, null);
+    if (!started) return duplicate(job, runId, dryRun);
     recorded.started = true;
-    const stepOptions = { ...options, runId: undefined };
+    const stepOptions = { ...options, runId: undefined, signal };
     const steps: RunReport[] = [];
     /** Steps the on-site agent runs: listed with their reason, they do not make the chain's status. */
     const agentSteps = new Set<RunReport>();
     let fatal: ConnectorError | undefined;
     // A step that fails does not stop the chain: the next one works on what is already staged.
     for (const step of stepsOf(job)) {
-      if (options.signal?.aborted) break;
+      if (signal?.aborted) break;
       if (leftToAgent(services, step, options.trigger)) {
         const report = await skipForAgent(db, log, step, stepOptions, runId);
         agentSteps.add(report);
@@ -162,7 +173,7 @@ async function startJob(services: Services, job: JobName, options: RunOptions, l
       fatal ??= outcome.fatal;
     }
     const ranHere = steps.filter((s) => !agentSteps.has(s));
-    const stopped = steps.length < stepsOf(job).length;
+    const stopped = steps.length < stepsOf(job).length || lostReason(lock) !== undefined;
     const status: RunStatus = stopped ? 'interrupted' : ranHere.length > 0 ? chainStatus(ranHere) : 'skipped';
     const counts = emptyCounts();
     for (const s of steps) for (const k of Object.keys(counts) as (keyof typeof counts)[]) counts[k] += s.counts[k];
@@ -170,7 +181,7 @@ async function startJob(services: Services, job: JobName, options: RunOptions, l
       status,
       counts,
       errors: steps.flatMap((s) => s.errors),
-      ...(stopped ? { message: STOP_REQUESTED } : {}),
+      ...(stopped ? { message: lostReason(lock)?.message ?? STOP_REQUESTED } : {}),
     });
     logFinished(log, job, status, { runId, dryRun, ...counts });
     return { report: { job, runId, status, dryRun, steps }, fatal };
@@ -210,6 +221,19 @@ async function busy(
       errors: [{ key: job, code: 'JOB_RUNNING', message }],
     },
   };
+}
+
+/**
+ * Starts the run's row; 'busy' when another run of the job was queued between the check and the
+ * insert (the index of migration 009 refuses a second active run): told as the job already running.
+ */
+async function startOrBusy(db: StagingDb, run: Parameters<typeof startRun>[1], fromQueue: boolean): Promise<boolean | 'busy'> {
+  try {
+    return await startRun(db, run, fromQueue);
+  } catch (error) {
+    if (error instanceof ConflictError) return 'busy';
+    throw error;
+  }
 }
 
 /** Checked with the job's lock held: the occurrence was run through already (a failed or interrupted run may be tried again). */
@@ -267,7 +291,9 @@ async function runStep(
     if (parentRunId === null && (await ranSince(db, job, options))) return duplicate(job, runId, dryRun);
     await closeInterruptedRuns(db, jobsUnderLock(job));
     const run = { runId, job, parentRunId, trigger: options.trigger, dryRun, status: 'running' as const };
-    if (!(await startRun(db, run, fromQueue))) return duplicate(job, runId, dryRun);
+    const started = await startOrBusy(db, run, fromQueue);
+    if (started === 'busy') return busy(db, parentLog, job, randomUUID(), { ...options, runId: undefined }, parentRunId);
+    if (!started) return duplicate(job, runId, dryRun);
     recorded.started = true;
     log.info(`Début du job ${job}${dryRun ? ' (simulation)' : ''}`, { trigger: options.trigger });
     const report = new ReportBuilder(dryRun ? new Set() : await openIssueKeys(db, job));
@@ -292,10 +318,14 @@ async function runStep(
       historyDays = services.stagingSettings().RUN_HISTORY_DAYS;
       const settings = await stepSettings(services, job);
       const entry = options.work?.[job] ?? ((await STEPS[job].entry()) as StepWork);
-      const { signal } = options;
+      const signal = withLockLoss(options.signal, lock);
+      // Asked to stop before the step began (a request or a message taken as the process stops): nothing starts.
+      if (options.signal?.aborted) throw new StopRequestedError();
       await entry({ services, db, settings, dryRun, allowMassDelete: options.allowMassDelete ?? false, report, log, progress, signal });
     } catch (error) {
-      if (error instanceof StopRequestedError) {
+      if (lostReason(lock)) {
+        // Reported below, once, whatever the step threw when its lock went.
+      } else if (error instanceof StopRequestedError) {
         stopped = true;
         log.warn(`Job ${job} arrêté entre deux lots : arrêt demandé.`, { code: error.code });
       } else {
@@ -304,9 +334,17 @@ async function runStep(
         log.error(`Échec du job ${job} : ${fatal.message}`, { code: fatal.code });
       }
     }
+    // Without its lock the run may overlap another one: it ends interrupted, with the lock it lost.
+    const lost = lostReason(lock);
+    if (lost) {
+      stopped = true;
+      fatal = undefined;
+      log.warn(lost.message, { code: lost.code });
+      report.errors.unshift({ key: job, code: lost.code, message: lost.message });
+    }
     const status: RunStatus = stopped ? 'interrupted' : fatal ? 'failed' : report.status();
     await Promise.all(progressWrites);
-    const message = stopped ? STOP_REQUESTED : fatal?.message;
+    const message = stopped ? (lost?.message ?? STOP_REQUESTED) : fatal?.message;
     await finishRun(db, runId, { status, counts: report.counts, errors: report.errors, message });
     if (!dryRun) await recordOutcomes(db, job, runId, report.outcomes, [...report.succeeded]);
     if (historyDays !== undefined) await pruneHistory(db, historyDays);
@@ -334,6 +372,17 @@ async function runStep(
   } finally {
     await lock.release();
   }
+}
+
+/** The signal a run's work watches: the stop asked of the process, or the loss of the run's lock. */
+function withLockLoss(signal: AbortSignal | undefined, lock: HeldLock): AbortSignal | undefined {
+  if (!lock.lost) return signal;
+  return signal ? AbortSignal.any([signal, lock.lost]) : lock.lost;
+}
+
+/** Why the run's lock was lost (lockSession.ts), once it was. */
+function lostReason(lock: HeldLock): ConnectorError | undefined {
+  return lock.lost?.aborted ? toConnectorError(lock.lost.reason) : undefined;
 }
 
 /** The settings a step declared, each section validated once (Services keeps what it parsed). */

@@ -15,6 +15,7 @@ import type { BatisimplyApi, Project, ProjectBody } from '../batisimply/client.j
 import { findProject } from '../batisimply/findProject.js';
 import { RecordError } from '../errors.js';
 import { markChantiersFailed, pendingChantiers, type StagedChantier } from '../staging/chantiers.js';
+import { runsInARowWithCode } from '../staging/runs.js';
 import { geocodedPoints, type GeoPoint } from './geocodeChantiers.js';
 import { ProjectIndex } from './projectIndex.js';
 import { ATTEMPT_LEASE_MS, PushWriter } from './pushWriter.js';
@@ -53,6 +54,8 @@ export async function pushChantiers(ctx: JobContext<'batisimply' | 'geocode'>): 
   try {
     malformed = await index.load();
   } catch (error) {
+    // A server ignoring the paging: one cause for the whole run, said once, not once per record.
+    if ((error as { code?: string }).code === 'BATISIMPLY_PAGES_REPETEES') throw error;
     // Without the list nothing can be pushed safely: each record fails with the reason.
     for (const row of pending) ctx.report.fail(row.code, error);
     if (!ctx.dryRun)
@@ -67,6 +70,14 @@ export async function pushChantiers(ctx: JobContext<'batisimply' | 'geocode'>): 
     const key = m.projectCode ? `projet BatiSimply ${m.projectCode}` : `projet BatiSimply n° ${m.position + 1}`;
     ctx.report.fail(key, new RecordError('PROJET_ILLISIBLE', `Projet n° ${m.position + 1} de la liste refusé : ${m.reason}.`));
   }
+  if (index.repeated.length > 0) {
+    ctx.report.warn(
+      'projets BatiSimply',
+      'PROJET_REPETE',
+      `La liste des projets BatiSimply cite ${index.repeated.length} projet(s) deux fois (n° ${index.repeated.slice(0, 10).join(', ')}) sans avoir bougé (mêmes totaux, aucun projet manquant) : chaque projet est compté une fois, les créations se font.`,
+    );
+  }
+  if (index.uncertain && !ctx.dryRun) await sayIfUnstableLasts(ctx);
   const headQuarterId = settings.BATISIMPLY_HEADQUARTER_ID;
   // Codes sure to be created, in the order their creates start: their attempts are recorded ahead.
   const expected =
@@ -102,6 +113,18 @@ export async function pushChantiers(ctx: JobContext<'batisimply' | 'geocode'>): 
     }),
   );
   await push.writer.close();
+}
+
+/** Runs in a row answering LISTE_INSTABLE (this one included) from which it is said as lasting. */
+export const UNSTABLE_RUNS_IN_A_ROW = 3;
+
+/** A list that moves on every run keeps new chantiers out of BatiSimply: said in the report and for the alerts. */
+async function sayIfUnstableLasts(ctx: JobContext<'batisimply' | 'geocode'>) {
+  const runs = (await runsInARowWithCode(ctx.db, 'transfer-batisimply', 'LISTE_INSTABLE')) + 1;
+  if (runs < UNSTABLE_RUNS_IN_A_ROW) return;
+  const message = `La liste des projets BatiSimply bouge pendant sa lecture depuis ${runs} exécutions de suite : aucun nouveau chantier n’est créé tant que cela dure.`;
+  ctx.report.warn('projets BatiSimply', 'LISTE_INSTABLE_PERSISTANTE', message);
+  ctx.log.warn(message, { event: 'list.unstable.persistent', code: 'LISTE_INSTABLE_PERSISTANTE', runs });
 }
 
 async function pushOne(push: Push, row: StagedChantier): Promise<Outcome> {

@@ -2,22 +2,22 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Alerts } from '../../../src/lib/agent/alerts.js';
 import { parseSchedule } from '../../../src/lib/agent/schedule.js';
 import { createLogger, silentSink } from '../../../src/lib/log.js';
 import { Services } from '../../../src/lib/services.js';
 import { openAlerts } from '../../../src/lib/staging/agent.js';
-import { freshDatabase, type TestDatabase } from '../../support/pg.js';
+import { useWorld } from '../../support/fixture.js';
 
-let t: TestDatabase;
+// The alerts' state (silences, what was sent) carries from one test to the next.
+const world = useWorld({ sandbox: false, resetEach: false });
 let hook: http.Server;
 let services: Services;
 let answer = 500;
 const posts: { text: string; event: string; kind: string; key: string }[] = [];
 
-before(async () => {
-  t = await freshDatabase();
+world.setup(async () => {
   hook = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -28,30 +28,29 @@ before(async () => {
   });
   await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
   services = new Services({
-    STAGING_DATABASE_URL: t.url,
+    STAGING_DATABASE_URL: world.t.url,
     ALERT_WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`,
     AGENT_SILENCE_PERIODS: '2',
   });
 });
 
-after(async () => {
+world.teardown(async () => {
   await services.close();
   await new Promise<void>((r) => hook.close(() => r()));
-  await t.drop();
 });
 
 test('a failed run and a silent schedule: posted once, after the receiver failed once; cleared once', async () => {
   const planned = [{ company: 'default', job: 'heures' as const, schedule: parseSchedule('HEURES_SCHEDULE', '0 * * * * *', 'UTC') }];
   // The agent started ten minutes ago and the heures chain (every minute) never ran since.
   const alerts = new Alerts(planned, createLogger(silentSink), new Date(Date.now() - 10 * 60_000));
-  await t.db.query(
+  await world.db.query(
     `INSERT INTO connecteur_runs (run_id, job, trigger, status, message, finished_at)
      VALUES (gen_random_uuid(), 'transfer-batisimply', 'agent', 'failed', 'BatiSimply injoignable', now())`,
   );
 
   await alerts.evaluate('default', services);
   assert.equal(posts.length, 0, 'the receiver answered 500');
-  assert.deepEqual((await openAlerts(t.db)).map((a) => a.key).sort(), ['run-failed:transfer-batisimply', 'schedule-silent:heures']);
+  assert.deepEqual((await openAlerts(world.db)).map((a) => a.key).sort(), ['run-failed:transfer-batisimply', 'schedule-silent:heures']);
 
   answer = 200;
   await alerts.evaluate('default', services);
@@ -70,7 +69,7 @@ test('a failed run and a silent schedule: posted once, after the receiver failed
   );
 
   // Both go away: the push went through, the chain ran.
-  await t.db.query(
+  await world.db.query(
     `INSERT INTO connecteur_runs (run_id, job, trigger, status, finished_at) VALUES
      (gen_random_uuid(), 'transfer-batisimply', 'agent', 'succeeded', now()), (gen_random_uuid(), 'heures', 'agent', 'succeeded', now())`,
   );
@@ -84,5 +83,5 @@ test('a failed run and a silent schedule: posted once, after the receiver failed
     ['run-failed:transfer-batisimply', 'schedule-silent:heures'],
   );
   assert.equal(posts.length, 4);
-  assert.deepEqual(await openAlerts(t.db), []);
+  assert.deepEqual(await openAlerts(world.db), []);
 });

@@ -1,19 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { runAudit } from '../../../src/lib/audit/runAudit.js';
 import { formatAuditCsv, formatAuditText } from '../../../src/lib/audit/format.js';
 import type { AuditReport, FindingKind } from '../../../src/lib/audit/types.js';
 import { Services } from '../../../src/lib/services.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
-import type { Sandbox } from '../../../src/sandbox/server.js';
 import { chantier } from '../../support/chantiers.js';
-import { closeWorld, openWorld } from '../../support/fixture.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
-import type { TestDatabase } from '../../support/pg.js';
 import { daysAgo, slot, USER_MARTIN, USER_UNKNOWN } from '../../support/slots.js';
+import { useWorld } from '../../support/fixture.js';
 
-let t: TestDatabase;
-let sandbox: Sandbox;
+// One state, built once in the before hook, that every test audits.
+const world = useWorld({ env: { CHANTIERS_ETATS: 'E' }, resetEach: false });
 let services: Services;
 const batigest = new MemoryBatigest();
 let report: AuditReport;
@@ -28,10 +26,8 @@ const key = (code: string, salarie: string, instant: string) => {
   return { codeChantier: code, codeSalarie: salarie, date: wall.replace(' ', 'T') };
 };
 
-before(async () => {
-  const world = await openWorld({ env: { CHANTIERS_ETATS: 'E' } });
-  ({ t, sandbox } = world);
-  services = new Services(world.env, { staging: t.db, batigest });
+world.setup(async () => {
+  services = new Services(world.env, { staging: world.db, batigest });
   batigest.salaries = [
     { code: 'DUPJ', nom: 'DUPONT Jean', codeBs: '7b5c3f9e-0d5e-4a55-9a63-6f1e8c1a2b3c' },
     { code: 'MART', nom: 'MARTIN Paul', codeBs: USER_MARTIN },
@@ -45,20 +41,20 @@ before(async () => {
     slot(105, daysAgo(5), 90, { user: martin, project: { id: 2, projectCode: 'CH002' } }),
     slot(106, daysAgo(5), 30, { user: { id: USER_UNKNOWN, firstName: 'Inconnu', lastName: 'X' } }),
   ];
-  sandbox.state.load({ timeSlots: slots });
+  world.sandbox.state.load({ timeSlots: slots });
   await runJob(services, 'all', { trigger: 'cli' });
 
   // Chantiers: one arrives after the transfer, one is deleted, fields edited in BatiSimply, a
   // project made there directly, a duplicate, a project deleted there, one pending, one failed.
   batigest.chantiers.push(chantier('CH004'));
   batigest.chantiers = batigest.chantiers.filter((c) => c.code !== 'CH008');
-  const byCode = (code: string) => [...sandbox.state.projects.values()].find((p) => p.projectCode === code)!;
+  const byCode = (code: string) => [...world.sandbox.state.projects.values()].find((p) => p.projectCode === code)!;
   byCode('CH007').customerName = 'Changé dans BatiSimply';
-  sandbox.state.createProject({ projectCode: 'XX01', projectName: 'Fait dans BatiSimply' });
-  sandbox.state.createProject({ projectCode: 'CH002', projectName: 'Doublon' });
-  sandbox.state.projects.delete(byCode('CH009').id);
+  world.sandbox.state.createProject({ projectCode: 'XX01', projectName: 'Fait dans BatiSimply' });
+  world.sandbox.state.createProject({ projectCode: 'CH002', projectName: 'Doublon' });
+  world.sandbox.state.projects.delete(byCode('CH009').id);
   batigest.chantiers.push(chantier('CH005'), chantier('CH006'));
-  await t.db
+  await world.db
     .query(`INSERT INTO batigest_chantiers (code, description, nom_client, date_debut, date_fin, adr_chantier, cp_chantier, ville_chantier, etat, total_mo, sync, last_error)
     SELECT code, 'Chantier ' || code, 'Client', '2026-03-01', '2026-06-30', '1 rue de la Paix', '34000', 'Montpellier', 'E', 120, false, e
     FROM (VALUES ('CH005', NULL), ('CH006', 'headQuarter.id inconnu')) AS v(code, e)`);
@@ -71,24 +67,21 @@ before(async () => {
 
   // Hours: one fetched but not exported; then, unseen by the connector: a slot deleted, one
   // un-validated, a new one, and a new one whose key already holds a hand entry.
-  sandbox.state.timeSlots.set('108', slot(108, daysAgo(2), 45));
+  world.sandbox.state.timeSlots.set('108', slot(108, daysAgo(2), 45));
   await runJob(services, 'recup-heures', { trigger: 'cli' });
-  sandbox.state.timeSlots.delete('104');
-  sandbox.state.timeSlots.set('105', { ...sandbox.state.timeSlots.get('105')!, managementStatus: 'REFUSED' });
-  sandbox.state.timeSlots.set('107', slot(107, daysAgo(1), 60));
-  sandbox.state.timeSlots.set('109', slot(109, daysAgo(7), 60, { user: martin, project: { id: 2, projectCode: 'CH002' } }));
+  world.sandbox.state.timeSlots.delete('104');
+  world.sandbox.state.timeSlots.set('105', { ...world.sandbox.state.timeSlots.get('105')!, managementStatus: 'REFUSED' });
+  world.sandbox.state.timeSlots.set('107', slot(107, daysAgo(1), 60));
+  world.sandbox.state.timeSlots.set('109', slot(109, daysAgo(7), 60, { user: martin, project: { id: 2, projectCode: 'CH002' } }));
   batigest.suiviMo.push({ ...key('CH002', 'MART', daysAgo(7)), nbh0: 1, trajet: 0, panier: 0 });
 
-  sandbox.stats.clear();
+  world.sandbox.stats.clear();
   batigest.reads.suiviMoBetween = 0;
   writesBefore = batigest.commits;
   report = await runAudit(services);
 });
 
-after(async () => {
-  await services.close();
-  await closeWorld({ t, sandbox });
-});
+world.teardown(() => services.close());
 
 const found = (kind: FindingKind) => report.findings.filter((f) => f.kind === kind);
 
@@ -155,8 +148,8 @@ test('each system is read once, in the jobs’ batches, and nothing is written',
   assert.equal(batigest.reads.suiviMoBetween, 1);
   assert.equal(batigest.commits, writesBefore);
   // 36 days (HEURES_WINDOW_DAYS and today) + a day each side, in 7-day chunks.
-  assert.equal(sandbox.count('GET /api/timeSlotManagement/allUsers'), Math.ceil(38 / 7));
-  assert.equal(sandbox.count('POST /api/project') + sandbox.count('PUT /api/project'), 0);
+  assert.equal(world.sandbox.count('GET /api/timeSlotManagement/allUsers'), Math.ceil(38 / 7));
+  assert.equal(world.sandbox.count('POST /api/project') + world.sandbox.count('PUT /api/project'), 0);
 });
 
 test('text, CSV', () => {

@@ -1,20 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { runAudit } from '../../../src/lib/audit/runAudit.js';
 import { Services } from '../../../src/lib/services.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
 import { chantier } from '../../support/chantiers.js';
-import { closeWorld, openWorld, type World } from '../../support/fixture.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
 import { daysAgo, slot, USER_DUPONT } from '../../support/slots.js';
+import { useWorld } from '../../support/fixture.js';
 
-let world: World;
-let services: Services;
 const batigest = new MemoryBatigest();
+// One state, made once: a crash between SuiviMO's commit and the ledger's confirmation.
+const world = useWorld({ resetEach: false });
+let services: Services;
 
-before(async () => {
-  world = await openWorld();
-  services = new Services(world.env, { staging: world.t.db, batigest });
+world.setup(async () => {
+  services = new Services(world.env, { staging: world.db, batigest });
   batigest.salaries = [{ code: 'DUPJ', nom: 'DUPONT Jean', codeBs: USER_DUPONT }];
   batigest.chantiers = [chantier('CH001')];
   world.sandbox.state.load({ timeSlots: [slot(201, daysAgo(2), 120)] });
@@ -24,10 +24,7 @@ before(async () => {
   batigest.crashAt = 'afterCommit';
   await runJob(services, 'heures-to-sqlserver', { trigger: 'cli' });
 });
-after(async () => {
-  await services.close();
-  await closeWorld(world);
-});
+world.teardown(() => services.close());
 
 test('a write a crash left unconfirmed is pending, not a hand entry at the connector’s key', async () => {
   assert.equal(batigest.suiviMo.length, 1);

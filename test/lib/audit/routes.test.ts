@@ -1,25 +1,21 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import functions, { type HttpResponseInit } from '@azure/functions';
 import type { AuditReport } from '../../../src/lib/audit/types.js';
 import { Services } from '../../../src/lib/services.js';
 import { connecteur } from '../../support/cli.js';
-import { closeWorld, openWorld, type World } from '../../support/fixture.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
 import { handlersFor, type TestHandlers } from '../../support/handlers.js';
+import { useWorld } from '../../support/fixture.js';
 
 const { HttpRequest } = functions;
-let world: World;
 let h: TestHandlers;
 const batigest = new MemoryBatigest();
+const world = useWorld({ stagingInEnv: true, resetEach: false });
 
-before(async () => {
-  world = await openWorld({ stagingInEnv: true });
-  h = handlersFor(new Services(world.env, { staging: world.t.db, batigest }));
+world.setup(async () => {
+  h = handlersFor(new Services(world.env, { staging: world.db, batigest }));
   batigest.suiviMo = [{ codeChantier: 'CH001', codeSalarie: 'DUPJ', date: '2026-10-05T08:00', nbh0: 3, trajet: 0, panier: 0 }];
-});
-after(async () => {
-  await closeWorld(world);
 });
 
 const get = async (query: string) =>

@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
-import type { Env } from '../../../src/lib/config.js';
+import { beforeEach, describe, test } from 'node:test';
 import { UpstreamError } from '../../../src/lib/errors.js';
 import { addressKey } from '../../../src/lib/geocode/address.js';
 import { BanGeocoder } from '../../../src/lib/geocode/ban.js';
 import { Services } from '../../../src/lib/services.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
-import type { Sandbox } from '../../../src/sandbox/server.js';
 import { chantier } from '../../support/chantiers.js';
-import { closeWorld, openWorld } from '../../support/fixture.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
-import type { TestDatabase } from '../../support/pg.js';
 import { stepReport } from '../../support/reports.js';
+import { useWorld } from '../../support/fixture.js';
 
-let t: TestDatabase;
-let sandbox: Sandbox;
-let env: Env;
 let batigest: MemoryBatigest;
 let services: Services | undefined;
 
@@ -28,34 +22,27 @@ const PAIX = {
 };
 const VAGUE = { query: 'Lieu-dit Les Vignes 34000 Montpellier', label: 'Montpellier', lon: 3.87, lat: 43.61, score: 0.41 };
 
-before(async () => ({ t, sandbox, env } = await openWorld()));
-after(async () => {
-  await services?.close();
-  await closeWorld({ t, sandbox });
-});
+const world = useWorld();
+world.teardown(() => services?.close());
 beforeEach(async () => {
-  await t.db.query('TRUNCATE batigest_chantiers, geocode_cache, connecteur_runs, connecteur_record_issues');
-  sandbox.state.load({});
-  sandbox.faults.clear();
-  sandbox.stats.clear();
-  sandbox.geocoder.load([PAIX, VAGUE]);
-  sandbox.geocoder.asked.length = 0;
+  world.sandbox.geocoder.load([PAIX, VAGUE]);
+  world.sandbox.geocoder.asked.length = 0;
   batigest = new MemoryBatigest();
   await services?.close();
   services = new Services(
-    { ...env, GEOCODE_ENABLED: 'true', GEOCODE_URL: sandbox.url, GEOCODE_BATCH_FROM: '5' },
-    { staging: t.db, batigest },
+    { ...world.env, GEOCODE_ENABLED: 'true', GEOCODE_URL: world.sandbox.url, GEOCODE_BATCH_FROM: '5' },
+    { staging: world.db, batigest },
   );
 });
 
-const geocoder = () => new BanGeocoder({ baseUrl: sandbox.url, timeoutMs: 2_000 });
+const geocoder = () => new BanGeocoder({ baseUrl: world.sandbox.url, timeoutMs: 2_000 });
 /** The chantiers chain: the push's report, and the geocoding step's warnings. */
 const push = async (dryRun = false) => {
   const { report } = await runJob(services!, 'chantiers', { trigger: 'cli', dryRun });
   return { ...stepReport(report, 'transfer-batisimply'), warnings: stepReport(report, 'geocode-chantiers').warnings };
 };
 const project = (code: string) =>
-  [...sandbox.state.projects.values()].find((p) => p.projectCode === code)! as { address?: { geoPoint?: unknown } };
+  [...world.sandbox.state.projects.values()].find((p) => p.projectCode === code)! as { address?: { geoPoint?: unknown } };
 
 describe('BAN client', () => {
   test('/search/: the best match, or null when none', async () => {
@@ -74,20 +61,20 @@ describe('BAN client', () => {
       results.map((r) => r?.score ?? null),
       [null, 0.93, 0.41],
     );
-    assert.equal(sandbox.count('POST /search/csv/'), 1);
+    assert.equal(world.sandbox.count('POST /search/csv/'), 1);
   });
 
   test('429 with Retry-After then 5xx are retried', async () => {
-    sandbox.faults.add([
+    world.sandbox.faults.add([
       { route: 'GET /search/', fault: '429', times: 1, retryAfterSeconds: 0 },
       { route: 'GET /search/', fault: '503', times: 1 },
     ]);
     assert.equal((await geocoder().search(PAIX.query))?.score, 0.93);
-    assert.equal(sandbox.count('GET /search/'), 3);
+    assert.equal(world.sandbox.count('GET /search/'), 3);
   });
 
   test('a geocoder that keeps failing is an UpstreamError of the geocoder', async () => {
-    sandbox.faults.add([{ route: 'POST /search/csv/', fault: '500' }]);
+    world.sandbox.faults.add([{ route: 'POST /search/csv/', fault: '500' }]);
     await assert.rejects(
       geocoder().searchMany([PAIX.query]),
       (e: unknown) => e instanceof UpstreamError && e.system === 'geocoder' && /HTTP 500/.test(e.message),
@@ -114,7 +101,7 @@ describe('geocoded chantiers', () => {
     );
     assert.equal(warning('CH003')?.code, 'ADRESSE_INTROUVABLE');
     assert.equal(warning('CH004')?.code, 'ADRESSE_ABSENTE');
-    const { rows } = await t.db.query<{ address_key: string; score: number | null; label: string | null }>(
+    const { rows } = await world.db.query<{ address_key: string; score: number | null; label: string | null }>(
       'SELECT address_key, score, label FROM geocode_cache ORDER BY address_key',
     );
     assert.deepEqual(
@@ -127,8 +114,8 @@ describe('geocoded chantiers', () => {
   test('GEOCODE_MIN_SCORE moves the threshold', async () => {
     await services?.close();
     services = new Services(
-      { ...env, GEOCODE_ENABLED: 'true', GEOCODE_URL: sandbox.url, GEOCODE_MIN_SCORE: '0.4' },
-      { staging: t.db, batigest },
+      { ...world.env, GEOCODE_ENABLED: 'true', GEOCODE_URL: world.sandbox.url, GEOCODE_MIN_SCORE: '0.4' },
+      { staging: world.db, batigest },
     );
     batigest.chantiers = [chantier('CH010', { adrChantier: 'Lieu-dit Les Vignes' })];
     await push();
@@ -138,13 +125,13 @@ describe('geocoded chantiers', () => {
   test('an unchanged address is never geocoded again; a changed one is', async () => {
     batigest.chantiers = [chantier('CH020')];
     await push();
-    assert.equal(sandbox.geocoder.asked.length, 1);
+    assert.equal(world.sandbox.geocoder.asked.length, 1);
     batigest.chantiers = [chantier('CH020', { nomClient: 'Autre client' })];
     await push();
-    assert.equal(sandbox.geocoder.asked.length, 1, 'same address: from the cache');
+    assert.equal(world.sandbox.geocoder.asked.length, 1, 'same address: from the cache');
     batigest.chantiers = [chantier('CH020', { adrChantier: 'Lieu-dit Les Vignes' })];
     await push();
-    assert.equal(sandbox.geocoder.asked.length, 2);
+    assert.equal(world.sandbox.geocoder.asked.length, 2);
     assert.equal(project('CH020').address?.geoPoint, undefined, 'the old point goes with the old address');
   });
 
@@ -152,19 +139,19 @@ describe('geocoded chantiers', () => {
     batigest.chantiers = Array.from({ length: 6 }, (_, i) => chantier(`CH10${i}`, { adrChantier: `${i + 1} rue de la Paix` }));
     batigest.chantiers.push(chantier('CH110'));
     await push();
-    assert.equal(sandbox.count('POST /search/csv/'), 1);
-    assert.equal(sandbox.count('GET /search/'), 0);
-    assert.equal(sandbox.geocoder.asked.length, 6, 'CH100 and CH110 share « 1 rue de la Paix »');
+    assert.equal(world.sandbox.count('POST /search/csv/'), 1);
+    assert.equal(world.sandbox.count('GET /search/'), 0);
+    assert.equal(world.sandbox.geocoder.asked.length, 6, 'CH100 and CH110 share « 1 rue de la Paix »');
     assert.deepEqual(project('CH110').address?.geoPoint, { xLon: 3.8767, yLat: 43.6108 });
   });
 
   test('a geocoder down costs the points, not the chantiers; nothing cached, tried again next time', async () => {
-    sandbox.faults.add([{ route: 'GET /search/', fault: '503', times: 4 }]);
+    world.sandbox.faults.add([{ route: 'GET /search/', fault: '503', times: 4 }]);
     batigest.chantiers = [chantier('CH030')];
     const report = await push();
     assert.equal(report.counts.created, 1);
     assert.equal(report.warnings?.[0]?.code, 'GEOCODEUR_INDISPONIBLE');
-    assert.equal((await t.db.query('SELECT 1 FROM geocode_cache')).rows.length, 0);
+    assert.equal((await world.db.query('SELECT 1 FROM geocode_cache')).rows.length, 0);
     batigest.chantiers = [chantier('CH030', { nomClient: 'Relance' })];
     await push();
     assert.deepEqual(project('CH030').address?.geoPoint, { xLon: 3.8767, yLat: 43.6108 });
@@ -172,21 +159,21 @@ describe('geocoded chantiers', () => {
 
   test('off by default: no geocoder call, no point', async () => {
     await services?.close();
-    services = new Services({ ...env, GEOCODE_URL: sandbox.url }, { staging: t.db, batigest });
+    services = new Services({ ...world.env, GEOCODE_URL: world.sandbox.url }, { staging: world.db, batigest });
     batigest.chantiers = [chantier('CH040')];
     await push();
-    assert.equal(sandbox.geocoder.asked.length, 0);
+    assert.equal(world.sandbox.geocoder.asked.length, 0);
     assert.equal(project('CH040').address?.geoPoint, undefined);
   });
 
   test('a dry run geocodes but caches nothing', async () => {
     batigest.chantiers = [chantier('CH050')];
     await push(true);
-    assert.equal((await t.db.query('SELECT 1 FROM geocode_cache')).rows.length, 0);
+    assert.equal((await world.db.query('SELECT 1 FROM geocode_cache')).rows.length, 0);
   });
 });
 
-test('a sandbox seed carries the addresses its geocoder knows; reset reloads them', async () => {
+test('a world.sandbox seed carries the addresses its geocoder knows; reset reloads them', async () => {
   const { Sandbox } = await import('../../../src/sandbox/server.js');
   const own = new Sandbox({ seed: { addresses: [PAIX] } });
   await own.start();

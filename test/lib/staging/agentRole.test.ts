@@ -3,36 +3,33 @@
  * then used to connect and run the agent's steps; what it must not do is refused by the server.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Services } from '../../../src/lib/services.js';
 import { PostgresDb } from '../../../src/lib/staging/db.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
 import { writeHeartbeat } from '../../../src/lib/staging/agent.js';
 import { AGENT_GRANTS, AGENT_ROLE } from '../../../src/lib/staging/agentRole.js';
-import { freshDatabase, type TestDatabase } from '../../support/pg.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
 import { chantier } from '../../support/chantiers.js';
 import { USER_DUPONT } from '../../support/slots.js';
+import { useWorld } from '../../support/fixture.js';
 
-let t: TestDatabase;
+// Not migrated: the cloud side's first open migrates it and makes the agent's role.
+const world = useWorld({ sandbox: false, migrate: false, resetEach: false });
 let agentDb: PostgresDb;
 const PASSWORD = 'mot-de-passe-agent-1';
 
-before(async () => {
-  t = await freshDatabase({ migrate: false });
-  const cloud = new Services({ STAGING_DATABASE_URL: t.url, BATIGEST_ACCESS: 'agent', AGENT_STAGING_PASSWORD: PASSWORD });
+world.setup(async () => {
+  const cloud = new Services({ STAGING_DATABASE_URL: world.t.url, BATIGEST_ACCESS: 'agent', AGENT_STAGING_PASSWORD: PASSWORD });
   await cloud.staging();
   await cloud.close();
-  const url = new URL(t.url);
+  const url = new URL(world.t.url);
   url.username = AGENT_ROLE;
   url.password = PASSWORD;
   agentDb = new PostgresDb(url.toString(), { max: 3 });
 });
 
-after(async () => {
-  await agentDb.close();
-  await t.drop();
-});
+world.teardown(() => agentDb.close());
 
 test('the role logs in and owns nothing', async () => {
   const { rows } = await agentDb.query<{ user: string; owned: number }>(
@@ -45,7 +42,7 @@ test("as the agent's role, transfer and heures-to-sqlserver run, with their hist
   const batigest = new MemoryBatigest();
   batigest.chantiers = [chantier('CH001'), chantier('CH002')];
   batigest.salaries = [{ code: 'S001', nom: 'DUPONT', codeBs: USER_DUPONT }];
-  await t.db.query(
+  await world.db.query(
     `INSERT INTO batigest_heures (id_heure, date_debut, date_fin, id_utilisateur, status_management, total_heure, code_projet, sync)
      VALUES ('1', '2026-03-02 08:00', '2026-03-02 10:00', $1, 'VALIDATED', 120, 'CH001', false)`,
     [USER_DUPONT],
@@ -65,15 +62,15 @@ test("as the agent's role, transfer and heures-to-sqlserver run, with their hist
       version: '1',
       role: 'batigest',
       pid: 1,
-      schemaKnown: 8,
-      schemaFound: 8,
+      schemaKnown: 9,
+      schemaFound: 9,
       schedules: {},
       shortestPeriodSeconds: 900,
     },
     true,
   );
   const { rows } = await agentDb.query<{ n: number }>('SELECT max(version)::int AS n FROM connecteur_schema_version');
-  assert.equal(rows[0]?.n, 8);
+  assert.equal(rows[0]?.n, 9);
 });
 
 test('the role cannot drop, alter or create a table, nor read what its steps do not need', async () => {
@@ -92,7 +89,7 @@ test('the role cannot drop, alter or create a table, nor read what its steps do 
 });
 
 test('a second open changes nothing but the password, and the grants stay', async () => {
-  const cloud = new Services({ STAGING_DATABASE_URL: t.url, BATIGEST_ACCESS: 'agent', AGENT_STAGING_PASSWORD: PASSWORD });
+  const cloud = new Services({ STAGING_DATABASE_URL: world.t.url, BATIGEST_ACCESS: 'agent', AGENT_STAGING_PASSWORD: PASSWORD });
   await cloud.staging();
   await cloud.close();
   const { rows } = await agentDb.query<{ n: number }>('SELECT count(*)::int AS n FROM batigest_chantiers');

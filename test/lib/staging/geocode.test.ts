@@ -1,20 +1,17 @@
 /** The geocode cache's SQL: an address geocoded once is read back as stored, and a new answer replaces it. */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import type { Queryable } from '../../../src/lib/staging/db.js';
 import { cachedGeocodes, storeGeocodes } from '../../../src/lib/staging/geocode.js';
-import { freshDatabase, type TestDatabase } from '../../support/pg.js';
+import { useWorld } from '../../support/fixture.js';
 
-let t: TestDatabase;
-before(async () => (t = await freshDatabase()));
-after(() => t.drop());
-beforeEach(() => t.db.exec('TRUNCATE geocode_cache'));
+const world = useWorld({ sandbox: false });
 
 /** The test database, counting the statements sent. */
 function counted(): Queryable & { statements: number } {
   const db = {
     statements: 0,
-    query: <R>(text: string, params?: unknown[]) => (db.statements++, t.db.query<R>(text, params)),
+    query: <R>(text: string, params?: unknown[]) => (db.statements++, world.db.query<R>(text, params)),
   };
   return db;
 }
@@ -37,8 +34,8 @@ test('nothing to read or store: no statement sent', async () => {
 });
 
 test('stored addresses read back by key, a search that found nothing as a null point; others absent', async () => {
-  await storeGeocodes(t.db, [paix, nowhere]);
-  const cached = await cachedGeocodes(t.db, ['paix', 'nowhere', 'unknown']);
+  await storeGeocodes(world.db, [paix, nowhere]);
+  const cached = await cachedGeocodes(world.db, ['paix', 'nowhere', 'unknown']);
   assert.deepEqual(
     [...cached.entries()].sort(([a], [b]) => a.localeCompare(b)),
     [
@@ -49,9 +46,9 @@ test('stored addresses read back by key, a search that found nothing as a null p
 });
 
 test('an address geocoded again: the new answer replaces the old one and its date moves', async () => {
-  await storeGeocodes(t.db, [paix]);
-  await t.db.exec(`UPDATE geocode_cache SET geocoded_at = '2020-01-01T00:00:00Z'`);
-  await storeGeocodes(t.db, [{ ...paix, query: '1 r de la Paix Montpellier', lon: 3.9, lat: 43.7, score: 0.5, label: 'Montpellier' }]);
-  const { rows } = await t.db.query(`SELECT query, lon, lat, score, label, geocoded_at > '2020-01-02' AS moved FROM geocode_cache`);
+  await storeGeocodes(world.db, [paix]);
+  await world.db.exec(`UPDATE geocode_cache SET geocoded_at = '2020-01-01T00:00:00Z'`);
+  await storeGeocodes(world.db, [{ ...paix, query: '1 r de la Paix Montpellier', lon: 3.9, lat: 43.7, score: 0.5, label: 'Montpellier' }]);
+  const { rows } = await world.db.query(`SELECT query, lon, lat, score, label, geocoded_at > '2020-01-02' AS moved FROM geocode_cache`);
   assert.deepEqual(rows, [{ query: '1 r de la Paix Montpellier', lon: 3.9, lat: 43.7, score: 0.5, label: 'Montpellier', moved: true }]);
 });

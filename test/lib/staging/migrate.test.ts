@@ -23,6 +23,7 @@ test('empty database: every migration applied, then none', async () => {
     '006.do.chantier-ends-geocode.sql',
     '007.do.queued-runs.sql',
     '008.do.agent.sql',
+    '009.do.one-active-run.sql',
   ]);
   const second = await migrate(t.db);
   assert.deepEqual(second.applied, []);
@@ -75,7 +76,7 @@ test('embedded PGlite default: migrates and answers', async () => {
   const db = await EmbeddedDb.open(undefined);
   try {
     const result = await migrate(db);
-    assert.equal(result.applied.length, 8);
+    assert.equal(result.applied.length, 9);
     const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM batigest_chantiers');
     assert.equal(rows[0]?.n, 0);
   } finally {

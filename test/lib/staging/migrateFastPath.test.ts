@@ -16,7 +16,7 @@ after(async () => {
 });
 
 test('the latest migration is the highest numbered file', () => {
-  assert.equal(latestMigration(), 8);
+  assert.equal(latestMigration(), 9);
 });
 
 test('up to date: answered without waiting for the migration lock another instance holds', async () => {
@@ -27,7 +27,7 @@ test('up to date: answered without waiting for the migration lock another instan
   const held = await other.tryLock('connecteur:migrate');
   assert.ok(held);
   try {
-    assert.deepEqual(await migrate(t.db), { from: 8, to: 8, applied: [] });
+    assert.deepEqual(await migrate(t.db), { from: 9, to: 9, applied: [] });
   } finally {
     await held.release();
   }
@@ -37,17 +37,17 @@ test('a database one migration behind gets it', async () => {
   const t = await freshDatabase();
   dbs.push(t);
   await t.db.exec(`
-    DROP TABLE connecteur_agent_heartbeats; DROP TABLE connecteur_alerts;
-    DELETE FROM connecteur_schema_version WHERE version = 8;
+    DROP INDEX connecteur_runs_one_active;
+    DELETE FROM connecteur_schema_version WHERE version = 9;
   `);
   const result = await migrate(t.db);
-  assert.deepEqual(result, { from: 7, to: 8, applied: ['008.do.agent.sql'] });
-  const { rows } = await t.db.query<{ table_name: string }>(
-    "SELECT table_name FROM information_schema.tables WHERE table_name IN ('connecteur_agent_heartbeats', 'connecteur_alerts') ORDER BY table_name",
+  assert.deepEqual(result, { from: 8, to: 9, applied: ['009.do.one-active-run.sql'] });
+  const { rows } = await t.db.query<{ indexname: string }>(
+    "SELECT indexname FROM pg_indexes WHERE indexname = 'connecteur_runs_one_active'",
   );
   assert.deepEqual(
-    rows.map((r) => r.table_name),
-    ['connecteur_agent_heartbeats', 'connecteur_alerts'],
+    rows.map((r) => r.indexname),
+    ['connecteur_runs_one_active'],
   );
 });
 
@@ -58,8 +58,8 @@ test("a company's schema is migrated even when public's is up to date", async ()
   extra.push(company);
   const result = await migrate(company);
   assert.equal(result.from, 0);
-  assert.equal(result.applied.length, 8);
-  assert.deepEqual(await migrate(company), { from: 8, to: 8, applied: [] });
+  assert.equal(result.applied.length, 9);
+  assert.deepEqual(await migrate(company), { from: 9, to: 9, applied: [] });
   const { rows } = await t.db.query<{ n: number }>(
     "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'acme' AND table_name = 'connecteur_runs'",
   );

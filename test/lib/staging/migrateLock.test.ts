@@ -4,18 +4,16 @@
  * schema of one database, so that no case pays for a database of its own.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { ConflictError } from '../../../src/lib/errors.js';
 import { PostgresDb, type HeldLock, type Queryable, type StagingDb } from '../../../src/lib/staging/db.js';
 import { latestMigration, migrate } from '../../../src/lib/staging/migrate.js';
-import { freshDatabase, type TestDatabase } from '../../support/pg.js';
+import { useWorld } from '../../support/fixture.js';
 
-let t: TestDatabase;
 const opened: PostgresDb[] = [];
-before(async () => (t = await freshDatabase({ migrate: false })));
-after(async () => {
+const world = useWorld({ sandbox: false, migrate: false });
+world.teardown(async () => {
   for (const db of opened) await db.close();
-  await t.drop();
 });
 
 /** A staging database whose lock is refused `refusals` times; tries and releases are counted. */
@@ -57,7 +55,7 @@ class CountedLocks implements StagingDb {
 
 /** A company schema of the test database, behind a lock that is refused `refusals` times. */
 function company(schema: string, refusals = 0) {
-  const db = new PostgresDb(t.url, { schema, max: 2 });
+  const db = new PostgresDb(world.t.url, { schema, max: 2 });
   opened.push(db);
   return new CountedLocks(db, refusals);
 }
@@ -88,13 +86,13 @@ test('a version table with no row yet: every migration applied', async () => {
     'CREATE TABLE emptyversion.connecteur_schema_version (version bigint PRIMARY KEY, name text, md5 text, run_at timestamptz)',
   );
   const result = await migrate(db);
-  assert.equal(result.applied.length, 8);
+  assert.equal(result.applied.length, latestMigration());
 });
 
 test('the lock held by another instance twice: waited for, then the migration runs and releases it', async () => {
   const db = company('waited', 2);
   const result = await migrate(db);
-  assert.equal(result.applied.length, 8);
+  assert.equal(result.applied.length, latestMigration());
   assert.equal(db.tries, 3);
   assert.equal(db.releases, 1);
 });

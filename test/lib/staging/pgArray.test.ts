@@ -3,16 +3,14 @@
  * it holds, so that the cheap encoding of the bulk statements never changes a value.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { arrayLiteral } from '../../../src/lib/staging/pgArray.js';
-import { freshDatabase, type TestDatabase } from '../../support/pg.js';
+import { useWorld } from '../../support/fixture.js';
 
-let t: TestDatabase;
-before(async () => (t = await freshDatabase({ migrate: false })));
-after(() => t.drop());
+const world = useWorld({ sandbox: false, migrate: false });
 
 async function roundTrip<T>(values: readonly (T | null)[], type: string): Promise<(T | null)[]> {
-  const { rows } = await t.db.query<{ v: (T | null)[] | null }>(`SELECT $1::${type}[] AS v`, [arrayLiteral(values as never)]);
+  const { rows } = await world.db.query<{ v: (T | null)[] | null }>(`SELECT $1::${type}[] AS v`, [arrayLiteral(values as never)]);
   return rows[0]!.v ?? [];
 }
 

@@ -4,23 +4,21 @@
  * picked up without a restart. A role that does not exist gives 28000 on the local server.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { SecretSetting } from '../../../src/lib/config.js';
 import type { SecretStore } from '../../../src/lib/secrets.js';
 import { Services } from '../../../src/lib/services.js';
 import { PostgresDb } from '../../../src/lib/staging/db.js';
-import { freshDatabase, type TestDatabase } from '../../support/pg.js';
+import { useWorld } from '../../support/fixture.js';
 
-let database: TestDatabase;
+const world = useWorld({ sandbox: false, migrate: false });
 let refusedUrl: string;
 
-before(async () => {
-  database = await freshDatabase({ migrate: false });
-  const url = new URL(database.url);
+world.setup(() => {
+  const url = new URL(world.t.url);
   url.username = 'connecteur_no_such_role';
   refusedUrl = url.toString();
 });
-after(() => database.drop());
 
 /** A vault whose staging URL was rotated: the cached value is the old one until invalidated. */
 class RotatedVault implements SecretStore {
@@ -52,7 +50,7 @@ describe('staging URL refresh after refused credentials', () => {
 
   test('a query after refused credentials runs on the re-read URL', async () => {
     let reads = 0;
-    const db = new PostgresDb(refusedUrl, { refreshUrl: async () => (reads++, database.url) });
+    const db = new PostgresDb(refusedUrl, { refreshUrl: async () => (reads++, world.t.url) });
     try {
       const { rows } = await db.query<{ one: number }>('SELECT 1 AS one');
       assert.deepEqual(rows, [{ one: 1 }]);
@@ -76,7 +74,7 @@ describe('staging URL refresh after refused credentials', () => {
   });
 
   test('Services re-reads STAGING_DATABASE_URL from the vault and opens the staging database', async () => {
-    const vault = new RotatedVault(refusedUrl, database.url);
+    const vault = new RotatedVault(refusedUrl, world.t.url);
     const services = new Services({ KEY_VAULT_URL: 'https://kv.example.vault.azure.net' }, { secrets: vault });
     try {
       const staging = await services.staging();

@@ -1,6 +1,6 @@
 /** The SQL of the run history and of the failed or held records, on a real PostgreSQL database. */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import { registerSecret } from '../../../src/lib/log.js';
 import type { Queryable } from '../../../src/lib/staging/db.js';
 import {
@@ -24,18 +24,15 @@ import {
   startRun,
   updateProgress,
 } from '../../../src/lib/staging/runs.js';
-import { freshDatabase, type TestDatabase } from '../../support/pg.js';
 import type { RunStatus } from '../../../src/lib/domain/runs.js';
 import { closeDeadRuns } from '../../../src/lib/sync/locks.js';
+import { useWorld } from '../../support/fixture.js';
 
 // Run and record messages may echo a secret from an outside system: the history stores it masked.
 const SECRET = 'runs-test-secret-4b7e';
 registerSecret(SECRET);
 
-let t: TestDatabase;
-before(async () => (t = await freshDatabase()));
-after(() => t.drop());
-beforeEach(() => t.db.query('TRUNCATE connecteur_runs, connecteur_record_issues'));
+const world = useWorld({ sandbox: false });
 
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const ISO_S = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
@@ -44,7 +41,7 @@ const ISO_S = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
 async function run(n: number, job: string, status: RunStatus, options: { parent?: number; minutesAgo?: number } = {}) {
-  await insertRun(t.db, {
+  await insertRun(world.db, {
     runId: id(n),
     job,
     parentRunId: options.parent === undefined ? null : id(options.parent),
@@ -53,20 +50,20 @@ async function run(n: number, job: string, status: RunStatus, options: { parent?
     status,
   });
   // Started a given time ago: the orders and the pruning read started_at.
-  await t.db.query(`UPDATE connecteur_runs SET started_at = now() - make_interval(mins => $2) WHERE run_id = $1`, [
+  await world.db.query(`UPDATE connecteur_runs SET started_at = now() - make_interval(mins => $2) WHERE run_id = $1`, [
     id(n),
     options.minutesAgo ?? 0,
   ]);
 }
 
 async function column(runId: string, name: string): Promise<unknown> {
-  const { rows } = await t.db.query<{ v: unknown }>(`SELECT ${name} AS v FROM connecteur_runs WHERE run_id = $1`, [runId]);
+  const { rows } = await world.db.query<{ v: unknown }>(`SELECT ${name} AS v FROM connecteur_runs WHERE run_id = $1`, [runId]);
   return rows[0]?.v;
 }
 
 test('insertRun running: every column read back by getRun, not finished', async () => {
-  await insertRun(t.db, { runId: id(1), job: 'transfer', parentRunId: null, trigger: 'timer', dryRun: true, status: 'running' });
-  const row = await getRun(t.db, id(1));
+  await insertRun(world.db, { runId: id(1), job: 'transfer', parentRunId: null, trigger: 'timer', dryRun: true, status: 'running' });
+  const row = await getRun(world.db, id(1));
   assert.match(row!.startedAt, ISO_MS);
   assert.deepEqual(
     { ...row, startedAt: 'x' },
@@ -89,8 +86,8 @@ test('insertRun running: every column read back by getRun, not finished', async 
 });
 
 test('insertRun queued: not finished; skipped: finished, its message masked, its parent kept', async () => {
-  await insertRun(t.db, { runId: id(1), job: 'chantiers', parentRunId: null, trigger: 'http', dryRun: false, status: 'queued' });
-  await insertRun(t.db, {
+  await insertRun(world.db, { runId: id(1), job: 'chantiers', parentRunId: null, trigger: 'http', dryRun: false, status: 'queued' });
+  await insertRun(world.db, {
     runId: id(2),
     job: 'transfer',
     parentRunId: id(1),
@@ -99,45 +96,46 @@ test('insertRun queued: not finished; skipped: finished, its message masked, its
     status: 'skipped',
     message: `occupé ${SECRET}`,
   });
-  assert.equal((await getRun(t.db, id(1)))?.finishedAt, null);
-  const skipped = await getRun(t.db, id(2));
+  assert.equal((await getRun(world.db, id(1)))?.finishedAt, null);
+  const skipped = await getRun(world.db, id(2));
   assert.match(skipped!.finishedAt!, ISO_MS);
   assert.equal(skipped!.parentRunId, id(1));
   assert.equal(skipped!.message, 'occupé ***');
 });
 
 test('getRun: null for an unknown run', async () => {
-  assert.equal(await getRun(t.db, id(9)), null);
+  assert.equal(await getRun(world.db, id(9)), null);
 });
 
 test('startRun not from the queue: a new row, true', async () => {
   const started = await startRun(
-    t.db,
+    world.db,
     { runId: id(1), job: 'transfer', parentRunId: null, trigger: 'cli', dryRun: false, status: 'running' },
     false,
   );
   assert.equal(started, true);
-  assert.equal((await getRun(t.db, id(1)))?.status, 'running');
+  assert.equal((await getRun(world.db, id(1)))?.status, 'running');
 });
 
 test('startRun from the queue: claims the queued row once, restarting its clock; a second claim is refused', async () => {
-  await insertQueuedRun(t.db, { runId: id(1), job: 'transfer', trigger: 'http', dryRun: true });
-  await t.db.query(`UPDATE connecteur_runs SET started_at = now() - interval '1 hour', message = 'livraison 1 échouée' WHERE run_id = $1`, [
-    id(1),
-  ]);
+  await insertQueuedRun(world.db, { runId: id(1), job: 'transfer', trigger: 'http', dryRun: true });
+  await world.db.query(
+    `UPDATE connecteur_runs SET started_at = now() - interval '1 hour', message = 'livraison 1 échouée' WHERE run_id = $1`,
+    [id(1)],
+  );
   const run = { runId: id(1), job: 'transfer', parentRunId: null, trigger: 'http' as const, dryRun: true, status: 'running' as const };
-  assert.equal(await startRun(t.db, run, true), true);
-  const claimed = await getRun(t.db, id(1));
+  assert.equal(await startRun(world.db, run, true), true);
+  const claimed = await getRun(world.db, id(1));
   assert.equal(claimed?.status, 'running');
   assert.equal(claimed?.finishedAt, null);
   assert.equal(claimed?.message, null);
   assert.ok(Date.now() - Date.parse(claimed!.startedAt) < 30 * 60_000, claimed!.startedAt);
-  assert.equal(await startRun(t.db, run, true), false);
-  assert.equal((await recentRuns(t.db)).length, 1);
+  assert.equal(await startRun(world.db, run, true), false);
+  assert.equal((await recentRuns(world.db)).length, 1);
 });
 
 test('startRun from the queue as skipped: finished, with its message', async () => {
-  await insertQueuedRun(t.db, { runId: id(1), job: 'transfer', trigger: 'timer', dryRun: false });
+  await insertQueuedRun(world.db, { runId: id(1), job: 'transfer', trigger: 'timer', dryRun: false });
   const run = {
     runId: id(1),
     job: 'transfer',
@@ -147,8 +145,8 @@ test('startRun from the queue as skipped: finished, with its message', async () 
     status: 'skipped' as const,
     message: 'déjà en cours',
   };
-  assert.equal(await startRun(t.db, run, true), true);
-  const row = await getRun(t.db, id(1));
+  assert.equal(await startRun(world.db, run, true), true);
+  const row = await getRun(world.db, id(1));
   assert.equal(row?.status, 'skipped');
   assert.equal(row?.message, 'déjà en cours');
   assert.match(row!.finishedAt!, ISO_MS);
@@ -157,19 +155,19 @@ test('startRun from the queue as skipped: finished, with its message', async () 
 test('startRun from the queue: a row that is not queued (or none) is not claimed', async () => {
   await run(1, 'transfer', 'running');
   const claim = (n: number) =>
-    startRun(t.db, { runId: id(n), job: 'transfer', parentRunId: null, trigger: 'http', dryRun: false, status: 'running' }, true);
+    startRun(world.db, { runId: id(n), job: 'transfer', parentRunId: null, trigger: 'http', dryRun: false, status: 'running' }, true);
   assert.equal(await claim(1), false);
   assert.equal(await claim(2), false);
-  assert.equal((await recentRuns(t.db)).length, 1);
+  assert.equal((await recentRuns(world.db)).length, 1);
 });
 
 test('finishRun: status, counts, the first 200 errors masked, message masked, finished, progress cleared', async () => {
   await run(1, 'transfer', 'running');
-  await updateProgress(t.db, id(1), { done: 1, total: 2, step: 'transfer' });
+  await updateProgress(world.db, id(1), { done: 1, total: 2, step: 'transfer' });
   const errors = Array.from({ length: 201 }, (_, i) => ({ key: `K${i}`, code: 'C', message: `m ${SECRET}` }));
   const counts = { read: 7, created: 1, updated: 2, deleted: 0, unchanged: 3, failed: 201, held: 0 };
-  await finishRun(t.db, id(1), { status: 'partial', counts, errors, message: `fin ${SECRET}` });
-  const row = await getRun(t.db, id(1));
+  await finishRun(world.db, id(1), { status: 'partial', counts, errors, message: `fin ${SECRET}` });
+  const row = await getRun(world.db, id(1));
   assert.equal(row?.status, 'partial');
   assert.deepEqual(row?.counts, counts);
   assert.equal(row?.errors.length, 200);
@@ -180,7 +178,7 @@ test('finishRun: status, counts, the first 200 errors masked, message masked, fi
 });
 
 test('finishRun without a message: the message is cleared', async () => {
-  await insertRun(t.db, {
+  await insertRun(world.db, {
     runId: id(1),
     job: 'transfer',
     parentRunId: null,
@@ -189,78 +187,79 @@ test('finishRun without a message: the message is cleared', async () => {
     status: 'running',
     message: 'avant',
   });
-  await finishRun(t.db, id(1), {
+  await finishRun(world.db, id(1), {
     status: 'succeeded',
     counts: { read: 0, created: 0, updated: 0, deleted: 0, unchanged: 0, failed: 0, held: 0 },
     errors: [],
   });
-  assert.equal((await getRun(t.db, id(1)))?.message, null);
+  assert.equal((await getRun(world.db, id(1)))?.message, null);
 });
 
 test('updateProgress: the progress of that run only', async () => {
   await run(1, 'transfer', 'running');
   await run(2, 'recup-heures', 'running');
-  await updateProgress(t.db, id(1), { done: 3, total: 10, step: 'transfer' });
-  assert.deepEqual((await getRun(t.db, id(1)))?.progress, { done: 3, total: 10, step: 'transfer' });
-  assert.equal((await getRun(t.db, id(2)))?.progress, null);
+  await updateProgress(world.db, id(1), { done: 3, total: 10, step: 'transfer' });
+  assert.deepEqual((await getRun(world.db, id(1)))?.progress, { done: 3, total: 10, step: 'transfer' });
+  assert.equal((await getRun(world.db, id(2)))?.progress, null);
 });
 
 test('runningRunId: the newest running run of the job; null when none runs', async () => {
+  // One active top-level run per job (migration 009): the second is a chain's step.
   await run(1, 'transfer', 'running', { minutesAgo: 20 });
-  await run(2, 'transfer', 'running', { minutesAgo: 10 });
+  await run(2, 'transfer', 'running', { parent: 9, minutesAgo: 10 });
   await run(3, 'transfer', 'succeeded', { minutesAgo: 1 });
   await run(4, 'recup-heures', 'running', { minutesAgo: 1 });
-  assert.equal(await runningRunId(t.db, ['transfer']), id(2));
-  assert.equal(await runningRunId(t.db, ['heures-to-sqlserver']), null);
+  assert.equal(await runningRunId(world.db, ['transfer']), id(2));
+  assert.equal(await runningRunId(world.db, ['heures-to-sqlserver']), null);
 });
 
 test('closeInterruptedRuns: the running runs of the job become interrupted, no others', async () => {
   await run(1, 'transfer', 'running');
-  await updateProgress(t.db, id(1), { done: 1, total: 2 });
+  await updateProgress(world.db, id(1), { done: 1, total: 2 });
   await run(2, 'transfer', 'succeeded');
   await run(3, 'recup-heures', 'running');
-  await closeInterruptedRuns(t.db, ['transfer']);
-  const row = await getRun(t.db, id(1));
+  await closeInterruptedRuns(world.db, ['transfer']);
+  const row = await getRun(world.db, id(1));
   assert.equal(row?.status, 'interrupted');
   assert.equal(row?.message, 'Exécution interrompue (processus arrêté avant la fin).');
   assert.equal(row?.progress, null);
   assert.match(row!.finishedAt!, ISO_MS);
-  assert.equal((await getRun(t.db, id(2)))?.status, 'succeeded');
-  assert.equal((await getRun(t.db, id(3)))?.status, 'running');
+  assert.equal((await getRun(world.db, id(2)))?.status, 'succeeded');
+  assert.equal((await getRun(world.db, id(3)))?.status, 'running');
 });
 
 test('closeDeadRuns: closes the running runs whose job lock is free, counts the jobs, leaves the locked ones', async () => {
   await run(1, 'transfer', 'running');
-  await run(2, 'transfer', 'running');
+  await run(2, 'transfer', 'running', { parent: 9 });
   await run(3, 'recup-heures', 'running');
   await run(4, 'heures-to-sqlserver', 'running');
-  const held = await t.db.tryLock('connecteur:job:recup-heures');
+  const held = await world.db.tryLock('connecteur:job:recup-heures');
   try {
-    assert.equal(await closeDeadRuns(t.db), 2);
+    assert.equal(await closeDeadRuns(world.db), 2);
   } finally {
     await held!.release();
   }
-  const statuses = (await recentRuns(t.db)).map((r) => `${r.runId.slice(-1)}:${r.status}`).sort();
+  const statuses = (await recentRuns(world.db)).map((r) => `${r.runId.slice(-1)}:${r.status}`).sort();
   assert.deepEqual(statuses, ['1:interrupted', '2:interrupted', '3:running', '4:interrupted']);
   // The locks it took are released.
   for (const job of ['transfer', 'heures-to-sqlserver']) {
-    const lock = await t.db.tryLock(`connecteur:job:${job}`);
+    const lock = await world.db.tryLock(`connecteur:job:${job}`);
     assert.ok(lock, job);
     await lock.release();
   }
   // Its lock freed, the run left running is closed next time; then nothing is left.
-  assert.equal(await closeDeadRuns(t.db), 1);
-  assert.equal(await closeDeadRuns(t.db), 0);
+  assert.equal(await closeDeadRuns(world.db), 1);
+  assert.equal(await closeDeadRuns(world.db), 0);
 });
 
 test('recentRuns: newest first, 50 by default, or the limit given', async () => {
   for (let n = 1; n <= 51; n++) await run(n, 'transfer', 'succeeded', { minutesAgo: 100 - n });
-  const runs = await recentRuns(t.db);
+  const runs = await recentRuns(world.db);
   assert.equal(runs.length, 50);
   assert.equal(runs[0]?.runId, id(51));
   assert.equal(runs[49]?.runId, id(2));
   assert.deepEqual(
-    (await recentRuns(t.db, 2)).map((r) => r.runId),
+    (await recentRuns(world.db, 2)).map((r) => r.runId),
     [id(51), id(50)],
   );
 });
@@ -271,7 +270,7 @@ test('lastRunPerJob: the newest run of each job, by job', async () => {
   await run(3, 'recup-heures', 'partial', { minutesAgo: 40 });
   await run(4, 'recup-heures', 'failed', { minutesAgo: 50 });
   assert.deepEqual(
-    (await lastRunPerJob(t.db)).map((r) => [r.job, r.runId, r.status]),
+    (await lastRunPerJob(world.db)).map((r) => [r.job, r.runId, r.status]),
     [
       ['recup-heures', id(3), 'partial'],
       ['transfer', id(2), 'succeeded'],
@@ -282,7 +281,7 @@ test('lastRunPerJob: the newest run of each job, by job', async () => {
 const outcome = (key: string, kind: 'failed' | 'held', code: string, message: string) => ({ key, kind, code, message });
 
 async function issues() {
-  const { rows } = await t.db.query<{
+  const { rows } = await world.db.query<{
     job: string;
     key: string;
     kind: string;
@@ -296,7 +295,7 @@ async function issues() {
 
 test('recordOutcomes: records the failed and held records, masked, with the run', async () => {
   await recordOutcomes(
-    t.db,
+    world.db,
     'transfer',
     id(1),
     [outcome('A', 'failed', 'E1', `échec ${SECRET}`), outcome('B', 'held', 'H1', 'retenu')],
@@ -309,22 +308,22 @@ test('recordOutcomes: records the failed and held records, masked, with the run'
 });
 
 test('recordOutcomes again: the same record counts one more attempt and takes the new outcome', async () => {
-  await recordOutcomes(t.db, 'transfer', id(1), [outcome('A', 'failed', 'E1', 'un')], []);
-  await t.db.query(`UPDATE connecteur_record_issues SET last_seen = now() - interval '1 day'`);
-  await recordOutcomes(t.db, 'transfer', id(2), [outcome('A', 'held', 'H2', 'deux')], []);
+  await recordOutcomes(world.db, 'transfer', id(1), [outcome('A', 'failed', 'E1', 'un')], []);
+  await world.db.query(`UPDATE connecteur_record_issues SET last_seen = now() - interval '1 day'`);
+  await recordOutcomes(world.db, 'transfer', id(2), [outcome('A', 'held', 'H2', 'deux')], []);
   assert.deepEqual(await issues(), [
     { job: 'transfer', key: 'A', kind: 'held', code: 'H2', message: 'deux', attempts: 2, last_run_id: id(2) },
   ]);
-  const { rows } = await t.db.query<{ fresh: boolean }>(
+  const { rows } = await world.db.query<{ fresh: boolean }>(
     `SELECT last_seen > now() - interval '1 hour' AS fresh FROM connecteur_record_issues`,
   );
   assert.equal(rows[0]?.fresh, true);
 });
 
 test('recordOutcomes: the records that went through are cleared, for that job only', async () => {
-  await recordOutcomes(t.db, 'transfer', id(1), [outcome('A', 'failed', 'E', 'm'), outcome('B', 'failed', 'E', 'm')], []);
-  await recordOutcomes(t.db, 'recup-heures', id(1), [outcome('A', 'failed', 'E', 'm')], []);
-  await recordOutcomes(t.db, 'transfer', id(2), [], ['A']);
+  await recordOutcomes(world.db, 'transfer', id(1), [outcome('A', 'failed', 'E', 'm'), outcome('B', 'failed', 'E', 'm')], []);
+  await recordOutcomes(world.db, 'recup-heures', id(1), [outcome('A', 'failed', 'E', 'm')], []);
+  await recordOutcomes(world.db, 'transfer', id(2), [], ['A']);
   assert.deepEqual(
     (await issues()).map((i) => `${i.job}:${i.key}`),
     ['recup-heures:A', 'transfer:B'],
@@ -333,16 +332,16 @@ test('recordOutcomes: the records that went through are cleared, for that job on
 
 test('recordOutcomes with nothing to record: no statement sent', async () => {
   const sent: string[] = [];
-  const counting: Queryable = { query: async (text, params) => (sent.push(text), t.db.query(text, params)) };
+  const counting: Queryable = { query: async (text, params) => (sent.push(text), world.db.query(text, params)) };
   await recordOutcomes(counting, 'transfer', id(1), [], []);
   assert.deepEqual(sent, []);
 });
 
 test('recordIssues: newest first, with their fields, limited', async () => {
-  await recordOutcomes(t.db, 'transfer', id(1), [outcome('A', 'failed', 'E1', 'un')], []);
-  await recordOutcomes(t.db, 'recup-heures', id(1), [outcome('B', 'held', 'H1', 'deux')], []);
-  await t.db.query(`UPDATE connecteur_record_issues SET last_seen = now() - interval '1 hour' WHERE record_key = 'A'`);
-  const [first, second] = await recordIssues(t.db);
+  await recordOutcomes(world.db, 'transfer', id(1), [outcome('A', 'failed', 'E1', 'un')], []);
+  await recordOutcomes(world.db, 'recup-heures', id(1), [outcome('B', 'held', 'H1', 'deux')], []);
+  await world.db.query(`UPDATE connecteur_record_issues SET last_seen = now() - interval '1 hour' WHERE record_key = 'A'`);
+  const [first, second] = await recordIssues(world.db);
   assert.match(first!.firstSeen, ISO_S);
   assert.match(first!.lastSeen, ISO_S);
   assert.deepEqual(
@@ -351,25 +350,25 @@ test('recordIssues: newest first, with their fields, limited', async () => {
   );
   assert.equal(second?.key, 'A');
   assert.deepEqual(
-    (await recordIssues(t.db, 1)).map((i) => i.key),
+    (await recordIssues(world.db, 1)).map((i) => i.key),
     ['B'],
   );
 });
 
 test('recordIssues: 200 by default', async () => {
   const many = Array.from({ length: 201 }, (_, i) => outcome(`K${i}`, 'failed', 'E', 'm'));
-  await recordOutcomes(t.db, 'transfer', id(1), many, []);
-  assert.equal((await recordIssues(t.db)).length, 200);
+  await recordOutcomes(world.db, 'transfer', id(1), many, []);
+  assert.equal((await recordIssues(world.db)).length, 200);
 });
 
 test('pruneHistory: runs started and records last seen before the number of days go', async () => {
   await run(1, 'transfer', 'succeeded', { minutesAgo: 3 * 24 * 60 });
   await run(2, 'transfer', 'succeeded', { minutesAgo: 24 * 60 });
-  await recordOutcomes(t.db, 'transfer', id(1), [outcome('OLD', 'failed', 'E', 'm'), outcome('NEW', 'failed', 'E', 'm')], []);
-  await t.db.query(`UPDATE connecteur_record_issues SET last_seen = now() - interval '3 days' WHERE record_key = 'OLD'`);
-  await pruneHistory(t.db, 2);
+  await recordOutcomes(world.db, 'transfer', id(1), [outcome('OLD', 'failed', 'E', 'm'), outcome('NEW', 'failed', 'E', 'm')], []);
+  await world.db.query(`UPDATE connecteur_record_issues SET last_seen = now() - interval '3 days' WHERE record_key = 'OLD'`);
+  await pruneHistory(world.db, 2);
   assert.deepEqual(
-    (await recentRuns(t.db)).map((r) => r.runId),
+    (await recentRuns(world.db)).map((r) => r.runId),
     [id(2)],
   );
   assert.deepEqual(
@@ -379,8 +378,8 @@ test('pruneHistory: runs started and records last seen before the number of days
 });
 
 test('insertQueuedRun: a queued top-level run, not finished, with its queue time', async () => {
-  await insertQueuedRun(t.db, { runId: id(1), job: 'heures', trigger: 'http', dryRun: true });
-  const row = await getRun(t.db, id(1));
+  await insertQueuedRun(world.db, { runId: id(1), job: 'heures', trigger: 'http', dryRun: true });
+  const row = await getRun(world.db, id(1));
   assert.deepEqual(
     [row?.job, row?.trigger, row?.dryRun, row?.status, row?.parentRunId, row?.finishedAt],
     ['heures', 'http', true, 'queued', null, null],
@@ -388,24 +387,23 @@ test('insertQueuedRun: a queued top-level run, not finished, with its queue time
   assert.equal(await column(id(1), 'queued_at IS NOT NULL'), true);
 });
 
-test('activeRunId: the newest queued or running top-level run of the job; null when none', async () => {
-  await run(1, 'chantiers', 'queued', { minutesAgo: 30 });
+test('activeRunId: the queued or running top-level run of the jobs, else a step running inside a chain; null when none', async () => {
   await run(2, 'chantiers', 'running', { minutesAgo: 20 });
   await run(3, 'chantiers', 'succeeded', { minutesAgo: 10 });
-  assert.equal(await activeRunId(t.db, 'chantiers'), id(2));
+  assert.equal(await activeRunId(world.db, ['chantiers']), id(2));
   await run(4, 'transfer', 'running', { parent: 2, minutesAgo: 5 });
-  assert.equal(await activeRunId(t.db, 'transfer'), null, 'a chain step is not a run of its own');
+  assert.equal(await activeRunId(world.db, ['transfer']), id(4), 'a step running inside a chain holds its job');
   await run(5, 'transfer', 'queued', { minutesAgo: 50 });
-  assert.equal(await activeRunId(t.db, 'transfer'), id(5));
-  assert.equal(await activeRunId(t.db, 'heures'), null);
+  assert.equal(await activeRunId(world.db, ['transfer']), id(5));
+  assert.equal(await activeRunId(world.db, ['heures']), null);
 });
 
 test('failUnfinishedRun: a queued or running run ends failed with its reason; a finished one is left', async () => {
   await run(1, 'transfer', 'running');
-  await updateProgress(t.db, id(1), { done: 1, total: 2 });
-  await run(2, 'transfer', 'queued');
+  await updateProgress(world.db, id(1), { done: 1, total: 2 });
+  await run(2, 'recup-heures', 'queued');
   await run(3, 'transfer', 'succeeded');
-  const failed = await failUnfinishedRun(t.db, id(1), 'Abandonné après 5 livraisons.', 'internal');
+  const failed = await failUnfinishedRun(world.db, id(1), 'Abandonné après 5 livraisons.', 'internal');
   assert.match(failed!.finishedAt!, ISO_MS);
   assert.deepEqual(
     { ...failed, startedAt: 'x', finishedAt: 'x' },
@@ -425,17 +423,17 @@ test('failUnfinishedRun: a queued or running run ends failed with its reason; a 
       errorKind: 'internal',
     },
   );
-  assert.equal((await failUnfinishedRun(t.db, id(2), 'm', 'upstream'))?.status, 'failed');
-  assert.equal(await failUnfinishedRun(t.db, id(3), 'm', 'upstream'), null);
-  assert.equal((await getRun(t.db, id(3)))?.status, 'succeeded');
+  assert.equal((await failUnfinishedRun(world.db, id(2), 'm', 'upstream'))?.status, 'failed');
+  assert.equal(await failUnfinishedRun(world.db, id(3), 'm', 'upstream'), null);
+  assert.equal((await getRun(world.db, id(3)))?.status, 'succeeded');
 });
 
 test('noteFailedDelivery: a queued run counts the delivery and its reason; a running one is left', async () => {
   await run(1, 'transfer', 'queued');
-  await run(2, 'transfer', 'running');
-  await noteFailedDelivery(t.db, id(1), 'livraison échouée');
-  await noteFailedDelivery(t.db, id(1), 'encore');
-  await noteFailedDelivery(t.db, id(2), 'm');
+  await run(2, 'recup-heures', 'running');
+  await noteFailedDelivery(world.db, id(1), 'livraison échouée');
+  await noteFailedDelivery(world.db, id(1), 'encore');
+  await noteFailedDelivery(world.db, id(2), 'm');
   assert.deepEqual([await column(id(1), 'attempts'), await column(id(1), 'message')], [2, 'encore']);
   assert.deepEqual([await column(id(2), 'attempts'), await column(id(2), 'message')], [0, null]);
 });
@@ -443,9 +441,9 @@ test('noteFailedDelivery: a queued run counts the delivery and its reason; a run
 test('setErrorKind: that run only', async () => {
   await run(1, 'transfer', 'failed');
   await run(2, 'transfer', 'failed');
-  await setErrorKind(t.db, id(1), 'configuration');
-  assert.equal((await getRun(t.db, id(1)))?.errorKind, 'configuration');
-  assert.equal((await getRun(t.db, id(2)))?.errorKind, null);
+  await setErrorKind(world.db, id(1), 'configuration');
+  assert.equal((await getRun(world.db, id(1)))?.errorKind, 'configuration');
+  assert.equal((await getRun(world.db, id(2)))?.errorKind, null);
 });
 
 test('childRuns: the steps of that chain, oldest first, then by run id', async () => {
@@ -456,12 +454,12 @@ test('childRuns: the steps of that chain, oldest first, then by run id', async (
   await run(5, 'heures', 'succeeded', { minutesAgo: 4 });
   await run(6, 'recup-heures', 'succeeded', { parent: 5, minutesAgo: 3 });
   // Same started_at for 3 and 4, 3 written last (so stored after 4): the run id decides.
-  await t.db.query(`UPDATE connecteur_runs SET started_at = (SELECT started_at FROM connecteur_runs WHERE run_id = $1) WHERE run_id = $2`, [
-    id(4),
-    id(3),
-  ]);
+  await world.db.query(
+    `UPDATE connecteur_runs SET started_at = (SELECT started_at FROM connecteur_runs WHERE run_id = $1) WHERE run_id = $2`,
+    [id(4), id(3)],
+  );
   assert.deepEqual(
-    (await childRuns(t.db, id(1))).map((r) => r.runId),
+    (await childRuns(world.db, id(1))).map((r) => r.runId),
     [id(2), id(3), id(4)],
   );
 });
@@ -473,7 +471,7 @@ test('listRuns: top-level runs, newest first, filtered by job and status, limite
   await run(4, 'transfer', 'succeeded', { minutesAgo: 20 });
   await run(5, 'chantiers', 'failed', { minutesAgo: 10 });
   const ids = async (filter: { job?: string; status?: string; limit: number }) =>
-    (await listRuns(t.db, filter)).map((r) => Number(r.runId.slice(-1)));
+    (await listRuns(world.db, filter)).map((r) => Number(r.runId.slice(-1)));
   assert.deepEqual(await ids({ limit: 10 }), [5, 4, 3, 1]);
   assert.deepEqual(await ids({ job: 'transfer', limit: 10 }), [4, 3]);
   assert.deepEqual(await ids({ status: 'failed', limit: 10 }), [5, 3]);

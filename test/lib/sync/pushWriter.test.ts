@@ -5,21 +5,16 @@
  * sync/pushWriter.js. Statements are seen through a pass-through wrapper of the database.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, mock, test } from 'node:test';
+import { beforeEach, describe, mock, test } from 'node:test';
 import type { Queryable } from '../../../src/lib/staging/db.js';
 import { ATTEMPT_LEASE_MS, PushWriter } from '../../../src/lib/sync/pushWriter.js';
-import { freshDatabase, type TestDatabase } from '../../support/pg.js';
+import { useWorld } from '../../support/fixture.js';
 
-let t: TestDatabase;
-before(async () => {
-  t = await freshDatabase();
-});
-after(async () => t.drop());
+const world = useWorld({ sandbox: false });
 
 const CODES = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J'];
 beforeEach(async () => {
-  await t.db.query('DELETE FROM batigest_chantiers');
-  await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) SELECT c, c, false FROM unnest($1::text[]) AS c`, [CODES]);
+  await world.db.query(`INSERT INTO batigest_chantiers (code, description, sync) SELECT c, c, false FROM unnest($1::text[]) AS c`, [CODES]);
 });
 
 /** The database, with every statement seen; `fail` makes matching statements throw. */
@@ -29,7 +24,7 @@ function watched(fail?: (text: string, params: unknown[]) => boolean) {
     async query(text, params = []) {
       statements.push({ text, params });
       if (fail?.(text, params)) throw new Error('refused by the test');
-      return t.db.query(text, params);
+      return world.db.query(text, params);
     },
   };
   const recordings = () => statements.filter((s) => s.text.includes('GREATEST(create_attempted_at')).map((s) => s.params[0] as string[]);
@@ -41,7 +36,7 @@ function watched(fail?: (text: string, params: unknown[]) => boolean) {
 }
 
 async function row(code: string) {
-  const { rows } = await t.db.query<{ at: Date | null; sync: boolean; last_error: string | null; batisimply_id: string | null }>(
+  const { rows } = await world.db.query<{ at: Date | null; sync: boolean; last_error: string | null; batisimply_id: string | null }>(
     'SELECT create_attempted_at AS at, sync, last_error, batisimply_id::text FROM batigest_chantiers WHERE code = $1',
     [code],
   );
@@ -170,7 +165,7 @@ describe('marks', () => {
   });
 
   test('a lost answer leaves the error of an earlier run in place; a failure in the same batch touches only its row', async () => {
-    await t.db.query(`UPDATE batigest_chantiers SET last_error = 'erreur précédente' WHERE code IN ('A', 'C')`);
+    await world.db.query(`UPDATE batigest_chantiers SET last_error = 'erreur précédente' WHERE code IN ('A', 'C')`);
     const w = watched();
     const writer = new PushWriter(w.db);
     writer.ambiguous('A', Date.parse('2026-05-04T08:00:00Z'));

@@ -4,36 +4,29 @@
  * sync/transferChantiers.js: batches, counts, progress, the refused codes and the ended chantiers.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import type { Env } from '../../../src/lib/config.js';
 import type { Logger } from '../../../src/lib/log.js';
 import { Services } from '../../../src/lib/services.js';
 import { ReportBuilder } from '../../../src/lib/sync/report.js';
 import { chantier } from '../../support/chantiers.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
-import { freshDatabase, type TestDatabase } from '../../support/pg.js';
 import { stepContext } from '../../support/jobContext.js';
 import { transferChantiers } from '../../../src/lib/sync/transfer.js';
+import { useWorld } from '../../support/fixture.js';
 
-let t: TestDatabase;
 let batigest: MemoryBatigest;
-before(async () => {
-  t = await freshDatabase();
-});
-after(async () => t.drop());
-beforeEach(async () => {
-  await t.db.query('TRUNCATE batigest_chantiers, connecteur_runs, connecteur_record_issues');
-  batigest = new MemoryBatigest();
-});
+const world = useWorld({ sandbox: false });
+beforeEach(() => void (batigest = new MemoryBatigest()));
 
 const log: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => log };
 
 /** `openIssues`: codes that failed in an earlier run; the report remembers those that go through. */
 async function transfer(options: { dryRun?: boolean; env?: Env; openIssues?: string[] } = {}) {
-  const services = new Services({ CHANTIERS_BATCH_SIZE: '2', ...options.env }, { staging: t.db, batigest });
+  const services = new Services({ CHANTIERS_BATCH_SIZE: '2', ...options.env }, { staging: world.db, batigest });
   const report = new ReportBuilder(new Set(options.openIssues));
   const progress: [number, number][] = [];
-  const ctx = await stepContext(services, t.db, {
+  const ctx = await stepContext(services, world.db, {
     dryRun: options.dryRun ?? false,
     report,
     log,
@@ -45,7 +38,7 @@ async function transfer(options: { dryRun?: boolean; env?: Env; openIssues?: str
 }
 
 const stagedCodes = async () =>
-  (await t.db.query<{ code: string }>('SELECT code FROM batigest_chantiers ORDER BY code')).rows.map((r) => r.code);
+  (await world.db.query<{ code: string }>('SELECT code FROM batigest_chantiers ORDER BY code')).rows.map((r) => r.code);
 
 describe('transferChantiers', () => {
   test('batches of CHANTIERS_BATCH_SIZE: each staged, counted and told as progress', async () => {
@@ -106,7 +99,7 @@ describe('transferChantiers', () => {
       report.warnings.map((w) => [w.key, w.code]),
       [['CH021', 'CHANTIER_FINI']],
     );
-    const { rows } = await t.db.query<{ ended: boolean }>(
+    const { rows } = await world.db.query<{ ended: boolean }>(
       `SELECT ended_at IS NOT NULL AS ended FROM batigest_chantiers WHERE code = 'CH021'`,
     );
     assert.deepEqual(rows, [{ ended: true }]);

@@ -4,6 +4,7 @@
  * status says), chart.ts (the pictures), script.ts (buttons, progress, refresh), style.ts.
  */
 import type { DashboardCharts } from '../charts.js';
+import type { CompanySummary } from '../companySummary.js';
 import type { StatusReport } from '../status.js';
 import { frenchTime } from '../../time.js';
 import { auditSection } from './audit.js';
@@ -13,6 +14,7 @@ import {
   alertsAndAgent,
   connectionsSection,
   errorsSection,
+  healthSection,
   failedSection,
   heldSection,
   jobsSection,
@@ -70,15 +72,31 @@ ${runsSection(c)}
 ${picturesSection(c)}
 ${heldSection(c)}
 ${failedSection(c)}
+${healthSection(c)}
 ${errorsSection(c)}
 ${auditSection()}`,
     options,
   );
 }
 
-/** Several companies and none named: the page asks which. */
-export function renderCompanyChoice(companies: readonly string[]): string {
-  return page(`<p>Plusieurs sociétés sont configurées : choisissez celle à afficher.</p>`, { companies });
+/** Several companies and none named: the page asks which, with each company's state in one line. */
+export function renderCompanyChoice(
+  companies: readonly string[],
+  summaries?: readonly CompanySummary[],
+  timeZone = 'Europe/Paris',
+): string {
+  const rows = (summaries ?? []).map(
+    (s) =>
+      `<tr><td><a href="?company=${encodeURIComponent(s.company)}">${e(s.company)}</a></td>` +
+      `<td>${s.lastSuccess ? e(frenchTime(s.lastSuccess, timeZone)) : 'aucune'}</td>` +
+      `<td class="num${s.failures > 0 ? ' st-failed' : ''}">${s.failures}</td><td class="num">${s.heldHours}</td></tr>`,
+  );
+  const table =
+    rows.length > 0
+      ? `<table id="company-summary"><thead><tr><th>Société</th><th>Dernière réussite</th><th>Échecs depuis</th><th>Heures retenues</th></tr></thead>` +
+        `<tbody>${rows.join('')}</tbody></table>`
+      : '';
+  return page(`<p>Plusieurs sociétés sont configurées : choisissez celle à afficher.</p>\n${table}`, { companies });
 }
 
 /** What stopped the page, as a page: a browser asking for the dashboard never gets raw JSON. */

@@ -132,6 +132,28 @@ export function failedSection(c: SectionContext): string {
   );
 }
 
+/** Per job, the runs ended failed or interrupted since its last success, each with its reason. */
+export function healthSection(c: SectionContext): string {
+  const rows = (c.status.health ?? []).flatMap((h) =>
+    h.since.map((b) => [
+      h.job,
+      h.lastSuccess ? at(c, h.lastSuccess.at) : 'jamais',
+      at(c, b.at),
+      `${STATUS_FR[b.status]}${b.reclaimed ? ' (verrou périmé repris)' : ''}`,
+      b.reason,
+    ]),
+  );
+  return section(
+    'health',
+    'Depuis la dernière réussite',
+    table(
+      ['Job', 'Dernière réussite', 'Quand', 'Fin', 'Raison'],
+      rows,
+      'Aucune exécution en échec ou interrompue depuis la dernière réussite.',
+    ),
+  );
+}
+
 export function errorsSection(c: SectionContext): string {
   return section(
     'errors',

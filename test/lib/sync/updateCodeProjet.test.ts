@@ -4,14 +4,14 @@
  * a padded code, none, a 404, a 500), so that each expected code, count and warning is a literal.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { BatisimplyError } from '../../../src/lib/batisimply/http.js';
 import type { BatisimplyApi } from '../../../src/lib/batisimply/client.js';
 import type { Project } from '../../../src/lib/batisimply/schemas.js';
 import { Services } from '../../../src/lib/services.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
-import { freshDatabase, type TestDatabase } from '../../support/pg.js';
 import type { RunReport } from '../../../src/lib/domain/runs.js';
+import { useWorld } from '../../support/fixture.js';
 
 // Settings that pass validation; the stand-in below answers instead of this address.
 const ENV = {
@@ -26,12 +26,10 @@ const unused = async (): Promise<never> => {
   throw new Error('not used by update-code-projet');
 };
 
-let t: TestDatabase;
 /** What GET /api/project/{id} answers, per id: a project, or an error thrown. */
 let answers: Map<number, Omit<Project, 'id'> | Error>;
 /** How many times the job opened the BatiSimply client. */
 let opened: number;
-let services: Services;
 
 const api: BatisimplyApi = {
   listProjects: unused,
@@ -49,42 +47,38 @@ const api: BatisimplyApi = {
   async close() {},
 };
 
-before(async () => (t = await freshDatabase()));
-after(async () => {
-  await services?.close();
-  await t?.drop();
-});
-beforeEach(async () => {
-  await t.db.query('TRUNCATE batigest_heures, batigest_chantiers, connecteur_runs, connecteur_record_issues');
-  answers = new Map();
-  opened = 0;
-  await services?.close();
-  services = new Services(ENV, {
-    staging: t.db,
-    get batisimply() {
-      opened++;
-      return api;
-    },
-  });
+const world = useWorld({
+  sandbox: false,
+  services: () => {
+    answers = new Map();
+    opened = 0;
+    return new Services(ENV, {
+      staging: world.db,
+      get batisimply() {
+        opened++;
+        return api;
+      },
+    });
+  },
 });
 
 /** A staged slot of BatiSimply project `project`, whose slot carried no chantier code. */
 const stage = (id: string, project: number) =>
-  t.db.query(`INSERT INTO batigest_heures (id_heure, id_projet, code_projet, sync, revision) VALUES ($1, $2, NULL, true, 1)`, [
+  world.db.query(`INSERT INTO batigest_heures (id_heure, id_projet, code_projet, sync, revision) VALUES ($1, $2, NULL, true, 1)`, [
     id,
     project,
   ]);
 const codes = async () =>
   (
-    await t.db.query<{ id: string; code: string | null }>(
+    await world.db.query<{ id: string; code: string | null }>(
       'SELECT id_heure AS id, code_projet AS code FROM batigest_heures ORDER BY id_heure',
     )
   ).rows;
-const run = async () => (await runJob(services, 'update-code-projet', { trigger: 'cli' })).report as RunReport;
+const run = async () => (await runJob(world.services, 'update-code-projet', { trigger: 'cli' })).report as RunReport;
 
 describe('update-code-projet', () => {
   test('codes from staged chantiers only: every slot counted, BatiSimply not opened', async () => {
-    await t.db.query(`INSERT INTO batigest_chantiers (code, batisimply_id, sync) VALUES ('CH555', 42, true)`);
+    await world.db.query(`INSERT INTO batigest_chantiers (code, batisimply_id, sync) VALUES ('CH555', 42, true)`);
     await stage('1', 42);
     await stage('2', 42);
     const report = await run();

@@ -8,7 +8,7 @@
  * reads, so nothing depends on the machine's speed.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, mock, test } from 'node:test';
+import { afterEach, describe, mock, test } from 'node:test';
 import type { BatisimplyApi, Project, ProjectBody } from '../../../src/lib/batisimply/client.js';
 import { BatisimplyError } from '../../../src/lib/batisimply/http.js';
 import type { MalformedProject, ProjectListing } from '../../../src/lib/batisimply/projectList.js';
@@ -21,19 +21,12 @@ import { ATTEMPT_LEASE_MS } from '../../../src/lib/sync/pushWriter.js';
 import { ReportBuilder } from '../../../src/lib/sync/report.js';
 import { chantier } from '../../support/chantiers.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
-import { freshDatabase, type TestDatabase } from '../../support/pg.js';
 import type { ChantierSource } from '../../../src/lib/domain/chantier.js';
 import { stepContext } from '../../support/jobContext.js';
 import { pushChantiers } from '../../../src/lib/sync/transferBatisimply.js';
+import { useWorld } from '../../support/fixture.js';
 
-let t: TestDatabase;
-before(async () => {
-  t = await freshDatabase();
-});
-after(async () => t.drop());
-beforeEach(async () => {
-  await t.db.query('TRUNCATE batigest_chantiers, connecteur_runs, connecteur_record_issues');
-});
+const world = useWorld({ sandbox: false });
 afterEach(() => mock.timers.reset());
 
 const TIMEOUT_MS = 100;
@@ -150,8 +143,8 @@ function watched(db: StagingDb) {
 
 /** Runs the job once; returns what it reported, logged and told of its progress. */
 async function run(api: StandIn, options: { dryRun?: boolean; env?: Env } = {}) {
-  const services = new Services({ ...ENV, ...options.env }, { staging: t.db, batigest: new MemoryBatigest(), batisimply: api });
-  const { db, recorded } = watched(t.db);
+  const services = new Services({ ...ENV, ...options.env }, { staging: world.db, batigest: new MemoryBatigest(), batisimply: api });
+  const { db, recorded } = watched(world.db);
   const report = new ReportBuilder();
   // The errors as thrown, for what the report does not keep (their cause).
   const thrown: unknown[] = [];
@@ -179,9 +172,9 @@ async function run(api: StandIn, options: { dryRun?: boolean; env?: Env } = {}) 
 
 /** Stages chantiers as `transfer` does (sync = false), then sets what the test needs by hand. */
 async function stage(...rows: (ChantierSource & { batisimplyId?: number; attemptedAt?: number })[]) {
-  await upsertChantiers(t.db, rows);
+  await upsertChantiers(world.db, rows);
   for (const r of rows) {
-    await t.db.query('UPDATE batigest_chantiers SET batisimply_id = $2, create_attempted_at = $3 WHERE code = $1', [
+    await world.db.query('UPDATE batigest_chantiers SET batisimply_id = $2, create_attempted_at = $3 WHERE code = $1', [
       r.code,
       r.batisimplyId ?? null,
       r.attemptedAt === undefined ? null : new Date(r.attemptedAt),
@@ -190,7 +183,7 @@ async function stage(...rows: (ChantierSource & { batisimplyId?: number; attempt
 }
 
 async function staged(code: string) {
-  const { rows } = await t.db.query<{ sync: boolean; batisimply_id: string | null; attempted: Date | null; last_error: string | null }>(
+  const { rows } = await world.db.query<{ sync: boolean; batisimply_id: string | null; attempted: Date | null; last_error: string | null }>(
     'SELECT sync, batisimply_id::text, create_attempted_at AS attempted, last_error FROM batigest_chantiers WHERE code = $1',
     [code],
   );
@@ -328,7 +321,7 @@ describe('creates and updates', () => {
   test('an edit made while the row was pushed leaves it to the next run', async () => {
     const api = new StandIn();
     api.onCreate = async () => {
-      await upsertChantiers(t.db, [chantier('CH010', { nomClient: 'Client modifié' })]);
+      await upsertChantiers(world.db, [chantier('CH010', { nomClient: 'Client modifié' })]);
     };
     await stage(chantier('CH010'));
     await run(api);
@@ -341,7 +334,7 @@ describe('creates and updates', () => {
 describe('records that fail', () => {
   test('a code too long fails with its reason, and the others go on', async () => {
     const api = new StandIn();
-    await t.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('ABCDEFGHI', 'x', false)`);
+    await world.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('ABCDEFGHI', 'x', false)`);
     await stage(chantier('CH011'));
     const { report, recorded } = await run(api);
     assert.deepEqual(errorsOf(report), [

@@ -4,44 +4,32 @@
  * surviving mutants of issue 15; times are staged in UTC so that every SuiviMO row is a literal.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
-import type { Env } from '../../../src/lib/config.js';
+import { describe, test } from 'node:test';
 import { Services } from '../../../src/lib/services.js';
 import { countPendingHeures } from '../../../src/lib/staging/heures.js';
 import { runJob } from '../../../src/lib/sync/runner.js';
-import type { Sandbox } from '../../../src/sandbox/server.js';
-import { closeWorld, openWorld } from '../../support/fixture.js';
 import { MemoryBatigest } from '../../support/memoryBatigest.js';
-import type { TestDatabase } from '../../support/pg.js';
 import { daysAgo, slot, USER_DUPONT } from '../../support/slots.js';
 import type { SuiviMoRow } from '../../../src/lib/domain/suiviMo.js';
 import type { RunReport } from '../../../src/lib/domain/runs.js';
+import { useWorld } from '../../support/fixture.js';
 
-let t: TestDatabase;
-let sandbox: Sandbox;
-let env: Env;
 let batigest: MemoryBatigest;
-let services: Services;
 
-before(async () => ({ t, sandbox, env } = await openWorld({ env: { SYNC_TIMEZONE: 'UTC' } })));
-after(async () => {
-  await services?.close();
-  await closeWorld({ t, sandbox });
-});
-beforeEach(async () => {
-  await t.db.query('TRUNCATE batigest_heures, suivimo_ledger, batigest_chantiers, connecteur_runs, connecteur_record_issues');
-  sandbox.state.load({});
-  batigest = new MemoryBatigest();
-  batigest.salaries = [{ code: 'DUPJ', nom: 'DUPONT Jean', codeBs: USER_DUPONT }];
-  await services?.close();
-  services = new Services(env, { staging: t.db, batigest });
+const world = useWorld({
+  env: { SYNC_TIMEZONE: 'UTC' },
+  services: () => {
+    batigest = new MemoryBatigest();
+    batigest.salaries = [{ code: 'DUPJ', nom: 'DUPONT Jean', codeBs: USER_DUPONT }];
+    return new Services(world.env, { staging: world.db, batigest });
+  },
 });
 
-const recup = async () => (await runJob(services, 'recup-heures', { trigger: 'cli' })).report as RunReport;
+const recup = async () => (await runJob(world.services, 'recup-heures', { trigger: 'cli' })).report as RunReport;
 const exportStep = async (onProgress?: (p: { done: number; total: number }) => void) =>
-  (await runJob(services, 'heures-to-sqlserver', { trigger: 'cli', onProgress })).report as RunReport;
-const setSlots = (...slots: ReturnType<typeof slot>[]) => sandbox.state.load({ timeSlots: slots });
-const edit = (id: number) => sandbox.state.timeSlots.get(String(id))!;
+  (await runJob(world.services, 'heures-to-sqlserver', { trigger: 'cli', onProgress })).report as RunReport;
+const setSlots = (...slots: ReturnType<typeof slot>[]) => world.sandbox.state.load({ timeSlots: slots });
+const edit = (id: number) => world.sandbox.state.timeSlots.get(String(id))!;
 const row = (start: string, nbh0: number): SuiviMoRow => ({
   codeChantier: 'CH001',
   codeSalarie: 'DUPJ',
@@ -51,7 +39,7 @@ const row = (start: string, nbh0: number): SuiviMoRow => ({
   panier: 0,
 });
 const held = async () =>
-  (await t.db.query('SELECT id_heure, sync, held_code, held_reason FROM batigest_heures ORDER BY id_heure')).rows as {
+  (await world.db.query('SELECT id_heure, sync, held_code, held_reason FROM batigest_heures ORDER BY id_heure')).rows as {
     id_heure: string;
     sync: boolean;
     held_code: string | null;
@@ -64,7 +52,7 @@ describe('a SuiviMO row adopted from the earlier tool', () => {
     setSlots(slot(1, start, 60));
     await recup();
     // What migration 002 leaves for a slot the earlier tool wrote: no code salarié, the user id instead.
-    await t.db.query(
+    await world.db.query(
       `INSERT INTO suivimo_ledger (id_heure, code_chantier, id_utilisateur, date, nbh0, trajet, panier, adopted)
        VALUES ('1', 'CH001', $1, $2, 1, 0, 0, true)`,
       [USER_DUPONT, start.slice(0, 16)],
@@ -94,7 +82,7 @@ describe('held slots', () => {
       },
       { id_heure: '2', sync: false, held_code: 'CHANTIER_NON_RESOLU', held_reason: 'Chantier non résolu : aucun projet sur le créneau.' },
     ]);
-    assert.deepEqual(await countPendingHeures(t.db), { pending: 2, held: 2, notValidated: 0, total: 2 });
+    assert.deepEqual(await countPendingHeures(world.db), { pending: 2, held: 2, notValidated: 0, total: 2 });
 
     edit(1).project = { id: 7, projectCode: 'CH001' };
     await recup();
@@ -102,7 +90,7 @@ describe('held slots', () => {
     assert.deepEqual([next.counts.created, next.counts.held], [1, 1]);
     assert.deepEqual((await held())[0], { id_heure: '1', sync: true, held_code: null, held_reason: null });
     assert.deepEqual(batigest.suiviMo, [row(start, 1)]);
-    assert.deepEqual(await countPendingHeures(t.db), { pending: 1, held: 1, notValidated: 0, total: 1 });
+    assert.deepEqual(await countPendingHeures(world.db), { pending: 1, held: 1, notValidated: 0, total: 1 });
   });
 
   test('the export reports its progress against the pending slots, held ones included', async () => {

@@ -1,5 +1,5 @@
 /** What the two commands that listen on a port (sandbox, serve) share: the port option, the stop, a busy port. */
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 
 export function integerOption(min: number, max: number, what: string) {
   return (v: string) => {
@@ -8,6 +8,13 @@ export function integerOption(min: number, max: number, what: string) {
       throw new InvalidArgumentError(`${what} : entier entre ${min} et ${max} attendu`);
     return n;
   };
+}
+
+/** The listening address options, with the command's own default port. */
+export function listenOptions(command: Command, port: number): Command {
+  return command
+    .option('--port <n>', "port d'écoute", integerOption(0, 65535, 'port'), port)
+    .option('--host <h>', "adresse d'écoute", '127.0.0.1');
 }
 
 export function untilStopped(): Promise<void> {

@@ -3,14 +3,10 @@ import type { Command } from 'commander';
 import { toConnectorError } from '../../lib/errors.js';
 import type { CliContext } from '../context.js';
 import { EXIT, exitForError } from '../exitCodes.js';
-import { integerOption, listenOn, untilStopped } from './listening.js';
+import { integerOption, listenOn, listenOptions, untilStopped } from './listening.js';
 
 export function sandboxCommand(program: Command, ctx: CliContext) {
-  program
-    .command('sandbox')
-    .description('une API BatiSimply locale pour les tests et les démonstrations')
-    .option('--port <n>', "port d'écoute", integerOption(0, 65535, 'port'), 8089)
-    .option('--host <h>', "adresse d'écoute", '127.0.0.1')
+  listenOptions(program.command('sandbox').description('une API BatiSimply locale pour les tests et les démonstrations'), 8089)
     .option('--seed <fichier>', 'état initial (JSON)')
     .option('--token-lifetime <s>', 'durée de vie des jetons (secondes)', integerOption(1, 86_400, 'durée de vie des jetons'), 300)
     .action(async (opts: { port: number; host: string; seed?: string; tokenLifetime: number }) => {

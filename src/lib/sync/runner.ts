@@ -208,19 +208,13 @@ async function busy(
   const run = { runId, job, parentRunId, trigger: options.trigger, dryRun, status: 'skipped' as const, message };
   if (!(await startRun(db, run, fromQueue))) return duplicate(job, runId, dryRun);
   logFinished(log, job, 'skipped', { runId, code: 'JOB_RUNNING' });
+  return { report: skippedReport(job, runId, dryRun, { errors: [{ key: job, code: 'JOB_RUNNING', message }] }) };
+}
+
+/** The report of a run that did not start: no time spent, nothing counted. */
+function skippedReport(job: JobName, runId: string, dryRun: boolean, said: Pick<RunReport, 'errors' | 'warnings'>): RunReport {
   const now = new Date().toISOString();
-  return {
-    report: {
-      job,
-      runId,
-      status: 'skipped',
-      dryRun,
-      startedAt: now,
-      finishedAt: now,
-      counts: emptyCounts(),
-      errors: [{ key: job, code: 'JOB_RUNNING', message }],
-    },
-  };
+  return { job, runId, status: 'skipped', dryRun, startedAt: now, finishedAt: now, counts: emptyCounts(), ...said };
 }
 
 /**
@@ -249,18 +243,7 @@ async function skipForAgent(db: StagingDb, log: Logger, job: StepJobName, option
   const dryRun = options.dryRun ?? false;
   await insertRun(db, { runId, job, parentRunId, trigger: options.trigger, dryRun, status: 'skipped', message: RUN_BY_AGENT });
   logFinished(log, job, 'skipped', { runId, code: 'RUN_BY_AGENT' });
-  const now = new Date().toISOString();
-  return {
-    job,
-    runId,
-    status: 'skipped',
-    dryRun,
-    startedAt: now,
-    finishedAt: now,
-    counts: emptyCounts(),
-    errors: [],
-    warnings: [{ key: job, code: 'RUN_BY_AGENT', message: RUN_BY_AGENT }],
-  };
+  return skippedReport(job, runId, dryRun, { errors: [], warnings: [{ key: job, code: 'RUN_BY_AGENT', message: RUN_BY_AGENT }] });
 }
 
 function duplicate(job: string, runId: string, dryRun: boolean): RunOutcome {

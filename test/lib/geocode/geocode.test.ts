@@ -173,7 +173,7 @@ describe('geocoded chantiers', () => {
   });
 });
 
-test('a world.sandbox seed carries the addresses its geocoder knows; reset reloads them', async () => {
+test('a sandbox seed carries the addresses its geocoder knows; reset reloads them', async () => {
   const { Sandbox } = await import('../../../src/sandbox/server.js');
   const own = new Sandbox({ seed: { addresses: [PAIX] } });
   await own.start();

@@ -1,41 +1,21 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { STOP_REQUESTED } from '../../src/lib/domain/runs.js';
-import { getRun, recentRuns } from '../../src/lib/staging/runs.js';
+import { getRun } from '../../src/lib/staging/runs.js';
 import { connecteur } from '../support/cli.js';
 import { useWorld } from '../support/fixture.js';
 import { startServe } from '../support/serve.js';
+import { holdTable, runningRow } from '../support/tableGate.js';
 import { until } from '../support/wait.js';
 
 const world = useWorld({ stagingInEnv: true });
 
-/**
- * Holds recup-heures just after it recorded itself running: the test keeps the hours table
- * locked, so the job's first use of it waits until `release()`. No timing involved.
- */
-async function holdHeures(): Promise<{ release(): Promise<void> }> {
-  const client = await world.db.pool.connect();
-  await client.query('BEGIN');
-  await client.query('LOCK TABLE batigest_heures IN ACCESS EXCLUSIVE MODE');
-  let released = false;
-  return {
-    async release() {
-      if (released) return;
-      released = true;
-      await client.query('COMMIT');
-      client.release();
-    },
-  };
-}
-
-const runningRow = () => until(async () => (await recentRuns(world.db)).find((r) => r.status === 'running'), 'a running run row');
-
 test('serve stopped with Ctrl+C during a run: said in French, the run interrupted « arrêt demandé », the caller answered, exit 0', async () => {
   const serve = await startServe(world.env);
-  const gate = await holdHeures();
+  const gate = await holdTable(world.db, 'batigest_heures');
   try {
     const answer = fetch(`${serve.base}/api/recup-heures?code=${serve.token}`, { method: 'POST' });
-    const running = await runningRow();
+    const running = await runningRow(world.db);
     serve.child.removeAllListeners('exit');
     const exited = new Promise<number | null>((r) => serve.child.once('exit', (code) => r(code)));
     serve.child.kill('SIGINT');
@@ -58,11 +38,11 @@ test('serve stopped with Ctrl+C during a run: said in French, the run interrupte
 });
 
 test('connecteur run stopped with Ctrl+C: said in French, the run interrupted « arrêt demandé », its report printed, exit 130', async () => {
-  const gate = await holdHeures();
+  const gate = await holdTable(world.db, 'batigest_heures');
   try {
     let child: import('node:child_process').ChildProcess | undefined;
     const result = connecteur(['run', 'recup-heures', '--json'], world.env, (c) => (child = c));
-    const running = await runningRow();
+    const running = await runningRow(world.db);
     child!.kill('SIGINT');
     // The stop is said before the run ends: the terminal shows it at once.
     await gate.release();

@@ -9,6 +9,7 @@ import { getRun, recentRuns, childRuns, insertQueuedRun, insertRun, recordOutcom
 import { runJob, runJob as realRunJob, type StepWork } from '../../../src/lib/sync/runner.js';
 import { connecteur } from '../../support/cli.js';
 import { FaultyDb } from '../../support/faultyDb.js';
+import { holdTable, runningRow } from '../../support/tableGate.js';
 import { until } from '../../support/wait.js';
 import { type RunReport, emptyCounts, type ChainReport } from '../../../src/lib/domain/runs.js';
 import { useWorld } from '../../support/fixture.js';
@@ -25,32 +26,11 @@ describe('several processes, the CLI and the run history', () => {
     await world.db.query(`INSERT INTO batigest_chantiers (code, description, sync) VALUES ('CH001', 'Chantier 1', false)`);
   });
 
-  /**
-   * Holds every run of transfer-batisimply just after it recorded itself as running: the test keeps
-   * the chantiers table locked, so the job's first read waits until `release()`. No timing involved.
-   */
-  async function holdChantiers(): Promise<{ release(): Promise<void> }> {
-    const client = await world.db.pool.connect();
-    await client.query('BEGIN');
-    await client.query('LOCK TABLE batigest_chantiers IN ACCESS EXCLUSIVE MODE');
-    let released = false;
-    return {
-      async release() {
-        if (released) return;
-        released = true;
-        await client.query('COMMIT');
-        client.release();
-      },
-    };
-  }
-
-  const runningRow = () => until(async () => (await recentRuns(world.db)).find((r) => r.status === 'running'), 'a running run row');
-
   test('two processes start the same job: exactly one runs, the other exits 3 with its run id', async () => {
-    const gate = await holdChantiers();
+    const gate = await holdTable(world.db, 'batigest_chantiers');
     try {
       const first = connecteur(['run', 'transfer-batisimply', '--json'], world.env);
-      const running = await runningRow();
+      const running = await runningRow(world.db);
       const second = await connecteur(['run', 'transfer-batisimply', '--json'], world.env);
       assert.equal(second.code, 3, second.stderr);
       assert.match(second.stderr, new RegExp(`déjà en cours \\(exécution ${running.runId}\\)`));
@@ -67,9 +47,9 @@ describe('several processes, the CLI and the run history', () => {
   test('a timer that fires while an HTTP run goes on is skipped and recorded', async () => {
     const services = new Services(world.env);
     try {
-      const gate = await holdChantiers();
+      const gate = await holdTable(world.db, 'batigest_chantiers');
       const httpRun = runJob(services, 'transfer-batisimply', { trigger: 'http' });
-      await runningRow();
+      await runningRow(world.db);
       const timer = (await runJob(services, 'transfer-batisimply', { trigger: 'timer' })).report as RunReport;
       assert.equal(timer.status, 'skipped');
       await assert.rejects(runJob(services, 'transfer-batisimply', { trigger: 'cli' }), ConflictError);
@@ -83,12 +63,12 @@ describe('several processes, the CLI and the run history', () => {
   });
 
   test('a process killed mid-run leaves no lock behind; its run is marked interrupted', async () => {
-    const gate = await holdChantiers();
+    const gate = await holdTable(world.db, 'batigest_chantiers');
     let killed = false;
     let orphanId: string;
     try {
       const result = connecteur(['run', 'transfer-batisimply'], world.env, (child) => {
-        void runningRow().then((row) => {
+        void runningRow(world.db).then((row) => {
           orphanId = row.runId;
           killed = child.kill('SIGKILL');
         });
